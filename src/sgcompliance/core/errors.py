@@ -1,0 +1,48 @@
+"""The project's error tree. Every error has a stable code and a one-line hint."""
+
+from __future__ import annotations
+
+
+class SgcError(Exception):
+    """Root of every error sgcompliance raises on purpose."""
+
+    code = "SGC000"
+    hint = "see the message"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(SgcError):
+    """A document given to sgcompliance (snapshot, event, file) is malformed."""
+
+    code = "SGC100"
+    hint = "fix the document at the path named in the message"
+
+    def __init__(self, message: str, *, path: str = "$", source: str = "", hint: str | None = None):
+        where = f"{source}: " if source else ""
+        super().__init__(f"{where}{path}: {message}", hint=hint)
+        self.path = path
+        self.source = source
+        self.detail = message
+
+
+class PolicyError(SgcError):
+    """A policy document is invalid; carries every problem found, each with its JSON path."""
+
+    code = "SGC200"
+    hint = "run `sgc policy validate FILE` to list every problem with its JSON path"
+
+    def __init__(self, source: str, problems: list[tuple[str, str, str]]) -> None:
+        self.source = source
+        # each problem: (json path, message, hint)
+        self.problems = problems
+        first = problems[0] if problems else ("$", "invalid policy", "")
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"{source}: {first[0]}: {first[1]}{more}")

@@ -1,0 +1,85 @@
+"""The engine's entry point: judge region snapshots against a policy."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sgcompliance.core.checks import RUNNERS, Context, new_finding
+from sgcompliance.core.exemptions import apply_exemptions
+from sgcompliance.core.exposure import GroupView, PrefixListIndex, build_view
+from sgcompliance.core.findings import Finding, Reason
+from sgcompliance.core.model import RegionSnapshot
+from sgcompliance.core.policy import UNRESOLVED_PREFIX_LIST_CHECK, Policy, Remediation
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    policy: Policy
+    findings: tuple[Finding, ...]
+    groups_scanned: int
+    rules_evaluated: int
+    scopes: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def violations(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.is_violation)
+
+    @property
+    def exempted(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.is_violation)
+
+    def by_severity(self) -> dict[str, int]:
+        counts = Counter(f.severity.value for f in self.violations)
+        return dict(sorted(counts.items()))
+
+
+def evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], *, today: date) -> ScanResult:
+    """Every finding of `policy` over `snapshots`, exemptions applied, in deterministic order."""
+    findings: list[Finding] = []
+    groups = rules = 0
+    scopes: list[tuple[str, str]] = []
+    settings = policy.settings
+    for snap in snapshots:
+        scopes.append((snap.account_id, snap.region))
+        ctx = Context(policy.id, snap.account_id, snap.region, settings.trusted_accounts)
+        active = [
+            (check, RUNNERS[check.type], bool(check.selector.group_tags))
+            for check in policy.checks
+            if check.enabled and check.selector.matches_scope(snap.account_id, snap.region)
+        ]
+        index = PrefixListIndex(snap.prefix_lists) if settings.resolve_prefix_lists else None
+        for group in snap.groups:
+            groups += 1
+            rules += len(group.rules)
+            view = build_view(group, index, coverage=settings.coverage_detection)
+            for check, run, by_tag in active:
+                if by_tag and not check.selector.matches_group(group):
+                    continue
+                findings.extend(run(ctx, check, view))
+            if index is not None:
+                findings.extend(_unresolved(ctx, policy, view))
+    findings = apply_exemptions(findings, policy.exemptions, today)
+    findings.sort(key=Finding.sort_key)
+    return ScanResult(policy, tuple(findings), groups, rules, tuple(scopes))
+
+
+def _unresolved(ctx: Context, policy: Policy, view: GroupView) -> list[Finding]:
+    """A prefix list that cannot be resolved is reported, never silently passed."""
+    missing = view.ingress.unresolved + view.egress.unresolved
+    if not missing:
+        return []
+    return [
+        new_finding(
+            ctx, view, rule, Reason.UNRESOLVED_PREFIX_LIST,
+            f"{rule.describe()}: prefix list {rule.peer.value} could not be resolved, "
+            "so what it exposes is unknown",
+            check_id=UNRESOLVED_PREFIX_LIST_CHECK,
+            title="Managed prefix list could not be resolved",
+            severity=policy.settings.unresolved_prefix_list_severity,
+            remediation=Remediation.FLAG,
+        )
+        for rule in missing
+    ]  # fmt: skip

@@ -1,0 +1,180 @@
+"""What each rule of a group exposes: its peer's class, the ports, and world-open coverage.
+
+Built once per group and shared by every check, so each rule's peer is classified once.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sgcompliance.core.model import Direction, PeerKind, Rule, SecurityGroup
+from sgcompliance.core.network import CidrInfo, SourceClass, cidr_info, covers_family, family_size
+from sgcompliance.core.protocol import ALL, PORT_PROTOCOLS, Interval, merge, port_interval
+
+
+class Exposure:
+    """One way a rule reaches peers: a protocol, its ports, and the peer's address ranges."""
+
+    __slots__ = ("covered_with", "networks", "ports", "protocol", "rule", "source", "via_list")
+
+    def __init__(
+        self,
+        rule: Rule,
+        protocol: str,
+        ports: Interval | None,
+        source: SourceClass,
+        networks: tuple[CidrInfo, ...],
+        via_list: str | None = None,
+        covered_with: tuple[str, ...] = (),
+    ) -> None:
+        self.rule = rule
+        self.protocol = protocol
+        self.ports = ports
+        self.source = source
+        self.networks = networks
+        self.via_list = via_list
+        # Non-empty when this exposure is world-open only together with these other rules.
+        self.covered_with = covered_with
+
+
+@dataclass(slots=True)
+class DirectionView:
+    # Exposures whose peers include public or world addresses (and coverage results).
+    public: list[Exposure] = field(default_factory=list)
+    # Exposures whose peers are wholly private.
+    private: list[Exposure] = field(default_factory=list)
+    references: list[Rule] = field(default_factory=list)
+    unresolved: list[Rule] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class GroupView:
+    group: SecurityGroup
+    ingress: DirectionView = field(default_factory=DirectionView)
+    egress: DirectionView = field(default_factory=DirectionView)
+
+    def direction(self, direction: Direction) -> DirectionView:
+        return self.ingress if direction is Direction.INGRESS else self.egress
+
+
+class PrefixListIndex:
+    """Resolves managed prefix lists once per region snapshot."""
+
+    __slots__ = ("_cache", "_entries")
+
+    def __init__(self, entries: Mapping[str, tuple[str, ...]]) -> None:
+        self._entries = entries
+        self._cache: dict[str, tuple[SourceClass, tuple[CidrInfo, ...]] | None] = {}
+
+    def resolve(self, list_id: str) -> tuple[SourceClass, tuple[CidrInfo, ...]] | None:
+        if list_id in self._cache:
+            return self._cache[list_id]
+        cidrs = self._entries.get(list_id)
+        resolved: tuple[SourceClass, tuple[CidrInfo, ...]] | None = None
+        if cidrs is not None:
+            infos = tuple(cidr_info(c) for c in cidrs)
+            source = max((i.source for i in infos), default=SourceClass.PRIVATE)
+            resolved = (source, infos)
+        self._cache[list_id] = resolved
+        return resolved
+
+
+def build_view(
+    group: SecurityGroup, prefix_lists: PrefixListIndex | None, *, coverage: bool
+) -> GroupView:
+    view = GroupView(group)
+    for rule in group.rules:
+        side = view.ingress if rule.direction is Direction.INGRESS else view.egress
+        side.rules.append(rule)
+        peer = rule.peer
+        kind = peer.kind
+        if kind is PeerKind.GROUP:
+            side.references.append(rule)
+            continue
+        if kind is PeerKind.PREFIX_LIST:
+            if prefix_lists is None:
+                continue
+            resolved = prefix_lists.resolve(peer.value)
+            if resolved is None:
+                side.unresolved.append(rule)
+                continue
+            source, infos = resolved
+            via: str | None = peer.value
+        else:
+            info = cidr_info(peer.value)
+            source, infos, via = info.source, (info,), None
+        exposure = Exposure(
+            rule, rule.protocol, port_interval(rule.protocol, rule.from_port, rule.to_port),
+            source, infos, via,
+        )  # fmt: skip
+        (side.private if source is SourceClass.PRIVATE else side.public).append(exposure)
+    if coverage:
+        for side in (view.ingress, view.egress):
+            if len(side.public) > 1:
+                side.public.extend(coverage_exposures(side.public + side.private))
+    return view
+
+
+def coverage_exposures(exposures: list[Exposure]) -> list[Exposure]:
+    """World exposures of rules that are world-open only together with other rules."""
+    out: list[Exposure] = []
+    for version in (4, 6):
+        members = [
+            (e, [n for n in e.networks if n.version == version])
+            for e in exposures
+            if e.source is not SourceClass.WORLD
+        ]
+        members = [(e, nets) for e, nets in members if nets]
+        total = sum(n.network.num_addresses for _, nets in members for n in nets)
+        if total < family_size(version):
+            continue
+        out.extend(_covered(members, version))
+    return out
+
+
+def _covered(members: list[tuple[Exposure, list[CidrInfo]]], version: int) -> list[Exposure]:
+    """Sweep each protocol's port boundaries; where the active peers cover the family, flag."""
+    hits: dict[tuple[int, str], list[Interval | None]] = {}
+    partners: dict[int, set[str]] = {}
+    by_id = {id(e): e for e, _ in members}
+
+    def record(
+        active: list[tuple[Exposure, list[CidrInfo]]], protocol: str, seg: Interval | None
+    ) -> None:
+        if not covers_family([n.network for _, nets in active for n in nets], version):
+            return
+        flagged = [e for e, _ in active if e.source is SourceClass.PUBLIC]
+        for e in flagged:
+            hits.setdefault((id(e), protocol), []).append(seg)
+            partners.setdefault(id(e), set()).update(o.rule.rule_id for o in flagged if o is not e)
+
+    all_traffic = [(e, nets) for e, nets in members if e.protocol == ALL]
+    record(all_traffic, ALL, port_interval(ALL, None, None))
+    for protocol in sorted({e.protocol for e, _ in members if e.protocol != ALL}):
+        active = [(e, n) for e, n in members if e.protocol in (protocol, ALL)]
+        if protocol not in PORT_PROTOCOLS:
+            record(active, protocol, None)
+            continue
+        bounds = sorted({b for e, _ in active if e.ports for b in (e.ports[0], e.ports[1] + 1)})
+        for lo, nxt in itertools.pairwise(bounds):
+            seg = (lo, nxt - 1)
+            record(
+                [(e, n) for e, n in active if e.ports and e.ports[0] <= lo <= e.ports[1]],
+                protocol,
+                seg,
+            )
+    out: list[Exposure] = []
+    for (key, protocol), segs in hits.items():
+        e = by_id[key]
+        if protocol != ALL and any(p == ALL for k, p in hits if k == key):
+            continue  # already world-open for all traffic; per-protocol detail adds nothing
+        ranges: list[Interval | None] = list(merge(s for s in segs if s)) if segs[0] else [None]
+        for ports in ranges:
+            out.append(
+                Exposure(e.rule, protocol, ports, SourceClass.WORLD, e.networks, e.via_list,
+                         tuple(sorted(partners[key])))
+            )  # fmt: skip
+    return out
