@@ -83,13 +83,21 @@ def _sides(check: Check, view: GroupView) -> Iterator[DirectionView]:
 
 def _source_reason(exp: Exposure, sources: Sources) -> Reason | None:
     """Why this exposure's peer is one the check cares about, or None."""
-    if exp.source is SourceClass.WORLD and sources.world:
+    source = exp.source
+    if len(sources.versions) < 2:
+        relevant = [n.source for n in exp.networks if n.version in sources.versions]
+        if not relevant:
+            return None
+        source = SourceClass.WORLD if exp.covered_with else max(relevant)
+    if source is SourceClass.WORLD and sources.world:
         return Reason.COVERAGE_WORLD_OPEN if exp.covered_with else Reason.WORLD_OPEN
-    if exp.source is not SourceClass.PRIVATE and sources.public and not exp.covered_with:
+    if source is not SourceClass.PRIVATE and sources.public and not exp.covered_with:
         return Reason.PUBLIC_OPEN
     if sources.cidrs and not exp.covered_with:
         for net in exp.networks:
-            if any(overlaps(net.network, c) for c in sources.cidrs):
+            if net.version in sources.versions and any(
+                overlaps(net.network, c) for c in sources.cidrs
+            ):
                 return Reason.LISTED_CIDR_OPEN
     return None
 

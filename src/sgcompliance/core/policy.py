@@ -53,6 +53,8 @@ class Sources:
     world: bool = True
     public: bool = False
     cidrs: tuple[Network, ...] = ()
+    # IP versions judged; CIS separates IPv4 (5.2) from IPv6 (5.3) world access.
+    versions: frozenset[int] = frozenset({4, 6})
 
 
 @dataclass(frozen=True, slots=True)
