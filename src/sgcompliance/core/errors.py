@@ -46,3 +46,49 @@ class PolicyError(SgcError):
         first = problems[0] if problems else ("$", "invalid policy", "")
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         super().__init__(f"{source}: {first[0]}: {first[1]}{more}")
+
+
+class ConfigError(SgcError):
+    """Configuration (settings, parameters, environment) is missing or invalid."""
+
+    code = "SGC300"
+    hint = "fix the named parameter; no destructive action is taken with invalid configuration"
+
+
+class BackupError(SgcError):
+    """A backup could not be written or read: nothing is revoked without a stored backup."""
+
+    code = "SGC400"
+    hint = "check the backup store (bucket, versioning, KMS key, or --backup-dir) and re-run"
+
+
+class AwsApiError(SgcError):
+    """An AWS API call failed. Raised only by the aws package's translation layer."""
+
+    code = "SGC500"
+    hint = "see the AWS error code in the message"
+
+    def __init__(self, message: str, *, operation: str = "", aws_code: str = "") -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.aws_code = aws_code
+
+
+class AccessDeniedError(AwsApiError):
+    code = "SGC501"
+    hint = "the role lacks a permission: compare its policy with `sgc permissions` / the Terraform"
+
+
+class ThrottledError(AwsApiError):
+    code = "SGC502"
+    hint = "AWS throttled the calls past all retries; lower --max-workers or raise --max-attempts"
+
+
+class NotFoundError(AwsApiError):
+    code = "SGC503"
+    hint = "the resource no longer exists"
+
+
+class AwsUnavailableError(AwsApiError):
+    code = "SGC504"
+    hint = "the endpoint did not answer; check network, region and --endpoint-url"

@@ -1,0 +1,212 @@
+"""SecurityGroupRemediator against an in-memory EC2: order, precision, modes, safety."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from fake_ec2 import FakeGateway, MemoryBackups
+
+from sgcompliance.app.remediator import (
+    Outcome,
+    RemediationSettings,
+    SecurityGroupRemediator,
+)
+from sgcompliance.app.rollback import RollbackService
+from sgcompliance.app.scanner import ComplianceScanner
+from sgcompliance.core.errors import BackupError
+from sgcompliance.core.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.core.plan import TAG_BACKUP, TAG_STATUS, Action, Mode
+from sgcompliance.core.policy import (
+    Check,
+    CheckType,
+    DescriptionRequired,
+    Exemption,
+    Policy,
+    PortSpec,
+    Remediation,
+    RestrictedPorts,
+    Severity,
+    Sources,
+)
+from sgcompliance.core.rule_codec import rule_identity
+
+ACCOUNT, REGION = "111111111111", "eu-west-1"
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def rule(rule_id: str, port: int, cidr: str, direction: Direction = Direction.INGRESS) -> Rule:
+    kind = PeerKind.IPV6 if ":" in cidr else PeerKind.IPV4
+    return Rule(rule_id, "sg-1", direction, "tcp", port, port, Peer(kind, cidr), "d")
+
+
+def group(*rules: Rule, group_id: str = "sg-1") -> SecurityGroup:
+    return SecurityGroup(group_id, "web", ACCOUNT, REGION, rules)
+
+
+def policy(*exemptions: Exemption) -> Policy:
+    ssh = RestrictedPorts((PortSpec(frozenset({"tcp"}), (22, 22)),), Sources())
+    db = RestrictedPorts((PortSpec(frozenset({"tcp"}), (5432, 5432)),), Sources())
+    checks = (
+        Check("SSH", "ssh", CheckType.RESTRICTED_PORTS, Severity.CRITICAL, Remediation.REMOVE, ssh),
+        Check("DB", "db", CheckType.RESTRICTED_PORTS, Severity.HIGH, Remediation.REMOVE, db),
+        Check(
+            "DESC", "desc", CheckType.DESCRIPTION_REQUIRED, Severity.LOW, Remediation.FLAG,
+            DescriptionRequired(),
+        ),
+    )  # fmt: skip
+    return Policy("p", "1", checks, exemptions)
+
+
+def remediator(
+    pol: Policy, mode: Mode, backups: MemoryBackups, **kwargs: object
+) -> SecurityGroupRemediator:
+    settings = RemediationSettings(mode=mode, **kwargs)  # type: ignore[arg-type]
+    scanner = ComplianceScanner(pol, today=lambda: date(2026, 11, 27))
+    return SecurityGroupRemediator(scanner, backups, lambda: NOW, settings)
+
+
+def run(gw: FakeGateway, rem: SecurityGroupRemediator) -> list[Outcome]:
+    snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
+    result = rem.scanner.scan([snapshot])
+    return [o.outcome for o in rem.run(result, lambda a, r: gw).outcomes]
+
+
+def test_remove_backs_up_before_the_first_revoke_and_keeps_the_private_peer() -> None:
+    # GIVEN a permission with 10.0.0.0/8 and 0.0.0.0/0 on tcp 22 (two rules in normal form)
+    log: list[str] = []
+    gw = FakeGateway(
+        [group(rule("sgr-private", 22, "10.0.0.0/8"), rule("sgr-world", 22, "0.0.0.0/0"))], log
+    )
+    backups = MemoryBackups(log)
+    # WHEN remediating in remove mode
+    outcomes = run(gw, remediator(policy(), Mode.REMOVE, backups))
+    # THEN only the world rule is revoked, after the backup was stored
+    assert outcomes == [Outcome.APPLIED]
+    assert [r.rule_id for r in gw.groups["sg-1"].rules] == ["sgr-private"]
+    assert log.index("backup sg-1") < next(i for i, e in enumerate(log) if e.startswith("revoke"))
+    assert gw.groups["sg-1"].tags[TAG_STATUS] == "remediated"
+    assert gw.groups["sg-1"].tags[TAG_BACKUP] in backups.records
+
+
+def test_flag_only_writes_tags_and_never_revokes() -> None:
+    gw = FakeGateway([group(rule("sgr-world", 22, "0.0.0.0/0"))])
+    run(gw, remediator(policy(), Mode.FLAG_ONLY, MemoryBackups()))
+    assert [w.split()[0] for w in gw.writes] == ["tag"]
+    assert gw.groups["sg-1"].tags[TAG_STATUS] == "flagged"
+    assert len(gw.groups["sg-1"].rules) == 1
+
+
+def test_a_second_run_makes_no_write_call() -> None:
+    for mode in Mode:
+        gw = FakeGateway([group(rule("sgr-world", 22, "::/0"), rule("sgr-ok", 443, "10.0.0.0/8"))])
+        rem = remediator(policy(), mode, MemoryBackups())
+        run(gw, rem)
+        before = list(gw.writes)
+        run(gw, rem)
+        assert gw.writes == before, mode
+
+
+def test_emergency_locks_down_every_rule_of_a_group_with_a_critical_finding() -> None:
+    egress = rule("sgr-out", 443, "0.0.0.0/0", Direction.EGRESS)
+    gw = FakeGateway(
+        [group(rule("sgr-world", 22, "0.0.0.0/0"), rule("sgr-ok", 443, "10.0.0.0/8"), egress)]
+    )
+    run(gw, remediator(policy(), Mode.EMERGENCY, MemoryBackups()))
+    assert gw.groups["sg-1"].rules == ()
+    assert gw.groups["sg-1"].tags[TAG_STATUS] == "locked-down"
+
+
+def test_emergency_treats_findings_below_the_lockdown_severity_as_remove() -> None:
+    gw = FakeGateway([group(rule("sgr-db", 5432, "0.0.0.0/0"), rule("sgr-ok", 443, "10.0.0.0/8"))])
+    run(gw, remediator(policy(), Mode.EMERGENCY, MemoryBackups()))
+    assert [r.rule_id for r in gw.groups["sg-1"].rules] == ["sgr-ok"]
+
+
+def test_blast_radius_limit_revokes_nothing_and_flags_everything() -> None:
+    gw = FakeGateway([group(rule("sgr-a", 22, "0.0.0.0/0"), rule("sgr-b", 5432, "::/0"))])
+    rem = remediator(policy(), Mode.REMOVE, MemoryBackups(), max_revokes=1)
+    snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
+    outcome = rem.run(rem.scanner.scan([snapshot]), lambda a, r: gw)
+    assert "blast-radius limit" in outcome.blast_radius_note
+    assert all(p.action is Action.FLAG for p in outcome.plans)
+    assert len(gw.groups["sg-1"].rules) == 2
+    assert gw.groups["sg-1"].tags[TAG_STATUS] == "flagged"
+
+
+def test_a_failed_backup_stops_every_revoke() -> None:
+    gw = FakeGateway([group(rule("sgr-world", 22, "0.0.0.0/0"))])
+    with pytest.raises(BackupError):
+        run(gw, remediator(policy(), Mode.REMOVE, MemoryBackups(fail=True)))
+    assert gw.writes == []
+
+
+def test_a_rule_deleted_between_plan_and_apply_does_not_fail_the_group() -> None:
+    gw = FakeGateway([group(rule("sgr-a", 22, "0.0.0.0/0"), rule("sgr-b", 22, "::/0"))])
+    rem = remediator(policy(), Mode.REMOVE, MemoryBackups())
+    result = rem.scanner.scan([RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))])
+    plans, _ = rem.plan(result)
+    gw.delete_rule("sg-1", "sgr-a")
+    outcome = rem.apply(plans[0], gw)
+    assert outcome.outcome is Outcome.APPLIED
+    assert outcome.verified
+    assert outcome.already_gone == ["sgr-a"]
+    assert outcome.revoked == ["sgr-b"]
+    assert gw.groups["sg-1"].rules == ()
+
+
+def test_exempted_rules_are_never_touched() -> None:
+    exemption = Exemption("bastion", "netops", "jump host", rule_ids=frozenset({"sgr-world"}))
+    gw = FakeGateway([group(rule("sgr-world", 22, "0.0.0.0/0"))])
+    run(gw, remediator(policy(exemption), Mode.EMERGENCY, MemoryBackups()))
+    assert gw.writes == []
+
+
+def test_dry_run_writes_nothing() -> None:
+    gw = FakeGateway([group(rule("sgr-world", 22, "0.0.0.0/0"))])
+    outcomes = run(gw, remediator(policy(), Mode.REMOVE, MemoryBackups(), dry_run=True))
+    assert outcomes == [Outcome.DRY_RUN]
+    assert gw.writes == []
+
+
+def test_rollback_restores_the_exact_rule_set_and_removes_the_tags() -> None:
+    original = (
+        rule("sgr-a", 22, "0.0.0.0/0"),
+        rule("sgr-b", 22, "::/0"),
+        rule("sgr-c", 443, "10.0.0.0/8"),
+        rule("sgr-d", 0, "0.0.0.0/0", Direction.EGRESS),
+    )
+    gw = FakeGateway([group(*original)])
+    backups = MemoryBackups()
+    run(gw, remediator(policy(), Mode.EMERGENCY, backups))
+    (backup_id,) = backups.list("sg-1")
+    outcome = RollbackService(backups).rollback(backup_id, lambda a, r: gw, dry_run=False)
+    assert outcome.verified
+    assert outcome.restored == 4
+    assert {rule_identity(r) for r in gw.groups["sg-1"].rules} == {
+        rule_identity(r) for r in original
+    }
+    assert not any(k.startswith("sgc:") for k in gw.groups["sg-1"].tags)
+
+
+def test_rollback_twice_skips_rules_that_already_exist() -> None:
+    gw = FakeGateway([group(rule("sgr-a", 22, "0.0.0.0/0"))])
+    backups = MemoryBackups()
+    run(gw, remediator(policy(), Mode.REMOVE, backups))
+    service = RollbackService(backups)
+    backup_id = service.latest("sg-1")
+    service.rollback(backup_id, lambda a, r: gw, dry_run=False)
+    second = service.rollback(backup_id, lambda a, r: gw, dry_run=False)
+    assert second.restored == 0
+    assert len(second.plan.skipped) == 1
+    assert len(gw.groups["sg-1"].rules) == 1
+
+
+def test_rollback_dry_run_writes_nothing() -> None:
+    gw = FakeGateway([group(rule("sgr-a", 22, "0.0.0.0/0"))])
+    backups = MemoryBackups()
+    run(gw, remediator(policy(), Mode.REMOVE, backups))
+    writes = list(gw.writes)
+    outcome = RollbackService(backups).rollback(backups.list()[0], lambda a, r: gw, dry_run=True)
+    assert len(outcome.plan.authorize) == 1
+    assert gw.writes == writes
