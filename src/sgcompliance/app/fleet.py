@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from sgcompliance.core.errors import SgcError
-from sgcompliance.core.model import RegionSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +23,13 @@ class Scope:
         return f"{self.account_id}/{self.region}"
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True, slots=True)
-class ScopeResult:
+class ScopeResult(Generic[T]):
     scope: Scope
-    snapshot: RegionSnapshot | None
+    snapshot: T | None
     error: str | None = None
     error_code: str | None = None
     seconds: float = 0.0
@@ -36,18 +39,15 @@ class ScopeResult:
         return self.error is None
 
 
-Reader = Callable[[Scope], RegionSnapshot]
-
-
 def read_fleet(
     scopes: Sequence[Scope],
-    read: Reader,
+    read: Callable[[Scope], T],
     *,
     max_workers: int = 8,
-    on_done: Callable[[ScopeResult], None] | None = None,
-) -> list[ScopeResult]:
+    on_done: Callable[[ScopeResult[T]], None] | None = None,
+) -> list[ScopeResult[T]]:
     """Read every scope; results come back in scope order whatever the completion order."""
-    results: dict[Scope, ScopeResult] = {}
+    results: dict[Scope, ScopeResult[T]] = {}
     with ThreadPoolExecutor(
         max_workers=max(1, max_workers), thread_name_prefix="sgc-scope"
     ) as pool:
@@ -60,7 +60,7 @@ def read_fleet(
     return [results[s] for s in scopes]
 
 
-def _read_one(scope: Scope, read: Reader) -> ScopeResult:
+def _read_one(scope: Scope, read: Callable[[Scope], T]) -> ScopeResult[T]:
     start = time.perf_counter()
     try:
         snapshot = read(scope)

@@ -54,6 +54,11 @@ _NON_GLOBAL_V6 = tuple(
         "::ffff:0:0/96",
         "64:ff9b:1::/48",
         "100::/64",
+        # The non-global parts of 2001::/23; the rest of it (PCP, TURN, AMT, AS112, ORCHIDv2,
+        # DRIP) is globally reachable, so the /23 as a whole is not listed.
+        "2001::/32",
+        "2001:2::/48",
+        "2001:10::/28",
         "2001:db8::/32",
         "fc00::/7",
         "fe80::/10",
@@ -61,16 +66,26 @@ _NON_GLOBAL_V6 = tuple(
 )
 
 
+def _block_bits(blocks: tuple[Network, ...]) -> tuple[tuple[int, int, int], ...]:
+    """(prefix length, netmask, network address) as integers, for containment by bit masks."""
+    return tuple((b.prefixlen, int(b.netmask), int(b.network_address)) for b in blocks)
+
+
+_NON_GLOBAL_BITS = {4: _block_bits(_NON_GLOBAL_V4), 6: _block_bits(_NON_GLOBAL_V6)}
+
+
 class CidrInfo:
     """A parsed CIDR and its class; shared between every rule naming the same CIDR."""
 
-    __slots__ = ("cidr", "network", "source", "version")
+    __slots__ = ("cidr", "network", "size", "source", "version")
 
     def __init__(self, cidr: str, network: Network, source: SourceClass) -> None:
         self.cidr = cidr
         self.network = network
         self.source = source
         self.version = network.version
+        # Kept because coverage sums it for every public rule: the property recomputes it.
+        self.size = network.num_addresses
 
 
 @lru_cache(maxsize=1 << 16)
@@ -81,11 +96,13 @@ def cidr_info(cidr: str) -> CidrInfo:
 
 
 def classify(network: Network) -> SourceClass:
-    if network.prefixlen == 0:
+    prefixlen = network.prefixlen
+    if prefixlen == 0:
         return SourceClass.WORLD
-    blocks: tuple[Network, ...] = _NON_GLOBAL_V4 if network.version == 4 else _NON_GLOBAL_V6
-    for block in blocks:
-        if block.version == network.version and network.subnet_of(block):  # type: ignore[arg-type,unused-ignore]
+    # `network.subnet_of(block)` by integer masks: the same test, without ipaddress's overhead.
+    address = int(network.network_address)
+    for block_prefixlen, netmask, block_address in _NON_GLOBAL_BITS[network.version]:
+        if prefixlen >= block_prefixlen and address & netmask == block_address:
             return SourceClass.PRIVATE
     return SourceClass.PUBLIC
 

@@ -40,7 +40,8 @@ def normalize_protocol(value: object) -> str:
     named = _BY_NAME.get(text)
     if named is not None:
         return named
-    if text.isdigit():
+    # isascii: str.isdigit also accepts digits of other scripts, which int() would then read.
+    if text.isascii() and text.isdigit():
         number = int(text)
         if number > 255:
             raise ValueError(f"protocol number {number} is outside 0-255")

@@ -23,7 +23,7 @@ from sgcompliance.core.model import (
     SecurityGroup,
 )
 from sgcompliance.core.network import cidr_info
-from sgcompliance.core.protocol import normalize_protocol
+from sgcompliance.core.protocol import PORT_PROTOCOLS, normalize_protocol
 
 Json = Any
 
@@ -115,18 +115,17 @@ def parse_rule(raw: Json, source: str = "", path: str = "$") -> Rule:
     key = peers[0]
     if key == "ReferencedGroupInfo":
         ref = _object(obj[key], source, f"{path}.{key}")
-        peer = Peer(
-            PeerKind.GROUP, _text(ref, "GroupId", source, f"{path}.{key}"), ref.get("UserId")
-        )
+        peer = _group_peer(ref, source, f"{path}.{key}")
     else:
         peer = _peer(key, obj[key], source, f"{path}.{key}")
+    protocol, from_port, to_port = _protocol_and_ports(obj, source, path)
     return Rule(
         rule_id=rule_id,
         group_id=group_id,
         direction=Direction.EGRESS if egress else Direction.INGRESS,
-        protocol=_protocol(obj.get("IpProtocol"), source, f"{path}.IpProtocol"),
-        from_port=_port(obj.get("FromPort"), source, f"{path}.FromPort"),
-        to_port=_port(obj.get("ToPort"), source, f"{path}.ToPort"),
+        protocol=protocol,
+        from_port=from_port,
+        to_port=to_port,
         peer=peer,
         description=str(obj.get("Description") or ""),
         tags=tuple(sorted(_tags(obj.get("Tags", []), source, f"{path}.Tags").items())),
@@ -149,46 +148,55 @@ def rules_from_permissions(raw: Json, source: str, path: str) -> list[Rule]:
         ("IpPermissions", Direction.INGRESS),
         ("IpPermissionsEgress", Direction.EGRESS),
     ):
-        for i, perm in enumerate(obj.get(field, []) or []):
+        for i, perm in enumerate(_optional_list(obj, field, source, path)):
             ppath = f"{path}.{field}[{i}]"
             pobj = _object(perm, source, ppath)
-            protocol = _protocol(pobj.get("IpProtocol"), source, f"{ppath}.IpProtocol")
-            from_port = _port(pobj.get("FromPort"), source, f"{ppath}.FromPort")
-            to_port = _port(pobj.get("ToPort"), source, f"{ppath}.ToPort")
-            peers: list[tuple[Peer, str]] = []
-            for list_key, item_key, kind in _PERMISSION_PEERS:
-                for j, item in enumerate(pobj.get(list_key, []) or []):
-                    ipath = f"{ppath}.{list_key}[{j}]"
-                    iobj = _object(item, source, ipath)
-                    peers.append(
-                        (
-                            _peer(kind, iobj.get(item_key), source, f"{ipath}.{item_key}"),
-                            str(iobj.get("Description") or ""),
-                        )
-                    )
-            for j, item in enumerate(pobj.get("UserIdGroupPairs", []) or []):
-                ipath = f"{ppath}.UserIdGroupPairs[{j}]"
-                iobj = _object(item, source, ipath)
-                peer = Peer(
-                    PeerKind.GROUP, _text(iobj, "GroupId", source, ipath), iobj.get("UserId")
-                )
-                peers.append((peer, str(iobj.get("Description") or "")))
-            for peer, description in peers:
-                key = f"{group_id}|{direction}|{protocol}|{from_port}|{to_port}|{peer.kind}|{peer}"
+            protocol, lo, hi = _protocol_and_ports(pobj, source, ppath)
+            for peer, description in _permission_peers(pobj, source, ppath):
+                key = f"{group_id}|{direction}|{protocol}|{lo}|{hi}|{peer.kind}|{peer}"
                 rule_id = "sgr-derived-" + hashlib.sha256(key.encode()).hexdigest()[:12]
-                out.append(
-                    Rule(
-                        rule_id,
-                        group_id,
-                        direction,
-                        protocol,
-                        from_port,
-                        to_port,
-                        peer,
-                        description,
-                    )
-                )
+                out.append(Rule(rule_id, group_id, direction, protocol, lo, hi, peer, description))
     return out
+
+
+def _permission_peers(pobj: Mapping[str, Any], source: str, path: str) -> list[tuple[Peer, str]]:
+    """Each peer of one permission with its own description."""
+    peers: list[tuple[Peer, str]] = []
+    for list_key, item_key, kind in _PERMISSION_PEERS:
+        for j, item in enumerate(_optional_list(pobj, list_key, source, path)):
+            ipath = f"{path}.{list_key}[{j}]"
+            iobj = _object(item, source, ipath)
+            peer = _peer(kind, iobj.get(item_key), source, f"{ipath}.{item_key}")
+            peers.append((peer, str(iobj.get("Description") or "")))
+    for j, item in enumerate(_optional_list(pobj, "UserIdGroupPairs", source, path)):
+        ipath = f"{path}.UserIdGroupPairs[{j}]"
+        iobj = _object(item, source, ipath)
+        peers.append((_group_peer(iobj, source, ipath), str(iobj.get("Description") or "")))
+    return peers
+
+
+def _group_peer(ref: Mapping[str, Any], source: str, path: str) -> Peer:
+    owner = ref.get("UserId")
+    if owner is not None and (not isinstance(owner, str) or not owner):
+        raise InputError(
+            f"UserId must be an account id, got {owner!r}", path=f"{path}.UserId", source=source
+        )
+    return Peer(PeerKind.GROUP, _text(ref, "GroupId", source, path), owner)
+
+
+def _protocol_and_ports(
+    obj: Mapping[str, Any], source: str, path: str
+) -> tuple[str, int | None, int | None]:
+    protocol = _protocol(obj.get("IpProtocol"), source, f"{path}.IpProtocol")
+    from_port = _port(obj.get("FromPort"), source, f"{path}.FromPort")
+    to_port = _port(obj.get("ToPort"), source, f"{path}.ToPort")
+    # EC2 refuses a reversed tcp/udp range; read as an interval it would reach nothing.
+    reversed_range = from_port is not None and to_port is not None and 0 <= to_port < from_port
+    if protocol in PORT_PROTOCOLS and reversed_range:
+        raise InputError(
+            f"ToPort {to_port} is below FromPort {from_port}", path=f"{path}.ToPort", source=source
+        )
+    return protocol, from_port, to_port
 
 
 def _peer(kind: str, value: object, source: str, path: str) -> Peer:
@@ -231,7 +239,8 @@ def _tags(value: object, source: str, path: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for i, tag in enumerate(value):
         tobj = _object(tag, source, f"{path}[{i}]")
-        out[_text(tobj, "Key", source, f"{path}[{i}]")] = str(tobj.get("Value", ""))
+        value = tobj.get("Value")
+        out[_text(tobj, "Key", source, f"{path}[{i}]")] = "" if value is None else str(value)
     return out
 
 
@@ -265,9 +274,8 @@ def _attachments(value: object, source: str, path: str) -> dict[str, Attachment]
     out: dict[str, Attachment] = {}
     for i, raw in enumerate(value):
         eni = _object(raw, source, f"{path}[{i}]")
-        public = bool((eni.get("Association") or {}).get("PublicIp")) or bool(
-            eni.get("Ipv6Addresses")
-        )
+        association = _object(eni.get("Association") or {}, source, f"{path}[{i}].Association")
+        public = bool(association.get("PublicIp")) or bool(eni.get("Ipv6Addresses"))
         state = Attachment.EXPOSED if public else Attachment.ATTACHED
         for group in eni.get("Groups", []) or []:
             gid = group.get("GroupId") if isinstance(group, dict) else None
@@ -288,6 +296,15 @@ def _list(obj: Mapping[str, Any], key: str, source: str, path: str) -> list[Any]
     value = obj.get(key)
     if not isinstance(value, list):
         raise InputError(f"missing or not a list: {key}", path=f"{path}.{key}", source=source)
+    return value
+
+
+def _optional_list(obj: Mapping[str, Any], key: str, source: str, path: str) -> list[Any]:
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(f"not a list: {key}", path=f"{path}.{key}", source=source)
     return value
 
 

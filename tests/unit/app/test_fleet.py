@@ -46,7 +46,7 @@ def test_results_come_back_in_scope_order_and_concurrency_is_bounded() -> None:
     active = 0
     peak = 0
     lock = threading.Lock()
-    done: list[ScopeResult] = []
+    done: list[ScopeResult[RegionSnapshot]] = []
 
     def read(scope: Scope) -> RegionSnapshot:
         nonlocal active, peak

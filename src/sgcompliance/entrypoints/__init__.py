@@ -1,0 +1,1 @@
+"""Entry points: the `sgc` command line and (later) the Lambda handler."""

@@ -1,0 +1,300 @@
+"""Live commands: scan, snapshot, remediate and roll back real accounts (or the local AWS)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sgcompliance.app.fleet import ScopeResult, read_fleet
+from sgcompliance.app.remediator import (
+    RemediationRun,
+    RemediationSettings,
+    SecurityGroupRemediator,
+)
+from sgcompliance.app.rollback import RollbackService
+from sgcompliance.app.scanner import ComplianceScanner
+from sgcompliance.core.errors import BackupError, SgcError
+from sgcompliance.core.evaluate import ScanResult
+from sgcompliance.core.plan import Mode, RemediationPlan
+from sgcompliance.core.policy import Policy, Severity
+from sgcompliance.entrypoints import aws_options as opt
+from sgcompliance.entrypoints.bootstrap import BackupTarget, Runtime, Target, build_runtime
+from sgcompliance.entrypoints.console import ExitCode, reported_errors
+from sgcompliance.entrypoints.fleet_view import (
+    outcome_view,
+    plan_view,
+    progress_for,
+    rollback_view,
+    scope_table,
+    stats_table,
+)
+from sgcompliance.policy.loader import DEFAULT_POLICY, load_policy
+
+backups_app = typer.Typer(name="backups", help="Backups written before every remediation.")
+
+
+def stderr() -> Console:
+    return Console(stderr=True)
+
+
+def read_scopes(
+    runtime: Runtime, read: Callable[[Any], Any], max_workers: int
+) -> list[ScopeResult[Any]]:
+    console = stderr()
+    scopes = runtime.scopes
+    with progress_for(console, scopes) as progress:
+        hook = progress.done if progress is not None else None
+        return read_fleet(scopes, read, max_workers=max_workers, on_done=hook)
+
+
+def live_scan(
+    target: Target, policy: Policy, today: Callable[[], Any], max_workers: int, stats: bool
+) -> tuple[ScanResult, bool]:
+    """Scan every account-region; returns the result and whether every scope was read."""
+    runtime = build_runtime(target)
+    results = read_scopes(runtime, runtime.read, max_workers)
+    snapshots = [r.snapshot for r in results if r.snapshot is not None]
+    result = ComplianceScanner(policy, today=today).scan(snapshots)
+    console = stderr()
+    console.print(scope_table(results, result))
+    if stats:
+        console.print(stats_table(runtime.counter.snapshot(), len(results)))
+    return result, all(r.ok for r in results)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(snapshot)
+    app.command()(remediate)
+    app.command()(rollback)
+    app.add_typer(backups_app, name="backups")
+
+
+def snapshot(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", dir_okay=False, help="Snapshot file to write.")
+    ],
+    profile: opt.Profile = None,
+    endpoint_url: opt.EndpointUrl = None,
+    regions: opt.Regions = None,
+    accounts: opt.Accounts = None,
+    accounts_file: opt.AccountsFile = None,
+    organization: opt.Organization = False,
+    role_name: opt.RoleName = None,
+    external_id: opt.ExternalId = None,
+    max_attempts: opt.MaxAttempts = 10,
+    max_workers: opt.MaxWorkers = 8,
+    stats: opt.Stats = False,
+) -> None:
+    """Write the security groups of every account-region as an offline snapshot file.
+
+    `sgc scan --input FILE` replays it. Exit code 3 when some account-region could not be read.
+    """
+    with reported_errors():
+        target = opt.make_target(
+            profile=profile, endpoint_url=endpoint_url, regions=regions, accounts=accounts,
+            accounts_file=accounts_file, organization=organization, role_name=role_name,
+            external_id=external_id, max_attempts=max_attempts, purpose="snapshot",
+        )  # fmt: skip
+        runtime = build_runtime(target)
+        results = read_scopes(runtime, runtime.read_document, max_workers)
+        documents = [r.snapshot for r in results if r.snapshot is not None]
+        output.write_text(json.dumps(documents, indent=2, sort_keys=True, default=str) + "\n")
+        console = stderr()
+        console.print(f"wrote {len(documents)} account-region snapshot(s) to {output}")
+        if stats:
+            console.print(stats_table(runtime.counter.snapshot(), len(results)))
+    raise typer.Exit(ExitCode.COMPLIANT if all(r.ok for r in results) else ExitCode.PARTIAL)
+
+
+def remediate(
+    mode: Annotated[Mode, typer.Option(help="What to do with violations.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan; change nothing.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    max_revokes: Annotated[
+        int | None, typer.Option(min=0, help="More revokes than this in one run: flag instead.")
+    ] = None,
+    lockdown_severity: Annotated[
+        Severity, typer.Option(help="emergency_remediation locks down groups at or above this.")
+    ] = Severity.CRITICAL,
+    policy_ref: Annotated[
+        str, typer.Option("--policy", "-p", metavar="FILE|builtin:NAME")
+    ] = DEFAULT_POLICY,
+    backup_dir: opt.BackupDir = None,
+    backup_bucket: opt.BackupBucket = None,
+    backup_prefix: opt.BackupPrefix = "backups/",
+    kms_key_id: opt.KmsKey = None,
+    allow_unversioned: opt.AllowUnversioned = False,
+    profile: opt.Profile = None,
+    endpoint_url: opt.EndpointUrl = None,
+    regions: opt.Regions = None,
+    accounts: opt.Accounts = None,
+    accounts_file: opt.AccountsFile = None,
+    organization: opt.Organization = False,
+    role_name: opt.RoleName = None,
+    external_id: opt.ExternalId = None,
+    max_attempts: opt.MaxAttempts = 10,
+    max_workers: opt.MaxWorkers = 8,
+    stats: opt.Stats = False,
+) -> None:
+    """Scan, show the plan as a diff, back up every group it changes, then apply it.
+
+    Exit code 0 when every planned change was applied and verified (or nothing was needed),
+    3 when an account-region could not be read or a group could not be changed.
+    """
+    console = Console()
+    with reported_errors():
+        target = opt.make_target(
+            profile=profile, endpoint_url=endpoint_url, regions=regions, accounts=accounts,
+            accounts_file=accounts_file, organization=organization, role_name=role_name,
+            external_id=external_id, max_attempts=max_attempts, purpose="remediate",
+        )  # fmt: skip
+        policy = load_policy(policy_ref)
+        backups_target = opt.make_backup_target(
+            backup_dir, backup_bucket, backup_prefix, kms_key_id, allow_unversioned
+        )
+        runtime = build_runtime(target)
+        store = runtime.backups(backups_target)
+        scanner = ComplianceScanner(policy)
+        results = read_scopes(runtime, runtime.read, max_workers)
+        scan = scanner.scan([r.snapshot for r in results if r.snapshot is not None])
+        stderr().print(scope_table(results, scan))
+        settings = RemediationSettings(mode, dry_run, max_revokes, lockdown_severity)
+        remediator = SecurityGroupRemediator(scanner, store, lambda: datetime.now(UTC), settings)
+        plans, note = remediator.plan(scan)
+        complete = all(r.ok for r in results)
+        if not plans:
+            console.print("Nothing to remediate: no violations.")
+            raise typer.Exit(ExitCode.COMPLIANT if complete else ExitCode.PARTIAL)
+        console.print(plan_view(plans, note))
+        if dry_run:
+            console.print("Dry run: nothing was changed.")
+            raise typer.Exit(ExitCode.COMPLIANT if complete else ExitCode.PARTIAL)
+        if not yes and not typer.confirm(f"Apply {len(plans)} change(s)?", default=False):
+            console.print("Aborted: nothing was changed.")
+            raise typer.Exit(ExitCode.USAGE)
+        ok = _apply(console, remediator, runtime, plans, note)
+        _print_undo(console, backups_target)
+        if stats:
+            stderr().print(stats_table(runtime.counter.snapshot(), len(results)))
+    raise typer.Exit(ExitCode.COMPLIANT if ok and complete else ExitCode.PARTIAL)
+
+
+def _apply(
+    console: Console,
+    remediator: SecurityGroupRemediator,
+    runtime: Runtime,
+    plans: list[RemediationPlan],
+    note: str,
+) -> bool:
+    run = RemediationRun(plans, [], note)
+    failures: list[tuple[RemediationPlan, str]] = []
+    for plan in plans:
+        try:
+            run.outcomes.append(
+                remediator.apply(plan, runtime.gateway(plan.account_id, plan.region))
+            )
+        except BackupError:
+            # The store itself failed: stop here rather than risk any revoke without a backup.
+            console.print(outcome_view(run, failures))
+            raise
+        except SgcError as exc:  # this group only: the others still get their chance
+            failures.append((plan, str(exc)))
+    console.print(outcome_view(run, failures))
+    return not failures and all(o.outcome.value != "failed" for o in run.outcomes)
+
+
+def _print_undo(console: Console, target: BackupTarget) -> None:
+    where = (
+        f"--backup-dir {target.directory}"
+        if target.directory
+        else f"--backup-bucket {target.bucket}"
+    )
+    console.print(f"Undo a group with: sgc rollback --group GROUP_ID --latest {where}")
+
+
+def rollback(
+    backup_id: Annotated[str | None, typer.Argument(help="Backup id to restore.")] = None,
+    group: Annotated[str | None, typer.Option(help="Group whose backup to restore.")] = None,
+    latest: Annotated[
+        bool, typer.Option("--latest", help="With --group: its newest backup.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be restored.")
+    ] = False,
+    backup_dir: opt.BackupDir = None,
+    backup_bucket: opt.BackupBucket = None,
+    backup_prefix: opt.BackupPrefix = "backups/",
+    kms_key_id: opt.KmsKey = None,
+    profile: opt.Profile = None,
+    endpoint_url: opt.EndpointUrl = None,
+    role_name: opt.RoleName = None,
+    external_id: opt.ExternalId = None,
+    max_attempts: opt.MaxAttempts = 10,
+) -> None:
+    """Re-authorize exactly the rules a remediation revoked and remove its tags."""
+    console = Console()
+    with reported_errors():
+        if (backup_id is None) == (group is None) or (group is not None and not latest):
+            raise SgcError(
+                "give either BACKUP_ID or --group GROUP_ID --latest",
+                hint="list backups with `sgc backups list`",
+            )
+        backups_target = opt.make_backup_target(
+            backup_dir, backup_bucket, backup_prefix, kms_key_id, True
+        )
+        base = _runtime_for_backups(profile, endpoint_url, role_name, external_id, max_attempts)
+        service = RollbackService(base.backups(backups_target))
+        chosen = backup_id or service.latest(str(group))
+        outcome = service.rollback(chosen, base.gateway, dry_run=dry_run)
+        console.print(rollback_view(outcome))
+    raise typer.Exit(ExitCode.COMPLIANT if dry_run or outcome.verified else ExitCode.PARTIAL)
+
+
+def _runtime_for_backups(
+    profile: str | None, endpoint_url: str | None, role_name: str | None,
+    external_id: str | None, max_attempts: int,
+) -> Runtime:  # fmt: skip
+    """Accounts come from the backup itself: any account other than the caller's is assumed."""
+    target = Target(
+        profile=profile, endpoint_url=endpoint_url, role_name=role_name, external_id=external_id,
+        max_attempts=max_attempts, purpose="rollback",
+    )  # fmt: skip
+    return build_runtime(target)
+
+
+@backups_app.command("list")
+def list_backups(
+    group: Annotated[str | None, typer.Option(help="Only this group's backups.")] = None,
+    backup_dir: opt.BackupDir = None,
+    backup_bucket: opt.BackupBucket = None,
+    backup_prefix: opt.BackupPrefix = "backups/",
+    profile: opt.Profile = None,
+    endpoint_url: opt.EndpointUrl = None,
+) -> None:
+    """List stored backups, oldest first, with what each remediation did."""
+    console = Console()
+    with reported_errors():
+        backups_target = opt.make_backup_target(
+            backup_dir, backup_bucket, backup_prefix, None, True
+        )
+        store = _runtime_for_backups(profile, endpoint_url, None, None, 3).backups(backups_target)
+        table = Table(title="Backups", title_justify="left")
+        for column in ("Backup id", "Account/region", "Group", "Mode", "Revoked", "Created"):
+            table.add_column(column)
+        for backup in store.list(group):
+            record = store.get(backup)
+            plan = record.plan
+            table.add_row(
+                backup, f"{plan.account_id}/{plan.region}", f"{plan.group_id} ({plan.group_name})",
+                plan.mode.value, str(plan.revoke_count), record.created_at,
+            )  # fmt: skip
+        console.print(table)

@@ -1,0 +1,131 @@
+"""`sgc local`: start, stop and seed the local AWS (a moto server on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sgcompliance.core.errors import ConfigError
+from sgcompliance.entrypoints.console import reported_errors
+from sgcompliance.local import moto_server, server_state
+from sgcompliance.local.moto_server import START_TIMEOUT
+from sgcompliance.local.server_state import StateFile
+
+local_app = typer.Typer(
+    name="local",
+    help="The local AWS: a moto server on 127.0.0.1 with a seeded demo organization.",
+    no_args_is_help=True,
+)
+
+StateOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        help="State file of the running server "
+        f"[default: ${server_state.STATE_ENV} or .sgc/local.json]",
+        dir_okay=False,
+    ),
+]
+
+
+@local_app.command()
+def up(
+    state: StateOption = None,
+    port: Annotated[int | None, typer.Option(help="Port to use [default: a free one]")] = None,
+    seed: Annotated[bool, typer.Option(help="Also seed the demo organization")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the server")] = START_TIMEOUT,
+) -> None:
+    """Start the local AWS unless it is already running, and print its endpoint."""
+    store = _state(state)
+    with reported_errors():
+        info, started = server_state.up(store, port=port, timeout=timeout)
+        verb = "started" if started else "already running"
+        typer.echo(f"local AWS {verb} at {info.endpoint} (pid {info.pid}, log {info.log_path})")
+        if seed:
+            _seed(info.endpoint, store, reset=False, as_json=False)
+    typer.echo(f"export AWS_ENDPOINT_URL={info.endpoint}")
+
+
+@local_app.command()
+def down(state: StateOption = None) -> None:
+    """Stop the local AWS started by `sgc local up`."""
+    with reported_errors():
+        info = server_state.down(_state(state))
+    if info is None:
+        typer.echo("no local AWS was running")
+    else:
+        typer.echo(f"stopped the local AWS at {info.endpoint} (pid {info.pid})")
+
+
+@local_app.command()
+def status(state: StateOption = None) -> None:
+    """Say whether the local AWS is running (exit code 1 when it is not)."""
+    with reported_errors():
+        info = server_state.running(_state(state))
+    if info is None:
+        typer.echo("local AWS: not running (start it with `sgc local up`)")
+        raise typer.Exit(1)
+    typer.echo(f"local AWS: running at {info.endpoint} (pid {info.pid}, since {info.started_at})")
+    typer.echo(f"export AWS_ENDPOINT_URL={info.endpoint}")
+
+
+@local_app.command()
+def seed(
+    state: StateOption = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="Seed this endpoint [default: the running local AWS]")
+    ] = None,
+    reset: Annotated[bool, typer.Option(help="Forget everything in the server first")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was seeded as JSON")] = False,
+) -> None:
+    """Seed the demo organization: 3 member accounts x 2 regions of realistic groups."""
+    store = _state(state)
+    with reported_errors():
+        endpoint = endpoint_url or _running_endpoint(store)
+        _seed(endpoint, store, reset=reset, as_json=as_json)
+
+
+def _seed(endpoint: str, store: StateFile, *, reset: bool, as_json: bool) -> None:
+    # Imported here: boto3 is loaded only by the commands that talk to the server.
+    from sgcompliance.aws.session import AwsSettings, ClientFactory  # noqa: PLC0415
+    from sgcompliance.local.demo_org import seed_demo_org  # noqa: PLC0415
+
+    if reset:
+        moto_server.reset(endpoint)
+    org = seed_demo_org(ClientFactory(AwsSettings.from_options(endpoint_url=endpoint)))
+    document = org.to_json()
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.with_name("demo.json").write_text(json.dumps(document, indent=2) + "\n")
+    if as_json:
+        typer.echo(json.dumps(document, indent=2))
+        return
+    typer.echo(f"seeded the demo organization into {endpoint}")
+    typer.echo(f"  management account  {org.management_account}")
+    for account_id, name in org.accounts:
+        counts = ", ".join(
+            f"{s.region}: {len(s.groups)} groups" for s in org.scopes if s.account_id == account_id
+        )
+        typer.echo(f"  {name:<22}{account_id}  {counts}")
+    typer.echo(f"  member role         {org.role.role_name} (ExternalId {org.role.external_id})")
+    typer.echo(f"  accounts            {','.join(org.account_ids)}")
+    typer.echo(f"  regions             {','.join(org.regions)}")
+
+
+def _running_endpoint(store: StateFile) -> str:
+    info = server_state.running(store)
+    if info is not None:
+        return info.endpoint
+    env = os.environ.get("AWS_ENDPOINT_URL")
+    if env:
+        return env
+    raise ConfigError(
+        "no local AWS is running", hint="start one with `sgc local up` or pass --endpoint-url"
+    )
+
+
+def _state(path: Path | None) -> StateFile:
+    return StateFile(path) if path is not None else StateFile.default()

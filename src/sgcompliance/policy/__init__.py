@@ -1,0 +1,1 @@
+"""The policy language: the JSON Schema contract, the loader, and the built-in packs."""

@@ -1,0 +1,151 @@
+"""Checks the schema cannot express: port ranges, CIDRs, dates, duplicate ids, pack names.
+
+Every function reads the raw document defensively (a value of the wrong type is skipped here:
+the schema reports it), so these problems are listed alongside the schema's in one pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sgcompliance.core.errors import InputError
+from sgcompliance.core.policy import UNRESOLVED_PREFIX_LIST_CHECK
+from sgcompliance.core.protocol import parse_port_range
+from sgcompliance.policy.problems import PathPart, Problem, did_you_mean, json_path
+
+PACK_PREFIX = "builtin:"
+SOURCE_WORDS = ("world", "public")
+
+
+def document_problems(doc: dict[str, Any], packs: list[str]) -> list[Problem]:
+    """Semantic problems of a policy document's own content (not those needing its bases)."""
+    problems = list(_extends_problems(doc, packs))
+    checks = doc.get("checks")
+    if isinstance(checks, list):
+        problems += _duplicate_ids(checks, "checks", "check")
+        for i, check in enumerate(checks):
+            problems += check_value_problems(check, ["checks", i])
+    overrides = doc.get("overrides")
+    if isinstance(overrides, dict):
+        for check_id, patch in overrides.items():
+            problems += check_value_problems(patch, ["overrides", check_id])
+    exemptions = doc.get("exemptions")
+    if isinstance(exemptions, list):
+        problems += _duplicate_ids(exemptions, "exemptions", "exemption")
+        for i, exemption in enumerate(exemptions):
+            problems += _expiry_problems(exemption, ["exemptions", i])
+    return problems
+
+
+def _extends_problems(doc: dict[str, Any], packs: list[str]) -> Iterator[Problem]:
+    extends = doc.get("extends")
+    if extends is None:
+        if "overrides" in doc:
+            yield (
+                "$.overrides",
+                "overrides need a base: the document has no extends",
+                'add "extends": "builtin:strict" (or another pack), or move these into checks',
+            )
+        elif not doc.get("checks"):
+            yield "$", "the policy has no checks", 'add checks, or "extends": "builtin:strict"'
+        return
+    refs: list[tuple[list[PathPart], object]] = []
+    if isinstance(extends, str):
+        refs = [(["extends"], extends)]
+    if isinstance(extends, list):
+        refs = [(["extends", i], ref) for i, ref in enumerate(extends)]
+    for parts, ref in refs:
+        if isinstance(ref, str) and ref.startswith(PACK_PREFIX):
+            name = ref.removeprefix(PACK_PREFIX)
+            if name not in packs:
+                hint = did_you_mean(name, packs, f"built-in packs: {', '.join(packs)}")
+                yield json_path(parts), f"unknown built-in pack {ref!r}", hint
+
+
+def _duplicate_ids(items: list[Any], key: str, what: str) -> Iterator[Problem]:
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(item_id, str):
+            continue
+        if item_id in first:
+            where = json_path([key, first[item_id]])
+            yield (
+                json_path([key, i, "id"]),
+                f"duplicate {what} id {item_id!r} (first used at {where})",
+                f"give each {what} its own id",
+            )
+        else:
+            first[item_id] = i
+        if what == "check" and item_id == UNRESOLVED_PREFIX_LIST_CHECK:
+            yield (
+                json_path([key, i, "id"]),
+                f"check id {item_id!r} is reserved for unresolved prefix list findings",
+                "pick another id",
+            )
+
+
+def check_value_problems(check: object, parts: list[PathPart]) -> list[Problem]:
+    """Port ranges and CIDRs of a check, or of an override's partial check."""
+    if not isinstance(check, dict):
+        return []
+    problems: list[Problem] = []
+    for key in ("ports", "allowed"):
+        specs = check.get(key)
+        if isinstance(specs, list):
+            for i, spec in enumerate(specs):
+                problems += _port_problems(spec, [*parts, key, i, "ports"])
+    sources = check.get("sources")
+    if isinstance(sources, list):
+        for i, source in enumerate(sources):
+            problems += _source_problems(source, [*parts, "sources", i])
+    return problems
+
+
+def _port_problems(spec: object, parts: list[PathPart]) -> list[Problem]:
+    value = spec.get("ports") if isinstance(spec, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return []
+    if isinstance(value, float):
+        if not value.is_integer():
+            return []  # the schema reports it
+        value = int(value)
+    path = json_path(parts)
+    try:
+        parse_port_range(str(value), path)
+    except InputError as exc:
+        return [(path, exc.detail, "use a port or a range FROM-TO with 0 <= FROM <= TO <= 65535")]
+    return []
+
+
+def _source_problems(source: object, parts: list[PathPart]) -> list[Problem]:
+    if not isinstance(source, str) or source in SOURCE_WORDS:
+        return []
+    path = json_path(parts)
+    if "/" not in source:
+        hint = did_you_mean(source, SOURCE_WORDS, "use world, public or a CIDR like 10.0.0.0/8")
+        return [(path, f"{source!r} is not world, public or a CIDR", hint)]
+    try:
+        ipaddress.ip_network(source)
+    except ValueError as exc:
+        hint = "use a CIDR like 203.0.113.0/24 or 2001:db8::/32"
+        with contextlib.suppress(ValueError):
+            hint = f"did you mean {ipaddress.ip_network(source, strict=False)}?"
+        return [(path, f"{source!r} is not a valid CIDR ({exc})", hint)]
+    return []
+
+
+def _expiry_problems(exemption: object, parts: list[PathPart]) -> list[Problem]:
+    expires = exemption.get("expires") if isinstance(exemption, dict) else None
+    if not isinstance(expires, str):
+        return []
+    try:
+        date.fromisoformat(expires)
+    except ValueError:
+        path = json_path([*parts, "expires"])
+        return [(path, f"{expires!r} is not a valid date", "use a real date as YYYY-MM-DD")]
+    return []

@@ -1,0 +1,66 @@
+"""The report writer interface and the registry of formats, keyed by format name.
+
+Writers are imported only when asked for, so producing JSON never loads the terminal-table
+library (the Lambda package writes JSON and cares about cold-start time).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from sgcompliance.core.errors import SgcError
+from sgcompliance.core.evaluate import ScanResult
+
+
+@dataclass(frozen=True, slots=True)
+class Presentation:
+    """How the reader will see the output; formats that do not care ignore it."""
+
+    color: bool = False
+    # Columns available; None lets a terminal-aware writer measure the terminal itself.
+    width: int | None = None
+    # False when the destination cannot show box-drawing characters (an ASCII-only stream).
+    unicode: bool = True
+
+
+@runtime_checkable
+class ReportWriter(Protocol):
+    def render(self, result: ScanResult, presentation: Presentation) -> str:
+        """The complete report as text, ending with a newline."""
+        ...
+
+
+class UnknownFormatError(SgcError):
+    code = "SGC110"
+    hint = "choose one of the formats listed by `sgc scan --help`"
+
+
+# format name -> "module:class"; a new format is one module plus one line here.
+_WRITERS: Mapping[str, str] = {
+    "table": "sgcompliance.report.table:TableWriter",
+    "json": "sgcompliance.report.json_report:JsonWriter",
+}
+
+
+def format_names() -> tuple[str, ...]:
+    return tuple(_WRITERS)
+
+
+def writer_for(name: str) -> ReportWriter:
+    target = _WRITERS.get(name)
+    if target is None:
+        raise UnknownFormatError(
+            f"unknown report format {name!r} (known: {', '.join(format_names())})"
+        )
+    module_name, class_name = target.split(":")
+    writer = getattr(importlib.import_module(module_name), class_name)()
+    if not isinstance(writer, ReportWriter):
+        raise TypeError(f"{target} does not implement ReportWriter")
+    return writer
+
+
+def render(result: ScanResult, name: str, presentation: Presentation | None = None) -> str:
+    return writer_for(name).render(result, presentation or Presentation())

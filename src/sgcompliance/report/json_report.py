@@ -1,0 +1,20 @@
+"""The JSON report: `{"summary": ..., "findings": [...]}` with sorted keys, for machines and diffs.
+
+Keys are sorted and findings are in location order, so two reports of the same estate differ
+only where the estate or the policy changed.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sgcompliance.core.evaluate import ScanResult
+from sgcompliance.report.formats import Presentation
+from sgcompliance.report.records import scan_record
+
+
+class JsonWriter:
+    def render(self, result: ScanResult, presentation: Presentation) -> str:
+        del presentation  # JSON looks the same wherever it goes
+        # ASCII-only escapes keep the bytes identical under any locale or terminal encoding.
+        return json.dumps(scan_record(result), indent=2, sort_keys=True, ensure_ascii=True) + "\n"

@@ -1,0 +1,117 @@
+"""Plain-data views of a scan result, shared by every report format.
+
+Writers never reach into the engine's objects themselves: they read these records, so every
+format names things the same way and a new format cannot drift from the JSON contract.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from sgcompliance.core.evaluate import ScanResult
+from sgcompliance.core.findings import Finding
+from sgcompliance.core.model import Rule
+from sgcompliance.core.policy import Exemption, Severity
+
+Record = dict[str, Any]
+
+# Highest first: the order people read a report in.
+SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
+
+
+def by_location(findings: Iterable[Finding]) -> list[Finding]:
+    """Account, region, group, rule, check: stable when a policy re-grades a check."""
+    return sorted(findings, key=Finding.sort_key)
+
+
+def by_severity(findings: Iterable[Finding]) -> list[Finding]:
+    """Severity descending, then by location: the order a reader triages in."""
+    return sorted(findings, key=lambda f: (-f.severity.rank, *f.sort_key()))
+
+
+def summary_record(result: ScanResult) -> Record:
+    violations = result.violations
+    severity_counts = Counter(f.severity.value for f in violations)
+    check_counts = Counter(f.check_id for f in violations)
+    return {
+        "policy_id": result.policy.id,
+        "policy_digest": result.policy.digest,
+        "groups_scanned": result.groups_scanned,
+        "rules_evaluated": result.rules_evaluated,
+        "violations": len(violations),
+        "exempted": len(result.exempted),
+        "expired_exemptions": sum(1 for f in violations if f.expired_exemption is not None),
+        # Every severity is present, zero or not, so the shape never changes between runs.
+        "by_severity": {s.value: severity_counts.get(s.value, 0) for s in Severity},
+        "by_check": dict(sorted(check_counts.items())),
+        "scopes": [
+            {"account_id": account, "region": region}
+            for account, region in sorted(set(result.scopes))
+        ],
+    }
+
+
+def finding_record(finding: Finding) -> Record:
+    group = finding.group
+    return {
+        "finding_id": finding.finding_id,
+        "check_id": finding.check_id,
+        "title": finding.title,
+        "severity": finding.severity.value,
+        "remediation": finding.remediation.value,
+        "account_id": finding.account_id,
+        "region": finding.region,
+        "group_id": group.group_id,
+        "group_name": group.name,
+        "group_tags": dict(sorted(group.tags.items())),
+        "attachment": group.attachment.value,
+        "rule_id": finding.rule_id,
+        "rule": rule_record(finding.rule),
+        "reason": finding.reason.value,
+        "message": finding.message,
+        "exempted_by": exemption_record(finding.exempted_by),
+        "expired_exemption": exemption_record(finding.expired_exemption),
+    }
+
+
+def rule_record(rule: Rule | None) -> Record | None:
+    if rule is None:
+        return None
+    return {
+        "direction": rule.direction.value,
+        "protocol": rule.protocol,
+        "from_port": rule.from_port,
+        "to_port": rule.to_port,
+        "peer": str(rule.peer),
+        "peer_kind": rule.peer.kind.value,
+        "description": rule.description,
+        "summary": rule_summary(rule),
+    }
+
+
+def exemption_record(exemption: Exemption | None) -> Record | None:
+    if exemption is None:
+        return None
+    return {
+        "id": exemption.id,
+        "owner": exemption.owner,
+        "reason": exemption.reason,
+        "ticket": exemption.ticket,
+        "expires": exemption.expires.isoformat() if exemption.expires else None,
+    }
+
+
+def rule_summary(rule: Rule) -> str:
+    """Compact form such as `tcp 22 from 0.0.0.0/0` or `egress all traffic to ::/0`."""
+    text = rule.describe()
+    return text.removeprefix("ingress ")
+
+
+def scan_record(result: ScanResult) -> Record:
+    """The whole report: `{"summary": ..., "findings": [...]}` in location order."""
+    return {
+        "summary": summary_record(result),
+        "findings": [finding_record(f) for f in by_location(result.findings)],
+    }

@@ -1,0 +1,214 @@
+"""The terminal report: a summary header, the violations, and the exempted findings.
+
+Every value that comes from an estate or a policy (names, descriptions, owners, messages) is
+placed as plain `Text`, never parsed as markup, and its control characters are shown escaped,
+so a description such as `[bold]`, `<script>` or one with a newline or an escape sequence is
+printed literally and cannot forge rows or colour the terminal.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from sgcompliance.core.evaluate import ScanResult
+from sgcompliance.core.findings import Finding
+from sgcompliance.core.policy import Severity
+from sgcompliance.report.formats import Presentation
+from sgcompliance.report.records import SEVERITIES_DESC, by_severity, rule_summary
+
+SEVERITY_STYLE: dict[Severity, str] = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+# C0/C1 controls and the bidirectional overrides that can make text read differently on screen.
+_BIDI_CONTROLS = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_ESCAPES: dict[int, str] = {
+    **{c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))},
+    **{c: f"\\u{c:04x}" for c in _BIDI_CONTROLS},
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+}
+
+
+def literal(value: str, style: str = "") -> Text:
+    """Untrusted text exactly as written, with control characters made visible."""
+    return Text(value.translate(_ESCAPES), style=style)
+
+
+# Below this many columns the location is stacked into one column instead of four.
+WIDE_LAYOUT_MIN_WIDTH = 110
+
+
+def lines(*parts: Text) -> Text:
+    return Text("\n").join(part for part in parts if part.plain)
+
+
+class TableWriter:
+    def render(self, result: ScanResult, presentation: Presentation) -> str:
+        buffer = io.StringIO()
+        console = Console(
+            file=buffer,
+            width=presentation.width,
+            force_terminal=presentation.color,
+            color_system="auto" if presentation.color else None,
+            no_color=not presentation.color,
+            markup=False,
+            emoji=False,
+            highlight=False,
+            soft_wrap=False,
+        )
+        layout = _Layout(
+            wide=console.width >= WIDE_LAYOUT_MIN_WIDTH,
+            box=box.SIMPLE_HEAD if presentation.unicode else box.ASCII2,
+        )
+        console.print(summary(result))
+        violations = by_severity(result.violations)
+        if violations:
+            console.print(violations_table(violations, layout))
+        else:
+            console.print(Text("No violations.", style="bold green"))
+        exempted = by_severity(result.exempted)
+        if exempted:
+            console.print()
+            console.print(exempted_table(exempted, layout))
+        text = buffer.getvalue()
+        if presentation.color:
+            return text
+        # Cell padding leaves trailing blanks that only add noise to files and diffs.
+        return "".join(line.rstrip() + "\n" for line in text.splitlines())
+
+
+def summary(result: ScanResult) -> Text:
+    policy = result.policy
+    accounts = len({account for account, _ in result.scopes})
+    counts = result.by_severity()
+    digest = f" (digest {policy.digest[:12]})" if policy.digest else ""
+    text = Text()
+    text.append("sgcompliance scan", style="bold")
+    text.append("  policy ")
+    text.append_text(literal(policy.id, "bold"))
+    text.append(digest)
+    text.append(
+        f"\nScanned {_count(result.groups_scanned, 'group')} and "
+        f"{_count(result.rules_evaluated, 'rule')} in "
+        f"{_count(len(result.scopes), 'account/region scope')} "
+        f"({_count(accounts, 'account')})."
+    )
+    text.append(f"\nViolations: {len(result.violations)}", style="bold")
+    text.append("  (")
+    for i, severity in enumerate(SEVERITIES_DESC):
+        text.append(", " if i else "")
+        text.append(f"{severity.value} {counts.get(severity.value, 0)}", SEVERITY_STYLE[severity])
+    text.append(")")
+    text.append(f"   Exempted: {len(result.exempted)}\n")
+    return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    wide: bool = True
+    box: box.Box = box.SIMPLE_HEAD
+
+
+def _new_table(title: str, layout: _Layout) -> Table:
+    return Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        box=layout.box,
+        show_edge=False,
+        show_lines=True,
+    )
+
+
+def _location_columns(table: Table, findings: list[Finding], layout: _Layout) -> None:
+    if not layout.wide:
+        # Narrow terminals: the same facts stacked in fewer columns, so nothing is cut off.
+        table.add_column("Severity / Check", overflow="fold", max_width=18)
+        table.add_column("Where", overflow="fold")
+        return
+    # Ids keep their full width: a folded id cannot be copied into a console or a ticket.
+    group_width = max(len(f.group_id) for f in findings)
+    rule_width = max(len(f.rule_id or "") for f in findings)
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("Check", overflow="fold", max_width=17)
+    table.add_column("Account\nRegion", overflow="fold", max_width=16)
+    table.add_column(
+        "Group", overflow="fold", min_width=group_width, max_width=max(group_width, 28)
+    )
+    table.add_column("Rule", overflow="fold", min_width=rule_width, max_width=max(rule_width, 24))
+
+
+def violations_table(findings: list[Finding], layout: _Layout = _Layout()) -> Table:
+    table = _new_table(f"Violations ({len(findings)})", layout)
+    _location_columns(table, findings, layout)
+    table.add_column("Message", overflow="fold", ratio=1)
+    for finding in findings:
+        cells = _location_cells(finding, descriptions=True)
+        table.add_row(*(cells if layout.wide else _stacked(cells)), literal(_message(finding)))
+    return table
+
+
+def exempted_table(findings: list[Finding], layout: _Layout = _Layout()) -> Table:
+    table = _new_table(f"Exempted ({len(findings)})", layout)
+    _location_columns(table, findings, layout)
+    table.add_column("Exemption", overflow="fold")
+    for finding in findings:
+        exemption = finding.exempted_by
+        assert exemption is not None  # exempted findings carry their exemption
+        expires = exemption.expires.isoformat() if exemption.expires else "never"
+        cells = _location_cells(finding, descriptions=False)
+        exemption_cell = lines(
+            literal(exemption.id),
+            literal(f"owner {exemption.owner}"),
+            literal(f"expires {expires}"),
+            literal(f"ticket {exemption.ticket}" if exemption.ticket else "", "dim"),
+        )
+        table.add_row(*(cells if layout.wide else _stacked(cells)), exemption_cell)
+    return table
+
+
+def _stacked(cells: tuple[Text, ...]) -> tuple[Text, Text]:
+    severity, check, where, group, rule = cells
+    return lines(severity, check), lines(where, group, rule)
+
+
+def _location_cells(finding: Finding, *, descriptions: bool) -> tuple[Text, ...]:
+    group = finding.group
+    rule = finding.rule
+    if rule is None:
+        rule_cell = Text("(whole group)", style="dim")
+    else:
+        quoted = f'"{rule.description}"' if descriptions and rule.description else ""
+        rule_cell = lines(
+            literal(rule.rule_id, "dim"), literal(rule_summary(rule)), literal(quoted, "italic")
+        )
+    return (
+        Text(finding.severity.value.upper(), style=SEVERITY_STYLE[finding.severity]),
+        literal(finding.check_id),
+        lines(literal(finding.account_id), literal(finding.region, "dim")),
+        lines(literal(group.group_id), literal(group.name, "dim")),
+        rule_cell,
+    )
+
+
+def _message(finding: Finding) -> str:
+    """The engine's message without the rule text the Rule column already shows."""
+    if finding.rule is None:
+        return finding.message
+    return finding.message.removeprefix(f"{finding.rule.describe()}: ")

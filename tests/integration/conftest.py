@@ -1,0 +1,108 @@
+"""One real moto server per test session (per xdist worker), over HTTP on 127.0.0.1.
+
+The server is started through the product's own `local/moto_server.py`, its log is kept under
+the session's temporary directory, and it is always stopped at the end of the session. The
+test process gets fake credentials and no AWS configuration files, so nothing can reach real
+AWS. Every test that asks for `endpoint` starts from an empty server; tests that ask for
+`demo_org` share one seeded demo organization (reseeded whenever a reset came in between) and
+must not change it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sgcompliance.aws.api_calls import ApiCallCounter
+from sgcompliance.aws.session import AwsSettings, ClientFactory
+from sgcompliance.local.demo_org import DemoOrg, seed_demo_org
+from sgcompliance.local.moto_server import LocalServer, reset, start
+
+# Generous: a cold start (imports on a loaded machine) is the slow part, typically well under 2s.
+START_TIMEOUT = 60.0
+FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+CLEARED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION")
+DEFAULT_ACCOUNT = "123456789012"  # moto's account for credentials it did not issue
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    log_path = tmp_path_factory.mktemp("moto") / "moto.log"
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in FAKE_ENV.items():
+            env.setenv(key, value)
+        for key in CLEARED_ENV:
+            env.delenv(key, raising=False)
+        no_proxy = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"]))
+        env.setenv("NO_PROXY", no_proxy)
+        server = start(log_path, timeout=START_TIMEOUT)
+        try:
+            env.setenv("AWS_ENDPOINT_URL", server.endpoint)
+            yield server
+        finally:
+            server.stop()
+
+
+class ServerUse:
+    """Counts resets so that a seeded demo organization is reused only while it is intact."""
+
+    def __init__(self, server: LocalServer) -> None:
+        self.server = server
+        self.generation = 0
+        self.seeded: tuple[int, DemoOrg] | None = None
+
+    def fresh(self) -> str:
+        reset(self.server.endpoint)
+        self.generation += 1
+        return self.server.endpoint
+
+    def demo(self) -> DemoOrg:
+        if self.seeded is not None and self.seeded[0] == self.generation:
+            return self.seeded[1]
+        endpoint = self.fresh()
+        org = seed_demo_org(ClientFactory(AwsSettings.from_options(endpoint_url=endpoint)))
+        self.seeded = (self.generation, org)
+        return org
+
+
+@pytest.fixture(scope="session")
+def server_use(moto_server: LocalServer) -> ServerUse:
+    return ServerUse(moto_server)
+
+
+@pytest.fixture
+def endpoint(server_use: ServerUse) -> str:
+    """The server's endpoint, emptied before the test."""
+    return server_use.fresh()
+
+
+@pytest.fixture
+def demo_org(server_use: ServerUse) -> DemoOrg:
+    """The seeded demo organization; read-only for the test."""
+    return server_use.demo()
+
+
+@pytest.fixture
+def counter() -> ApiCallCounter:
+    return ApiCallCounter()
+
+
+@pytest.fixture
+def factory(endpoint: str, counter: ApiCallCounter) -> ClientFactory:
+    return ClientFactory(AwsSettings.from_options(endpoint_url=endpoint), counter=counter)
+
+
+@pytest.fixture
+def ec2(factory: ClientFactory) -> Any:
+    """EC2 in the default account, us-east-1."""
+    return factory.ec2("us-east-1")

@@ -1,0 +1,100 @@
+"""Client construction: endpoint resolution, retry and user-agent configuration, reuse."""
+
+from __future__ import annotations
+
+import pytest
+
+from sgcompliance import __version__
+from sgcompliance.aws.session import AwsSettings, ClientFactory, StaticCredentials
+from sgcompliance.core.errors import ConfigError
+
+LOCAL = "http://127.0.0.1:5999"
+
+
+def test_aws_endpoint_url_from_the_environment_is_honoured() -> None:
+    settings = AwsSettings.from_options(environ={"AWS_ENDPOINT_URL": LOCAL})
+    assert settings.endpoint_url == LOCAL
+
+
+def test_an_explicit_endpoint_wins_over_the_environment() -> None:
+    settings = AwsSettings.from_options(
+        endpoint_url="http://localhost:7000", environ={"AWS_ENDPOINT_URL": LOCAL}
+    )
+    assert settings.endpoint_url == "http://localhost:7000"
+
+
+def test_no_endpoint_means_real_aws() -> None:
+    settings = AwsSettings.from_options(environ={})
+    assert settings.endpoint_url is None
+    assert not settings.is_local
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        (LOCAL, True),
+        ("http://localhost:1", True),
+        ("http://[::1]:1", True),
+        ("https://x.io", False),
+    ],
+)
+def test_loopback_endpoints_are_local(url: str, local: bool) -> None:
+    assert AwsSettings(endpoint_url=url).is_local is local
+
+
+def test_an_endpoint_that_is_not_an_http_url_is_refused() -> None:
+    with pytest.raises(ConfigError, match="endpoint URL"):
+        AwsSettings(endpoint_url="127.0.0.1:5000")
+
+
+def test_max_attempts_below_one_is_refused() -> None:
+    with pytest.raises(ConfigError, match="max attempts"):
+        AwsSettings(max_attempts=0)
+
+
+def test_clients_use_adaptive_retries_and_the_project_user_agent() -> None:
+    factory = ClientFactory(AwsSettings(endpoint_url=LOCAL, max_attempts=7), environ={})
+    config = factory.ec2("eu-west-1").meta.config
+    assert config.retries == {"mode": "adaptive", "total_max_attempts": 7}
+    assert config.user_agent_extra == f"sgcompliance/{__version__}"
+
+
+def test_clients_go_to_the_configured_endpoint_and_region() -> None:
+    factory = ClientFactory(AwsSettings(endpoint_url=LOCAL), environ={})
+    client = factory.ec2("eu-west-1")
+    assert client.meta.endpoint_url == LOCAL
+    assert client.meta.region_name == "eu-west-1"
+
+
+def test_a_client_is_built_once_per_service_region_and_credentials() -> None:
+    factory = ClientFactory(AwsSettings(endpoint_url=LOCAL), environ={})
+    member = StaticCredentials("ASIA1", "secret", "token")
+    assert factory.ec2("eu-west-1") is factory.ec2("eu-west-1")
+    assert factory.ec2("eu-west-1") is not factory.ec2("us-east-1")
+    assert factory.ec2("eu-west-1", member) is not factory.ec2("eu-west-1")
+
+
+def test_a_local_endpoint_without_a_region_defaults_to_us_east_1() -> None:
+    factory = ClientFactory(AwsSettings(endpoint_url=LOCAL), environ={})
+    assert factory.region == "us-east-1"
+
+
+def test_an_unknown_profile_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    with pytest.raises(ConfigError, match="profile 'nope' not found"):
+        ClientFactory(AwsSettings(profile="nope"), environ={})
+
+
+def test_refreshed_credentials_of_an_account_replace_its_client() -> None:
+    # GIVEN a client built with an account's first credentials
+    factory = ClientFactory(AwsSettings(endpoint_url=LOCAL), environ={})
+    first = factory.ec2("eu-west-1", StaticCredentials("ASIA1", "s", "t"), owner="222222222222")
+    # WHEN the account's credentials were refreshed
+    second = factory.ec2("eu-west-1", StaticCredentials("ASIA2", "s", "t"), owner="222222222222")
+    # THEN a new client is used from then on
+    assert second is not first
+    assert (
+        factory.ec2("eu-west-1", StaticCredentials("ASIA2", "s", "t"), owner="222222222222")
+        is second
+    )

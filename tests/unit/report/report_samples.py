@@ -1,0 +1,87 @@
+"""A small, fixed scan result for the report writers: two groups, a violation, an exemption,
+an expired exemption and a group-level finding, plus strings chosen to break naive output."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sgcompliance.core.evaluate import ScanResult, evaluate
+from sgcompliance.core.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.core.policy import (
+    Check,
+    CheckType,
+    DescriptionRequired,
+    Exemption,
+    MaxRules,
+    Policy,
+    PortSpec,
+    Remediation,
+    RestrictedPorts,
+    Severity,
+    Sources,
+)
+
+ACCOUNT = "111111111111"
+REGION = "eu-west-1"
+TODAY = date(2026, 11, 27)
+HOSTILE = 'say "hi"\n<script>alert(1)</script> [bold]loud[/bold] :smile: \x1b[31mred'
+MARKUP_NAME = "[red]web[/red]"
+
+
+def rule(rule_id: str, group_id: str, port: int, cidr: str, description: str = "described") -> Rule:
+    kind = PeerKind.IPV6 if ":" in cidr else PeerKind.IPV4
+    peer = Peer(kind, cidr)
+    return Rule(rule_id, group_id, Direction.INGRESS, "tcp", port, port, peer, description)
+
+
+def policy(*exemptions: Exemption) -> Policy:
+    ssh = RestrictedPorts((PortSpec(frozenset({"tcp"}), (22, 22)),), Sources())
+    checks = (
+        Check("SSH", "SSH from the world", CheckType.RESTRICTED_PORTS, Severity.CRITICAL,
+              Remediation.REMOVE, ssh),
+        Check("DESC", "Rules need descriptions", CheckType.DESCRIPTION_REQUIRED, Severity.LOW,
+              Remediation.FLAG, DescriptionRequired()),
+        Check("SIZE", "At most one rule", CheckType.MAX_RULES, Severity.MEDIUM,
+              Remediation.FLAG, MaxRules(1)),
+    )  # fmt: skip
+    return Policy("sample", "1", checks, exemptions, digest="ab" * 32)
+
+
+EXEMPT_DB = Exemption(
+    "EX-1", 'dba "team" [bold]', "legacy replica", "SEC-1", date(2027, 1, 31),
+    group_ids=frozenset({"sg-0000000000000000b"}),
+)  # fmt: skip
+EXPIRED_WEB = Exemption(
+    "EX-OLD", "web-team", "old", None, date(2026, 1, 1),
+    checks=frozenset({"SSH"}), group_ids=frozenset({"sg-0000000000000000a"}),
+)  # fmt: skip
+
+
+def estate(description: str = HOSTILE, name: str = MARKUP_NAME) -> list[RegionSnapshot]:
+    web = SecurityGroup(
+        "sg-0000000000000000a", name, ACCOUNT, REGION,
+        (
+            rule("sgr-0000000000000000a", "sg-0000000000000000a", 22, "0.0.0.0/0", description),
+            rule("sgr-0000000000000000b", "sg-0000000000000000a", 443, "::/0", ""),
+        ),
+        tags={"Owner": description},
+    )  # fmt: skip
+    db = SecurityGroup(
+        "sg-0000000000000000b", "db", ACCOUNT, REGION,
+        (rule("sgr-0000000000000000c", "sg-0000000000000000b", 22, "::/0"),),
+    )  # fmt: skip
+    return [RegionSnapshot(ACCOUNT, REGION, (web, db))]
+
+
+def sample_result() -> ScanResult:
+    """Violations: SSH critical (expired exemption), SIZE medium (group-level), DESC low.
+    Exempted: SSH on the db group, by EX-1."""
+    return evaluate(policy(EXPIRED_WEB, EXEMPT_DB), estate(), today=TODAY)
+
+
+def compliant_result() -> ScanResult:
+    db = SecurityGroup(
+        "sg-0000000000000000b", "db", ACCOUNT, REGION,
+        (rule("sgr-0000000000000000c", "sg-0000000000000000b", 5432, "10.0.0.0/8"),),
+    )  # fmt: skip
+    return evaluate(policy(), [RegionSnapshot(ACCOUNT, REGION, (db,))], today=TODAY)
