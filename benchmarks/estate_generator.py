@@ -22,6 +22,10 @@ The mix, chosen to look like a real organization rather than a worst case:
 - 1% of groups have a pair of public /1s (0.0.0.0/1 + 128.0.0.0/1) on one port, and 0.2% the
   IPv6 pair (::/1 + 8000::/1): world-open only by coverage.
 - Descriptions: 85% of rules have one, 1% whitespace only, the rest none.
+
+CIDRs come from fixed pools (4,096 private IPv4, 2,048 public hosts, 64 wide public ranges, 512
+of each IPv6 kind) plus one-off hosts, so a small estate meets relatively more distinct CIDRs
+(each parsed once per process) than a large one: about 2,800 for 1k groups, 7,400 for 10k.
 """
 
 from __future__ import annotations

@@ -106,6 +106,11 @@ def load_document(path: Path) -> object:
             source=source,
             hint="check the path and its permissions",
         ) from exc
-    if path.suffix.lower() in _YAML_SUFFIXES:
-        return parse_yaml(text, source)
-    return parse_json(text, source)
+    try:
+        if path.suffix.lower() in _YAML_SUFFIXES:
+            return parse_yaml(text, source)
+        return parse_json(text, source)
+    except RecursionError as exc:
+        raise InputError(
+            "the document is nested too deeply", source=source, hint="flatten the document"
+        ) from exc

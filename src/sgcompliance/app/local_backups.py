@@ -50,3 +50,20 @@ class LocalBackupStore:
             return []
         pattern = f"{group_id}/*.json" if group_id else "*/*.json"
         return sorted(p.stem for p in self.directory.glob(pattern))
+
+
+class NoBackupStore:
+    """For runs that cannot revoke (dry run, flag only): any attempt to back up is refused,
+    so a revoke can still never happen without a stored backup."""
+
+    def put(self, record: BackupRecord) -> str:
+        raise BackupError(
+            f"no backup store configured; refusing to change {record.plan.group_id}",
+            hint="pass --backup-dir DIR or --backup-bucket BUCKET",
+        )
+
+    def get(self, backup_id: str) -> BackupRecord:
+        raise BackupError(f"no backup store configured; cannot read {backup_id}")
+
+    def list(self, group_id: str | None = None) -> list[str]:  # noqa: ARG002 - the port's signature
+        return []

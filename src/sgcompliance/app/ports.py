@@ -16,6 +16,10 @@ class GroupGateway(Protocol):
         """The group with its current rules; raises NotFoundError if it is gone."""
         ...
 
+    def rule_ids(self, group_id: str) -> set[str]:
+        """Ids of the group's current rules, in one call; for verification after a change."""
+        ...
+
     def revoke(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
         """One call for all rule ids; raises NotFoundError if any is already gone."""
         ...

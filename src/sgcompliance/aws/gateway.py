@@ -42,6 +42,12 @@ class Ec2GroupGateway:
         }
         return read_snapshot(doc, source=f"{scope}/{group_id}").groups[0]
 
+    def rule_ids(self, group_id: str) -> set[str]:
+        rows = ec2_calls.describe_group_rules(
+            self.ec2, group_id, scope=f"{self.account_id}/{self.region}"
+        )
+        return {str(row["SecurityGroupRuleId"]) for row in rows}
+
     def revoke(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
         ec2_calls.revoke_rules(self.ec2, group_id, direction, rule_ids)
 

@@ -1,14 +1,19 @@
-"""One function per check type: (check, group view, context) -> findings before exemptions."""
+"""One runner per check type: (context, group view) -> findings before exemptions.
+
+`prepare` turns a check into its runner once per evaluation: whatever depends only on the check
+(port tables, allowed intervals, sorted directions, listed-CIDR answers) is worked out there,
+not again for every group.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
+from sgcompliance.core.check_findings import Context, Found, make_finding
 from sgcompliance.core.exposure import DirectionView, Exposure, GroupView
-from sgcompliance.core.findings import Finding, Reason, finding_id
-from sgcompliance.core.model import Rule
-from sgcompliance.core.network import SourceClass, overlaps
+from sgcompliance.core.findings import Finding, Reason
+from sgcompliance.core.model import Direction
+from sgcompliance.core.network import CidrInfo, SourceClass, overlaps
 from sgcompliance.core.policy import (
     AllTraffic,
     AuthorizedPorts,
@@ -16,276 +21,299 @@ from sgcompliance.core.policy import (
     CheckType,
     MaxRules,
     PortSpec,
-    Remediation,
     RestrictedPorts,
-    Severity,
     Sources,
     UntrustedReference,
     WidePublicCidr,
 )
-from sgcompliance.core.protocol import (
-    ALL,
-    PORT_PROTOCOLS,
-    Interval,
-    format_ports,
-    merge,
-    overlap,
-    subtract,
-)
+from sgcompliance.core.protocol import ALL, PORT_PROTOCOLS, Interval, format_ports, merge, subtract
+
+# Enum members bound once: reading `Enum.MEMBER` costs a class lookup in every loop.
+_WORLD = SourceClass.WORLD
+_PRIVATE = SourceClass.PRIVATE
+_WORLD_OPEN = Reason.WORLD_OPEN
+_COVERAGE_WORLD_OPEN = Reason.COVERAGE_WORLD_OPEN
+_PUBLIC_OPEN = Reason.PUBLIC_OPEN
+_LISTED_CIDR_OPEN = Reason.LISTED_CIDR_OPEN
+_PUBLIC = SourceClass.PUBLIC
+_BOTH_PORT_PROTOCOLS = tuple(sorted(PORT_PROTOCOLS))
+# Bounds the memory of remembered answers when an estate uses unusually many port ranges.
+_REMEMBERED_ANSWERS = 1 << 14
+
+Prepared = Callable[[Context, GroupView], list[Finding]]
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
-    policy_id: str
-    account_id: str
-    region: str
-    trusted_accounts: frozenset[str]
+# A check's directions of a view, egress before ingress (sorted, as findings are ordered).
+_SIDES: dict[frozenset[Direction], Callable[[GroupView], tuple[DirectionView, ...]]] = {
+    frozenset({Direction.EGRESS, Direction.INGRESS}): lambda view: (view.egress, view.ingress),
+    frozenset({Direction.INGRESS}): lambda view: (view.ingress,),
+    frozenset({Direction.EGRESS}): lambda view: (view.egress,),
+    frozenset(): lambda _view: (),
+}
 
 
-def make_finding(
-    ctx: Context, check: Check, view: GroupView, rule: Rule | None, reason: Reason, message: str
-) -> Finding:
-    return new_finding(
-        ctx, view, rule, reason, message,
-        check_id=check.id, title=check.title,
-        severity=check.severity, remediation=check.remediation,
-    )  # fmt: skip
+def _sides(check: Check) -> Callable[[GroupView], tuple[DirectionView, ...]]:
+    return _SIDES[frozenset(check.directions)]
 
 
-def new_finding(
-    ctx: Context,
-    view: GroupView,
-    rule: Rule | None,
-    reason: Reason,
-    message: str,
-    *,
-    check_id: str,
-    title: str,
-    severity: Severity,
-    remediation: Remediation,
-) -> Finding:
-    group = view.group
-    return Finding(
-        finding_id=finding_id(
-            ctx.policy_id, check_id, ctx.account_id, ctx.region, group.group_id,
-            rule.rule_id if rule else None,
-        ),
-        policy_id=ctx.policy_id, check_id=check_id, title=title, severity=severity,
-        remediation=remediation, reason=reason, message=message,
-        account_id=ctx.account_id, region=ctx.region, group=group, rule=rule,
-    )  # fmt: skip
+class SourceTest:
+    """`Sources` as one question about an exposure: why its peer matters to the check, or None."""
 
+    __slots__ = ("_listed", "cidrs", "public", "versions", "whole_families", "world")
 
-def _sides(check: Check, view: GroupView) -> Iterator[DirectionView]:
-    for direction in sorted(check.directions):
-        yield view.direction(direction)
+    def __init__(self, sources: Sources) -> None:
+        self.world = sources.world
+        self.public = sources.public
+        self.cidrs = sources.cidrs
+        self.versions = sources.versions
+        self.whole_families = len(sources.versions) >= 2
+        # CIDR text -> whether it overlaps a listed CIDR; the same CIDRs recur across groups.
+        self._listed: dict[str, bool] = {}
 
-
-def _source_reason(exp: Exposure, sources: Sources) -> Reason | None:
-    """Why this exposure's peer is one the check cares about, or None."""
-    source = exp.source
-    if len(sources.versions) < 2:
-        relevant = [n.source for n in exp.networks if n.version in sources.versions]
-        if not relevant:
+    def reason(self, exp: Exposure) -> Reason | None:
+        source = exp.source
+        covered = bool(exp.covered_with)
+        if not self.whole_families:
+            relevant = [n.source for n in exp.networks if n.version in self.versions]
+            if not relevant:
+                return None
+            source = _WORLD if covered else max(relevant)
+        if source is _WORLD and self.world:
+            return _COVERAGE_WORLD_OPEN if covered else _WORLD_OPEN
+        if covered:
             return None
-        source = SourceClass.WORLD if exp.covered_with else max(relevant)
-    if source is SourceClass.WORLD and sources.world:
-        return Reason.COVERAGE_WORLD_OPEN if exp.covered_with else Reason.WORLD_OPEN
-    if source is not SourceClass.PRIVATE and sources.public and not exp.covered_with:
-        return Reason.PUBLIC_OPEN
-    if sources.cidrs and not exp.covered_with:
-        for net in exp.networks:
-            if net.version in sources.versions and any(
-                overlaps(net.network, c) for c in sources.cidrs
-            ):
-                return Reason.LISTED_CIDR_OPEN
-    return None
-
-
-def _peer_text(exp: Exposure) -> str:
-    rule = exp.rule
-    peer = (
-        f"{rule.peer} ({', '.join(n.cidr for n in exp.networks)})"
-        if exp.via_list
-        else str(rule.peer)
-    )
-    if exp.covered_with:
-        return f"{peer}, which with {', '.join(exp.covered_with)} covers every address"
-    return peer
-
-
-def _candidates(
-    check: Check, view: GroupView, sources: Sources
-) -> Iterator[tuple[Exposure, Reason]]:
-    for side in _sides(check, view):
-        pools = (side.public, side.private) if sources.cidrs else (side.public,)
-        for pool in pools:
-            for exp in pool:
-                reason = _source_reason(exp, sources)
-                if reason is not None:
-                    yield exp, reason
-
-
-def _collect(
-    ctx: Context, check: Check, view: GroupView, hits: Iterator[tuple[Exposure, Reason, str]]
-) -> list[Finding]:
-    """One finding per rule: the first reason seen (direct before coverage) and every detail."""
-    seen: dict[str, tuple[Exposure, Reason, list[str]]] = {}
-    for exp, reason, detail in hits:
-        entry = seen.get(exp.rule.rule_id)
-        if entry is None:
-            seen[exp.rule.rule_id] = (exp, reason, [detail])
-        elif detail not in entry[2]:
-            entry[2].append(detail)
-    out = []
-    for exp, reason, details in seen.values():
-        rule = exp.rule
-        message = f"{rule.describe()}: {'; '.join(details)} via {_peer_text(exp)}"
-        out.append(make_finding(ctx, check, view, rule, reason, message))
-    return out
-
-
-def _reached(exp: Exposure, spec: PortSpec) -> Interval | None:
-    if exp.ports is None:
+        if source is not _PRIVATE and self.public:
+            return _PUBLIC_OPEN
+        if self.cidrs and any(self._is_listed(n) for n in exp.networks):
+            return _LISTED_CIDR_OPEN
         return None
-    if exp.protocol != ALL and exp.protocol not in spec.protocols:
-        return None
-    return overlap(exp.ports, spec.interval)
+
+    def _is_listed(self, info: CidrInfo) -> bool:
+        if info.version not in self.versions:
+            return False
+        listed = self._listed.get(info.cidr)
+        if listed is None:
+            listed = any(overlaps(info.network, c) for c in self.cidrs)
+            self._listed[info.cidr] = listed
+        return listed
 
 
-def restricted_ports(ctx: Context, check: Check, view: GroupView) -> list[Finding]:
+class PortTable:
+    """A check's port specs by rule protocol; each (protocol, ports) is answered once."""
+
+    __slots__ = ("_answers", "_entries")
+
+    def __init__(self, specs: Sequence[PortSpec]) -> None:
+        # (lo, hi, protocol text of the detail), in the check's order of specs.
+        self._entries: dict[str, list[tuple[int, int, str]]] = {}
+        for protocol in {p for spec in specs for p in spec.protocols}:
+            self._entries[protocol] = [
+                (*spec.interval, protocol) for spec in specs if protocol in spec.protocols
+            ]
+        # An all-traffic rule reaches every spec, over the spec's own protocols.
+        self._entries[ALL] = [(*spec.interval, "/".join(sorted(spec.protocols))) for spec in specs]
+        # Rules repeat a few protocols and ports across the whole estate.
+        self._answers: dict[tuple[str, Interval], tuple[str, ...]] = {}
+
+    def reached(self, protocol: str, ports: Interval) -> tuple[str, ...]:
+        """`reaches restricted ...` for every spec the ports overlap, in the check's order."""
+        key = (protocol, ports)
+        answer = self._answers.get(key)
+        if answer is None:
+            lo, hi = ports
+            answer = tuple(
+                f"reaches restricted {format_ports(text, (max(lo, s_lo), min(hi, s_hi)))}"
+                for s_lo, s_hi, text in self._entries.get(protocol, ())
+                if s_lo <= hi and lo <= s_hi
+            )
+            if len(self._answers) < _REMEMBERED_ANSWERS:
+                self._answers[key] = answer
+        return answer
+
+
+def prepare_restricted_ports(check: Check) -> Prepared:
     spec = check.spec
     assert isinstance(spec, RestrictedPorts)
+    sides, test, table = _sides(check), SourceTest(spec.sources), PortTable(spec.ports)
 
-    def hits() -> Iterator[tuple[Exposure, Reason, str]]:
-        for exp, reason in _candidates(check, view, spec.sources):
-            for port_spec in spec.ports:
-                reached = _reached(exp, port_spec)
-                if reached is not None:
-                    protocols = (
-                        "/".join(sorted(port_spec.protocols))
-                        if exp.protocol == ALL
-                        else exp.protocol
-                    )
-                    yield exp, reason, f"reaches restricted {format_ports(protocols, reached)}"
+    def run(ctx: Context, view: GroupView) -> list[Finding]:
+        found: Found | None = None
+        for side in sides(view):
+            # Private peers matter only to listed CIDRs.
+            for pool in (side.public, side.private) if test.cidrs else (side.public,):
+                for exp in pool:
+                    # Ports first: most peers a check cares about reach none of its ports.
+                    if exp.ports is None:
+                        continue
+                    details = table.reached(exp.protocol, exp.ports)
+                    reason = test.reason(exp) if details else None
+                    if reason is not None:
+                        found = found or Found()
+                        for detail in details:
+                            found.add(exp, reason, detail)
+        return found.findings(ctx, check, view) if found else []
 
-    return _collect(ctx, check, view, hits())
+    return run
 
 
-def authorized_ports(ctx: Context, check: Check, view: GroupView) -> list[Finding]:
+def prepare_authorized_ports(check: Check) -> Prepared:
     spec = check.spec
     assert isinstance(spec, AuthorizedPorts)
+    sides, test = _sides(check), SourceTest(spec.sources)
     allowed = {
         p: merge(s.interval for s in spec.allowed if p in s.protocols) for p in PORT_PROTOCOLS
     }
 
-    def hits() -> Iterator[tuple[Exposure, Reason, str]]:
-        for exp, reason in _candidates(check, view, spec.sources):
-            if exp.ports is None:
-                continue
-            for protocol in sorted(PORT_PROTOCOLS) if exp.protocol == ALL else (exp.protocol,):
-                for rest in subtract(exp.ports, allowed[protocol]):
-                    yield exp, reason, f"opens unauthorized {format_ports(protocol, rest)}"
+    def run(ctx: Context, view: GroupView) -> list[Finding]:
+        found: Found | None = None
+        for side in sides(view):
+            # Private peers matter only to listed CIDRs.
+            for pool in (side.public, side.private) if test.cidrs else (side.public,):
+                for exp in pool:
+                    reason = test.reason(exp)
+                    if reason is None or exp.ports is None:
+                        continue
+                    protocols = _BOTH_PORT_PROTOCOLS if exp.protocol == ALL else (exp.protocol,)
+                    for protocol in protocols:
+                        for rest in subtract(exp.ports, allowed[protocol]):
+                            found = found or Found()
+                            detail = f"opens unauthorized {format_ports(protocol, rest)}"
+                            found.add(exp, reason, detail)
+        return found.findings(ctx, check, view) if found else []
 
-    return _collect(ctx, check, view, hits())
+    return run
 
 
-def all_traffic(ctx: Context, check: Check, view: GroupView) -> list[Finding]:
+def prepare_all_traffic(check: Check) -> Prepared:
     spec = check.spec
     assert isinstance(spec, AllTraffic)
-    hits = (
-        (exp, reason, "allows all traffic")
-        for exp, reason in _candidates(check, view, spec.sources)
-        if exp.protocol == ALL
-    )
-    return _collect(ctx, check, view, hits)
+    sides, test = _sides(check), SourceTest(spec.sources)
+
+    def run(ctx: Context, view: GroupView) -> list[Finding]:
+        found: Found | None = None
+        for side in sides(view):
+            # Private peers matter only to listed CIDRs.
+            for pool in (side.public, side.private) if test.cidrs else (side.public,):
+                for exp in pool:
+                    reason = test.reason(exp) if exp.protocol == ALL else None
+                    if reason is not None:
+                        found = found or Found()
+                        found.add(exp, reason, "allows all traffic")
+        return found.findings(ctx, check, view) if found else []
+
+    return run
 
 
-def wide_public_cidr(ctx: Context, check: Check, view: GroupView) -> list[Finding]:
+def prepare_wide_public_cidr(check: Check) -> Prepared:
     spec = check.spec
     assert isinstance(spec, WidePublicCidr)
+    sides = _sides(check)
+    limits = {4: spec.ipv4_min_prefix, 6: spec.ipv6_min_prefix}
+    include_world = spec.include_world
 
-    def hits() -> Iterator[tuple[Exposure, Reason, str]]:
-        for side in _sides(check, view):
+    def run(ctx: Context, view: GroupView) -> list[Finding]:
+        found: Found | None = None
+        for side in sides(view):
             for exp in side.public:
                 if exp.covered_with:
                     continue
                 for net in exp.networks:
-                    if net.source is SourceClass.PRIVATE:
+                    if not (net.source is _PUBLIC or (include_world and net.source is _WORLD)):
                         continue
-                    if net.source is SourceClass.WORLD and not spec.include_world:
-                        continue
-                    limit = spec.ipv4_min_prefix if net.version == 4 else spec.ipv6_min_prefix
-                    if net.network.prefixlen < limit:
-                        yield (
-                            exp,
-                            Reason.WIDE_CIDR,
-                            f"public range {net.cidr} is wider than /{limit}",
-                        )
+                    limit = limits[net.version]
+                    if net.prefixlen < limit:
+                        found = found or Found()
+                        detail = f"public range {net.cidr} is wider than /{limit}"
+                        found.add(exp, Reason.WIDE_CIDR, detail)
+        return found.findings(ctx, check, view) if found else []
 
-    return _collect(ctx, check, view, hits())
+    return run
 
 
-def default_group_closed(ctx: Context, check: Check, view: GroupView) -> list[Finding]:
-    if not view.group.is_default:
-        return []
-    return [
-        make_finding(ctx, check, view, rule, Reason.DEFAULT_GROUP_RULE,
-                     f"{rule.describe()}: the default security group must have no rules")
-        for side in _sides(check, view)
-        for rule in side.rules
-    ]  # fmt: skip
+def prepare_default_group_closed(check: Check) -> Prepared:
+    sides = _sides(check)
+
+    def run(ctx: Context, view: GroupView) -> list[Finding]:
+        if not view.group.is_default:
+            return []
+        return [
+            make_finding(ctx, check, view, rule, Reason.DEFAULT_GROUP_RULE,
+                         f"{rule.describe()}: the default security group must have no rules")
+            for side in sides(view)
+            for rule in side.rules
+        ]  # fmt: skip
+
+    return run
 
 
-def untrusted_reference(ctx: Context, check: Check, view: GroupView) -> list[Finding]:
+def prepare_untrusted_reference(check: Check) -> Prepared:
     spec = check.spec
     assert isinstance(spec, UntrustedReference)
-    trusted = ctx.trusted_accounts | spec.trusted_accounts
-    out = []
-    for side in _sides(check, view):
-        for rule in side.references:
-            owner = rule.peer.account_id
-            if owner and owner != view.group.account_id and owner not in trusted:
+    sides = _sides(check)
+
+    def run(ctx: Context, view: GroupView) -> list[Finding]:
+        out = []
+        account = view.group.account_id
+        for side in sides(view):
+            for rule in side.references:
+                owner = rule.peer.account_id
+                if not owner or owner == account:
+                    continue
+                if owner in ctx.trusted_accounts or owner in spec.trusted_accounts:
+                    continue
                 message = f"{rule.describe()}: references a group of untrusted account {owner}"
                 out.append(
                     make_finding(ctx, check, view, rule, Reason.UNTRUSTED_REFERENCE, message)
                 )
-    return out
+        return out
+
+    return run
 
 
-def max_rules(ctx: Context, check: Check, view: GroupView) -> list[Finding]:
+def prepare_max_rules(check: Check) -> Prepared:
     spec = check.spec
     assert isinstance(spec, MaxRules)
-    group = view.group
-    if spec.direction is None:
-        count, where = len(group.rules), "rules"
-    else:
-        count, where = len(view.direction(spec.direction).rules), f"{spec.direction} rules"
-    if count <= spec.maximum:
-        return []
-    message = f"{group.group_id} has {count} {where}, more than the maximum of {spec.maximum}"
-    return [make_finding(ctx, check, view, None, Reason.TOO_MANY_RULES, message)]
+    direction = spec.direction
+    where = "rules" if direction is None else f"{direction} rules"
+
+    def run(ctx: Context, view: GroupView) -> list[Finding]:
+        group = view.group
+        count = len(group.rules if direction is None else view.direction(direction).rules)
+        if count <= spec.maximum:
+            return []
+        message = f"{group.group_id} has {count} {where}, more than the maximum of {spec.maximum}"
+        return [make_finding(ctx, check, view, None, Reason.TOO_MANY_RULES, message)]
+
+    return run
 
 
-def description_required(ctx: Context, check: Check, view: GroupView) -> list[Finding]:
-    return [
-        make_finding(ctx, check, view, rule, Reason.MISSING_DESCRIPTION,
-                     f"{rule.describe()}: the rule has no description")
-        for side in _sides(check, view)
-        for rule in side.rules
-        if not rule.description.strip()
-    ]  # fmt: skip
+def prepare_description_required(check: Check) -> Prepared:
+    sides = _sides(check)
+
+    def run(ctx: Context, view: GroupView) -> list[Finding]:
+        return [
+            make_finding(ctx, check, view, rule, Reason.MISSING_DESCRIPTION,
+                         f"{rule.describe()}: the rule has no description")
+            for side in sides(view)
+            for rule in side.rules
+            if not rule.description.strip()
+        ]  # fmt: skip
+
+    return run
 
 
-Runner = Callable[[Context, Check, GroupView], list[Finding]]
-
-RUNNERS: dict[CheckType, Runner] = {
-    CheckType.RESTRICTED_PORTS: restricted_ports,
-    CheckType.AUTHORIZED_PORTS: authorized_ports,
-    CheckType.ALL_TRAFFIC: all_traffic,
-    CheckType.WIDE_PUBLIC_CIDR: wide_public_cidr,
-    CheckType.DEFAULT_GROUP_CLOSED: default_group_closed,
-    CheckType.UNTRUSTED_REFERENCE: untrusted_reference,
-    CheckType.MAX_RULES: max_rules,
-    CheckType.DESCRIPTION_REQUIRED: description_required,
+PREPARERS: dict[CheckType, Callable[[Check], Prepared]] = {
+    CheckType.RESTRICTED_PORTS: prepare_restricted_ports,
+    CheckType.AUTHORIZED_PORTS: prepare_authorized_ports,
+    CheckType.ALL_TRAFFIC: prepare_all_traffic,
+    CheckType.WIDE_PUBLIC_CIDR: prepare_wide_public_cidr,
+    CheckType.DEFAULT_GROUP_CLOSED: prepare_default_group_closed,
+    CheckType.UNTRUSTED_REFERENCE: prepare_untrusted_reference,
+    CheckType.MAX_RULES: prepare_max_rules,
+    CheckType.DESCRIPTION_REQUIRED: prepare_description_required,
 }
+
+
+def prepare(check: Check) -> Prepared:
+    """The check's runner, for every group of one evaluation."""
+    return PREPARERS[check.type](check)

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sgcompliance.core.checks import RUNNERS, Context, new_finding
+from sgcompliance.core.check_findings import Context, new_finding
+from sgcompliance.core.checks import prepare
 from sgcompliance.core.exemptions import apply_exemptions
 from sgcompliance.core.exposure import GroupView, PrefixListIndex, build_view
 from sgcompliance.core.findings import Finding, Reason
@@ -42,24 +43,27 @@ def evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], *, today: date
     groups = rules = 0
     scopes: list[tuple[str, str]] = []
     settings = policy.settings
+    coverage = settings.coverage_detection
+    # Each check is prepared once per evaluation, not once per group.
+    prepared = [(check, prepare(check)) for check in policy.checks if check.enabled]
     for snap in snapshots:
         scopes.append((snap.account_id, snap.region))
         ctx = Context(policy.id, snap.account_id, snap.region, settings.trusted_accounts)
         active = [
-            (check, RUNNERS[check.type], bool(check.selector.group_tags))
-            for check in policy.checks
-            if check.enabled and check.selector.matches_scope(snap.account_id, snap.region)
+            (check, run, bool(check.selector.group_tags))
+            for check, run in prepared
+            if check.selector.matches_scope(snap.account_id, snap.region)
         ]
         index = PrefixListIndex(snap.prefix_lists) if settings.resolve_prefix_lists else None
         for group in snap.groups:
             groups += 1
             rules += len(group.rules)
-            view = build_view(group, index, coverage=settings.coverage_detection)
+            view = build_view(group, index, coverage=coverage)
             for check, run, by_tag in active:
                 if by_tag and not check.selector.matches_group(group):
                     continue
-                findings.extend(run(ctx, check, view))
-            if index is not None:
+                findings.extend(run(ctx, view))
+            if index is not None and (view.ingress.unresolved or view.egress.unresolved):
                 findings.extend(_unresolved(ctx, policy, view))
     findings = apply_exemptions(findings, policy.exemptions, today)
     findings.sort(key=Finding.sort_key)

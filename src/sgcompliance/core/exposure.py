@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from sgcompliance.core.model import Direction, PeerKind, Rule, SecurityGroup
 from sgcompliance.core.network import CidrInfo, SourceClass, cidr_info, covers_family, family_size
 from sgcompliance.core.protocol import ALL, PORT_PROTOCOLS, Interval, merge, port_interval
+
+# Enum members bound once: reading `Enum.MEMBER` costs a class lookup on every rule.
+_INGRESS = Direction.INGRESS
+_GROUP = PeerKind.GROUP
+_PREFIX_LIST = PeerKind.PREFIX_LIST
+_PRIVATE = SourceClass.PRIVATE
+_WORLD = SourceClass.WORLD
 
 
 class Exposure:
@@ -39,25 +45,56 @@ class Exposure:
         self.covered_with = covered_with
 
 
-@dataclass(slots=True)
+def rule_exposure(
+    rule: Rule, source: SourceClass, networks: tuple[CidrInfo, ...], via_list: str | None
+) -> Exposure:
+    """What a rule exposes through its own peer."""
+    ports = port_interval(rule.protocol, rule.from_port, rule.to_port)
+    return Exposure(rule, rule.protocol, ports, source, networks, via_list)
+
+
 class DirectionView:
-    # Exposures whose peers include public or world addresses (and coverage results).
-    public: list[Exposure] = field(default_factory=list)
-    # Exposures whose peers are wholly private.
-    private: list[Exposure] = field(default_factory=list)
-    references: list[Rule] = field(default_factory=list)
-    unresolved: list[Rule] = field(default_factory=list)
-    rules: list[Rule] = field(default_factory=list)
+    """One direction of a group: its rules, sorted by what their peers expose.
+
+    A plain slotted class rather than a dataclass: one is built for every group scanned.
+    """
+
+    __slots__ = ("_private", "private_peers", "public", "references", "rules", "unresolved")
+
+    def __init__(self) -> None:
+        # Exposures whose peers include public or world addresses (and coverage results).
+        self.public: list[Exposure] = []
+        # Rules whose peers are wholly private, with those peers' ranges and prefix list.
+        self.private_peers: list[tuple[Rule, tuple[CidrInfo, ...], str | None]] = []
+        self._private: list[Exposure] | None = None
+        self.references: list[Rule] = []
+        self.unresolved: list[Rule] = []
+        self.rules: list[Rule] = []
+
+    @property
+    def private(self) -> list[Exposure]:
+        """Exposures whose peers are wholly private.
+
+        Built on first use: only listed-CIDR sources and coverage look at private peers, and
+        they are the bulk of most groups' rules.
+        """
+        if self._private is None:
+            self._private = [
+                rule_exposure(rule, _PRIVATE, infos, via) for rule, infos, via in self.private_peers
+            ]
+        return self._private
 
 
-@dataclass(slots=True)
 class GroupView:
-    group: SecurityGroup
-    ingress: DirectionView = field(default_factory=DirectionView)
-    egress: DirectionView = field(default_factory=DirectionView)
+    __slots__ = ("egress", "group", "ingress")
+
+    def __init__(self, group: SecurityGroup) -> None:
+        self.group = group
+        self.ingress = DirectionView()
+        self.egress = DirectionView()
 
     def direction(self, direction: Direction) -> DirectionView:
-        return self.ingress if direction is Direction.INGRESS else self.egress
+        return self.ingress if direction is _INGRESS else self.egress
 
 
 class PrefixListIndex:
@@ -86,15 +123,16 @@ def build_view(
     group: SecurityGroup, prefix_lists: PrefixListIndex | None, *, coverage: bool
 ) -> GroupView:
     view = GroupView(group)
+    ingress, egress = view.ingress, view.egress
     for rule in group.rules:
-        side = view.ingress if rule.direction is Direction.INGRESS else view.egress
+        side = ingress if rule.direction is _INGRESS else egress
         side.rules.append(rule)
         peer = rule.peer
         kind = peer.kind
-        if kind is PeerKind.GROUP:
+        if kind is _GROUP:
             side.references.append(rule)
             continue
-        if kind is PeerKind.PREFIX_LIST:
+        if kind is _PREFIX_LIST:
             if prefix_lists is None:
                 continue
             resolved = prefix_lists.resolve(peer.value)
@@ -106,16 +144,28 @@ def build_view(
         else:
             info = cidr_info(peer.value)
             source, infos, via = info.source, (info,), None
-        exposure = Exposure(
-            rule, rule.protocol, port_interval(rule.protocol, rule.from_port, rule.to_port),
-            source, infos, via,
-        )  # fmt: skip
-        (side.private if source is SourceClass.PRIVATE else side.public).append(exposure)
+        if source is _PRIVATE:
+            side.private_peers.append((rule, infos, via))
+            continue
+        side.public.append(rule_exposure(rule, source, infos, via))
     if coverage:
-        for side in (view.ingress, view.egress):
-            if len(side.public) > 1:
+        for side in (ingress, egress):
+            if len(side.public) > 1 and _may_cover(side):
                 side.public.extend(coverage_exposures(side.public + side.private))
     return view
+
+
+def _may_cover(side: DirectionView) -> bool:
+    """The cheap necessary condition of coverage: some family's sizes add up to the whole."""
+    sizes = {4: 0, 6: 0}
+    for exposure in side.public:
+        if exposure.source is not _WORLD:
+            for info in exposure.networks:
+                sizes[info.version] += info.size
+    for _, infos, _ in side.private_peers:
+        for info in infos:
+            sizes[info.version] += info.size
+    return sizes[4] >= family_size(4) or sizes[6] >= family_size(6)
 
 
 def coverage_exposures(exposures: list[Exposure]) -> list[Exposure]:
@@ -128,7 +178,7 @@ def coverage_exposures(exposures: list[Exposure]) -> list[Exposure]:
             if e.source is not SourceClass.WORLD
         ]
         members = [(e, nets) for e, nets in members if nets]
-        total = sum(n.network.num_addresses for _, nets in members for n in nets)
+        total = sum(n.size for _, nets in members for n in nets)
         if total < family_size(version):
             continue
         out.extend(_covered(members, version))

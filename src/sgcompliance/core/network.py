@@ -9,6 +9,7 @@ documentation, ...); `0.0.0.0/1` is therefore public even though `ipaddress` cal
 from __future__ import annotations
 
 import ipaddress
+import re
 from enum import IntEnum
 from functools import lru_cache
 
@@ -75,34 +76,103 @@ _NON_GLOBAL_BITS = {4: _block_bits(_NON_GLOBAL_V4), 6: _block_bits(_NON_GLOBAL_V
 
 
 class CidrInfo:
-    """A parsed CIDR and its class; shared between every rule naming the same CIDR."""
+    """A parsed CIDR and its class; shared between every rule naming the same CIDR.
 
-    __slots__ = ("cidr", "network", "size", "source", "version")
+    Held as integers: a cached `ipaddress` network is several long-lived objects (a /32 even
+    carries a closure) that the garbage collector walks again and again, and most rules never
+    need one. `network` builds it on first use.
+    """
 
-    def __init__(self, cidr: str, network: Network, source: SourceClass) -> None:
+    __slots__ = ("_network", "address", "cidr", "prefixlen", "size", "source", "version")
+
+    def __init__(
+        self, cidr: str, version: int, address: int, prefixlen: int, source: SourceClass
+    ) -> None:
         self.cidr = cidr
-        self.network = network
+        self.version = version
+        self.address = address  # the network address, host bits cleared
+        self.prefixlen = prefixlen
         self.source = source
-        self.version = network.version
-        # Kept because coverage sums it for every public rule: the property recomputes it.
-        self.size = network.num_addresses
+        # `network.num_addresses`, which coverage sums for every public rule.
+        self.size = 1 << ((32 if version == 4 else 128) - prefixlen)
+        self._network: Network | None = None
+
+    @classmethod
+    def from_network(cls, cidr: str, network: Network) -> CidrInfo:
+        info = cls(
+            cidr, network.version, int(network.network_address), network.prefixlen,
+            classify(network),
+        )  # fmt: skip
+        # A scope (fe80::%eth0/64) is not in the integers: keep such a network as parsed.
+        info._network = network if _scoped(network) else None
+        return info
+
+    @property
+    def network(self) -> Network:
+        if self._network is None:
+            family = ipaddress.IPv4Network if self.version == 4 else ipaddress.IPv6Network
+            self._network = family((self.address, self.prefixlen))
+        return self._network
 
 
 @lru_cache(maxsize=1 << 16)
 def cidr_info(cidr: str) -> CidrInfo:
     """Parse and classify a CIDR. Raises ValueError for text that is not a CIDR."""
-    network = ipaddress.ip_network(cidr, strict=False)
-    return CidrInfo(cidr, network, classify(network))
+    bits = _plain_ipv4(cidr)
+    if bits is None:
+        return CidrInfo.from_network(cidr, ipaddress.ip_network(cidr, strict=False))
+    address, prefixlen = bits
+    return CidrInfo(cidr, 4, address, prefixlen, _classify_bits(4, address, prefixlen))
+
+
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+# `a.b.c.d/n` in plain decimal (no leading zeros): the form nearly every rule uses.
+_PLAIN_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}/(3[0-2]|[12]?[0-9])")
+
+
+def _plain_ipv4(cidr: str) -> tuple[int, int] | None:
+    """(network address, prefix length) of a plain IPv4 CIDR, read without `ipaddress`.
+
+    None for every other form (IPv6, a netmask after the slash, a missing prefix, leading
+    zeros, errors), which `ipaddress` then reads with its own rules and messages.
+    """
+    match = _PLAIN_IPV4.fullmatch(cidr)
+    if match is None:
+        return None
+    a, b, c, d, prefixlen = map(int, match.groups())
+    address = a << 24 | b << 16 | c << 8 | d
+    return address & (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF, prefixlen
+
+
+def _scoped(network: Network) -> bool:
+    return (
+        isinstance(network, ipaddress.IPv6Network) and network.network_address.scope_id is not None
+    )
 
 
 def classify(network: Network) -> SourceClass:
-    prefixlen = network.prefixlen
+    if _scoped(network):
+        return _classify_scoped(network)
+    return _classify_bits(network.version, int(network.network_address), network.prefixlen)
+
+
+def _classify_bits(version: int, address: int, prefixlen: int) -> SourceClass:
     if prefixlen == 0:
         return SourceClass.WORLD
     # `network.subnet_of(block)` by integer masks: the same test, without ipaddress's overhead.
-    address = int(network.network_address)
-    for block_prefixlen, netmask, block_address in _NON_GLOBAL_BITS[network.version]:
+    for block_prefixlen, netmask, block_address in _NON_GLOBAL_BITS[version]:
         if prefixlen >= block_prefixlen and address & netmask == block_address:
+            return SourceClass.PRIVATE
+    return SourceClass.PUBLIC
+
+
+def _classify_scoped(network: Network) -> SourceClass:
+    # ipaddress compares a scoped address with its scope (fe80::%eth0 is not fe80::), which
+    # the integer test cannot reproduce; ask ipaddress itself.
+    if network.prefixlen == 0:
+        return SourceClass.WORLD
+    for block in _NON_GLOBAL_V6:
+        if network.subnet_of(block):  # type: ignore[arg-type,unused-ignore]
             return SourceClass.PRIVATE
     return SourceClass.PUBLIC
 

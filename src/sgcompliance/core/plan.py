@@ -58,7 +58,8 @@ class RemediationPlan:
     revoke_ingress: tuple[str, ...] = ()
     revoke_egress: tuple[str, ...] = ()
     note: str = ""
-    tags: Mapping[str, str] = field(default_factory=dict)
+    # The group's tags when planned: lets a re-run see that flags are already in place.
+    group_tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def revoke_count(self) -> int:
@@ -71,10 +72,6 @@ class RemediationPlan:
     def revoked_rules(self) -> tuple[Rule, ...]:
         ids = set(self.revoke_ingress) | set(self.revoke_egress)
         return tuple(r for r in self.pre_image if r.rule_id in ids)
-
-    @property
-    def has_writes(self) -> bool:
-        return self.revoke_count > 0 or bool(self.tags)
 
 
 def plan_id_for(
@@ -115,6 +112,8 @@ def plan_group(
         for f in violations
     )
     action, revoke_ids = _decide(group, violations, mode, lockdown_severity)
+    if action is Action.LOCKDOWN:
+        revoke_ids -= _exempted_rules(findings, violations)
     ingress = tuple(
         sorted(
             r.rule_id
@@ -142,7 +141,18 @@ def plan_group(
         findings=planned,
         revoke_ingress=ingress,
         revoke_egress=egress,
+        group_tags=dict(group.tags),
     )
+
+
+def _exempted_rules(findings: Sequence[Finding], violations: Sequence[Finding]) -> set[str]:
+    """Rules whose every finding is exempted: even a complete lockdown leaves them alone."""
+    violating = {f.rule_id for f in violations}
+    return {
+        f.rule_id
+        for f in findings
+        if not f.is_violation and f.rule_id is not None and f.rule_id not in violating
+    }
 
 
 def _decide(

@@ -177,11 +177,11 @@ def _permission_peers(pobj: Mapping[str, Any], source: str, path: str) -> list[t
 
 def _group_peer(ref: Mapping[str, Any], source: str, path: str) -> Peer:
     owner = ref.get("UserId")
-    if owner is not None and (not isinstance(owner, str) or not owner):
+    if owner is not None and not isinstance(owner, str):
         raise InputError(
             f"UserId must be an account id, got {owner!r}", path=f"{path}.UserId", source=source
         )
-    return Peer(PeerKind.GROUP, _text(ref, "GroupId", source, path), owner)
+    return Peer(PeerKind.GROUP, _text(ref, "GroupId", source, path), owner or None)
 
 
 def _protocol_and_ports(

@@ -19,21 +19,21 @@ EndpointUrl = Annotated[
     str | None,
     typer.Option(
         help="Send every AWS call here, e.g. the local AWS of `sgc local up` "
-        "[default: $AWS_ENDPOINT_URL].",
+        "(default: $AWS_ENDPOINT_URL).",
         rich_help_panel=AWS,
     ),
 ]
 Regions = Annotated[
     list[str] | None,
     typer.Option(
-        help="Regions (repeat or comma-separate) [default: the account's enabled regions].",
+        help="Regions (repeat or comma-separate) (default: the account's enabled regions).",
         rich_help_panel=AWS,
     ),
 ]
 Accounts = Annotated[
     list[str] | None,
     typer.Option(
-        help="Member account ids (repeat or comma-separate) [default: the caller's account].",
+        help="Member account ids (repeat or comma-separate) (default: the caller's account).",
         rich_help_panel=AWS,
     ),
 ]
@@ -50,14 +50,14 @@ Organization = Annotated[
 RoleName = Annotated[
     str | None,
     typer.Option(
-        help="Role assumed in member accounts [default: sgcompliance-member].", rich_help_panel=AWS
+        help="Role assumed in member accounts (default: sgcompliance-member).", rich_help_panel=AWS
     ),
 ]
 ExternalId = Annotated[
     str | None,
     typer.Option(
         envvar="SGC_EXTERNAL_ID",
-        help="ExternalId for AssumeRole [env: SGC_EXTERNAL_ID].",
+        help="ExternalId for AssumeRole (env: SGC_EXTERNAL_ID).",
         rich_help_panel=AWS,
     ),
 ]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sgcompliance.app.fleet import Scope
-from sgcompliance.app.local_backups import LocalBackupStore
+from sgcompliance.app.local_backups import LocalBackupStore, NoBackupStore
 from sgcompliance.app.ports import BackupStore
 from sgcompliance.aws import accounts as account_source
 from sgcompliance.aws import ec2 as ec2_reads
@@ -91,7 +91,7 @@ class Runtime:
     def gateway(self, account_id: str, region: str) -> Ec2GroupGateway:
         return Ec2GroupGateway(self.clients.ec2(account_id, region), account_id, region)
 
-    def backups(self, target: BackupTarget) -> BackupStore:
+    def backups(self, target: BackupTarget, *, required: bool = True) -> BackupStore:
         if target.bucket:
             s3 = self.factory.client("s3", None, self.clients.credentials(self.caller_account))
             return S3BackupStore(
@@ -103,6 +103,8 @@ class Runtime:
             )
         if target.directory is not None:
             return LocalBackupStore(target.directory)
+        if not required:
+            return NoBackupStore()
         raise ConfigError(
             "no backup store configured: nothing is ever revoked without a stored backup",
             hint="pass --backup-dir DIR or --backup-bucket BUCKET",

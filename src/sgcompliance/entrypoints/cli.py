@@ -1,4 +1,4 @@
-"""`sgc`: the command line. The root app, `sgc scan` (offline), `sgc version`, and sub-apps.
+"""`sgc`: the command line. The root app, `sgc scan` (offline or live), `sgc version`, sub-apps.
 
 This is an entry point: it reads the clock, the environment and the terminal, and turns expected
 errors into one line plus a hint on stderr and exit code 2. Nothing below it does either.
@@ -66,7 +66,8 @@ def root(
 ) -> None:
     """sgcompliance: exact security-group compliance for an AWS Organization.
 
-    Exit codes: 0 compliant, 1 violations found, 2 usage or input error.
+    Exit codes: 0 compliant, 1 violations found, 2 usage or input error, 3 some account-region
+    or group could not be read or changed.
     """
 
 
@@ -118,7 +119,7 @@ def scan(
         typer.Option(
             formats=["%Y-%m-%d"],
             metavar="YYYY-MM-DD",
-            help="Date that exemption expiry is judged against [default: today, UTC].",
+            help="Date that exemption expiry is judged against (default: today, UTC).",
         ),
     ] = None,
     profile: opt.Profile = None,
@@ -133,10 +134,11 @@ def scan(
     max_workers: opt.MaxWorkers = 8,
     stats: opt.Stats = False,
 ) -> None:
-    """Judge a snapshot of security groups against a policy, offline.
+    """Judge security groups against a policy: a snapshot file (--input), or AWS live.
 
     Exit code 0 when compliant, 1 when violations are found (exempted findings do not count),
-    2 when the input, the policy or the command line is wrong.
+    2 when the input, the policy or the command line is wrong, 3 when an account-region of a
+    live scan could not be read (the others are still reported).
     """
     complete = True
     with reported_errors():

@@ -125,22 +125,12 @@ def plan_view(plans: Sequence[RemediationPlan], note: str) -> Table:
     return table
 
 
-def outcome_view(run: RemediationRun, failures: Sequence[tuple[RemediationPlan, str]]) -> Table:
+def outcome_view(run: RemediationRun) -> Table:
     table = Table(title="Outcome", title_justify="left")
     for column in ("Group", "Action", "Outcome", "Revoked", "Already gone", "Verified", "Backup"):
         table.add_column(column)
     for o in run.outcomes:
         table.add_row(*_outcome_row(o))
-    for plan, error in failures:
-        table.add_row(
-            escape(plan.group_id),
-            plan.action.value,
-            f"[red]failed[/] {escape(error)}",
-            "-",
-            "-",
-            "-",
-            "-",
-        )
     return table
 
 

@@ -13,15 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 from sgcompliance.app.fleet import ScopeResult, read_fleet
-from sgcompliance.app.remediator import (
-    RemediationRun,
-    RemediationSettings,
-    SecurityGroupRemediator,
-)
+from sgcompliance.app.remediator import RemediationSettings, SecurityGroupRemediator
 from sgcompliance.app.rollback import RollbackService
 from sgcompliance.app.scanner import ComplianceScanner
-from sgcompliance.core.errors import BackupError, SgcError
+from sgcompliance.core.errors import SgcError
 from sgcompliance.core.evaluate import ScanResult
+from sgcompliance.core.model import RegionSnapshot
 from sgcompliance.core.plan import Mode, RemediationPlan
 from sgcompliance.core.policy import Policy, Severity
 from sgcompliance.entrypoints import aws_options as opt
@@ -162,10 +159,12 @@ def remediate(
             backup_dir, backup_bucket, backup_prefix, kms_key_id, allow_unversioned
         )
         runtime = build_runtime(target)
-        store = runtime.backups(backups_target)
+        # Runs that cannot revoke need no store; one that can is refused without one.
+        store = runtime.backups(backups_target, required=not dry_run and mode is not Mode.FLAG_ONLY)
         scanner = ComplianceScanner(policy)
         results = read_scopes(runtime, runtime.read, max_workers)
-        scan = scanner.scan([r.snapshot for r in results if r.snapshot is not None])
+        snapshots = [r.snapshot for r in results if r.snapshot is not None]
+        scan = scanner.scan(snapshots)
         stderr().print(scope_table(results, scan))
         settings = RemediationSettings(mode, dry_run, max_revokes, lockdown_severity)
         remediator = SecurityGroupRemediator(scanner, store, lambda: datetime.now(UTC), settings)
@@ -181,8 +180,9 @@ def remediate(
         if not yes and not typer.confirm(f"Apply {len(plans)} change(s)?", default=False):
             console.print("Aborted: nothing was changed.")
             raise typer.Exit(ExitCode.USAGE)
-        ok = _apply(console, remediator, runtime, plans, note)
-        _print_undo(console, backups_target)
+        ok, backed_up = _apply(console, remediator, runtime, plans, note, snapshots)
+        if backed_up:
+            _print_undo(console, backups_target)
         if stats:
             stderr().print(stats_table(runtime.counter.snapshot(), len(results)))
     raise typer.Exit(ExitCode.COMPLIANT if ok and complete else ExitCode.PARTIAL)
@@ -194,22 +194,11 @@ def _apply(
     runtime: Runtime,
     plans: list[RemediationPlan],
     note: str,
-) -> bool:
-    run = RemediationRun(plans, [], note)
-    failures: list[tuple[RemediationPlan, str]] = []
-    for plan in plans:
-        try:
-            run.outcomes.append(
-                remediator.apply(plan, runtime.gateway(plan.account_id, plan.region))
-            )
-        except BackupError:
-            # The store itself failed: stop here rather than risk any revoke without a backup.
-            console.print(outcome_view(run, failures))
-            raise
-        except SgcError as exc:  # this group only: the others still get their chance
-            failures.append((plan, str(exc)))
-    console.print(outcome_view(run, failures))
-    return not failures and all(o.outcome.value != "failed" for o in run.outcomes)
+    snapshots: list[RegionSnapshot],
+) -> tuple[bool, bool]:
+    run = remediator.execute(plans, note, runtime.gateway, snapshots)
+    console.print(outcome_view(run))
+    return run.ok, any(o.backup_id for o in run.outcomes)
 
 
 def _print_undo(console: Console, target: BackupTarget) -> None:

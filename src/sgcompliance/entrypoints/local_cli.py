@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sgcompliance.core.errors import ConfigError
-from sgcompliance.entrypoints.console import reported_errors
+from sgcompliance.core.errors import ConfigError, SgcError
+from sgcompliance.entrypoints.console import ExitCode, reported_errors, show_error
 from sgcompliance.local import moto_server, server_state
 from sgcompliance.local.moto_server import START_TIMEOUT
 from sgcompliance.local.server_state import StateFile
+
+if TYPE_CHECKING:
+    from sgcompliance.local.demo_context import CommandRun
 
 local_app = typer.Typer(
     name="local",
@@ -26,7 +32,7 @@ StateOption = Annotated[
     typer.Option(
         "--state",
         help="State file of the running server "
-        f"[default: ${server_state.STATE_ENV} or .sgc/local.json]",
+        f"(default: ${server_state.STATE_ENV} or .sgc/local.json)",
         dir_okay=False,
     ),
 ]
@@ -35,7 +41,7 @@ StateOption = Annotated[
 @local_app.command()
 def up(
     state: StateOption = None,
-    port: Annotated[int | None, typer.Option(help="Port to use [default: a free one]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to use (default: a free one)")] = None,
     seed: Annotated[bool, typer.Option(help="Also seed the demo organization")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the server")] = START_TIMEOUT,
 ) -> None:
@@ -77,7 +83,7 @@ def status(state: StateOption = None) -> None:
 def seed(
     state: StateOption = None,
     endpoint_url: Annotated[
-        str | None, typer.Option(help="Seed this endpoint [default: the running local AWS]")
+        str | None, typer.Option(help="Seed this endpoint (default: the running local AWS)")
     ] = None,
     reset: Annotated[bool, typer.Option(help="Forget everything in the server first")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print what was seeded as JSON")] = False,
@@ -113,6 +119,65 @@ def _seed(endpoint: str, store: StateFile, *, reset: bool, as_json: bool) -> Non
     typer.echo(f"  member role         {org.role.role_name} (ExternalId {org.role.external_id})")
     typer.echo(f"  accounts            {','.join(org.account_ids)}")
     typer.echo(f"  regions             {','.join(org.regions)}")
+
+
+@local_app.command()
+def demo(
+    endpoint_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Use this local AWS (from `sgc local up`, not yet seeded) and leave it running "
+            "(default: start one for the demo and stop it at the end)"
+        ),
+    ] = None,
+    reset: Annotated[
+        bool, typer.Option(help="With --endpoint-url: forget everything in it first")
+    ] = False,
+    work_dir: Annotated[
+        Path, typer.Option(help="Each run writes its files to a new directory under this one")
+    ] = Path(".sgc") / "demo",
+) -> None:
+    """Scan, remediate and roll back the demo organization, checking every step (exit 1 if
+    a check fails). Needs no AWS account, credentials or network."""
+    # Imported here: boto3 is loaded only by the commands that talk to AWS.
+    from sgcompliance.local.demo_context import DemoOptions  # noqa: PLC0415
+    from sgcompliance.local.demo_story import new_run_dir, run_demo  # noqa: PLC0415
+
+    with reported_errors():
+        if reset and endpoint_url is None:
+            raise ConfigError("--reset empties a server given with --endpoint-url; none was given")
+        options = DemoOptions(new_run_dir(work_dir), endpoint_url=endpoint_url, reset=reset)
+        report = run_demo(options, run_sgc, typer.echo)
+    raise typer.Exit(ExitCode.COMPLIANT if report.ok else ExitCode.VIOLATIONS)
+
+
+def run_sgc(args: Sequence[str], *, quiet: bool = False) -> CommandRun:
+    """Run `sgc ARGS` in this process, exactly as typed on the command line."""
+    from sgcompliance.local.demo_context import CommandRun  # noqa: PLC0415
+
+    if not quiet:
+        return CommandRun(_invoke_sgc(args))
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+        code = _invoke_sgc(args)
+    return CommandRun(code, captured.getvalue())
+
+
+def _invoke_sgc(args: Sequence[str]) -> int:
+    # Imported here: the root command imports this module.
+    import click  # noqa: PLC0415
+
+    from sgcompliance.entrypoints.cli import app  # noqa: PLC0415
+
+    try:
+        code = app(list(args), prog_name="sgc", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except SgcError as exc:
+        show_error(exc)
+        return int(ExitCode.USAGE)
+    return int(code or 0)
 
 
 def _running_endpoint(store: StateFile) -> str:

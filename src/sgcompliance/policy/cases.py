@@ -23,7 +23,7 @@ from sgcompliance.core.policy import Policy
 from sgcompliance.core.snapshot import read_snapshot, read_snapshots
 from sgcompliance.documents import load_document
 from sgcompliance.policy.loader import load_policy, parse_policy
-from sgcompliance.policy.problems import PolicyValidator, Problem, schema_problems
+from sgcompliance.policy.problems import Problem, make_validator, schema_problems
 from sgcompliance.policy.semantics import PACK_PREFIX
 
 CASE_SUFFIXES = frozenset({".json", ".yaml", ".yml"})
@@ -148,7 +148,7 @@ def load_case(path: Path) -> Case:
     """Read and check a case file. Raises CaseError, InputError or PolicyError."""
     source = str(path)
     doc = load_document(path)
-    problems = schema_problems(PolicyValidator(CASE_SCHEMA), doc)
+    problems = schema_problems(make_validator(CASE_SCHEMA), doc)
     if not problems and isinstance(doc, dict):
         problems = _shape_problems(doc)
     if problems or not isinstance(doc, dict):

@@ -10,11 +10,8 @@ import copy
 import functools
 import hashlib
 import json
-from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from jsonschema.protocols import Validator
+from typing import TYPE_CHECKING, Any
 
 from sgcompliance.core.errors import PolicyError
 from sgcompliance.core.policy import Policy
@@ -23,22 +20,29 @@ from sgcompliance.policy.build import build_policy
 from sgcompliance.policy.compose import Base, compose, name_problems
 from sgcompliance.policy.problems import (
     PathPart,
-    PolicyValidator,
     Problem,
     describe_type,
     json_path,
+    make_validator,
     schema_problems,
 )
 from sgcompliance.policy.semantics import PACK_PREFIX, document_problems
 
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
 DEFAULT_POLICY = "builtin:strict"
+# The schema and the packs ship inside the package (read from disk: importlib.resources is slower
+# to import than the files are to read).
+_HERE = Path(__file__).parent
 
 Doc = dict[str, Any]
+MAX_DEPTH = 32
 
 
 @functools.cache
 def _schema_text() -> str:
-    return resources.files("sgcompliance.policy").joinpath("schema.json").read_text("utf-8")
+    return (_HERE / "schema.json").read_text("utf-8")
 
 
 def schema() -> dict[str, Any]:
@@ -52,18 +56,22 @@ def _validators() -> tuple[Validator, Validator]:
     """(document validator, single check validator), built once."""
     document = schema()
     check = {"$ref": "#/$defs/check", "$defs": document["$defs"]}
-    return PolicyValidator(document), PolicyValidator(check)
+    return make_validator(document), make_validator(check)
 
 
-def _packs_dir() -> Any:
-    return resources.files("sgcompliance.policy").joinpath("packs")
+def _packs_dir() -> Path:
+    return _HERE / "packs"
+
+
+def builtin_packs() -> list[str]:
+    """Names of the built-in packs, usable as `builtin:NAME`."""
+    return list(_pack_names())
 
 
 @functools.cache
-def builtin_packs() -> list[str]:
-    """Names of the built-in packs, usable as `builtin:NAME`."""
+def _pack_names() -> tuple[str, ...]:
     names = (p.name for p in _packs_dir().iterdir() if p.name.endswith(".json"))
-    return sorted(n.removesuffix(".json") for n in names)
+    return tuple(sorted(n.removesuffix(".json") for n in names))
 
 
 def load_policy(ref: str | Path) -> Policy:
@@ -112,10 +120,9 @@ def _pack_list() -> str:
 def _resolve(doc: object, chain: tuple[str, ...]) -> tuple[Doc | None, list[Problem]]:
     if not isinstance(doc, dict):
         kind = describe_type(doc)
-        return None, [
-            ("$", f"a policy document is an object, got {kind}", 'start with {"version": "1"')
-        ]
-    problems = _key_problems(doc, [])
+        hint = 'a policy is an object like {"version": "1", "id": "...", "checks": [...]}'
+        return None, [("$", f"a policy document is an object, got {kind}", hint)]
+    problems = _key_problems(doc)
     if problems:
         return None, problems
     document_validator, _ = _validators()
@@ -183,17 +190,24 @@ def _resolve_pack(name: str, chain: tuple[str, ...]) -> Doc:
     return resolved
 
 
-def _key_problems(value: object, parts: list[PathPart]) -> list[Problem]:
-    """Keys must be strings (YAML allows `1: x`; JSON and the schema do not)."""
-    if isinstance(value, list):
-        return [p for i, item in enumerate(value) for p in _key_problems(item, [*parts, i])]
-    if not isinstance(value, dict):
-        return []
+def _key_problems(doc: object) -> list[Problem]:
+    """Keys must be strings (YAML allows `1: x`; JSON and the schema do not), and nesting must
+    stay shallow: a policy is at most a few levels deep, and a deeply nested value would exhaust
+    Python's recursion in the validator. Walked with an explicit stack for the same reason."""
     problems: list[Problem] = []
-    for key, item in value.items():
-        if isinstance(key, str):
-            problems += _key_problems(item, [*parts, key])
-        else:
-            message = f"key {key!r} is {describe_type(key)}, not a string"
-            problems.append((json_path(parts), message, "quote the key"))
+    stack: list[tuple[object, list[PathPart]]] = [(doc, [])]
+    while stack:
+        value, parts = stack.pop()
+        if isinstance(value, list | dict) and len(parts) >= MAX_DEPTH:
+            message = f"nested more than {MAX_DEPTH} levels deep"
+            problems.append((json_path(parts), message, "no policy value nests this deep"))
+        elif isinstance(value, list):
+            stack.extend((item, [*parts, i]) for i, item in enumerate(value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str):
+                    stack.append((item, [*parts, key]))
+                else:
+                    message = f"key {key!r} is {describe_type(key)}, not a string"
+                    problems.append((json_path(parts), message, "quote the key"))
     return problems

@@ -11,11 +11,11 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError
-from jsonschema.protocols import Validator
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 Problem = tuple[str, str, str]
 PathPart = str | int
@@ -32,25 +32,35 @@ _JSON_TYPES = {
 }
 
 
+def make_validator(schema: dict[str, Any]) -> Validator:
+    """A draft 2020-12 validator whose `$` anchors end the string, as ECMA-262's do (Python's
+    also match before a final newline: "22\\n" would pass as a port, "EC2.19\\n" as an id)."""
+    return _validator_class()(schema)
+
+
 @functools.cache
 def _anchored(pattern: str) -> re.Pattern[str]:
-    # Python's `$` also matches before a final newline; JSON Schema's (ECMA-262) does not.
     return re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern)
 
 
-def _pattern(
-    validator: Validator, pattern: str, instance: object, schema: object
-) -> Iterator[ValidationError]:
-    del validator, schema  # the keyword signature jsonschema calls with
-    if isinstance(instance, str) and not _anchored(pattern).search(instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+@functools.cache
+def _validator_class() -> type[Validator]:
+    # jsonschema takes tens of milliseconds to import: only loading a policy pays for it.
+    from jsonschema import Draft202012Validator, validators  # noqa: PLC0415
+    from jsonschema.exceptions import ValidationError  # noqa: PLC0415
 
+    def pattern(
+        validator: Validator, regex: str, instance: object, schema: object
+    ) -> Iterator[ValidationError]:
+        del validator, schema  # the keyword signature jsonschema calls with
+        if isinstance(instance, str) and not _anchored(regex).search(instance):
+            yield ValidationError(f"{instance!r} does not match {regex!r}")
 
-# Draft 2020-12 with ECMA-262 end anchors, so "22\n" is not a port and "EC2.19\n" not an id.
-# (jsonschema's `extend` has no annotations.)
-PolicyValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, {"pattern": _pattern}
-)
+    # jsonschema's `extend` has no annotations.
+    extended: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, {"pattern": pattern}
+    )
+    return extended
 
 
 def json_path(parts: Iterable[PathPart], root: str = "$") -> str:

@@ -25,6 +25,9 @@ class FakeGateway:
             raise NotFoundError(f"{group_id} not found")
         return self.groups[group_id]
 
+    def rule_ids(self, group_id: str) -> set[str]:
+        return {r.rule_id for r in self.describe_group(group_id).rules}
+
     def revoke(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
         group = self.describe_group(group_id)
         present = {r.rule_id for r in group.rules if r.direction is direction}

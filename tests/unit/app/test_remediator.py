@@ -210,3 +210,22 @@ def test_rollback_dry_run_writes_nothing() -> None:
     outcome = RollbackService(backups).rollback(backups.list()[0], lambda a, r: gw, dry_run=True)
     assert len(outcome.plan.authorize) == 1
     assert gw.writes == writes
+
+
+def test_emergency_lockdown_keeps_a_rule_whose_findings_are_all_exempted() -> None:
+    # GIVEN a critical violation and, in the same group, a rule exempted by its id
+    exemption = Exemption("jump", "netops", "jump host", rule_ids=frozenset({"sgr-exempt"}))
+    gw = FakeGateway(
+        [
+            group(
+                rule("sgr-world", 22, "::/0"),
+                rule("sgr-exempt", 22, "0.0.0.0/0"),
+                rule("sgr-ok", 443, "10.0.0.0/8"),
+            )
+        ]
+    )
+    # WHEN locking the group down
+    run(gw, remediator(policy(exemption), Mode.EMERGENCY, MemoryBackups()))
+    # THEN every rule goes except the exempted one
+    assert [r.rule_id for r in gw.groups["sg-1"].rules] == ["sgr-exempt"]
+    assert gw.groups["sg-1"].tags[TAG_STATUS] == "locked-down"

@@ -205,9 +205,9 @@ def test_one_prefix_list_whose_entries_cover_the_family_is_world_open() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="checks._collect keeps the first reason seen per rule, and the rule's direct PUBLIC "
-    "exposure precedes its coverage exposure, so a check counting world and public sources "
-    "reports coverage-world-open rules as PUBLIC_OPEN without naming the coverage",
+    reason="check_findings.Found keeps the first reason seen per rule, and the rule's direct "
+    "PUBLIC exposure precedes its coverage exposure, so a check counting world and public "
+    "sources reports coverage-world-open rules as PUBLIC_OPEN without naming the coverage",
 )
 def test_coverage_is_reported_as_world_open_when_public_sources_also_count() -> None:
     # GIVEN the IPv4 halves on tcp 22  WHEN a check counts the world and any public range

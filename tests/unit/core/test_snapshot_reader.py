@@ -72,6 +72,11 @@ def test_each_kind_of_peer_is_read(field: str, value: Any, peer: Peer) -> None:
     assert read_snapshot(rules_doc(row)).groups[0].rules[0].peer == peer
 
 
+def test_reference_with_an_empty_owner_is_to_the_groups_own_account() -> None:
+    row = rule_row(CidrIpv4=None, ReferencedGroupInfo={"GroupId": "sg-9", "UserId": ""})
+    assert read_snapshot(rules_doc(row)).groups[0].rules[0].peer == Peer(PeerKind.GROUP, "sg-9")
+
+
 @pytest.mark.parametrize(
     ("given", "canonical"),
     [("6", "tcp"), (6, "tcp"), ("17", "udp"), ("58", "icmpv6"), (-1, "all"), ("50", "50")],

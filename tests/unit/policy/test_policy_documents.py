@@ -10,7 +10,7 @@ import pytest
 
 from sgcompliance.core.errors import InputError, PolicyError
 from sgcompliance.documents import load_document
-from sgcompliance.policy.loader import load_policy, parse_policy
+from sgcompliance.policy.loader import load_policy, parse_policy, schema
 
 POLICY_YAML = """\
 version: "1"
@@ -174,3 +174,22 @@ def test_the_digest_changes_with_any_meaningful_change() -> None:
     changed = json.loads(json.dumps(POLICY_JSON))
     changed["checks"][0]["severity"] = "critical"
     assert parse_policy(POLICY_JSON, "a").digest != parse_policy(changed, "a").digest
+
+
+def object_schemas(node: object) -> list[dict[str, object]]:
+    if isinstance(node, list):
+        return [found for item in node for found in object_schemas(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node] if node.get("type") == "object" else []
+    return own + [found for value in node.values() for found in object_schemas(value)]
+
+
+def test_every_object_with_fixed_keys_in_the_schema_is_closed() -> None:
+    # GIVEN every object schema of the published contract
+    objects = object_schemas(schema())
+    # THEN keyed objects forbid other keys, and maps (tags, overrides) constrain their values
+    assert len(objects) > 10
+    for node in objects:
+        closed = node.get("additionalProperties")
+        assert closed is False or (isinstance(closed, dict) and "properties" not in node), node

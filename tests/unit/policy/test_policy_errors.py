@@ -237,3 +237,16 @@ def test_a_trailing_newline_does_not_sneak_past_a_pattern() -> None:
     doc = check_doc(ports=[{"protocols": ["tcp"], "ports": "22\n"}])
     message, _ = problem_at(doc, "$.checks[0].ports[0].ports")
     assert message == '"22\\n" is not in the expected form'
+
+
+def test_a_deeply_nested_value_is_a_problem_not_a_crash() -> None:
+    # GIVEN a value nested deeper than Python's recursion limit
+    deep: list[Any] = []
+    for _ in range(5000):
+        deep = [deep]
+    # WHEN validated THEN it is an ordinary problem where the nesting gets too deep
+    problems = validate_document(doc_with(description=deep), "test")
+    assert len(problems) == 1
+    path, message, _ = problems[0]
+    assert path.startswith("$.description[0][0]")
+    assert message == "nested more than 32 levels deep"

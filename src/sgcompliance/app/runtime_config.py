@@ -1,0 +1,84 @@
+"""The validated runtime configuration: one frozen value per load, produced by `ConfigManager`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+from sgcompliance.app.mode_overrides import ModeOverrides
+from sgcompliance.core.plan import Mode
+from sgcompliance.core.policy import Policy, Severity
+
+ORGANIZATION: Final = "organization"
+Accounts = tuple[str, ...] | Literal["organization"]
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeConfig:
+    mode: Mode
+    dry_run: bool
+    accounts: Accounts
+    # Empty: every region enabled in each account.
+    regions: tuple[str, ...]
+    role_name: str
+    policy: Policy
+    # Where the policy came from (s3://bucket/key, builtin:NAME or a path) and its S3 ETag.
+    policy_ref: str
+    policy_etag: str | None = None
+    external_id: str | None = field(default=None, repr=False)
+    sns_topic_arn: str | None = None
+    max_revokes: int | None = None
+    lockdown_severity: Severity = Severity.CRITICAL
+    audit_bucket: str | None = None
+    audit_prefix: str = "audit/"
+    backup_bucket: str | None = None
+    backup_prefix: str = "backups/"
+    backup_kms_key_id: str | None = None
+    # The remediator's own roles (patterns: `*` for partition or account): see `is_own_change`.
+    own_role_arns: frozenset[str] = frozenset()
+    mode_overrides: ModeOverrides = field(default_factory=ModeOverrides)
+
+    @property
+    def account_scope(self) -> frozenset[str] | None:
+        """The accounts events may come from; None for the whole organization."""
+        return None if self.accounts == ORGANIZATION else frozenset(self.accounts)
+
+    @property
+    def region_scope(self) -> frozenset[str] | None:
+        """The regions events may come from; None for every region."""
+        return frozenset(self.regions) if self.regions else None
+
+    def mode_for(
+        self, account_id: str, account_ous: tuple[str, ...], account_tags: Mapping[str, str]
+    ) -> Mode:
+        """The mode for one account. `account_ous`: its OU chain, nearest first (then root)."""
+        overrides = self.mode_overrides
+        if account_id in overrides.accounts:
+            return overrides.accounts[account_id]
+        for rule in overrides.tags:
+            if account_tags.get(rule.key) == rule.value:
+                return rule.mode
+        for ou in account_ous:
+            if ou in overrides.ous:
+                return overrides.ous[ou]
+        return self.mode
+
+    def to_log(self) -> dict[str, Any]:
+        """A log-safe summary: the ExternalId is never included, only whether one is set."""
+        return {
+            "mode": str(self.mode),
+            "dry_run": self.dry_run,
+            "accounts": self.accounts if isinstance(self.accounts, str) else list(self.accounts),
+            "regions": list(self.regions),
+            "role_name": self.role_name,
+            "external_id_set": self.external_id is not None,
+            "policy": {"ref": self.policy_ref, "id": self.policy.id, "digest": self.policy.digest},
+            "sns_topic_arn": self.sns_topic_arn,
+            "max_revokes": self.max_revokes,
+            "lockdown_severity": str(self.lockdown_severity),
+            "audit": {"bucket": self.audit_bucket, "prefix": self.audit_prefix},
+            "backup": {"bucket": self.backup_bucket, "prefix": self.backup_prefix},
+            "own_role_arns": sorted(self.own_role_arns),
+            "mode_overrides": self.mode_overrides.to_document(),
+        }

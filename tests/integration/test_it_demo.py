@@ -1,0 +1,92 @@
+"""The demo story end to end: its own moto server, the real `sgc` commands, every check."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import ServerUse
+from typer.testing import CliRunner
+
+from sgcompliance.entrypoints.cli import app
+from sgcompliance.entrypoints.local_cli import run_sgc
+from sgcompliance.local.demo_context import DemoOptions
+from sgcompliance.local.demo_findings import compare_restored, read_report
+from sgcompliance.local.demo_story import DEMO_STEPS, new_run_dir, run_demo
+from sgcompliance.local.moto_server import answers
+from sgcompliance.local.story import StoryReport
+
+pytestmark = pytest.mark.integration
+
+STARTED = re.compile(r"started a moto server at (http://127\.0\.0\.1:\d+)")
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    report: StoryReport
+    lines: list[str]
+    run_dir: Path
+
+    @property
+    def endpoint(self) -> str:
+        found = [m.group(1) for line in self.lines if (m := STARTED.search(line))]
+        assert len(found) == 1, "step 1 names the server it started"
+        return found[0]
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """One run of the whole story on a server it starts itself (it takes a few seconds)."""
+    lines: list[str] = []
+    run_dir = new_run_dir(tmp_path_factory.mktemp("demo"))
+    report = run_demo(DemoOptions(run_dir), run_sgc, lines.append)
+    return DemoRun(report, lines, run_dir)
+
+
+def test_every_step_runs_and_passes_its_checks(demo_run: DemoRun) -> None:
+    # GIVEN the demo run on its own server  THEN every step ran, checked something, and passed
+    failed = [
+        (s.title, s.error, [c.text for c in s.checks if not c.ok]) for s in demo_run.report.steps
+    ]
+    assert [s.title for s in demo_run.report.steps] == [s.title for s in DEMO_STEPS]
+    assert all(s.ok for s in demo_run.report.steps), failed
+    assert all(s.checks for s in demo_run.report.steps)
+
+
+def test_the_rescan_after_rollback_finds_what_the_first_scan_found(demo_run: DemoRun) -> None:
+    # GIVEN the JSON reports the demo's scans wrote
+    before = read_report(demo_run.run_dir / "scan-before.json")
+    remediated = read_report(demo_run.run_dir / "scan-remediated.json")
+    restored = read_report(demo_run.run_dir / "scan-rolled-back.json")
+    # THEN the remediation removed every violation of a remove check, and the rollback
+    # brought back exactly the findings of the first scan
+    assert before.revocable()
+    assert remediated.revocable() == []
+    recreated = {f.rule_id for f in before.revocable() if f.rule_id}
+    assert compare_restored(before, restored, recreated).ok
+
+
+def test_the_server_the_demo_started_is_stopped(demo_run: DemoRun) -> None:
+    assert not answers(demo_run.endpoint)
+
+
+def test_each_step_prints_its_duration(demo_run: DemoRun) -> None:
+    durations = [line for line in demo_run.lines if re.fullmatch(r"  \(\d+\.\d s\)", line)]
+    assert len(durations) == len(DEMO_STEPS)
+
+
+def test_a_server_the_user_started_is_used_and_left_running(
+    server_use: ServerUse, tmp_path: Path
+) -> None:
+    # GIVEN an empty local AWS the user started
+    endpoint = server_use.fresh()
+    # WHEN `sgc local demo --endpoint-url` runs against it
+    result = CliRunner().invoke(
+        app, ["local", "demo", "--endpoint-url", endpoint, "--work-dir", str(tmp_path)]
+    )
+    # THEN every check passes and the server still answers
+    assert result.exit_code == 0, result.output
+    assert "All checks passed." in result.output
+    assert answers(endpoint)
