@@ -20,7 +20,7 @@ lint: $(STAMP)
 	$(BIN)/mypy --strict src
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 demo: $(STAMP)
 	$(BIN)/sgc local demo

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from sgcompliance.app.ports import BackupStore, GroupGateway
 from sgcompliance.aws import session as session_module
@@ -120,7 +120,7 @@ class _Body:
 
 def _forbidden(url: str, template: str, code: str, message: str) -> AWSResponse:
     body = template.format(code=code, message=message, request=uuid.uuid4()).encode()
-    return AWSResponse(url, 403, {"Content-Type": "text/xml"}, _Body(body))
+    return AWSResponse(url, 403, HTTPHeaders.from_dict({"Content-Type": "text/xml"}), _Body(body))
 
 
 @dataclass(slots=True)

@@ -9,10 +9,9 @@ from typing import Any
 
 import boto3
 import pytest
-from click.testing import Result
 from live_estate import Estate, estate_of, lines_of, read_state, write_calls
 from live_faults import SessionObserver
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from sgcompliance.aws.session import AwsSettings, ClientFactory
 from sgcompliance.core.plan import TAG_STATUS, Mode

@@ -21,6 +21,8 @@ from sgcompliance.local.story import StoryReport
 pytestmark = pytest.mark.integration
 
 STARTED = re.compile(r"started a moto server at (http://127\.0\.0\.1:\d+)")
+# A timeline line: "    07:03:01.942       +0 ms  change    AuthorizeSecurityGroupIngress ..."
+TIMELINE = re.compile(r"\s+\d\d:\d\d:\d\d\.\d{3}\s+[+-]\d+ ms  \w+")
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,18 @@ def test_the_rescan_after_rollback_finds_what_the_first_scan_found(demo_run: Dem
     assert remediated.revocable() == []
     recreated = {f.rule_id for f in before.revocable() if f.rule_id}
     assert compare_restored(before, restored, recreated).ok
+
+
+def test_the_pipeline_story_prints_the_timeline_from_change_to_alert(demo_run: DemoRun) -> None:
+    # GIVEN the demo's output  THEN the live part printed each moment of the change's way,
+    # the alert from the inbox and the audit record
+    timeline = [line.split()[3] for line in demo_run.lines if TIMELINE.match(line)]
+    assert timeline[0] == "change"
+    assert {"event", "queued", "received", "decision", "revoke", "alert"} <= set(timeline)
+    assert any(
+        line.strip().startswith("subject     sgcompliance CRITICAL") for line in demo_run.lines
+    )
+    assert any(line.strip().startswith('action           "revoke"') for line in demo_run.lines)
 
 
 def test_the_server_the_demo_started_is_stopped(demo_run: DemoRun) -> None:

@@ -41,7 +41,7 @@ from sgcompliance.app.remediator import Outcome, RemediationSettings
 from sgcompliance.core.errors import BackupError
 from sgcompliance.core.plan import TAG_BACKUP, TAG_CHECKS, TAG_STATUS, Mode
 from sgcompliance.core.policy import Policy
-from sgcompliance.entrypoints.bootstrap import BackupTarget
+from sgcompliance.entrypoints.bootstrap import BackupTarget, build_runtime
 
 pytestmark = pytest.mark.integration
 
@@ -78,7 +78,8 @@ def fault_free(
 def crash_then_rerun(
     estate: Estate, policy: Policy, store: LocalBackupStore, crash: tuple[Mode, str, int]
 ) -> None:
-    """A run that dies at the crash point, then a run with the real gateway and store."""
+    """A run that dies at the crash point, then a new process's run with the real gateway and
+    store (nothing of the dead run's wiring is reused)."""
     mode, method, after = crash
     settings = RemediationSettings(mode)
     tripwire = Tripwire(method, after)
@@ -90,7 +91,7 @@ def crash_then_rerun(
         wrap = lambda g: CrashingGateway(g, tripwire)  # noqa: E731
     with pytest.raises(Crash):
         remediate(estate, policy, settings, dying_store, wrap=wrap)
-    remediate(estate, policy, settings, store)
+    remediate(estate, policy, settings, store, runtime=build_runtime(estate.target()))
 
 
 def outcome_tags(state: State) -> dict[GroupKey, tuple[str | None, str | None]]:
@@ -168,13 +169,17 @@ def test_a_crash_between_the_two_directions_is_finished_from_the_recorded_plan(
     assert len(half) == 1
     # WHEN the run is repeated
     rerun = remediate(estate, policy, settings, store)
-    # THEN the recorded plan is finished: the egress is revoked under the first backup
+    # THEN the recorded plan is finished: its egress is revoked under the first backup
     (key,) = half
     outcome = next(o for o in rerun.run.outcomes if estate.key_of(o.plan.group_id) == key)
-    assert [outcome.backup_id] == store.list(outcome.plan.group_id)
-    assert outcome.revoked
+    (backup_id,) = store.list(outcome.plan.group_id)
+    recorded = store.get(backup_id).plan
+    assert outcome.backup_id == backup_id
+    assert outcome.revoked == list(recorded.revoke_egress)
     assert outcome.verified
-    assert read_state(estate)[key].lines == frozenset()
+    left = read_state(estate)[key]
+    assert not {*recorded.revoke_ingress, *recorded.revoke_egress} & left.rule_ids
+    assert left.tags[TAG_STATUS] == "locked-down"
 
 
 def test_a_backup_store_that_refuses_writes_stops_the_run_before_any_revoke(

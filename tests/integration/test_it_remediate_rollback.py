@@ -72,6 +72,7 @@ def test_a_second_rollback_authorizes_nothing(estate: Estate, store: LocalBackup
     roll_back_everything(estate, store)
     rolled_back = read_state(estate)
     runtime = estate.runtime(purpose="rollback")
+    runtime.counter.reset()
     # WHEN the same backups are rolled back again
     service = RollbackService(store)
     outcomes = [service.rollback(b, runtime.gateway, dry_run=False) for b in store.list()]
@@ -85,6 +86,7 @@ def test_a_rollback_dry_run_writes_nothing(estate: Estate, store: LocalBackupSto
     remediate(estate, estate_policy(estate), RemediationSettings(Mode.REMOVE), store)
     remediated = read_state(estate)
     runtime = estate.runtime(purpose="rollback")
+    runtime.counter.reset()
     service = RollbackService(store)
     outcomes = [service.rollback(b, runtime.gateway, dry_run=True) for b in store.list()]
     assert all(o.plan.authorize for o in outcomes)

@@ -2,20 +2,48 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from typing import Any
 
 from sgcompliance.core.exposure import Exposure, GroupView
-from sgcompliance.core.findings import Finding, Reason, finding_id
+from sgcompliance.core.findings import ID_SEPARATOR, Finding, Reason
 from sgcompliance.core.model import Rule
 from sgcompliance.core.policy import Check, Remediation, Severity
 
 
-@dataclass(frozen=True, slots=True)
 class Context:
-    policy_id: str
-    account_id: str
-    region: str
-    trusted_accounts: frozenset[str]
+    """One account-region of one evaluation, with what its findings have in common."""
+
+    __slots__ = ("_described", "_hashers", "account_id", "policy_id", "region", "trusted_accounts")
+
+    def __init__(
+        self, policy_id: str, account_id: str, region: str, trusted_accounts: frozenset[str]
+    ) -> None:
+        self.policy_id = policy_id
+        self.account_id = account_id
+        self.region = region
+        self.trusted_accounts = trusted_accounts
+        # The id's hash state after (policy, check, account, region), per check: every finding
+        # of that check here only adds its group and rule.
+        self._hashers: dict[str, Any] = {}
+        # A world-open rule is found by several checks; it is described once.
+        self._described: dict[str, str] = {}
+
+    def finding_id(self, check_id: str, group_id: str, rule_id: str | None) -> str:
+        """Equal to `findings.finding_id(...)` for this context's policy, account and region."""
+        base = self._hashers.get(check_id)
+        if base is None:
+            prefix = ID_SEPARATOR.join((self.policy_id, check_id, self.account_id, self.region))
+            base = self._hashers[check_id] = hashlib.sha256((prefix + ID_SEPARATOR).encode())
+        hasher = base.copy()
+        hasher.update(f"{group_id}{ID_SEPARATOR}{rule_id or ''}".encode())
+        return hasher.hexdigest()[:32]
+
+    def describe(self, rule: Rule) -> str:
+        text = self._described.get(rule.rule_id)
+        if text is None:
+            text = self._described[rule.rule_id] = rule.describe()
+        return text
 
 
 def make_finding(
@@ -42,18 +70,25 @@ def new_finding(
 ) -> Finding:
     group = view.group
     return Finding(
-        finding_id=finding_id(
-            ctx.policy_id, check_id, ctx.account_id, ctx.region, group.group_id,
-            rule.rule_id if rule else None,
-        ),
+        finding_id=ctx.finding_id(check_id, group.group_id, rule.rule_id if rule else None),
         policy_id=ctx.policy_id, check_id=check_id, title=title, severity=severity,
         remediation=remediation, reason=reason, message=message,
         account_id=ctx.account_id, region=ctx.region, group=group, rule=rule,
     )  # fmt: skip
 
 
+# When one rule is found for several reasons, the finding states the strongest.
+_STRENGTH = {
+    Reason.WORLD_OPEN: 4,
+    Reason.COVERAGE_WORLD_OPEN: 3,
+    Reason.PUBLIC_OPEN: 2,
+    Reason.LISTED_CIDR_OPEN: 1,
+}
+
+
 class Found:
-    """One finding per rule: the first reason seen (direct before coverage) and every detail."""
+    """One finding per rule: its strongest reason (world, then coverage, public, listed CIDR)
+    and every detail."""
 
     __slots__ = ("_by_rule",)
 
@@ -64,14 +99,17 @@ class Found:
         entry = self._by_rule.get(exp.rule.rule_id)
         if entry is None:
             self._by_rule[exp.rule.rule_id] = (exp, reason, [detail])
-        elif detail not in entry[2]:
+            return
+        if detail not in entry[2]:
             entry[2].append(detail)
+        if _STRENGTH.get(reason, 0) > _STRENGTH.get(entry[1], 0):
+            self._by_rule[exp.rule.rule_id] = (exp, reason, entry[2])
 
     def findings(self, ctx: Context, check: Check, view: GroupView) -> list[Finding]:
         out = []
         for exp, reason, details in self._by_rule.values():
             rule = exp.rule
-            message = f"{rule.describe()}: {'; '.join(details)} via {_peer_text(exp)}"
+            message = f"{ctx.describe(rule)}: {'; '.join(details)} via {_peer_text(exp)}"
             out.append(make_finding(ctx, check, view, rule, reason, message))
         return out
 
@@ -85,4 +123,6 @@ def _peer_text(exp: Exposure) -> str:
     )
     if exp.covered_with:
         return f"{peer}, which with {', '.join(exp.covered_with)} covers every address"
+    if exp.covered:
+        return f"{peer}, whose entries together cover every address"
     return peer

@@ -72,7 +72,7 @@ class SourceTest:
 
     def reason(self, exp: Exposure) -> Reason | None:
         source = exp.source
-        covered = bool(exp.covered_with)
+        covered = exp.covered
         if not self.whole_families:
             relevant = [n.source for n in exp.networks if n.version in self.versions]
             if not relevant:
@@ -215,7 +215,7 @@ def prepare_wide_public_cidr(check: Check) -> Prepared:
         found: Found | None = None
         for side in sides(view):
             for exp in side.public:
-                if exp.covered_with:
+                if exp.covered:
                     continue
                 for net in exp.networks:
                     if not (net.source is _PUBLIC or (include_world and net.source is _WORLD)):
@@ -238,7 +238,7 @@ def prepare_default_group_closed(check: Check) -> Prepared:
             return []
         return [
             make_finding(ctx, check, view, rule, Reason.DEFAULT_GROUP_RULE,
-                         f"{rule.describe()}: the default security group must have no rules")
+                         f"{ctx.describe(rule)}: the default security group must have no rules")
             for side in sides(view)
             for rule in side.rules
         ]  # fmt: skip
@@ -261,7 +261,7 @@ def prepare_untrusted_reference(check: Check) -> Prepared:
                     continue
                 if owner in ctx.trusted_accounts or owner in spec.trusted_accounts:
                     continue
-                message = f"{rule.describe()}: references a group of untrusted account {owner}"
+                message = f"{ctx.describe(rule)}: references a group of untrusted account {owner}"
                 out.append(
                     make_finding(ctx, check, view, rule, Reason.UNTRUSTED_REFERENCE, message)
                 )
@@ -293,7 +293,7 @@ def prepare_description_required(check: Check) -> Prepared:
     def run(ctx: Context, view: GroupView) -> list[Finding]:
         return [
             make_finding(ctx, check, view, rule, Reason.MISSING_DESCRIPTION,
-                         f"{rule.describe()}: the rule has no description")
+                         f"{ctx.describe(rule)}: the rule has no description")
             for side in sides(view)
             for rule in side.rules
             if not rule.description.strip()

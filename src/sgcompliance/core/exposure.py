@@ -23,7 +23,16 @@ _WORLD = SourceClass.WORLD
 class Exposure:
     """One way a rule reaches peers: a protocol, its ports, and the peer's address ranges."""
 
-    __slots__ = ("covered_with", "networks", "ports", "protocol", "rule", "source", "via_list")
+    __slots__ = (
+        "covered",
+        "covered_with",
+        "networks",
+        "ports",
+        "protocol",
+        "rule",
+        "source",
+        "via_list",
+    )
 
     def __init__(
         self,
@@ -33,7 +42,7 @@ class Exposure:
         source: SourceClass,
         networks: tuple[CidrInfo, ...],
         via_list: str | None = None,
-        covered_with: tuple[str, ...] = (),
+        covered_with: tuple[str, ...] | None = None,
     ) -> None:
         self.rule = rule
         self.protocol = protocol
@@ -41,8 +50,11 @@ class Exposure:
         self.source = source
         self.networks = networks
         self.via_list = via_list
-        # Non-empty when this exposure is world-open only together with these other rules.
-        self.covered_with = covered_with
+        # Coverage: world-open only because peers together span a whole address family; then
+        # `networks` holds only this rule's ranges in that family, and `covered_with` the other
+        # rules that take part (empty when one prefix list's own entries span the family).
+        self.covered = covered_with is not None
+        self.covered_with = covered_with or ()
 
 
 def rule_exposure(
@@ -150,7 +162,7 @@ def build_view(
         side.public.append(rule_exposure(rule, source, infos, via))
     if coverage:
         for side in (ingress, egress):
-            if len(side.public) > 1 and _may_cover(side):
+            if side.public and _may_cover(side):
                 side.public.extend(coverage_exposures(side.public + side.private))
     return view
 
@@ -189,14 +201,16 @@ def _covered(members: list[tuple[Exposure, list[CidrInfo]]], version: int) -> li
     """Sweep each protocol's port boundaries; where the active peers cover the family, flag."""
     hits: dict[tuple[int, str], list[Interval | None]] = {}
     partners: dict[int, set[str]] = {}
-    by_id = {id(e): e for e, _ in members}
+    by_id = {id(e): (e, nets) for e, nets in members}
 
     def record(
         active: list[tuple[Exposure, list[CidrInfo]]], protocol: str, seg: Interval | None
     ) -> None:
         if not covers_family([n.network for _, nets in active for n in nets], version):
             return
-        flagged = [e for e, _ in active if e.source is SourceClass.PUBLIC]
+        # Only rules with a public range in this family take part; a private range completes
+        # the union but is never itself the problem.
+        flagged = [e for e, nets in active if any(n.source is not _PRIVATE for n in nets)]
         for e in flagged:
             hits.setdefault((id(e), protocol), []).append(seg)
             partners.setdefault(id(e), set()).update(o.rule.rule_id for o in flagged if o is not e)
@@ -218,13 +232,13 @@ def _covered(members: list[tuple[Exposure, list[CidrInfo]]], version: int) -> li
             )
     out: list[Exposure] = []
     for (key, protocol), segs in hits.items():
-        e = by_id[key]
+        e, nets = by_id[key]
         if protocol != ALL and any(p == ALL for k, p in hits if k == key):
             continue  # already world-open for all traffic; per-protocol detail adds nothing
         ranges: list[Interval | None] = list(merge(s for s in segs if s)) if segs[0] else [None]
         for ports in ranges:
             out.append(
-                Exposure(e.rule, protocol, ports, SourceClass.WORLD, e.networks, e.via_list,
+                Exposure(e.rule, protocol, ports, SourceClass.WORLD, tuple(nets), e.via_list,
                          tuple(sorted(partners[key])))
             )  # fmt: skip
     return out

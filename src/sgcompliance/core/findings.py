@@ -25,10 +25,13 @@ class Reason(StrEnum):
     UNRESOLVED_PREFIX_LIST = "UNRESOLVED_PREFIX_LIST"
 
 
+ID_SEPARATOR = "\x1f"
+
+
 def finding_id(
     policy_id: str, check_id: str, account_id: str, region: str, group_id: str, rule_id: str | None
 ) -> str:
-    key = "\x1f".join((policy_id, check_id, account_id, region, group_id, rule_id or ""))
+    key = ID_SEPARATOR.join((policy_id, check_id, account_id, region, group_id, rule_id or ""))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 

@@ -6,11 +6,20 @@ AWS and against the local moto server (`--endpoint-url` / `AWS_ENDPOINT_URL`).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TextIO
 
+from sgcompliance.app.audit_log import LogAuditSink
+from sgcompliance.app.batch import Correlate
+from sgcompliance.app.config_manager import ConfigManager
 from sgcompliance.app.fleet import Scope
+from sgcompliance.app.invocation import HandlerApp
 from sgcompliance.app.local_backups import LocalBackupStore, NoBackupStore
+from sgcompliance.app.metrics_manager import DEFAULT_NAMESPACE, DEFAULT_SERVICE, MetricsManager
+from sgcompliance.app.pipeline import Pipeline
 from sgcompliance.app.ports import BackupStore
 from sgcompliance.aws import accounts as account_source
 from sgcompliance.aws import ec2 as ec2_reads
@@ -23,11 +32,16 @@ from sgcompliance.aws.assume import (
 )
 from sgcompliance.aws.errors import translating
 from sgcompliance.aws.gateway import Ec2GroupGateway
+from sgcompliance.aws.parameters import SsmParameterSource
+from sgcompliance.aws.policy_object import S3PolicyObject
 from sgcompliance.aws.s3_backups import S3BackupStore
 from sgcompliance.aws.session import AwsSettings, ClientFactory
 from sgcompliance.core.errors import ConfigError
 from sgcompliance.core.model import RegionSnapshot
 from sgcompliance.core.snapshot import read_snapshot
+
+# What the handler's wiring is built from: a change in any of these builds it again.
+WIRING_ENV_PREFIXES = ("SGC_", "AWS_", "POWERTOOLS_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,3 +153,62 @@ def _accounts(target: Target, factory: ClientFactory) -> tuple[str, ...]:
     if target.organization:
         found.extend(account_source.organization_accounts(factory.organizations()))
     return tuple(dict.fromkeys(found))
+
+
+@dataclass(slots=True)
+class HandlerWiring:
+    """The Lambda handler's dependencies, built once per function instance."""
+
+    app: HandlerApp
+    metrics: MetricsManager
+    logger: Any
+    counter: ApiCallCounter
+    # The environment it was built from (see `wiring_environment`).
+    environment: tuple[tuple[str, str], ...] = ()
+
+
+def wiring_environment(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The variables the wiring depends on: a change in any of them calls for a new one."""
+    return tuple(sorted((k, v) for k, v in environ.items() if k.startswith(WIRING_ENV_PREFIXES)))
+
+
+def build_handler_wiring(
+    logger: Any,
+    environ: Mapping[str, str] | None = None,
+    *,
+    correlate: Correlate | None = None,
+    metrics_out: TextIO | None = None,
+) -> HandlerWiring:
+    """Everything the Lambda handler needs, from the environment (`AWS_ENDPOINT_URL` points
+    it at the local AWS): one GetCallerIdentity call now, every other call on first use.
+
+    `logger` is the entry point's structured logger (powertools `Logger`): the audit records
+    go through it; `correlate` sets its correlation keys per input.
+    """
+    # Imported here: the adapters build on `Runtime` above, and only the handler needs them.
+    from sgcompliance.entrypoints.handler_adapters import (  # noqa: PLC0415
+        HandlerAdapters,
+        LazyDirectory,
+    )
+
+    env = os.environ if environ is None else environ
+    counter = ApiCallCounter()
+    settings = AwsSettings.from_options(environ=env)
+    factory = ClientFactory(settings, counter=counter, environ=env)
+    with translating("GetCallerIdentity"):
+        caller = factory.sts().get_caller_identity()["Account"]
+    configs = ConfigManager(
+        SsmParameterSource(factory.client("ssm")),
+        lambda bucket, key: S3PolicyObject(factory.client("s3"), bucket, key),
+        LazyDirectory(factory),
+        environ=env,
+        local=settings.is_local,
+        home_account=caller,
+    )
+    service = env.get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE
+    namespace = env.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
+    metrics = MetricsManager(namespace=namespace, service=service, out=metrics_out)
+    adapters = HandlerAdapters(factory, caller, env)
+    pipeline = Pipeline(configs, adapters, metrics, audit_log=LogAuditSink(logger))
+    app = HandlerApp(pipeline, correlate=correlate)
+    return HandlerWiring(app, metrics, logger, counter, wiring_environment(env))

@@ -43,6 +43,13 @@ def up(
     state: StateOption = None,
     port: Annotated[int | None, typer.Option(help="Port to use (default: a free one)")] = None,
     seed: Annotated[bool, typer.Option(help="Also seed the demo organization")] = False,
+    pipeline: Annotated[
+        bool,
+        typer.Option(
+            help="Also deploy the event pipeline (hub account and member forwarding) for the "
+            "seeded demo organization; implies --seed on a server not seeded yet"
+        ),
+    ] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the server")] = START_TIMEOUT,
 ) -> None:
     """Start the local AWS unless it is already running, and print its endpoint."""
@@ -51,9 +58,50 @@ def up(
         info, started = server_state.up(store, port=port, timeout=timeout)
         verb = "started" if started else "already running"
         typer.echo(f"local AWS {verb} at {info.endpoint} (pid {info.pid}, log {info.log_path})")
-        if seed:
+        if seed or (pipeline and not _seeded(info.endpoint, store)):
             _seed(info.endpoint, store, reset=False, as_json=False)
+        if pipeline:
+            _deploy(info.endpoint, store)
     typer.echo(f"export AWS_ENDPOINT_URL={info.endpoint}")
+
+
+@local_app.command(name="pipeline")
+def pipeline_command(state: StateOption = None) -> None:
+    """Deploy the event pipeline into the running, seeded local AWS: the hub account's bucket,
+    key, parameters, topic, bus, rule and queues, and each member account's forwarding rule."""
+    store = _state(state)
+    with reported_errors():
+        _deploy(_running_endpoint(store), store)
+
+
+@local_app.command()
+def worker(
+    state: StateOption = None,
+    seconds: Annotated[
+        float, typer.Option(help="How long to poll the hub's events queue (Ctrl-C stops)")
+    ] = 60.0,
+) -> None:
+    """Run the handler on every event that reaches the hub's events queue, as Lambda would."""
+    store = _state(state)
+    with reported_errors():
+        from sgcompliance.entrypoints.local_pipeline_cli import run_worker  # noqa: PLC0415
+
+        handled = run_worker(_running_endpoint(store), store, seconds)
+    typer.echo(f"worker: handled {len(handled)} events")
+    raise typer.Exit(ExitCode.COMPLIANT if all(h.ok for h in handled) else ExitCode.PARTIAL)
+
+
+def _seeded(endpoint: str, store: StateFile) -> bool:
+    from sgcompliance.local.pipeline import PipelineState  # noqa: PLC0415
+
+    return PipelineState(store.path).seeded(endpoint)
+
+
+def _deploy(endpoint: str, store: StateFile) -> None:
+    # Imported here: boto3 is loaded only by the commands that talk to the server.
+    from sgcompliance.entrypoints.local_pipeline_cli import deploy  # noqa: PLC0415
+
+    deploy(endpoint, store)
 
 
 @local_app.command()

@@ -11,7 +11,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sgcompliance.app.local_backups import LocalBackupStore
 from sgcompliance.core.backup import BackupRecord
@@ -20,6 +20,9 @@ from sgcompliance.local.demo_groups import DEMO_REGIONS
 from sgcompliance.local.demo_org import DemoOrg
 from sgcompliance.local.moto_server import START_TIMEOUT, LocalServer
 from sgcompliance.local.story import Echo
+
+if TYPE_CHECKING:
+    from sgcompliance.local.demo_pipeline import LiveRun
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,8 @@ class DemoContext:
     org: DemoOrg | None = None
     policy_path: Path | None = None
     reports: dict[str, ScanReport] = field(default_factory=dict)
+    # The event-driven part of the story (local/demo_pipeline.py).
+    live: LiveRun | None = None
 
     @property
     def run_dir(self) -> Path:

@@ -3,10 +3,11 @@
 On a machine with no AWS account, no credentials and no network it starts the local AWS, seeds
 the demo organization (3 member accounts x 2 regions), scans it, remediates it with
 `remove_non_compliant_rules`, shows that the targeted rules are gone, rolls every backup of the
-run back and shows that the original findings are back. Every step runs the real `sgc` commands
-and checks what they did; the story fails (and `sgc local demo` exits 1) when a check fails.
-
-A longer story (the event-driven pipeline) adds its steps to `DEMO_STEPS` before the last one.
+run back and shows that the original findings are back. Then the event-driven pipeline: the hub
+and the member forwarding are deployed, a developer opens SSH to the world, the pipeline
+catches and remediates it (timeline, alert, metrics, audit record), and one `sgc rollback`
+undoes that. Every step runs the real `sgc` commands or the real Lambda handler and checks what
+they did; the story fails (and `sgc local demo` exits 1) when a check fails.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from sgcompliance.core.errors import ConfigError
 from sgcompliance.local.demo_context import DemoContext, DemoOptions, SgcCommand
+from sgcompliance.local.demo_pipeline import careless_change, deploy_hub
+from sgcompliance.local.demo_pipeline_outcome import catch_and_remediate, roll_back_change
 from sgcompliance.local.demo_rollback import rollback_every_backup
 from sgcompliance.local.demo_steps import remediate, scan, seed, start_local_aws
 from sgcompliance.local.demo_verification import (
@@ -25,7 +28,10 @@ from sgcompliance.local.demo_verification import (
 )
 from sgcompliance.local.story import Echo, Step, StoryReport, run_story
 
-TITLE = "sgcompliance demo: scan, remediate and roll back a local AWS Organization"
+TITLE = (
+    "sgcompliance demo: scan, remediate and roll back a local AWS Organization, "
+    "then catch a careless change live"
+)
 DEFAULT_WORK_DIR = Path(".sgc") / "demo"
 
 DEMO_STEPS: tuple[Step[DemoContext], ...] = (
@@ -36,6 +42,10 @@ DEMO_STEPS: tuple[Step[DemoContext], ...] = (
     Step("Rescan: the rules the remediation targeted are gone", rescan_after_remediation),
     Step("Roll back every backup of the run", rollback_every_backup),
     Step("Rescan: the original findings are back", rescan_after_rollback),
+    Step("Deploy the event pipeline: the hub account and the member forwarding", deploy_hub),
+    Step("A careless change: SSH open to the world (IPv4 and IPv6)", careless_change),
+    Step("The pipeline catches it: EventBridge -> SQS -> handler -> revoke", catch_and_remediate),
+    Step("One command rolls it back", roll_back_change),
     Step("Stop the local AWS", stop_local_aws, always=True),
 )
 

@@ -3,7 +3,6 @@ address family are world-open together, though no single rule names 0.0.0.0/0.""
 
 from __future__ import annotations
 
-import pytest
 from estate_builder import (
     BOTH_DIRECTIONS,
     check,
@@ -188,11 +187,6 @@ def test_prefix_lists_that_together_cover_the_family_are_world_open() -> None:
     assert flagged(scan(policy(SSH), estate)) == ["sgr-a", "sgr-b"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="exposure.build_view only looks for coverage when a direction has more than one "
-    "public exposure, so one prefix list whose own entries cover the family is missed",
-)
 def test_one_prefix_list_whose_entries_cover_the_family_is_world_open() -> None:
     # GIVEN one prefix list holding 0.0.0.0/1 and 128.0.0.0/1, on tcp 22
     estate = snapshot(
@@ -203,12 +197,6 @@ def test_one_prefix_list_whose_entries_cover_the_family_is_world_open() -> None:
     assert flagged(scan(policy(SSH), estate)) == ["sgr-a"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check_findings.Found keeps the first reason seen per rule, and the rule's direct "
-    "PUBLIC exposure precedes its coverage exposure, so a check counting world and public "
-    "sources reports coverage-world-open rules as PUBLIC_OPEN without naming the coverage",
-)
 def test_coverage_is_reported_as_world_open_when_public_sources_also_count() -> None:
     # GIVEN the IPv4 halves on tcp 22  WHEN a check counts the world and any public range
     chk = check(restricted(port_spec("tcp", 22), sources=Sources(world=True, public=True)))
@@ -219,12 +207,6 @@ def test_coverage_is_reported_as_world_open_when_public_sources_also_count() -> 
     assert [f.reason for f in result.violations] == [Reason.COVERAGE_WORLD_OPEN] * 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="exposure._covered flags every member whose overall source class is PUBLIC, so a "
-    "prefix list that is public only through its IPv6 entries is flagged for IPv4 coverage "
-    "that its private IPv4 entries take no public part in",
-)
 def test_list_public_only_in_the_other_family_is_not_part_of_a_coverage_finding() -> None:
     # GIVEN the IPv4 halves on tcp 22, plus a list of 10.0.0.0/8 and 2600::/16 on tcp 22
     estate = snapshot(

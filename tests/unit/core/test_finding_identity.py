@@ -122,3 +122,16 @@ def test_scan_result_counts_groups_rules_and_scopes() -> None:
         ((ACCOUNT, REGION),),
     )
     assert result.by_severity() == {"high": 1}
+
+
+def test_ids_made_through_an_evaluation_context_equal_the_documented_hash() -> None:
+    # GIVEN the incremental hashing an evaluation uses  WHEN compared with finding_id
+    from sgcompliance.core.check_findings import Context
+    from sgcompliance.core.findings import finding_id
+
+    ctx = Context("strict", "111111111111", "eu-west-1", frozenset())
+    # THEN both give the same id, with and without a rule, and for a second call
+    for rule_id in ("sgr-0abc", None, "sgr-0abc"):
+        assert ctx.finding_id("EC2.19", "sg-1", rule_id) == finding_id(
+            "strict", "EC2.19", "111111111111", "eu-west-1", "sg-1", rule_id
+        )

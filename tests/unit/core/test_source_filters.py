@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 
-import pytest
 from estate_builder import (
     check,
     flagged,
@@ -70,11 +69,6 @@ def test_ipv6_only_sources_judge_a_list_by_its_ipv6_entries() -> None:
     assert judged(Sources(versions=V6), rule("sgr-1", "pl-mixed"), prefix_lists=lists) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checks.SourceTest.reason treats any coverage exposure as WORLD as soon as the rule "
-    "has one network of a judged version, although the coverage was found in the other family",
-)
 def test_ipv4_only_sources_ignore_ipv6_coverage_through_a_mixed_list() -> None:
     # GIVEN a list of 10.0.0.0/8 and ::/1 next to a rule from 8000::/1 (IPv6 coverage only)
     lists = {"pl-mixed": ("10.0.0.0/8", "::/1")}

@@ -1,0 +1,240 @@
+"""Event handling latency: the Lambda handler on CloudTrail events, against a local moto server.
+
+    python benchmarks/event_latency.py [--changes 50]
+
+The script starts its own moto server, creates one member account and deploys the hub as the
+local pipeline does (builtin:strict without the description check, remove_non_compliant_rules,
+backups, audit records and alerts all configured). A developer then makes N violating changes
+(tcp 22 from 0.0.0.0/0) and N compliant ones (tcp 443 from a private /24, described), each
+recorded as CloudTrail records it; the handler is called in-process with each EventBridge event.
+
+Reported: the cold first call; warm latency per event (p50, p95) for each kind; AWS API calls
+per event by operation (the handler's own `ApiCallCounter`); the handler module's cold import
+time from `python -X importtime` (self times, boto3/botocore excluded). Floors:
+- a violating change costs at most describe + backup + revoke + tag + publish (and the audit
+  record's write); a compliant one costs describes only (and the audit record's write);
+- the cold import of `sgcompliance.entrypoints.handler` is under 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass, field
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+from sgcompliance.aws.session import AwsSettings, ClientFactory, StaticCredentials
+from sgcompliance.local.cloudtrail_emitter import CloudTrailEmitter, identify
+from sgcompliance.local.cloudtrail_record import eventbridge_event
+from sgcompliance.local.demo_org import DemoOrg, demo_role
+from sgcompliance.local.moto_server import start
+from sgcompliance.local.pipeline import Pipeline, deploy_pipeline
+from sgcompliance.local.worker import LambdaContext, environment
+
+REGION = "us-east-1"
+IMPORT_FLOOR_MS = 150.0
+FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}  # fmt: skip
+POLICY = {
+    "version": "1", "id": "event-bench", "extends": "builtin:strict",
+    "overrides": {"SGC-DESCRIPTION": {"enabled": False}},
+}  # fmt: skip
+# Each API call by the part of the floor it belongs to.
+CATEGORIES = {
+    "ec2:DescribeSecurityGroups": "describe", "ec2:DescribeSecurityGroupRules": "describe",
+    "ec2:DescribeNetworkInterfaces": "describe",
+    # The backup object, and the audit record's (one PutObject each); the versioning check
+    # is made once per backup store, not per event.
+    "s3:PutObject": "backup/audit", "s3:GetBucketVersioning": "backup/audit",
+    "ec2:RevokeSecurityGroupIngress": "revoke",
+    "ec2:CreateTags": "tag", "ec2:DeleteTags": "tag",
+    "sns:Publish": "publish",
+}  # fmt: skip
+ALLOWED = {
+    "violating": {"describe", "backup/audit", "revoke", "tag", "publish"},
+    "compliant": {"describe", "backup/audit"},
+}
+
+
+@dataclass
+class Kind:
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    calls: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Developer:
+    ec2: Any
+    emitter: CloudTrailEmitter
+    group_id: str
+
+
+def setup(factory: ClientFactory) -> tuple[Pipeline, Developer]:
+    org = factory.organizations()
+    org.create_organization(FeatureSet="ALL")
+    status = org.create_account(Email="bench@example.com", AccountName="bench")
+    account_id = status["CreateAccountStatus"]["AccountId"]
+    management = factory.sts().get_caller_identity()["Account"]
+    demo = DemoOrg(
+        factory.settings.endpoint_url or "", management, ((account_id, "bench"),), (REGION,),
+        demo_role(), (),
+    )  # fmt: skip
+    pipeline = deploy_pipeline(factory, demo, POLICY)
+    arn = f"arn:aws:iam::{account_id}:role/developer"
+    found = factory.sts().assume_role(RoleArn=arn, RoleSessionName="bench")["Credentials"]
+    creds = StaticCredentials(found["AccessKeyId"], found["SecretAccessKey"], found["SessionToken"])
+    ec2 = factory.ec2(REGION, creds, owner=f"{account_id}-bench")
+    vpc_id = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    group_id = ec2.create_security_group(GroupName="bench", Description="b", VpcId=vpc_id)[
+        "GroupId"
+    ]
+    emitter = CloudTrailEmitter()  # kept, not delivered: the handler is called directly
+    emitter.watch(ec2, identify(factory.sts(creds), creds.access_key_id))
+    return pipeline, Developer(ec2, emitter, group_id)
+
+
+def change(developer: Developer, violating: bool, index: int) -> dict[str, Any]:
+    """Make one change; returns the EventBridge event for it."""
+    if violating:
+        ranges = [{"CidrIp": "0.0.0.0/0"}]
+        permission = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": ranges}
+    else:
+        ranges = [{"CidrIp": f"10.{index // 256}.{index % 256}.0/24", "Description": "app"}]
+        permission = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": ranges}
+    developer.ec2.authorize_security_group_ingress(
+        GroupId=developer.group_id, IpPermissions=[permission]
+    )
+    return eventbridge_event(developer.emitter.emitted[-1].record)
+
+
+def tidy(developer: Developer, event: dict[str, Any]) -> None:
+    """Revoke a compliant change's rule again, so that the group stays small."""
+    items = event["detail"]["responseElements"]["securityGroupRuleSet"]["items"]
+    developer.ec2.revoke_security_group_ingress(
+        GroupId=developer.group_id, SecurityGroupRuleIds=[r["securityGroupRuleId"] for r in items]
+    )
+
+
+def invoke(handler: Callable[..., Any], event: dict[str, Any], counter: Any) -> tuple[float, Any]:
+    counter.reset()
+    context = LambdaContext("bench", time.monotonic() + 300, "arn:aws:lambda:::function:bench")
+    with redirect_stdout(StringIO()):  # the handler's JSON log and EMF lines
+        start = time.perf_counter()
+        answer = handler(event, context)
+        seconds = time.perf_counter() - start
+    return seconds, answer
+
+
+def measure(pipeline: Pipeline, developer: Developer, changes: int) -> tuple[float, list[Kind]]:
+    from sgcompliance.entrypoints import handler as handler_module
+
+    kinds = {"violating": Kind("violating"), "compliant": Kind("compliant")}
+    with environment(pipeline.environment):
+        event = change(developer, False, 9999)
+        with redirect_stdout(StringIO()):
+            start = time.perf_counter()
+            handler_module.handler(event, _context())
+            cold = time.perf_counter() - start
+        counter = handler_module.current_wiring().counter
+        for index in range(changes):
+            for kind in kinds.values():
+                event = change(developer, kind.name == "violating", index)
+                seconds, _ = invoke(handler_module.handler, event, counter)
+                kind.seconds.append(seconds)
+                kind.calls.update(counter.snapshot().calls)
+                if kind.name == "compliant":
+                    tidy(developer, event)
+    return cold, list(kinds.values())
+
+
+def _context() -> LambdaContext:
+    return LambdaContext("cold", time.monotonic() + 300, "arn:aws:lambda:::function:bench")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def import_time_ms() -> tuple[float, list[tuple[str, float]]]:
+    """Self time of every module `import sgcompliance.entrypoints.handler` loads, less AWS SDK."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import sgcompliance.entrypoints.handler"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    modules: list[tuple[str, float]] = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, _, name = (part.strip() for part in line[len("import time:") :].split("|"))
+        if name.split(".")[0].strip() not in ("boto3", "botocore"):
+            modules.append((name.strip(), int(self_us) / 1000))
+    return sum(ms for _, ms in modules), sorted(modules, key=lambda m: -m[1])[:5]
+
+
+def verdict(ok: bool, label: str, value: str) -> bool:
+    print(f"  {'PASS' if ok else 'BELOW':<6} {label}: {value}")
+    return ok
+
+
+def report(cold: float, kinds: list[Kind], changes: int) -> bool:
+    print(f"cold first call (wiring, configuration, first AssumeRole): {cold * 1000:.0f} ms")
+    checks = []
+    for kind in kinds:
+        p50, p95 = percentile(kind.seconds, 0.5), percentile(kind.seconds, 0.95)
+        print(f"{kind.name} changes: {changes}, p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
+        for operation, count in sorted(kind.calls.items()):
+            print(f"    {operation:<40} {count / changes:6.2f} per event")
+        used = {CATEGORIES.get(operation, operation) for operation in kind.calls}
+        extra = sorted(used - ALLOWED[kind.name])
+        checks.append(verdict(
+            not extra, f"API calls of a {kind.name} change within the floor",
+            "only " + " + ".join(sorted(used)) if not extra else f"also {', '.join(extra)}",
+        ))  # fmt: skip
+    return all(checks)
+
+
+@contextmanager
+def local_aws() -> Iterator[str]:
+    os.environ.update(FAKE_ENV)
+    with tempfile.TemporaryDirectory(prefix="sgc-event-bench-") as work:
+        server = start(Path(work) / "moto.log")
+        try:
+            yield server.endpoint
+        finally:
+            server.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--changes", type=int, default=50, help="changes of each kind")
+    args = parser.parse_args()
+    with local_aws() as endpoint:
+        factory = ClientFactory(AwsSettings.from_options(endpoint_url=endpoint))
+        pipeline, developer = setup(factory)
+        cold, kinds = measure(pipeline, developer, args.changes)
+    ok = report(cold, kinds, args.changes)
+    total, heaviest = import_time_ms()
+    print("heaviest self times: " + ", ".join(f"{n} {ms:.1f} ms" for n, ms in heaviest))
+    ok &= verdict(
+        total < IMPORT_FLOOR_MS, "cold import of sgcompliance.entrypoints.handler "
+        "(self times, boto3/botocore excluded)", f"{total:.1f} ms (floor {IMPORT_FLOOR_MS:.0f})",
+    )  # fmt: skip
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Operator actions on the deployed function: scan, remediate and roll back on demand.
+
+Every result is a JSON-serialisable dict. Requested accounts and regions narrow the configured
+scope and never widen it (those outside are listed under `refused`); a configured dry run is
+never turned off by a request; a rollback restores only a backup of an account-region in scope.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from sgcompliance.app.enforcement import narrowed, record_all, scan_metrics
+from sgcompliance.app.event_processor import decision
+from sgcompliance.app.fleet import read_fleet
+from sgcompliance.app.pipeline import Pipeline, Services, error_code, is_transient
+from sgcompliance.app.rollback import RollbackService
+from sgcompliance.app.sweep import configured_scopes, judge_scope
+from sgcompliance.core.alert import sweep_alert, worth_alerting
+from sgcompliance.core.audit import AuditRecord, Trigger
+from sgcompliance.core.errors import SgcError
+from sgcompliance.core.events import OperatorAction, OperatorVerb, in_scope
+from sgcompliance.core.findings import Finding
+from sgcompliance.core.plan import Mode
+
+log = logging.getLogger(__name__)
+
+# A Lambda response is at most 6 MB: list this many violations, count the rest.
+MAX_LISTED_VIOLATIONS = 1000
+OPERATOR_EVENT_NAME = "OperatorRemediate"
+
+
+class OperatorService:
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+
+    def run(self, action: OperatorAction) -> dict[str, Any]:
+        """The action's result; ConfigError when the configuration cannot be loaded."""
+        services = self.pipeline.services()
+        request_id = action.request_id or f"operator-{uuid.uuid4().hex[:16]}"
+        head = {"action": action.action.value, "request_id": request_id}
+        try:
+            if action.action is OperatorVerb.SCAN:
+                return head | self._scan(services, action)
+            if action.action is OperatorVerb.REMEDIATE:
+                return head | self._remediate(services, action, request_id)
+            return head | self._rollback(services, action)
+        except SgcError as exc:
+            log.error("%s failed: %s", action.action.value, exc, extra={"error_code": exc.code})
+            return head | {
+                "status": "error",
+                "error": str(exc),
+                "code": error_code(exc),
+                "retryable": is_transient(exc),
+            }
+
+    def _scan(self, services: Services, action: OperatorAction) -> dict[str, Any]:
+        scopes, refused = configured_scopes(
+            self.pipeline, services.config, accounts=action.accounts, regions=action.regions
+        )
+        members = services.members
+        results = read_fleet(scopes, lambda s: members.region(s.account_id, s.region))
+        only = frozenset(action.group_ids) or None
+        snapshots = narrowed([r.snapshot for r in results if r.snapshot is not None], only)
+        result = services.scanner.scan(snapshots)
+        scan_metrics(self.pipeline.metrics, result, 0.0, services.config.mode)
+        violations = list(result.violations)
+        return {
+            "status": "ok" if all(r.ok for r in results) else "incomplete",
+            "policy": {"id": result.policy.id, "digest": result.policy.digest},
+            "groups_scanned": result.groups_scanned,
+            "rules_evaluated": result.rules_evaluated,
+            "by_severity": result.by_severity(),
+            "scopes": [
+                {"account_id": r.scope.account_id, "region": r.scope.region, "error": r.error}
+                for r in results
+            ],
+            "refused": refused,
+            "violations": [_violation(f) for f in violations[:MAX_LISTED_VIOLATIONS]],
+            "violations_truncated": max(0, len(violations) - MAX_LISTED_VIOLATIONS),
+        }
+
+    def _remediate(
+        self, services: Services, action: OperatorAction, request_id: str
+    ) -> dict[str, Any]:
+        config = services.config
+        dry_run = config.dry_run or bool(action.dry_run)
+        if action.mode not in (None, Mode.FLAG_ONLY) and not dry_run and not config.backup_bucket:
+            return {
+                "status": "refused",
+                "error": f"mode {action.mode} revokes rules, and no backup bucket is configured",
+            }
+        scopes, refused = configured_scopes(
+            self.pipeline, config, accounts=action.accounts, regions=action.regions
+        )
+        only = frozenset(action.group_ids) or None
+        records: list[AuditRecord] = []
+        for scope in scopes:
+            trigger = Trigger(request_id, OPERATOR_EVENT_NAME, scope.account_id, scope.region)
+            decided = judge_scope(
+                self.pipeline,
+                services,
+                trigger,
+                mode=action.mode,
+                dry_run=dry_run,
+                only_groups=only,
+            )
+            records.extend(decided.records)
+        fresh = record_all(services, records)
+        return {
+            "status": "ok",
+            "dry_run": dry_run,
+            "mode": action.mode.value if action.mode else None,
+            "refused": refused,
+            "decisions": [decision(r) for r in records],
+            "alert_message_id": self._alert(services, request_id, fresh),
+        }
+
+    def _alert(self, services: Services, request_id: str, fresh: list[AuditRecord]) -> str | None:
+        if services.alerts is None or not worth_alerting(fresh):
+            return None
+        alert = sweep_alert(
+            request_id,
+            fresh,
+            audit_uris=services.audit.locations(fresh),
+            rollback_options=services.rollback_options,
+        )
+        return services.alerts.send(alert).message_id
+
+    def _rollback(self, services: Services, action: OperatorAction) -> dict[str, Any]:
+        config = services.config
+        backup_id = str(action.backup_id)
+        plan = services.backups.get(backup_id).plan
+        if not in_scope(plan.account_id, plan.region, config.account_scope, config.region_scope):
+            where = f"{plan.account_id}/{plan.region}"
+            return {
+                "status": "refused",
+                "error": f"backup of {where}, outside the configured scope",
+            }
+        dry_run = config.dry_run or bool(action.dry_run)
+        service = RollbackService(services.backups)
+        outcome = service.rollback(backup_id, services.members.gateway, dry_run=dry_run)
+        log.info("rollback of %s from %s", plan.group_id, backup_id, extra={"group": plan.group_id})
+        return {
+            "status": "ok" if dry_run or outcome.verified else "unverified",
+            "backup_id": backup_id,
+            "account_id": plan.account_id,
+            "region": plan.region,
+            "group_id": plan.group_id,
+            "dry_run": dry_run,
+            "to_restore": len(outcome.plan.authorize),
+            "restored": outcome.restored,
+            "already_present": len(outcome.plan.skipped),
+            "removed_tags": list(outcome.removed_tags),
+            "verified": outcome.verified,
+        }
+
+
+def _violation(finding: Finding) -> dict[str, Any]:
+    return {
+        "finding_id": finding.finding_id,
+        "check_id": finding.check_id,
+        "severity": finding.severity.value,
+        "account_id": finding.account_id,
+        "region": finding.region,
+        "group_id": finding.group_id,
+        "rule_id": finding.rule_id,
+        "message": finding.message,
+    }
