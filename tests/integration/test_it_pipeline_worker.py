@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from sgcompliance.aws.session import ClientFactory
 from sgcompliance.entrypoints.local_cli import local_app
 from sgcompliance.local.pipeline import Pipeline, PipelineState, pipeline_worker
+from sgcompliance.local.server_state import StateFile, down
 from sgcompliance.local.worker import environment
 
 pytestmark = pytest.mark.integration
@@ -144,3 +145,19 @@ def test_sgc_local_worker_without_a_pipeline_says_what_to_run(tmp_path: Path) ->
     )
     assert result.exit_code != 0
     assert "sgc local pipeline" in result.output
+
+
+def test_sgc_local_up_with_pipeline_seeds_deploys_and_is_idempotent(tmp_path: Path) -> None:
+    # GIVEN no local AWS  WHEN `sgc local up --pipeline` runs twice
+    state = tmp_path / ".sgc" / "local.json"
+    try:
+        first = CliRunner().invoke(local_app, ["up", "--pipeline", "--state", str(state)])
+        second = CliRunner().invoke(local_app, ["up", "--pipeline", "--state", str(state)])
+    finally:
+        down(StateFile(state))
+    # THEN the first seeded the organization and deployed the pipeline; the second found both
+    assert first.exit_code == 0, first.output
+    assert "seeded the demo organization" in first.output
+    assert "event bus        sgcompliance-hub" in first.output
+    assert second.exit_code == 0, second.output
+    assert "the pipeline is already deployed" in second.output

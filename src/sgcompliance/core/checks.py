@@ -116,15 +116,26 @@ class PortTable:
         self._answers: dict[tuple[str, Interval], tuple[str, ...]] = {}
 
     def reached(self, protocol: str, ports: Interval) -> tuple[str, ...]:
-        """`reaches restricted ...` for every spec the ports overlap, in the check's order."""
+        """One `reaches restricted tcp 20, 21, 3389` detail listing every spec the ports
+        overlap, grouped by protocol in the check's order; empty when none is reached."""
         key = (protocol, ports)
         answer = self._answers.get(key)
         if answer is None:
             lo, hi = ports
-            answer = tuple(
-                f"reaches restricted {format_ports(text, (max(lo, s_lo), min(hi, s_hi)))}"
-                for s_lo, s_hi, text in self._entries.get(protocol, ())
-                if s_lo <= hi and lo <= s_hi
+            by_protocol: dict[str, list[str]] = {}
+            for s_lo, s_hi, text in self._entries.get(protocol, ()):
+                if s_lo <= hi and lo <= s_hi:
+                    part = format_ports(text, (max(lo, s_lo), min(hi, s_hi)))
+                    by_protocol.setdefault(text, []).append(part.removeprefix(text + " "))
+            answer = (
+                (
+                    "reaches restricted "
+                    + "; ".join(
+                        f"{text} {', '.join(parts)}" for text, parts in by_protocol.items()
+                    ),
+                )
+                if by_protocol
+                else ()
             )
             if len(self._answers) < _REMEMBERED_ANSWERS:
                 self._answers[key] = answer
