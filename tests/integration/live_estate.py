@@ -8,21 +8,14 @@ before a remediation and after its rollback) compare equal exactly when their ru
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, Protocol
 
 import boto3
 from it_policy import admin_policy
 
-from sgcompliance.app.fleet import ScopeResult, read_fleet
-from sgcompliance.app.ports import BackupStore, GroupGateway
-from sgcompliance.app.remediator import RemediationRun, RemediationSettings, SecurityGroupRemediator
-from sgcompliance.app.rollback import RollbackService
-from sgcompliance.app.scanner import ComplianceScanner
-from sgcompliance.core.model import RegionSnapshot
-from sgcompliance.core.plan import RemediationPlan
 from sgcompliance.core.policy import Exemption, Policy
 from sgcompliance.entrypoints.bootstrap import Runtime, Target, build_runtime
 from sgcompliance.local.demo_org import DemoOrg
@@ -42,17 +35,6 @@ WORLD_LIST = "{world-list}"
 
 Permission = dict[str, Any]
 GroupKey = tuple[str, str, str]  # account, region, group name
-WRITE_OPERATIONS = frozenset(
-    {
-        "ec2:RevokeSecurityGroupIngress",
-        "ec2:RevokeSecurityGroupEgress",
-        "ec2:AuthorizeSecurityGroupIngress",
-        "ec2:AuthorizeSecurityGroupEgress",
-        "ec2:CreateTags",
-        "ec2:DeleteTags",
-        "s3:PutObject",
-    }
-)
 
 
 def perm(protocol: str, ports: tuple[int, int], *peers: str, description: str = "") -> Permission:
@@ -354,89 +336,3 @@ def estate_policy(estate: Estate, *, exempt_rules: bool = True) -> Policy:
         )
         exemptions.append(Exemption("vendor-rdp", "finance", "vendor support", rule_ids=ids))
     return admin_policy(trusted=estate.accounts, exemptions=tuple(exemptions))
-
-
-GatewayWrap = Callable[[GroupGateway], GroupGateway]
-
-
-@dataclass(slots=True)
-class Prepared:
-    """A remediation read, scanned and planned through the product's own wiring; not applied."""
-
-    remediator: SecurityGroupRemediator
-    runtime: Runtime
-    reads: list[ScopeResult[RegionSnapshot]]
-    plans: list[RemediationPlan]
-    note: str
-
-    @property
-    def snapshots(self) -> list[RegionSnapshot]:
-        return [r.snapshot for r in self.reads if r.snapshot is not None]
-
-    def plan_for(self, group_id: str) -> RemediationPlan:
-        return next(p for p in self.plans if p.group_id == group_id)
-
-    def apply(self, wrap: GatewayWrap | None = None) -> RemediationRun:
-        """What `sgc remediate --yes` does with its plans."""
-
-        def gateway_for(account: str, region: str) -> GroupGateway:
-            gateway: GroupGateway = self.runtime.gateway(account, region)
-            return wrap(gateway) if wrap is not None else gateway
-
-        return self.remediator.execute(self.plans, self.note, gateway_for, self.snapshots)
-
-
-def prepare(
-    estate: Estate,
-    policy: Policy,
-    settings: RemediationSettings,
-    store: BackupStore,
-    *,
-    runtime: Runtime | None = None,
-) -> Prepared:
-    runtime = runtime or estate.runtime()
-    runtime.counter.reset()  # the calls of this pass only
-    reads = read_fleet(runtime.scopes, runtime.read, max_workers=4)
-    snapshots = [r.snapshot for r in reads if r.snapshot is not None]
-    scanner = ComplianceScanner(policy, today=lambda: TODAY)
-    remediator = SecurityGroupRemediator(scanner, store, lambda: datetime.now(UTC), settings)
-    plans, note = remediator.plan(scanner.scan(snapshots))
-    return Prepared(remediator, runtime, reads, plans, note)
-
-
-@dataclass(slots=True)
-class Pass:
-    """One remediation pass over the whole estate."""
-
-    run: RemediationRun
-    runtime: Runtime
-    reads: list[ScopeResult[RegionSnapshot]]
-
-
-def remediate(
-    estate: Estate,
-    policy: Policy,
-    settings: RemediationSettings,
-    store: BackupStore,
-    *,
-    wrap: GatewayWrap | None = None,
-    runtime: Runtime | None = None,
-) -> Pass:
-    """Read every account-region, scan, plan and apply, as `sgc remediate --yes` does."""
-    prepared = prepare(estate, policy, settings, store, runtime=runtime)
-    return Pass(prepared.apply(wrap), prepared.runtime, prepared.reads)
-
-
-def roll_back_everything(estate: Estate, store: BackupStore) -> int:
-    """Every stored backup, newest first per group; returns how many were rolled back."""
-    service = RollbackService(store)
-    runtime = estate.runtime(purpose="rollback")
-    backups = store.list()
-    for backup_id in sorted(backups, reverse=True):
-        outcome = service.rollback(backup_id, runtime.gateway, dry_run=False)
-        assert outcome.verified, backup_id
-    return len(backups)
-
-
-def write_calls(calls: Mapping[str, int]) -> dict[str, int]:
-    return {op: n for op, n in calls.items() if op in WRITE_OPERATIONS and n}

@@ -9,8 +9,9 @@ from typing import Any
 
 import boto3
 import pytest
-from live_estate import Estate, estate_of, lines_of, read_state, write_calls
+from live_estate import Estate, estate_of, lines_of, read_state
 from live_faults import SessionObserver
+from live_runs import write_calls
 from typer.testing import CliRunner, Result
 
 from sgcompliance.aws.session import AwsSettings, ClientFactory
@@ -134,9 +135,11 @@ def test_a_snapshot_scanned_offline_gives_the_findings_of_the_live_scan(
     assert written.exit_code == 0, written.output
     # WHEN it is scanned offline, and the organization is scanned live
     offline, live = tmp_path / "offline.json", tmp_path / "live.json"
-    sgc("scan", "--input", str(snapshot), "-f", "json", "-o", str(offline), "--today", "2026-01-01")
-    sgc("scan", *target(demo_org), "-f", "json", "-o", str(live), "--today", "2026-01-01")
-    # THEN both reports hold the same findings
+    day = ("-f", "json", "--today", "2026-01-01")
+    replayed = sgc("scan", "--input", str(snapshot), *day, "-o", str(offline))
+    scanned = sgc("scan", *target(demo_org), *day, "-o", str(live))
+    # THEN both find violations, and the same ones
+    assert (replayed.exit_code, scanned.exit_code) == (1, 1)
     assert findings(offline) == findings(live)
     assert len(findings(live)) > 100
 

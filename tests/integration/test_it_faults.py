@@ -14,16 +14,12 @@ from live_estate import (
     SPECS,
     Estate,
     FreshServer,
-    GatewayWrap,
     GroupKey,
     State,
     build_estate,
     estate_policy,
     lines_of,
     read_state,
-    remediate,
-    roll_back_everything,
-    write_calls,
 )
 from live_faults import (
     AccessDenial,
@@ -33,6 +29,7 @@ from live_faults import (
     SessionObserver,
     Tripwire,
 )
+from live_runs import GatewayWrap, remediate, roll_back_everything, write_calls
 
 from sgcompliance.app.fleet import read_fleet
 from sgcompliance.app.local_backups import LocalBackupStore

@@ -12,12 +12,20 @@ from typing import Any
 
 import pytest
 from pipeline_org import Change, deployed, developer_change, drain, ssh_from
+from typer.testing import CliRunner
 
 from sgcompliance.aws.assume import RoleAssumer, RoleSettings
 from sgcompliance.aws.session import ClientFactory
 from sgcompliance.entrypoints import handler as handler_module
+from sgcompliance.entrypoints.local_cli import local_app
 from sgcompliance.local.cloudtrail_emitter import identify
-from sgcompliance.local.pipeline import Pipeline, pipeline_worker, read_audit_records, read_inbox
+from sgcompliance.local.pipeline import (
+    Pipeline,
+    PipelineState,
+    pipeline_worker,
+    read_audit_records,
+    read_inbox,
+)
 from sgcompliance.local.pipeline_report import metric_total, metric_values
 from sgcompliance.local.worker import Handled, environment
 
@@ -138,3 +146,19 @@ def test_a_schedule_tick_fans_out_one_work_item_per_account_and_region(
     queued = drain(factory.client("sqs"), pipeline.hub.work_queue_url)
     items = {(json.loads(m["Body"])["account_id"], json.loads(m["Body"])["region"]) for m in queued}
     assert items == {(m.account_id, m.region) for m in pipeline.members}
+
+
+def test_sgc_local_worker_handles_the_queued_change_and_says_what_was_decided(
+    factory: ClientFactory, pipeline: Pipeline, tmp_path: Path
+) -> None:
+    # GIVEN the deployed pipeline recorded where `sgc local worker` looks, and a change queued
+    state = tmp_path / "local.json"
+    PipelineState(state).save(pipeline)
+    change = open_ssh(factory, pipeline)
+    # WHEN the worker command runs for two seconds
+    result = CliRunner().invoke(local_app, ["worker", "--state", str(state), "--seconds", "2"])
+    # THEN it handled the change, said what was decided, and the rule is gone
+    assert result.exit_code == 0, result.output
+    assert "AuthorizeSecurityGroupIngress" in result.output
+    assert f"{change.group_id} revoke applied" in result.output
+    assert ssh_rules(change) == []

@@ -18,9 +18,8 @@ from live_estate import (
     estate_policy,
     lines_of,
     read_state,
-    remediate,
-    write_calls,
 )
+from live_runs import remediate, write_calls
 
 from sgcompliance.app.local_backups import LocalBackupStore
 from sgcompliance.app.remediator import Outcome, RemediationSettings

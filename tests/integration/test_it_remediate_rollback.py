@@ -6,16 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from live_estate import (
-    Estate,
-    build_estate,
-    estate_policy,
-    prepare,
-    read_state,
-    remediate,
-    roll_back_everything,
-    write_calls,
-)
+from live_estate import Estate, build_estate, estate_policy, read_state
+from live_runs import prepare, remediate, roll_back_everything, write_calls
 
 from sgcompliance.app.local_backups import LocalBackupStore
 from sgcompliance.app.remediator import Outcome, RemediationSettings

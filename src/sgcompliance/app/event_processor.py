@@ -136,34 +136,41 @@ class EventProcessor:
         return EventReport(event.event_id, status, (record,), why)
 
     def _judge(self, services: Services, event: SgChangeEvent) -> tuple[list[AuditRecord], bool]:
+        """(one record per group the event names, whether a transient failure calls for a
+        second delivery)."""
         trigger = trigger_for(event)
-        first = event.group_ids[0] if event.group_ids else None
         try:
             mode = self.pipeline.mode_for(event.account_id)
             group_ids = self._group_ids(services, event)
         except SgcError as exc:
             log.error("cannot judge the event: %s", exc, extra={"error_code": exc.code})
-            return [failure_record(self.pipeline, services, trigger, exc, group_id=first)], (
-                is_transient(exc)
-            )
+            first = event.group_ids[0] if event.group_ids else None
+            failed = failure_record(self.pipeline, services, trigger, exc, group_id=first)
+            return [failed], is_transient(exc)
         how = Enforcement(mode, services.config.dry_run, per_event=True)
         records: list[AuditRecord] = []
         retry = False
         for group_id in group_ids:
-            read = partial(_read_group, services, event, group_id)
-            try:
-                records.extend(enforce(self.pipeline, services, trigger, read, how))
-            except NotFoundError:
-                records.append(self._gone(services, trigger, group_id, mode))
-            except SgcError as exc:
-                log.error("group %s: %s", group_id, exc, extra={"group": group_id})
-                records.append(
-                    failure_record(
-                        self.pipeline, services, trigger, exc, group_id=group_id, mode=mode
-                    )
-                )
-                retry = retry or is_transient(exc)
+            decided, transient = self._judge_group(services, event, group_id, how)
+            records.extend(decided)
+            retry = retry or transient
         return records, retry
+
+    def _judge_group(
+        self, services: Services, event: SgChangeEvent, group_id: str, how: Enforcement
+    ) -> tuple[list[AuditRecord], bool]:
+        trigger = trigger_for(event)
+        read = partial(_read_group, services, event, group_id)
+        try:
+            return enforce(self.pipeline, services, trigger, read, how), False
+        except NotFoundError:
+            return [self._gone(services, trigger, group_id, how.mode)], False
+        except SgcError as exc:
+            log.error("group %s: %s", group_id, exc, extra={"group": group_id})
+            failed = failure_record(
+                self.pipeline, services, trigger, exc, group_id=group_id, mode=how.mode
+            )
+            return [failed], is_transient(exc)
 
     def _group_ids(self, services: Services, event: SgChangeEvent) -> list[str]:
         ids = list(event.group_ids)

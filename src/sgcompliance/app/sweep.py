@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sgcompliance.app.enforcement import Enforcement, enforce, failure_record
@@ -22,6 +23,7 @@ from sgcompliance.core import audit
 from sgcompliance.core.audit import AuditAction, AuditRecord, Trigger, audit_record
 from sgcompliance.core.errors import SgcError
 from sgcompliance.core.events import SweepTick, WorkItem, in_scope
+from sgcompliance.core.model import RegionSnapshot
 from sgcompliance.core.plan import Mode
 
 log = logging.getLogger(__name__)
@@ -147,12 +149,16 @@ def judge_scope(
     try:
         chosen = mode or pipeline.mode_for(account)
         how = Enforcement(chosen, config.dry_run or bool(dry_run), False, only_groups)
-        read = lambda: [services.members.region(account, region)]  # noqa: E731
+        read = partial(_read_region, services, account, region)
         return ScopeDecisions(enforce(pipeline, services, trigger, read, how))
     except SgcError as exc:
         log.error("scope %s/%s: %s", account, region, exc, extra={"error_code": exc.code})
         record = failure_record(pipeline, services, trigger, exc, mode=chosen)
         return ScopeDecisions([record], is_transient(exc))
+
+
+def _read_region(services: Services, account: str, region: str) -> list[RegionSnapshot]:
+    return [services.members.region(account, region)]
 
 
 def sweep_time(records: Sequence[AuditRecord]) -> datetime | None:

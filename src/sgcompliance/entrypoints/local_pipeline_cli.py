@@ -83,4 +83,8 @@ def describe(handled: Handled) -> str:
     took = (handled.handled_at - handled.received_at).total_seconds() * 1000
     verdict = "ok" if handled.ok else f"FAILED ({handled.error})"
     stamp = handled.received_at.strftime("%H:%M:%S.%f")[:-3]
-    return f"  {stamp}  {name}  {took:.0f} ms  {verdict}"
+    decisions = "; ".join(
+        f"{r.get('group_id') or '-'} {r.get('action')} {r.get('outcome') or r.get('reason') or ''}"
+        for r in handled.audit_records
+    )
+    return f"  {stamp}  {name}  {took:.0f} ms  {verdict}  {decisions}".rstrip()

@@ -132,6 +132,19 @@ class Handled:
         return self.error is None
 
     @property
+    def audit_records(self) -> list[dict[str, Any]]:
+        """The audit records the handler logged (JSON log lines with `audit_record`)."""
+        records = []
+        for line in self.output:
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(doc, dict) and isinstance(doc.get("audit_record"), dict):
+                records.append(doc["audit_record"])
+        return records
+
+    @property
     def cloudtrail_event_id(self) -> str | None:
         detail = self.event.get("detail")
         return str(detail.get("eventID")) if isinstance(detail, Mapping) else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cache
@@ -297,7 +297,3 @@ def emitted(metrics: MetricsManager) -> dict[str, float]:
             values = doc[name] if isinstance(doc[name], list) else [doc[name]]
             totals[label] = totals.get(label, 0.0) + sum(values)
     return totals
-
-
-def tagged(groups: Mapping[str, SecurityGroup], group_id: str = GROUP) -> Mapping[str, str]:
-    return groups[group_id].tags

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pytest
@@ -69,7 +70,7 @@ def remediator(
 def run(gw: FakeGateway, rem: SecurityGroupRemediator) -> list[Outcome]:
     snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
     result = rem.scanner.scan([snapshot])
-    return [o.outcome for o in rem.run(result, lambda a, r: gw).outcomes]
+    return [o.outcome for o in rem.run(result, lambda a, r: gw, [snapshot]).outcomes]
 
 
 def test_remove_backs_up_before_the_first_revoke_and_keeps_the_private_peer() -> None:
@@ -229,3 +230,48 @@ def test_emergency_lockdown_keeps_a_rule_whose_findings_are_all_exempted() -> No
     # THEN every rule goes except the exempted one
     assert [r.rule_id for r in gw.groups["sg-1"].rules] == ["sgr-exempt"]
     assert gw.groups["sg-1"].tags[TAG_STATUS] == "locked-down"
+
+
+def test_a_rerun_keeps_the_remediated_status_when_only_flagged_violations_remain() -> None:
+    # GIVEN a world-open rule and a rule without a description (a flag-only check)
+    undescribed = Rule(
+        "sgr-nodesc", "sg-1", Direction.INGRESS, "tcp", 443, 443, Peer(PeerKind.IPV4, "10.0.0.0/8")
+    )
+    gw = FakeGateway([group(rule("sgr-world", 22, "0.0.0.0/0"), undescribed)])
+    rem = remediator(policy(), Mode.REMOVE, MemoryBackups())
+    # WHEN remediating twice
+    run(gw, rem)
+    writes = list(gw.writes)
+    run(gw, rem)
+    # THEN the second run writes nothing and the group still says it was remediated
+    assert gw.writes == writes
+    assert gw.groups["sg-1"].tags[TAG_STATUS] == "remediated"
+
+
+class CrashAfterFirstRevoke(FakeGateway):
+    """The process dies right after its first revoke call."""
+
+    crashed = False
+
+    def revoke(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
+        super().revoke(group_id, direction, rule_ids)
+        if not self.crashed:
+            self.crashed = True
+            raise KeyboardInterrupt
+
+
+def test_a_lockdown_interrupted_between_directions_is_finished_by_the_next_run() -> None:
+    # GIVEN a lockdown that stopped after revoking ingress, before egress
+    egress = rule("sgr-out", 443, "0.0.0.0/0", Direction.EGRESS)
+    gw = CrashAfterFirstRevoke([group(rule("sgr-world", 22, "0.0.0.0/0"), egress)])
+    backups = MemoryBackups()
+    rem = remediator(policy(), Mode.EMERGENCY, backups)
+    with pytest.raises(KeyboardInterrupt):
+        run(gw, rem)
+    assert [r.rule_id for r in gw.groups["sg-1"].rules] == ["sgr-out"]
+    # WHEN the next run finds no critical violation left
+    run(gw, rem)
+    # THEN it finishes the recorded plan from the backup: the group is empty and tagged
+    assert gw.groups["sg-1"].rules == ()
+    assert gw.groups["sg-1"].tags[TAG_STATUS] == "locked-down"
+    assert len(backups.records) == 1

@@ -85,3 +85,10 @@ def test_the_handler_s_output_is_split_into_emf_documents_and_other_lines() -> N
     emf, other = split_output(text)
     assert emf == (EMF,)
     assert other == ('{"level": "INFO"}', "plain text")
+
+
+def test_the_audit_records_the_handler_logged_are_read_from_its_output() -> None:
+    record = {"record_id": "r1", "action": "revoke"}
+    line = json.dumps({"level": "INFO", "audit_record": record})
+    one = Handled("m-1", {}, None, at(0), at(1), output=(line, "not json", '{"level": "INFO"}'))
+    assert one.audit_records == [record]
