@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_SERVICE = "sgcompliance"
+LIBRARY_LOGGER = "sgcompliance"
+# AWS_EXECUTION_ENV in the Lambda runtime, e.g. "AWS_Lambda_python3.12".
+LAMBDA_RUNTIME = "AWS_Lambda_"
 INTERNAL_ERROR = "SGC999"
 
 _lock = threading.Lock()
@@ -137,21 +140,23 @@ class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def structured_logger(environ: Mapping[str, str]) -> Any:
-    """powertools' JSON logger; the library's `sgcompliance.*` loggers write through it too,
-    so their lines carry the same correlation keys."""
+    """powertools' JSON logger; the library's `sgcompliance.*` loggers write through its
+    handler too, so their lines are JSON with the same correlation keys."""
     from aws_lambda_powertools import Logger  # noqa: PLC0415
-    from aws_lambda_powertools.logging.utils import (  # noqa: PLC0415
-        copy_config_to_registered_loggers,
-    )
 
     service = environ.get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE
     # powertools configures a service's logger once per process; a wiring built again (the
     # environment changed) must reuse that handler, not bring a new one without a formatter.
     configured = getattr(logging.getLogger(service), "powertools_handler", None) is not None
-    handler = None if configured else _StdoutHandler()
-    logger = Logger(service=service, logger_handler=handler)
-    logging.getLogger("sgcompliance")  # registered, so that the configuration reaches it
-    copy_config_to_registered_loggers(source_logger=logger, include={"sgcompliance"})
+    logger = Logger(service=service, logger_handler=None if configured else _StdoutHandler())
+    library = logging.getLogger(LIBRARY_LOGGER)
+    if logger.registered_handler not in library.handlers:
+        library.addHandler(logger.registered_handler)
+    library.setLevel(logger.log_level)
+    if environ.get("AWS_EXECUTION_ENV", "").startswith(LAMBDA_RUNTIME):
+        # The runtime's root handler would write every line a second time, as plain text.
+        # Elsewhere (in-process) the host's own logging keeps seeing the library's records.
+        library.propagate = False
     return logger
 
 

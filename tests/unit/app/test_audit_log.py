@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -85,9 +86,11 @@ def test_a_record_is_logged_once_at_info_with_the_record_as_structured_data(
 
 
 def test_a_powertools_logger_writes_the_record_as_one_json_line() -> None:
-    # GIVEN a powertools Logger writing to a buffer
+    # GIVEN a powertools Logger writing to a buffer; powertools configures a service's logger
+    # once per process, so this test's service name is its own
     buffer = io.StringIO()
-    logger = Logger(service="sgcompliance", logger_handler=logging.StreamHandler(buffer))
+    service = f"sgc-audit-test-{uuid.uuid4().hex}"
+    logger = Logger(service=service, logger_handler=logging.StreamHandler(buffer))
     # WHEN a record with a newline in its actor is written
     LogAuditSink(logger).write(record())
     # THEN it is one JSON line whose audit_record key is the record
