@@ -51,21 +51,26 @@ def evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], *, today: date
     for snap in snapshots:
         scopes.append((snap.account_id, snap.region))
         ctx = Context(policy.id, snap.account_id, snap.region, settings.trusted_accounts)
-        active = [
-            (check, run, bool(check.selector.group_tags))
+        in_scope = [
+            (check, run)
             for check, run in prepared
             if check.selector.matches_scope(snap.account_id, snap.region)
         ]
+        every_group = [run for check, run in in_scope if not check.selector.group_tags]
+        by_tags = [(check, run) for check, run in in_scope if check.selector.group_tags]
         index = PrefixListIndex(snap.prefix_lists) if settings.resolve_prefix_lists else None
         for group in snap.groups:
             groups += 1
             rules += len(group.rules)
             view = build_view(group, index, coverage=coverage)
             found: list[Finding] = []
-            for check, run, by_tag in active:
-                if by_tag and not check.selector.matches_group(group):
-                    continue
-                found.extend(run(ctx, view))
+            for run in every_group:
+                got = run(ctx, view)
+                if got:
+                    found.extend(got)
+            for check, run in by_tags:
+                if check.selector.matches_group(group):
+                    found.extend(run(ctx, view))
             if index is not None and (view.ingress.unresolved or view.egress.unresolved):
                 found.extend(_unresolved(ctx, policy, view))
             if found:

@@ -168,12 +168,15 @@ def build_view(
 
 
 def _may_cover(side: DirectionView) -> bool:
-    """The cheap necessary condition of coverage: some family's sizes add up to the whole."""
+    """The cheap necessary condition of coverage: a rule with a public, non-world range takes
+    part, and some family's sizes add up to the whole."""
     sizes = {4: 0, 6: 0}
     for exposure in side.public:
         if exposure.source is not _WORLD:
             for info in exposure.networks:
                 sizes[info.version] += info.size
+    if not (sizes[4] or sizes[6]):
+        return False  # only world rules: they are world-open by themselves, nothing to cover
     for _, infos, _ in side.private_peers:
         for info in infos:
             sizes[info.version] += info.size

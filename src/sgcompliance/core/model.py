@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from sgcompliance.core.protocol import Interval, format_ports, port_interval
 
@@ -68,11 +69,17 @@ class Rule:
 
     @property
     def port_text(self) -> str:
-        return format_ports(self.protocol, self.ports)
+        return _port_text(self.protocol, self.from_port, self.to_port)
 
     def describe(self) -> str:
         arrow = "from" if self.direction is Direction.INGRESS else "to"
-        return f"{self.direction} {self.port_text} {arrow} {self.peer}"
+        return f"{self.direction.value} {self.port_text} {arrow} {self.peer}"
+
+
+@lru_cache(maxsize=4096)
+def _port_text(protocol: str, from_port: int | None, to_port: int | None) -> str:
+    # An estate repeats a few hundred protocol/port combinations over all its rules.
+    return format_ports(protocol, port_interval(protocol, from_port, to_port))
 
 
 @dataclass(frozen=True, slots=True)
