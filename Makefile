@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install test lint unit demo bench bench-live bench-events clean
 
+# Each concern (terraform checks, packaging, browser tests, reliability) keeps its targets in mk/.
+-include mk/*.mk
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip

@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from sgcompliance.core.errors import SgcError
 from sgcompliance.core.evaluate import ScanResult
+from sgcompliance.report.remediation_view import RemediationReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +29,13 @@ class Presentation:
 
 @runtime_checkable
 class ReportWriter(Protocol):
-    def render(self, result: ScanResult, presentation: Presentation) -> str:
-        """The complete report as text, ending with a newline."""
+    def render(
+        self,
+        result: ScanResult,
+        presentation: Presentation,
+        remediation: RemediationReport | None = None,
+    ) -> str:
+        """The complete report as text, ending with a newline; `remediation` when one ran."""
         ...
 
 
@@ -62,5 +68,10 @@ def writer_for(name: str) -> ReportWriter:
     return writer
 
 
-def render(result: ScanResult, name: str, presentation: Presentation | None = None) -> str:
-    return writer_for(name).render(result, presentation or Presentation())
+def render(
+    result: ScanResult,
+    name: str,
+    presentation: Presentation | None = None,
+    remediation: RemediationReport | None = None,
+) -> str:
+    return writer_for(name).render(result, presentation or Presentation(), remediation)

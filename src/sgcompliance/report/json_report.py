@@ -11,10 +11,17 @@ import json
 from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.records import scan_record
+from sgcompliance.report.remediation_view import RemediationReport
 
 
 class JsonWriter:
-    def render(self, result: ScanResult, presentation: Presentation) -> str:
+    def render(
+        self,
+        result: ScanResult,
+        presentation: Presentation,
+        remediation: RemediationReport | None = None,
+    ) -> str:
+        del remediation  # rendered by the remediation-aware writers only, for now
         del presentation  # JSON looks the same wherever it goes
         # ASCII-only escapes keep the bytes identical under any locale or terminal encoding.
         return json.dumps(scan_record(result), indent=2, sort_keys=True, ensure_ascii=True) + "\n"

@@ -21,6 +21,7 @@ from sgcompliance.core.findings import Finding
 from sgcompliance.core.policy import Severity
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.records import SEVERITIES_DESC, by_severity, rule_summary
+from sgcompliance.report.remediation_view import RemediationReport
 
 SEVERITY_STYLE: dict[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -55,7 +56,13 @@ def lines(*parts: Text) -> Text:
 
 
 class TableWriter:
-    def render(self, result: ScanResult, presentation: Presentation) -> str:
+    def render(
+        self,
+        result: ScanResult,
+        presentation: Presentation,
+        remediation: RemediationReport | None = None,
+    ) -> str:
+        del remediation  # rendered by the remediation-aware writers only, for now
         buffer = io.StringIO()
         console = Console(
             file=buffer,

@@ -1,0 +1,54 @@
+"""What a remediation run did, as the report writers see it.
+
+Report writers depend on the core only; the command line turns the remediator's outcomes into
+these values, so a format can show the before/after diff, the backups and the rollback commands
+without knowing how remediation is carried out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sgcompliance.core.model import Rule
+from sgcompliance.core.plan import Mode, RemediationPlan
+
+
+@dataclass(frozen=True, slots=True)
+class RemediationEntry:
+    """One group's plan and what became of it."""
+
+    plan: RemediationPlan
+    # One of: dry_run, applied, unchanged, group_gone, failed.
+    outcome: str
+    backup_id: str | None = None
+    revoked: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def removed_rules(self) -> tuple[Rule, ...]:
+        """The rules taken out (planned ones on a dry run): the "before minus after" of the diff."""
+        if self.outcome == "dry_run":
+            ids = {*self.plan.revoke_ingress, *self.plan.revoke_egress}
+        else:
+            ids = set(self.revoked)
+        return tuple(r for r in self.plan.pre_image if r.rule_id in ids)
+
+    @property
+    def kept_rules(self) -> tuple[Rule, ...]:
+        removed = {r.rule_id for r in self.removed_rules}
+        return tuple(r for r in self.plan.pre_image if r.rule_id not in removed)
+
+    @property
+    def rollback_command(self) -> str | None:
+        if self.backup_id is None:
+            return None
+        return f"sgc rollback {self.backup_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class RemediationReport:
+    mode: Mode
+    dry_run: bool
+    entries: tuple[RemediationEntry, ...]
+    # Set when the run refused to revoke because too many rules would go (the blast-radius guard).
+    blast_radius_note: str = ""
