@@ -49,10 +49,13 @@ class Context:
 def make_finding(
     ctx: Context, check: Check, view: GroupView, rule: Rule | None, reason: Reason, message: str
 ) -> Finding:
-    return new_finding(
-        ctx, view, rule, reason, message,
-        check_id=check.id, title=check.title,
-        severity=check.severity, remediation=check.remediation,
+    group = view.group
+    check_id = check.id
+    # Built here rather than through `new_finding`: one call less per finding on the hot path.
+    return Finding(
+        ctx.finding_id(check_id, group.group_id, rule.rule_id if rule else None),
+        ctx.policy_id, check_id, check.title, check.severity, check.remediation, reason, message,
+        ctx.account_id, ctx.region, group, rule,
     )  # fmt: skip
 
 

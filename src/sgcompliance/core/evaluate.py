@@ -9,6 +9,7 @@ from datetime import date
 
 from sgcompliance.core.check_findings import Context, new_finding
 from sgcompliance.core.checks import prepare
+from sgcompliance.core.collector import collector_paused
 from sgcompliance.core.exemptions import apply_exemptions
 from sgcompliance.core.exposure import GroupView, PrefixListIndex, build_view
 from sgcompliance.core.findings import Finding, Reason
@@ -39,6 +40,11 @@ class ScanResult:
 
 def evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], *, today: date) -> ScanResult:
     """Every finding of `policy` over `snapshots`, exemptions applied, in deterministic order."""
+    with collector_paused():
+        return _evaluate(policy, snapshots, today)
+
+
+def _evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], today: date) -> ScanResult:
     # Findings per (account, region, group): sorting each group's few findings and then the
     # groups costs far less than one sort of every finding, and gives the same order.
     by_group: dict[tuple[str, str, str], list[Finding]] = {}
