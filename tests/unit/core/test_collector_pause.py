@@ -73,7 +73,8 @@ def test_overlapping_pauses_in_two_threads_resume_once_both_end() -> None:
         worker.join(10)
     # WHEN A ends first THEN the collector stays off for B, and is back on when B ends
     assert seen["after_a"] is False
-    assert b_done.is_set() and gc.isenabled()
+    assert b_done.is_set()
+    assert gc.isenabled()
 
 
 @pytest.mark.usefixtures("collector_enabled")
