@@ -1,4 +1,4 @@
-"""Command-line options shared by every command that talks to AWS."""
+"""Command-line options shared by the commands: the AWS target, backups, report and terminal."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from typing import Annotated
 import typer
 
 from sgcompliance.entrypoints.bootstrap import BackupTarget, Target
+from sgcompliance.entrypoints.report_output import check_format, format_help
+from sgcompliance.report.formats import format_names
 
 AWS = "AWS target"
 BACKUP = "Backups"
+OUTPUT = "Report and terminal"
 
 Profile = Annotated[
     str | None, typer.Option(help="AWS profile for the base credentials.", rich_help_panel=AWS)
@@ -141,3 +144,46 @@ def make_backup_target(
     allow_unversioned: bool,
 ) -> BackupTarget:
     return BackupTarget(directory, bucket, prefix, kms_key_id, allow_unversioned)
+
+
+# --- the report and the terminal: every command that writes a report -------------------------
+
+ReportFormat = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="|".join(format_names()),
+        help=format_help(),
+        callback=check_format,
+        rich_help_panel=OUTPUT,
+    ),
+]
+ReportOutput = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        dir_okay=False,
+        help="Write the report here (atomically); the terminal gets a one-line summary.",
+        rich_help_panel=OUTPUT,
+    ),
+]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No progress, no per-account-region table, no summary line; errors still show.",
+        rich_help_panel=OUTPUT,
+    ),
+]
+NoColor = Annotated[
+    bool,
+    typer.Option(
+        "--no-color",
+        help="No colour anywhere (also when NO_COLOR is set).",
+        rich_help_panel=OUTPUT,
+    ),
+]

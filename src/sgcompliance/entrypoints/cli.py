@@ -16,23 +16,18 @@ import typer
 from sgcompliance import __version__
 from sgcompliance.app.scanner import ComplianceScanner, utc_today
 from sgcompliance.core.errors import InputError, SgcError
-from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.core.model import RegionSnapshot
 from sgcompliance.core.snapshot import read_snapshots
 from sgcompliance.documents import load_document, parse_json
 from sgcompliance.entrypoints import aws_options as opt
-from sgcompliance.entrypoints.console import (
-    ExitCode,
-    presentation_for,
-    reported_errors,
-    show_error,
-    write_stdout,
-)
+from sgcompliance.entrypoints.checks_cli import checks_app
+from sgcompliance.entrypoints.console import ExitCode, Terminal, reported_errors, show_error
+from sgcompliance.entrypoints.export_cli import export_app
 from sgcompliance.entrypoints.live_cli import live_scan, register
 from sgcompliance.entrypoints.local_cli import local_app
 from sgcompliance.entrypoints.policy_cli import policy_app
+from sgcompliance.entrypoints.report_output import report_time, write_report
 from sgcompliance.policy.loader import DEFAULT_POLICY, load_policy
-from sgcompliance.report.formats import format_names, render
 
 STDIN = "-"
 
@@ -46,6 +41,8 @@ app = typer.Typer(
 )
 app.add_typer(policy_app, name="policy")
 app.add_typer(local_app, name="local")
+app.add_typer(checks_app, name="checks")
+app.add_typer(export_app, name="export")
 register(app)
 
 
@@ -77,12 +74,6 @@ def version() -> None:
     typer.echo(f"sgc {__version__}")
 
 
-def _check_format(value: str) -> str:
-    if value not in format_names():
-        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(format_names())}")
-    return value
-
-
 @app.command()
 def scan(
     input_ref: Annotated[
@@ -98,22 +89,8 @@ def scan(
         str,
         typer.Option("--policy", "-p", metavar="FILE|builtin:NAME", help="Policy to judge by."),
     ] = DEFAULT_POLICY,
-    report_format: Annotated[
-        str,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="|".join(format_names()),
-            help=f"Report format: {', '.join(format_names())}.",
-            callback=_check_format,
-        ),
-    ] = "table",
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", metavar="FILE", dir_okay=False, help="Write the report here."
-        ),
-    ] = None,
+    report_format: opt.ReportFormat = "table",
+    output: opt.ReportOutput = None,
     today: Annotated[
         datetime | None,
         typer.Option(
@@ -133,14 +110,21 @@ def scan(
     max_attempts: opt.MaxAttempts = 10,
     max_workers: opt.MaxWorkers = 8,
     stats: opt.Stats = False,
+    quiet: opt.Quiet = False,
+    no_color: opt.NoColor = False,
 ) -> None:
     """Judge security groups against a policy: a snapshot file (--input), or AWS live.
+
+    The report goes to stdout, or with --output to a file (the terminal then gets one line).
+    A live scan shows progress per account-region on a terminal (not with --quiet, nor in CI).
 
     Exit code 0 when compliant, 1 when violations are found (exempted findings do not count),
     2 when the input, the policy or the command line is wrong, 3 when an account-region of a
     live scan could not be read (the others are still reported).
     """
     complete = True
+    started = report_time()
+    terminal = Terminal.from_options(quiet=quiet, no_color=no_color)
     with reported_errors():
         policy = load_policy(policy_ref)
         day: date = today.date() if today is not None else utc_today()
@@ -152,8 +136,8 @@ def scan(
                 accounts_file=accounts_file, organization=organization, role_name=role_name,
                 external_id=external_id, max_attempts=max_attempts, purpose="scan",
             )  # fmt: skip
-            result, complete = live_scan(target, policy, lambda: day, max_workers, stats)
-        write_report(result, report_format, output)
+            result, complete = live_scan(target, policy, lambda: day, max_workers, stats, terminal)
+        write_report(result, report_format, output, terminal, started=started)
     if not complete:
         raise typer.Exit(ExitCode.PARTIAL)
     raise typer.Exit(ExitCode.VIOLATIONS if result.violations else ExitCode.COMPLIANT)
@@ -172,25 +156,6 @@ def read_input(ref: str) -> list[RegionSnapshot]:
             "the list holds no snapshots", source=source, hint="give at least one account/region"
         )
     return snapshots
-
-
-def write_report(result: ScanResult, report_format: str, output: Path | None) -> None:
-    if output is None:
-        write_stdout(render(result, report_format, presentation_for(sys.stdout)))
-        return
-    text = render(result, report_format, presentation_for(None))
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise SgcError(
-            f"{output}: cannot write the report: {exc.strerror or exc}",
-            hint="check that the directory exists and is writable",
-        ) from exc
-    typer.echo(
-        f"wrote {report_format} report to {output}: {len(result.violations)} violations, "
-        f"{len(result.exempted)} exempted",
-        err=True,
-    )
 
 
 def main() -> None:

@@ -6,10 +6,12 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import TextIO
 
 import typer
+from rich.console import Console
 
 from sgcompliance.core.errors import PolicyError, SgcError
 from sgcompliance.report.formats import Presentation
@@ -26,11 +28,43 @@ class ExitCode(IntEnum):
     PARTIAL = 3
 
 
-def presentation_for(stream: TextIO | None) -> Presentation:
-    """Colour only on a terminal and never under NO_COLOR; a fixed width when not a terminal."""
+@dataclass(frozen=True, slots=True)
+class Terminal:
+    """What the user asked of the terminal: `--quiet` and `--no-color` (or NO_COLOR, or CI)."""
+
+    quiet: bool = False
+    color: bool = True
+
+    @classmethod
+    def from_options(cls, *, quiet: bool = False, no_color: bool = False) -> Terminal:
+        return cls(quiet=quiet, color=not (no_color or os.environ.get("NO_COLOR")))
+
+    def stderr(self) -> Console:
+        """Where progress, scope summaries and notes go; the report owns stdout."""
+        return Console(stderr=True, no_color=not self.color, quiet=self.quiet, highlight=False)
+
+    def stdout(self) -> Console:
+        """Tables people read; laid out like the report when piped (see `presentation_for`)."""
+        width = presentation_for(sys.stdout, self).width
+        return Console(no_color=not self.color, highlight=False, width=width)
+
+    def shows_progress(self, console: Console) -> bool:
+        """Live progress only for a person watching: a terminal, not quiet, not a CI job."""
+        return console.is_terminal and not self.quiet and not in_ci()
+
+
+def in_ci() -> bool:
+    """CI services set CI (GitHub Actions, GitLab, CircleCI, Travis, Buildkite, ...)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def presentation_for(stream: TextIO | None, terminal: Terminal | None = None) -> Presentation:
+    """Colour only on a terminal and never under NO_COLOR or --no-color; a fixed width when
+    not a terminal."""
     unicode = stream is None or _is_utf(stream)
     if stream is not None and stream.isatty():
-        return Presentation(color=not os.environ.get("NO_COLOR"), width=None, unicode=unicode)
+        color = (terminal or Terminal.from_options()).color and not os.environ.get("NO_COLOR")
+        return Presentation(color=color, width=None, unicode=unicode)
     columns = os.environ.get("COLUMNS", "")
     width = int(columns) if columns.isdigit() else PIPED_WIDTH
     return Presentation(color=False, width=width, unicode=unicode)

@@ -3,43 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
-from sgcompliance.app.fleet import Scope, ScopeResult
-from sgcompliance.app.remediator import GroupOutcome, RemediationRun
+from sgcompliance.app.fleet import Scope, ScopeResult, read_fleet
 from sgcompliance.app.rollback import RollbackOutcome
 from sgcompliance.aws.api_calls import CallStats
 from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.core.plan import RemediationPlan
-
-ProgressHook = Callable[[ScopeResult[Any]], None]
+from sgcompliance.entrypoints.bootstrap import Runtime
+from sgcompliance.entrypoints.console import Terminal
 
 
 class ScopeProgress:
-    """One progress row per account-region on a terminal; silent when piped."""
+    """One bar over the fleet, advanced per account-region read, naming the last one and the
+    failures so far; transient, so it leaves no timings behind in a captured log."""
 
     def __init__(self, console: Console, scopes: Sequence[Scope]) -> None:
-        self.console = console
-        self.scopes = scopes
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
-            BarColumn(bar_width=20),
-            TextColumn("{task.fields[status]}"),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[last]}"),
             TimeElapsedColumn(),
             console=console,
-            disable=not console.is_terminal,
-            transient=False,
+            transient=True,
         )
-        self._tasks = {
-            s: self._progress.add_task(escape(str(s)), total=1, status="reading") for s in scopes
-        }
+        self._task = self._progress.add_task("account-regions", total=len(scopes), last="")
+        self._failed = 0
 
     def __enter__(self) -> ScopeProgress:
         self._progress.start()
@@ -49,34 +53,57 @@ class ScopeProgress:
         self._progress.stop()
 
     def done(self, result: ScopeResult[Any]) -> None:
-        status = "[green]done[/]" if result.ok else "[red]failed[/]"
-        self._progress.update(self._tasks[result.scope], completed=1, status=status)
+        self._failed += 0 if result.ok else 1
+        failed = f" [red]{self._failed} failed[/]" if self._failed else ""
+        self._progress.update(self._task, advance=1, last=f"{escape(str(result.scope))}{failed}")
 
 
-def progress_for(console: Console, scopes: Sequence[Scope]) -> AbstractContextManager[Any]:
-    return ScopeProgress(console, scopes) if console.is_terminal else nullcontext()
+def read_scopes(
+    runtime: Runtime, read: Callable[[Any], Any], max_workers: int, terminal: Terminal
+) -> list[ScopeResult[Any]]:
+    """Read every account-region, with a progress bar when a person is watching stderr."""
+    console = terminal.stderr()
+    scopes = runtime.scopes
+    if not terminal.shows_progress(console):
+        return read_fleet(scopes, read, max_workers=max_workers)
+    with ScopeProgress(console, scopes) as progress:
+        return read_fleet(scopes, read, max_workers=max_workers, on_done=progress.done)
 
 
-def scope_table(results: Sequence[ScopeResult[Any]], scan: ScanResult | None) -> Table:
+def show_scopes(
+    terminal: Terminal, results: Sequence[ScopeResult[Any]], scan: ScanResult | None, timed: bool
+) -> None:
+    """The per-account-region table; with --quiet only the account-regions that failed."""
+    if not terminal.quiet:
+        terminal.stderr().print(scope_table(results, scan, timed))
+        return
+    for r in results:
+        if not r.ok:
+            typer.echo(f"error: {r.scope}: {r.error}", err=True)
+
+
+def scope_table(
+    results: Sequence[ScopeResult[Any]], scan: ScanResult | None, timed: bool = False
+) -> Table:
+    """Groups and violations per account-region; seconds only when asked (`--stats`), so the
+    table of two runs over the same estate is the same."""
     violations: dict[tuple[str, str], int] = {}
-    groups: dict[tuple[str, str], int] = {}
     if scan is not None:
         for f in scan.violations:
             key = (f.account_id, f.region)
             violations[key] = violations.get(key, 0) + 1
     table = Table(title="Account-regions", title_justify="left")
-    for column in ("Account", "Region", "Groups", "Violations", "Seconds", "Status"):
-        table.add_column(
-            column, justify="right" if column in ("Groups", "Violations", "Seconds") else "left"
-        )
+    columns = ("Account", "Region", "Groups", "Violations", *(("Seconds",) if timed else ()))
+    for column in (*columns, "Status"):
+        table.add_column(column, justify="right" if column in columns[2:] else "left")
     for r in results:
         key = (r.scope.account_id, r.scope.region)
         count = len(getattr(r.snapshot, "groups", ()) or ()) if r.snapshot is not None else 0
-        groups[key] = count
         status = "ok" if r.ok else f"[red]FAILED[/] {escape(r.error or '')}"
+        seconds = (f"{r.seconds:.2f}",) if timed else ()
         table.add_row(
             r.scope.account_id, r.scope.region, str(count) if r.ok else "-",
-            str(violations.get(key, 0)) if r.ok else "-", f"{r.seconds:.2f}", status,
+            str(violations.get(key, 0)) if r.ok else "-", *seconds, status,
         )  # fmt: skip
     return table
 
@@ -123,28 +150,6 @@ def plan_view(plans: Sequence[RemediationPlan], note: str) -> Table:
     if note:
         table.caption = f"[yellow]{escape(note)}[/]"
     return table
-
-
-def outcome_view(run: RemediationRun) -> Table:
-    table = Table(title="Outcome", title_justify="left")
-    for column in ("Group", "Action", "Outcome", "Revoked", "Already gone", "Verified", "Backup"):
-        table.add_column(column)
-    for o in run.outcomes:
-        table.add_row(*_outcome_row(o))
-    return table
-
-
-def _outcome_row(o: GroupOutcome) -> tuple[str, ...]:
-    status = o.outcome.value + (f" {escape(o.error)}" if o.error else "")
-    return (
-        escape(o.plan.group_id),
-        o.plan.action.value,
-        status,
-        str(len(o.revoked)),
-        str(len(o.already_gone)),
-        "yes" if o.verified else "no",
-        escape(o.backup_id or "-"),
-    )
 
 
 def rollback_view(outcome: RollbackOutcome) -> Table:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,57 +11,37 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sgcompliance.app.fleet import ScopeResult, read_fleet
-from sgcompliance.app.remediator import RemediationSettings, SecurityGroupRemediator
 from sgcompliance.app.rollback import RollbackService
 from sgcompliance.app.scanner import ComplianceScanner
 from sgcompliance.core.errors import SgcError
 from sgcompliance.core.evaluate import ScanResult
-from sgcompliance.core.model import RegionSnapshot
-from sgcompliance.core.plan import Mode, RemediationPlan
-from sgcompliance.core.policy import Policy, Severity
+from sgcompliance.core.policy import Policy
 from sgcompliance.entrypoints import aws_options as opt
-from sgcompliance.entrypoints.bootstrap import BackupTarget, Runtime, Target, build_runtime
-from sgcompliance.entrypoints.console import ExitCode, reported_errors
-from sgcompliance.entrypoints.fleet_view import (
-    outcome_view,
-    plan_view,
-    progress_for,
-    rollback_view,
-    scope_table,
-    stats_table,
-)
-from sgcompliance.policy.loader import DEFAULT_POLICY, load_policy
+from sgcompliance.entrypoints.bootstrap import Runtime, Target, build_runtime
+from sgcompliance.entrypoints.console import ExitCode, Terminal, reported_errors
+from sgcompliance.entrypoints.fleet_view import read_scopes, rollback_view, show_scopes, stats_table
+from sgcompliance.entrypoints.remediate_cli import remediate
+from sgcompliance.entrypoints.report_output import write_atomically
 
 backups_app = typer.Typer(name="backups", help="Backups written before every remediation.")
 
 
-def stderr() -> Console:
-    return Console(stderr=True)
-
-
-def read_scopes(
-    runtime: Runtime, read: Callable[[Any], Any], max_workers: int
-) -> list[ScopeResult[Any]]:
-    console = stderr()
-    scopes = runtime.scopes
-    with progress_for(console, scopes) as progress:
-        hook = progress.done if progress is not None else None
-        return read_fleet(scopes, read, max_workers=max_workers, on_done=hook)
-
-
 def live_scan(
-    target: Target, policy: Policy, today: Callable[[], Any], max_workers: int, stats: bool
+    target: Target,
+    policy: Policy,
+    today: Callable[[], Any],
+    max_workers: int,
+    stats: bool,
+    terminal: Terminal,
 ) -> tuple[ScanResult, bool]:
     """Scan every account-region; returns the result and whether every scope was read."""
     runtime = build_runtime(target)
-    results = read_scopes(runtime, runtime.read, max_workers)
+    results = read_scopes(runtime, runtime.read, max_workers, terminal)
     snapshots = [r.snapshot for r in results if r.snapshot is not None]
     result = ComplianceScanner(policy, today=today).scan(snapshots)
-    console = stderr()
-    console.print(scope_table(results, result))
+    show_scopes(terminal, results, result, timed=stats)
     if stats:
-        console.print(stats_table(runtime.counter.snapshot(), len(results)))
+        terminal.stderr().print(stats_table(runtime.counter.snapshot(), len(results)))
     return result, all(r.ok for r in results)
 
 
@@ -88,11 +67,14 @@ def snapshot(
     max_attempts: opt.MaxAttempts = 10,
     max_workers: opt.MaxWorkers = 8,
     stats: opt.Stats = False,
+    quiet: opt.Quiet = False,
+    no_color: opt.NoColor = False,
 ) -> None:
     """Write the security groups of every account-region as an offline snapshot file.
 
     `sgc scan --input FILE` replays it. Exit code 3 when some account-region could not be read.
     """
+    terminal = Terminal.from_options(quiet=quiet, no_color=no_color)
     with reported_errors():
         target = opt.make_target(
             profile=profile, endpoint_url=endpoint_url, regions=regions, accounts=accounts,
@@ -100,114 +82,16 @@ def snapshot(
             external_id=external_id, max_attempts=max_attempts, purpose="snapshot",
         )  # fmt: skip
         runtime = build_runtime(target)
-        results = read_scopes(runtime, runtime.read_document, max_workers)
+        results = read_scopes(runtime, runtime.read_document, max_workers, terminal)
         documents = [r.snapshot for r in results if r.snapshot is not None]
-        output.write_text(json.dumps(documents, indent=2, sort_keys=True, default=str) + "\n")
-        console = stderr()
+        text = json.dumps(documents, indent=2, sort_keys=True, default=str) + "\n"
+        write_atomically(output, text)
+        show_scopes(terminal, results, None, timed=stats)
+        console = terminal.stderr()
         console.print(f"wrote {len(documents)} account-region snapshot(s) to {output}")
         if stats:
             console.print(stats_table(runtime.counter.snapshot(), len(results)))
     raise typer.Exit(ExitCode.COMPLIANT if all(r.ok for r in results) else ExitCode.PARTIAL)
-
-
-def remediate(
-    mode: Annotated[Mode, typer.Option(help="What to do with violations.")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the plan; change nothing.")
-    ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
-    max_revokes: Annotated[
-        int | None, typer.Option(min=0, help="More revokes than this in one run: flag instead.")
-    ] = None,
-    lockdown_severity: Annotated[
-        Severity, typer.Option(help="emergency_remediation locks down groups at or above this.")
-    ] = Severity.CRITICAL,
-    policy_ref: Annotated[
-        str, typer.Option("--policy", "-p", metavar="FILE|builtin:NAME")
-    ] = DEFAULT_POLICY,
-    backup_dir: opt.BackupDir = None,
-    backup_bucket: opt.BackupBucket = None,
-    backup_prefix: opt.BackupPrefix = "backups/",
-    kms_key_id: opt.KmsKey = None,
-    allow_unversioned: opt.AllowUnversioned = False,
-    profile: opt.Profile = None,
-    endpoint_url: opt.EndpointUrl = None,
-    regions: opt.Regions = None,
-    accounts: opt.Accounts = None,
-    accounts_file: opt.AccountsFile = None,
-    organization: opt.Organization = False,
-    role_name: opt.RoleName = None,
-    external_id: opt.ExternalId = None,
-    max_attempts: opt.MaxAttempts = 10,
-    max_workers: opt.MaxWorkers = 8,
-    stats: opt.Stats = False,
-) -> None:
-    """Scan, show the plan as a diff, back up every group it changes, then apply it.
-
-    Exit code 0 when every planned change was applied and verified (or nothing was needed),
-    3 when an account-region could not be read or a group could not be changed.
-    """
-    console = Console()
-    with reported_errors():
-        target = opt.make_target(
-            profile=profile, endpoint_url=endpoint_url, regions=regions, accounts=accounts,
-            accounts_file=accounts_file, organization=organization, role_name=role_name,
-            external_id=external_id, max_attempts=max_attempts, purpose="remediate",
-        )  # fmt: skip
-        policy = load_policy(policy_ref)
-        backups_target = opt.make_backup_target(
-            backup_dir, backup_bucket, backup_prefix, kms_key_id, allow_unversioned
-        )
-        runtime = build_runtime(target)
-        # Runs that cannot revoke need no store; one that can is refused without one.
-        store = runtime.backups(backups_target, required=not dry_run and mode is not Mode.FLAG_ONLY)
-        scanner = ComplianceScanner(policy)
-        results = read_scopes(runtime, runtime.read, max_workers)
-        snapshots = [r.snapshot for r in results if r.snapshot is not None]
-        scan = scanner.scan(snapshots)
-        stderr().print(scope_table(results, scan))
-        settings = RemediationSettings(mode, dry_run, max_revokes, lockdown_severity)
-        remediator = SecurityGroupRemediator(scanner, store, lambda: datetime.now(UTC), settings)
-        plans, note = remediator.plan(scan)
-        complete = all(r.ok for r in results)
-        if not plans:
-            console.print("Nothing to remediate: no violations.")
-            raise typer.Exit(ExitCode.COMPLIANT if complete else ExitCode.PARTIAL)
-        console.print(plan_view(plans, note))
-        if dry_run:
-            console.print("Dry run: nothing was changed.")
-            raise typer.Exit(ExitCode.COMPLIANT if complete else ExitCode.PARTIAL)
-        if not yes and not typer.confirm(f"Apply {len(plans)} change(s)?", default=False):
-            console.print("Aborted: nothing was changed.")
-            raise typer.Exit(ExitCode.USAGE)
-        ok, backed_up = _apply(console, remediator, runtime, plans, note, snapshots)
-        if backed_up:
-            _print_undo(console, backups_target)
-        if stats:
-            stderr().print(stats_table(runtime.counter.snapshot(), len(results)))
-    raise typer.Exit(ExitCode.COMPLIANT if ok and complete else ExitCode.PARTIAL)
-
-
-def _apply(
-    console: Console,
-    remediator: SecurityGroupRemediator,
-    runtime: Runtime,
-    plans: list[RemediationPlan],
-    note: str,
-    snapshots: list[RegionSnapshot],
-) -> tuple[bool, bool]:
-    run = remediator.execute(plans, note, runtime.gateway, snapshots)
-    console.print(outcome_view(run))
-    return run.ok, any(o.backup_id for o in run.outcomes)
-
-
-def _print_undo(console: Console, target: BackupTarget) -> None:
-    where = (
-        f"--backup-dir {target.directory}"
-        if target.directory
-        else f"--backup-bucket {target.bucket}"
-    )
-    console.print(f"Undo a group with: sgc rollback --group GROUP_ID --latest {where}")
 
 
 def rollback(

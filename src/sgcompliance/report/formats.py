@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from sgcompliance.core.errors import SgcError
@@ -25,6 +26,10 @@ class Presentation:
     width: int | None = None
     # False when the destination cannot show box-drawing characters (an ASCII-only stream).
     unicode: bool = True
+    # When the report was made (timezone-aware), for formats that must carry a time (ASFF,
+    # OCSF). The engine reads no clock, so the caller supplies it; without one those formats
+    # write the Unix epoch, which keeps library output reproducible.
+    generated_at: datetime | None = None
 
 
 @runtime_checkable
@@ -48,6 +53,12 @@ class UnknownFormatError(SgcError):
 _WRITERS: Mapping[str, str] = {
     "table": "sgcompliance.report.table:TableWriter",
     "json": "sgcompliance.report.json_report:JsonWriter",
+    "jsonl": "sgcompliance.report.jsonl:JsonLinesWriter",
+    "csv": "sgcompliance.report.csv_report:CsvWriter",
+    "sarif": "sgcompliance.report.sarif:SarifWriter",
+    "asff": "sgcompliance.report.asff:AsffWriter",
+    "ocsf": "sgcompliance.report.ocsf:OcsfWriter",
+    "html": "sgcompliance.report.html:HtmlWriter",
 }
 
 

@@ -1,4 +1,5 @@
-"""The JSON report: `{"summary": ..., "findings": [...]}` with sorted keys, for machines and diffs.
+"""The JSON report: `{"summary": ..., "findings": [...]}` with sorted keys, for machines and diffs;
+a remediation run adds `"remediation": {...}` (see `records.remediation_record`).
 
 Keys are sorted and findings are in location order, so two reports of the same estate differ
 only where the estate or the policy changed.
@@ -21,7 +22,11 @@ class JsonWriter:
         presentation: Presentation,
         remediation: RemediationReport | None = None,
     ) -> str:
-        del remediation  # rendered by the remediation-aware writers only, for now
         del presentation  # JSON looks the same wherever it goes
         # ASCII-only escapes keep the bytes identical under any locale or terminal encoding.
-        return json.dumps(scan_record(result), indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+        return (
+            json.dumps(
+                scan_record(result, remediation), indent=2, sort_keys=True, ensure_ascii=True
+            )
+            + "\n"
+        )

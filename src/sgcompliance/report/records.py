@@ -14,6 +14,7 @@ from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.core.findings import Finding
 from sgcompliance.core.model import Rule
 from sgcompliance.core.policy import Exemption, Severity
+from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 
 Record = dict[str, Any]
 
@@ -109,9 +110,57 @@ def rule_summary(rule: Rule) -> str:
     return text.removeprefix("ingress ")
 
 
-def scan_record(result: ScanResult) -> Record:
-    """The whole report: `{"summary": ..., "findings": [...]}` in location order."""
-    return {
+def scan_record(result: ScanResult, remediation: RemediationReport | None = None) -> Record:
+    """The whole report: `{"summary": ..., "findings": [...]}` in location order, plus
+    `"remediation": {...}` when a remediation ran (absent otherwise: a scan's shape is fixed)."""
+    record: Record = {
         "summary": summary_record(result),
         "findings": [finding_record(f) for f in by_location(result.findings)],
     }
+    if remediation is not None:
+        record["remediation"] = remediation_record(remediation)
+    return record
+
+
+def remediation_record(report: RemediationReport) -> Record:
+    """What a remediation run did: per group, the rules removed and kept, backup and rollback."""
+    entries = sorted(
+        report.entries, key=lambda e: (e.plan.account_id, e.plan.region, e.plan.group_id)
+    )
+    return {
+        "mode": report.mode.value,
+        "dry_run": report.dry_run,
+        "blast_radius_note": report.blast_radius_note,
+        "groups": len(entries),
+        "rules_removed": sum(len(e.removed_rules) for e in entries),
+        "by_outcome": dict(sorted(Counter(e.outcome for e in entries).items())),
+        "entries": [remediation_entry_record(e) for e in entries],
+    }
+
+
+def remediation_entry_record(entry: RemediationEntry) -> Record:
+    plan = entry.plan
+    return {
+        "plan_id": plan.plan_id,
+        "account_id": plan.account_id,
+        "region": plan.region,
+        "group_id": plan.group_id,
+        "group_name": plan.group_name,
+        "action": plan.action.value,
+        "outcome": entry.outcome,
+        "error": entry.error,
+        "backup_id": entry.backup_id,
+        "rollback_command": entry.rollback_command,
+        "finding_ids": sorted(f.finding_id for f in plan.findings),
+        "check_ids": sorted({f.check_id for f in plan.findings}),
+        "removed_rules": [_identified(r) for r in _by_rule_id(entry.removed_rules)],
+        "kept_rules": [_identified(r) for r in _by_rule_id(entry.kept_rules)],
+    }
+
+
+def _by_rule_id(rules: Iterable[Rule]) -> list[Rule]:
+    return sorted(rules, key=lambda r: r.rule_id)
+
+
+def _identified(rule: Rule) -> Record:
+    return {"rule_id": rule.rule_id, **(rule_record(rule) or {})}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sgcompliance.core.alert import rollback_command
 from sgcompliance.core.model import Rule
 from sgcompliance.core.plan import Mode, RemediationPlan
 
@@ -23,6 +24,8 @@ class RemediationEntry:
     backup_id: str | None = None
     revoked: tuple[str, ...] = ()
     error: str | None = None
+    # Where the backup is (`--backup-dir DIR` or `--backup-bucket NAME`); empty for the default.
+    rollback_options: str = ""
 
     @property
     def removed_rules(self) -> tuple[Rule, ...]:
@@ -40,9 +43,8 @@ class RemediationEntry:
 
     @property
     def rollback_command(self) -> str | None:
-        if self.backup_id is None:
-            return None
-        return f"sgc rollback {self.backup_id}"
+        """`sgc rollback ID`, with the options that name where the backup is stored."""
+        return rollback_command(self.backup_id, self.rollback_options)
 
 
 @dataclass(frozen=True, slots=True)

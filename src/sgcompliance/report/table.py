@@ -1,9 +1,7 @@
-"""The terminal report: a summary header, the violations, and the exempted findings.
+"""The terminal report: a summary header, the violations, the exempted findings, and what a
+remediation run did when one ran.
 
-Every value that comes from an estate or a policy (names, descriptions, owners, messages) is
-placed as plain `Text`, never parsed as markup, and its control characters are shown escaped,
-so a description such as `[bold]`, `<script>` or one with a newline or an escape sequence is
-printed literally and cannot forge rows or colour the terminal.
+Untrusted values go through `terminal_text.literal`: shown exactly, never parsed as markup.
 """
 
 from __future__ import annotations
@@ -21,7 +19,13 @@ from sgcompliance.core.findings import Finding
 from sgcompliance.core.policy import Severity
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.records import SEVERITIES_DESC, by_severity, rule_summary
+from sgcompliance.report.remediation_table import (
+    remediation_heading,
+    remediation_table,
+    rollback_commands,
+)
 from sgcompliance.report.remediation_view import RemediationReport
+from sgcompliance.report.terminal_text import lines, literal
 
 SEVERITY_STYLE: dict[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -31,28 +35,8 @@ SEVERITY_STYLE: dict[Severity, str] = {
     Severity.INFO: "dim",
 }
 
-# C0/C1 controls and the bidirectional overrides that can make text read differently on screen.
-_BIDI_CONTROLS = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
-_ESCAPES: dict[int, str] = {
-    **{c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))},
-    **{c: f"\\u{c:04x}" for c in _BIDI_CONTROLS},
-    ord("\n"): "\\n",
-    ord("\r"): "\\r",
-    ord("\t"): "\\t",
-}
-
-
-def literal(value: str, style: str = "") -> Text:
-    """Untrusted text exactly as written, with control characters made visible."""
-    return Text(value.translate(_ESCAPES), style=style)
-
-
 # Below this many columns the location is stacked into one column instead of four.
 WIDE_LAYOUT_MIN_WIDTH = 110
-
-
-def lines(*parts: Text) -> Text:
-    return Text("\n").join(part for part in parts if part.plain)
 
 
 class TableWriter:
@@ -62,7 +46,6 @@ class TableWriter:
         presentation: Presentation,
         remediation: RemediationReport | None = None,
     ) -> str:
-        del remediation  # rendered by the remediation-aware writers only, for now
         buffer = io.StringIO()
         console = Console(
             file=buffer,
@@ -89,6 +72,15 @@ class TableWriter:
         if exempted:
             console.print()
             console.print(exempted_table(exempted, layout))
+        if remediation is not None:
+            console.print()
+            console.print(remediation_heading(remediation))
+            if remediation.entries:
+                console.print(remediation_table(remediation, layout.box))
+                undo = rollback_commands(remediation)
+                if undo.plain:
+                    console.print()
+                    console.print(undo, soft_wrap=True)
         text = buffer.getvalue()
         if presentation.color:
             return text

@@ -1,0 +1,54 @@
+"""JSON Lines: one self-contained JSON object per line, for log pipelines and `jq -c`.
+
+The first line is the summary, then one line per finding in location order, then (after a
+remediation run) one line per remediated group. Every line carries `"record"`: `summary`,
+`finding` or `remediation`, so a reader can filter without knowing the order. The objects are
+the JSON report's records (`records.py`), so both formats name every field the same way.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sgcompliance.core.evaluate import ScanResult
+from sgcompliance.report.formats import Presentation
+from sgcompliance.report.records import (
+    Record,
+    by_location,
+    finding_record,
+    remediation_entry_record,
+    summary_record,
+)
+from sgcompliance.report.remediation_view import RemediationReport
+
+
+def _line(kind: str, record: Record) -> str:
+    # ASCII escapes: a newline or a line separator in a description can never split a record.
+    return json.dumps({"record": kind, **record}, sort_keys=True, ensure_ascii=True)
+
+
+def _remediation_lines(report: RemediationReport) -> list[str]:
+    run = {
+        "mode": report.mode.value,
+        "dry_run": report.dry_run,
+        "blast_radius_note": report.blast_radius_note,
+    }
+    entries = sorted(
+        report.entries, key=lambda e: (e.plan.account_id, e.plan.region, e.plan.group_id)
+    )
+    return [_line("remediation", {**run, **remediation_entry_record(e)}) for e in entries]
+
+
+class JsonLinesWriter:
+    def render(
+        self,
+        result: ScanResult,
+        presentation: Presentation,
+        remediation: RemediationReport | None = None,
+    ) -> str:
+        del presentation  # the same wherever it goes
+        lines = [_line("summary", summary_record(result))]
+        lines.extend(_line("finding", finding_record(f)) for f in by_location(result.findings))
+        if remediation is not None:
+            lines.extend(_remediation_lines(remediation))
+        return "\n".join(lines) + "\n"

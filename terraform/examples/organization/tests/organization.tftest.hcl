@@ -1,0 +1,215 @@
+# Plans the organization example against mocked AWS providers (the hub's and one per member
+# slot): which member side gets deployed, by Terraform or by the StackSet. The hub module's own
+# behaviour is tested in modules/hub.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111111111111"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "us-east-1"
+    }
+  }
+
+  # The rendered JSON is the provider's work; a valid empty policy satisfies the IAM resources'
+  # schema checks.
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "member_1"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "222222222222"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "us-east-1"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "member_2"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "333333333333"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "us-east-1"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "member_3"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "444444444444"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "us-east-1"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+variables {
+  # Nothing is uploaded under a mocked provider: an empty archive stands in for `make package`.
+  lambda_zip_path = "tests/fixtures/function.zip"
+  external_id     = "sgc-test-external-id"
+}
+
+run "each_member_account_gets_its_terraform_slot" {
+  command = plan
+
+  variables {
+    member_account_ids = ["222222222222", "333333333333", "444444444444"]
+  }
+
+  assert {
+    condition     = [length(module.member_1), length(module.member_2), length(module.member_3)] == [1, 1, 1]
+    error_message = "Three member accounts fill the three slots."
+  }
+
+  assert {
+    condition     = length(aws_cloudformation_stack_set.members) == 0 && length(aws_cloudformation_stack_set_instance.members) == 0
+    error_message = "Without deploy_members_with_stackset there is no StackSet."
+  }
+
+  assert {
+    condition     = local.member_deploy_role_arns[1] == "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"
+    error_message = "Each slot's provider assumes the deployment role of its account."
+  }
+}
+
+run "unused_slots_create_nothing" {
+  command = plan
+
+  variables {
+    member_account_ids = ["222222222222"]
+  }
+
+  assert {
+    condition     = [length(module.member_1), length(module.member_2), length(module.member_3)] == [1, 0, 0]
+    error_message = "One member account fills the first slot only."
+  }
+
+  assert {
+    condition     = local.member_deploy_role_arns[1] == null && local.member_deploy_role_arns[2] == null
+    error_message = "Unused slots assume no role: their providers are configured all the same."
+  }
+}
+
+run "more_accounts_than_slots_are_refused" {
+  command = plan
+
+  variables {
+    member_account_ids = ["222222222222", "333333333333", "444444444444", "555555555555"]
+  }
+
+  expect_failures = [data.aws_caller_identity.hub]
+}
+
+run "stackset_replaces_the_terraform_slots" {
+  command = plan
+
+  variables {
+    deploy_members_with_stackset     = true
+    organization_id                  = "o-abcdef1234"
+    stackset_organizational_unit_ids = ["ou-ab12-cdef3456"]
+    member_account_ids               = ["222222222222", "333333333333"]
+    regions                          = ["us-east-1", "eu-west-1"]
+  }
+
+  assert {
+    condition     = [length(module.member_1), length(module.member_2), length(module.member_3)] == [0, 0, 0]
+    error_message = "The StackSet deploys the members; the Terraform slots stay empty."
+  }
+
+  assert {
+    condition     = aws_cloudformation_stack_set.members[0].permission_model == "SERVICE_MANAGED" && aws_cloudformation_stack_set.members[0].auto_deployment[0].enabled
+    error_message = "The StackSet is service-managed and deploys to new accounts of the OUs."
+  }
+
+  assert {
+    condition     = toset(keys(aws_cloudformation_stack_set_instance.members)) == toset(["us-east-1", "eu-west-1"])
+    error_message = "One stack instance per judged region."
+  }
+
+  assert {
+    condition     = aws_cloudformation_stack_set.members[0].parameters["PrimaryRegion"] == "us-east-1" && aws_cloudformation_stack_set.members[0].parameters["OrganizationId"] == "o-abcdef1234"
+    error_message = "The IAM roles are created in the home region, and the organization is passed on."
+  }
+}
+
+run "stackset_requires_the_ous_to_deploy_to" {
+  command = plan
+
+  variables {
+    deploy_members_with_stackset = true
+    organization_id              = "o-abcdef1234"
+  }
+
+  expect_failures = [data.aws_caller_identity.hub]
+}

@@ -1,0 +1,111 @@
+variable "region" {
+  type        = string
+  description = "Home region of the hub, and the region whose default bus the Terraform-deployed members forward from."
+  default     = "us-east-1"
+}
+
+variable "partition" {
+  type        = string
+  description = "AWS partition of the accounts (aws, aws-us-gov, aws-cn); used in the member deployment role ARNs."
+  default     = "aws"
+}
+
+variable "name" {
+  type        = string
+  description = "Prefix of the hub's resource names (the hub module's name)."
+  default     = "sgcompliance"
+}
+
+variable "lambda_zip_path" {
+  type        = string
+  description = "Path of the deployment zip built by `make package`."
+}
+
+variable "organization_id" {
+  type        = string
+  description = "AWS Organizations id (o-...): the hub bus admits the whole organization and the member roles require it (aws:PrincipalOrgID). Required with deploy_members_with_stackset."
+  default     = null
+}
+
+variable "member_account_ids" {
+  type        = list(string)
+  description = "Member accounts. The hub scans them (with organization_id: in addition to the organization). Without the StackSet, Terraform deploys the member module into each of them (at most 3 slots, see providers.tf)."
+  default     = []
+}
+
+variable "member_deploy_role_name" {
+  type        = string
+  description = "Role Terraform assumes in each member account to deploy the member module (Organizations creates OrganizationAccountAccessRole in the accounts it creates)."
+  default     = "OrganizationAccountAccessRole"
+}
+
+variable "external_id" {
+  type        = string
+  description = "ExternalId the hub presents to the member roles; keep it out of version control (TF_VAR_external_id)."
+  sensitive   = true
+}
+
+variable "member_role_name" {
+  type        = string
+  description = "Name of the member role in every member account."
+  default     = "sgcompliance-member"
+}
+
+variable "mode" {
+  type        = string
+  description = "What the hub does about a violation: flag_only, remove_non_compliant_rules or emergency_remediation."
+  default     = "flag_only"
+}
+
+variable "dry_run" {
+  type        = bool
+  description = "Plan, audit and alert remediation without changing anything."
+  default     = true
+}
+
+variable "regions" {
+  type        = list(string)
+  description = "Regions the hub judges, and the regions the StackSet deploys the member forwarding rule to."
+  default     = ["us-east-1"]
+}
+
+variable "policy_file" {
+  type        = string
+  description = "Path of a JSON policy document for the hub; null uses builtin:strict."
+  default     = null
+}
+
+variable "alert_email_addresses" {
+  type        = list(string)
+  description = "Email addresses subscribed to the hub's alerts topic."
+  default     = []
+}
+
+variable "deploy_members_with_stackset" {
+  type        = bool
+  description = "Roll the member role and forwarding rule out to every account of stackset_organizational_unit_ids with a service-managed CloudFormation StackSet (new accounts get it automatically) instead of the Terraform member slots."
+  default     = false
+}
+
+variable "stackset_organizational_unit_ids" {
+  type        = list(string)
+  description = "OUs (ou-... or the root r-...) whose accounts the StackSet deploys to."
+  default     = []
+}
+
+variable "stackset_call_as" {
+  type        = string
+  description = "SELF when the default provider is the organization's management account; DELEGATED_ADMIN when it is a delegated StackSets administrator (the usual security account)."
+  default     = "DELEGATED_ADMIN"
+
+  validation {
+    condition     = contains(["SELF", "DELEGATED_ADMIN"], var.stackset_call_as)
+    error_message = "stackset_call_as must be SELF or DELEGATED_ADMIN."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags on every resource (provider default_tags and the modules' tags)."
+  default     = {}
+}

@@ -1,0 +1,51 @@
+# The hub (security account) of sgcompliance: configuration, storage, alerting, the event bus the
+# member accounts forward security-group API calls to, and the functions that judge them.
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.name
+
+  parameter_path = "/${var.name}"
+  bucket_name    = "${var.name}-hub-${local.account_id}-${local.region}"
+  policy_key     = "policy/policy.json"
+  audit_prefix   = "audit/"
+  backup_prefix  = "backups/"
+
+  functions = {
+    handler = "${var.name}-handler"
+    worker  = "${var.name}-worker"
+  }
+  log_group_arns = [
+    for f in values(local.functions) :
+    "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${f}"
+  ]
+
+  # The CloudTrail events of the security-group calls the handler acts on
+  # (sgcompliance.core.cloudtrail.SG_CHANGE_EVENTS). Revoke* calls are left out, so that the
+  # functions' own revokes never come back to them.
+  sg_change_pattern = {
+    source        = ["aws.ec2"]
+    "detail-type" = ["AWS API Call via CloudTrail"]
+    detail = {
+      eventSource = ["ec2.amazonaws.com"]
+      eventName = [
+        "AuthorizeSecurityGroupEgress",
+        "AuthorizeSecurityGroupIngress",
+        "CreateSecurityGroup",
+        "ModifySecurityGroupRules",
+        "UpdateSecurityGroupRuleDescriptionsEgress",
+        "UpdateSecurityGroupRuleDescriptionsIngress",
+      ]
+    }
+  }
+
+  # The metrics the functions write as EMF (sgcompliance.app.metrics_manager).
+  metric_namespace = "sgcompliance"
+}

@@ -1,0 +1,79 @@
+# The queues: change events from the bus (for the handler), the sweep's work items (for the
+# worker), each with a dead-letter queue, and the dead-letter queue of asynchronous invocations
+# (the schedule's ticks, operator actions) that failed every attempt.
+
+locals {
+  # A message handled this many times without success goes to the dead-letter queue.
+  max_receives = 5
+  # Lambda's guidance: a visibility timeout of six times the function's timeout.
+  handler_timeout = 60
+  worker_timeout  = 300
+}
+
+resource "aws_sqs_queue" "events_dlq" {
+  name                      = "${var.name}-events-dlq"
+  kms_master_key_id         = aws_kms_key.hub.arn
+  message_retention_seconds = 1209600
+  tags                      = var.tags
+}
+
+resource "aws_sqs_queue" "events" {
+  name                       = "${var.name}-events"
+  kms_master_key_id          = aws_kms_key.hub.arn
+  visibility_timeout_seconds = 6 * local.handler_timeout
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.events_dlq.arn
+    maxReceiveCount     = local.max_receives
+  })
+  tags = var.tags
+}
+
+resource "aws_sqs_queue_policy" "events" {
+  queue_url = aws_sqs_queue.events.id
+  policy    = data.aws_iam_policy_document.events_queue.json
+}
+
+data "aws_iam_policy_document" "events_queue" {
+  statement {
+    sid       = "HubRuleOnly"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.events.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.sg_changes.arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue" "work_dlq" {
+  name                      = "${var.name}-work-dlq"
+  kms_master_key_id         = aws_kms_key.hub.arn
+  message_retention_seconds = 1209600
+  tags                      = var.tags
+}
+
+resource "aws_sqs_queue" "work" {
+  name                       = "${var.name}-work"
+  kms_master_key_id          = aws_kms_key.hub.arn
+  visibility_timeout_seconds = 6 * local.worker_timeout
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.work_dlq.arn
+    maxReceiveCount     = local.max_receives
+  })
+  tags = var.tags
+}
+
+resource "aws_sqs_queue" "failed_invocations" {
+  name                      = "${var.name}-failed-invocations"
+  kms_master_key_id         = aws_kms_key.hub.arn
+  message_retention_seconds = 1209600
+  tags                      = var.tags
+}

@@ -1,0 +1,227 @@
+variable "name" {
+  type        = string
+  description = "Prefix of every resource name; also the SSM parameter path (/NAME) and the functions' POWERTOOLS_SERVICE_NAME. Keep it starting with \"sgcompliance\": the functions' own changes are recognised by their session name prefix sgcompliance-."
+  default     = "sgcompliance"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.name))
+    error_message = "name must be 2-31 lower-case letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "lambda_zip_path" {
+  type        = string
+  description = "Path of the deployment zip built by `make package` (the sgcompliance package and its dependencies for linux arm64)."
+
+  validation {
+    condition     = fileexists(var.lambda_zip_path)
+    error_message = "lambda_zip_path must name an existing file: build it with `make package`."
+  }
+}
+
+variable "organization_id" {
+  type        = string
+  description = "AWS Organizations id (o-...). When set, the scope is the whole organization (accounts = organization), the hub bus admits every account of it (aws:PrincipalOrgID) and the member roles are assumed in any of its accounts. Null: only member_account_ids."
+  default     = null
+
+  validation {
+    condition     = var.organization_id == null || can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must look like o-abcdefghij."
+  }
+}
+
+variable "member_account_ids" {
+  type        = list(string)
+  description = "Member account ids. Without organization_id they are the scope and the only accounts the hub bus admits; with it, they are admitted by the bus as well (e.g. accounts outside the organization)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.member_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "member_account_ids must be 12-digit AWS account ids."
+  }
+}
+
+variable "external_id" {
+  type        = string
+  description = "The ExternalId the functions present when they assume the member roles; stored as a SecureString parameter encrypted with the hub key, never in the functions' environment."
+  sensitive   = true
+
+  validation {
+    condition     = length(var.external_id) >= 2 && length(var.external_id) <= 1224 && can(regex("^[A-Za-z0-9+=,.@:/_-]+$", var.external_id))
+    error_message = "external_id must be 2-1224 characters of letters, digits and +=,.@:/-_."
+  }
+}
+
+variable "member_role_name" {
+  type        = string
+  description = "Name of the role the member module creates in every member account (the functions assume it)."
+  default     = "sgcompliance-member"
+}
+
+variable "mode" {
+  type        = string
+  description = "What the functions do about a violation: flag_only, remove_non_compliant_rules or emergency_remediation."
+  default     = "flag_only"
+
+  validation {
+    condition     = contains(["flag_only", "remove_non_compliant_rules", "emergency_remediation"], var.mode)
+    error_message = "mode must be one of flag_only, remove_non_compliant_rules, emergency_remediation."
+  }
+}
+
+variable "mode_overrides" {
+  type        = string
+  description = "JSON object of per-account, per-tag and per-OU modes (docs/configuration.md, \"Mode overrides\"); null for none."
+  default     = null
+
+  validation {
+    condition     = var.mode_overrides == null || can(jsondecode(var.mode_overrides))
+    error_message = "mode_overrides must be a JSON object."
+  }
+}
+
+variable "dry_run" {
+  type        = bool
+  description = "When true, remediation is planned, audited and alerted but nothing is changed."
+  default     = false
+}
+
+variable "regions" {
+  type        = list(string)
+  description = "Regions to judge; empty means every region enabled in the hub account."
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.regions : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", r))])
+    error_message = "regions must be AWS region names such as eu-west-1."
+  }
+}
+
+variable "max_revokes" {
+  type        = number
+  description = "The most rules one run may revoke (the blast radius); null for no limit."
+  default     = 25
+
+  validation {
+    condition     = var.max_revokes == null ? true : var.max_revokes >= 0 && floor(var.max_revokes) == var.max_revokes
+    error_message = "max_revokes must be a whole number >= 0, or null."
+  }
+}
+
+variable "lockdown_severity" {
+  type        = string
+  description = "The lowest finding severity for which emergency_remediation locks a group down: info, low, medium, high or critical."
+  default     = "critical"
+
+  validation {
+    condition     = contains(["info", "low", "medium", "high", "critical"], var.lockdown_severity)
+    error_message = "lockdown_severity must be one of info, low, medium, high, critical."
+  }
+}
+
+variable "policy_file" {
+  type        = string
+  description = "Path of a JSON policy document uploaded to the hub bucket and used by the functions; null uses builtin:strict."
+  default     = null
+
+  validation {
+    condition     = var.policy_file == null ? true : fileexists(var.policy_file)
+    error_message = "policy_file must name an existing file."
+  }
+}
+
+variable "alert_email_addresses" {
+  type        = list(string)
+  description = "Email addresses subscribed to the alerts topic (each confirms its subscription)."
+  default     = []
+}
+
+variable "alert_https_endpoints" {
+  type        = list(string)
+  description = "HTTPS endpoints subscribed to the alerts topic."
+  default     = []
+
+  validation {
+    condition     = alltrue([for url in var.alert_https_endpoints : startswith(url, "https://")])
+    error_message = "alert_https_endpoints must be https:// URLs."
+  }
+}
+
+variable "sweep_schedule_expression" {
+  type        = string
+  description = "EventBridge schedule of the full sweep over every account x region, e.g. rate(1 day) or cron(0 3 * * ? *)."
+  default     = "rate(1 day)"
+
+  validation {
+    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.sweep_schedule_expression))
+    error_message = "sweep_schedule_expression must be a rate(...) or cron(...) expression."
+  }
+}
+
+variable "worker_reserved_concurrency" {
+  type        = number
+  description = "Reserved concurrency of the sweep worker: how many account x region items are read at once (rate limiting against the EC2 APIs)."
+  default     = 5
+
+  validation {
+    condition     = var.worker_reserved_concurrency >= 2 && floor(var.worker_reserved_concurrency) == var.worker_reserved_concurrency
+    error_message = "worker_reserved_concurrency must be a whole number >= 2 (an SQS event source needs two)."
+  }
+}
+
+variable "handler_reserved_concurrency" {
+  type        = number
+  description = "Reserved concurrency of the event handler (change events, the sweep's dispatch, operator actions)."
+  default     = 5
+
+  validation {
+    condition     = var.handler_reserved_concurrency >= 2 && floor(var.handler_reserved_concurrency) == var.handler_reserved_concurrency
+    error_message = "handler_reserved_concurrency must be a whole number >= 2 (an SQS event source needs two)."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of the functions' log groups (the log holds the audit trail and the EMF metrics)."
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+variable "noncurrent_version_retention_days" {
+  type        = number
+  description = "Days an overwritten or deleted object version (an old backup, policy or audit record) is kept in the hub bucket."
+  default     = 365
+
+  validation {
+    condition     = var.noncurrent_version_retention_days >= 1
+    error_message = "noncurrent_version_retention_days must be at least 1."
+  }
+}
+
+variable "tracing_enabled" {
+  type        = bool
+  description = "Active X-Ray tracing of the functions (adds the X-Ray write actions to their role)."
+  default     = false
+}
+
+variable "bucket_require_tls" {
+  type        = bool
+  description = "Deny every request to the hub bucket that is not made over TLS. Only a local endpoint over plain HTTP (the moto server of the apply test) needs false."
+  default     = true
+}
+
+variable "bucket_force_destroy" {
+  type        = bool
+  description = "Let `terraform destroy` delete the hub bucket with its backups and audit records; for test deployments only."
+  default     = false
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags added to every resource that takes tags."
+  default     = {}
+}

@@ -1,0 +1,11 @@
+terraform {
+  # 1.7 brings mock providers to `terraform test`.
+  required_version = ">= 1.7"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.0"
+    }
+  }
+}

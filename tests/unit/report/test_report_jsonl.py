@@ -1,0 +1,62 @@
+"""JSON Lines: one object per line (summary, findings, remediated groups), stable and inert."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from formats_estate import PRESENTATION, assert_golden, estate_result
+
+from sgcompliance.core.plan import Action, Mode, RemediationPlan
+from sgcompliance.report.jsonl import JsonLinesWriter
+from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
+
+
+def lines(remediation: RemediationReport | None = None) -> list[dict[str, Any]]:
+    text = JsonLinesWriter().render(estate_result(), PRESENTATION, remediation)
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def remediation_report() -> RemediationReport:
+    finding = estate_result().violations[0]
+    rule = finding.rule
+    assert rule is not None
+    plan = RemediationPlan(
+        "plan-1", Mode.REMOVE, Action.REVOKE, finding.account_id, finding.region,
+        finding.group_id, finding.group.name, (rule,), (), revoke_ingress=(rule.rule_id,),
+    )  # fmt: skip
+    entry = RemediationEntry(plan, "applied", backup_id="bk-1", revoked=(rule.rule_id,))
+    return RemediationReport(Mode.REMOVE, False, (entry,))
+
+
+def test_golden_jsonl_of_the_fixed_estate() -> None:
+    assert_golden("jsonl", "estate.jsonl")
+
+
+def test_the_first_line_is_the_summary_then_one_line_per_finding() -> None:
+    # GIVEN the estate's 10 findings WHEN rendered THEN 1 summary line and 10 finding lines
+    records = lines()
+    assert records[0]["record"] == "summary"
+    assert [r["record"] for r in records[1:]] == ["finding"] * len(estate_result().findings)
+
+
+def test_finding_lines_carry_the_json_report_fields() -> None:
+    finding = lines()[1]
+    assert finding.keys() >= {"finding_id", "check_id", "severity", "group_id", "rule", "message"}
+
+
+def test_a_newline_in_a_description_never_splits_a_record() -> None:
+    # GIVEN descriptions with \n and \r\n WHEN rendered THEN every line is a whole JSON object
+    text = JsonLinesWriter().render(estate_result(), PRESENTATION)
+    assert len(text.splitlines()) == 1 + len(estate_result().findings)
+    assert text.isascii()
+
+
+def test_a_remediation_run_adds_one_line_per_group_after_the_findings() -> None:
+    records = lines(remediation_report())
+    last = records[-1]
+    assert last["record"] == "remediation"
+    assert (last["mode"], last["outcome"], last["backup_id"]) == (
+        "remove_non_compliant_rules", "applied", "bk-1",
+    )  # fmt: skip
+    assert len(records) == 2 + len(estate_result().findings)
