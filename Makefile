@@ -22,8 +22,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy --strict src
 
+# SGC_TF_APPLY: the organization example is applied to the local AWS where terraform exists.
+# loadgroup keeps tests that share one expensive fixture (a terraform apply) on one worker.
 test: lint
-	$(BIN)/pytest -q -n 2
+	SGC_TF_APPLY=1 $(BIN)/pytest -q -n 2 --dist loadgroup -rs
 
 demo: $(STAMP)
 	$(BIN)/sgc local demo

@@ -8,8 +8,10 @@ member's forwarding rule, the hub bus and rule, the events queue) and the handle
 only by its function's environment and the SSM parameters Terraform wrote, revokes the rule,
 backs the group up into the created bucket and alerts on the created topic.
 
-Slow (the AWS provider waits for SQS and S3 settings to settle even on moto: about 4 minutes
-in all), so it runs only with SGC_TF_APPLY=1: `make test-terraform-apply`.
+Slow (the AWS provider waits for SQS and S3 settings to settle even on moto: about 3 minutes
+in all), so it runs only with SGC_TF_APPLY=1, which `make test` and `make test-terraform-apply`
+set; a plain `pytest` run skips it and says so. Its tests share one apply, so they stay on one
+xdist worker.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ import tf_harness
 
 from sgcompliance.entrypoints import handler as entry
 from sgcompliance.local.moto_server import LocalServer, start
+
+pytestmark = pytest.mark.xdist_group("terraform-apply")
 
 GATE = "SGC_TF_APPLY"
 REGION = "us-east-1"
@@ -146,7 +150,7 @@ def member_account(endpoint: str) -> tuple[str, ...]:
 def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     if os.environ.get(GATE) != "1":
         pytest.skip(
-            f"terraform apply against moto takes about 4 minutes: set {GATE}=1 "
+            f"terraform apply against moto takes about 3 minutes: set {GATE}=1 "
             "(`make test-terraform-apply`) to run it"
         )
     with pytest.MonkeyPatch.context() as env:
