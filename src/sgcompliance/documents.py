@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,13 @@ def _construct_mapping(loader: _StrictYamlLoader, node: yaml.MappingNode) -> dic
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable):
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping",
+                node.start_mark,
+                "found a list or mapping used as a key",
+                key_node.start_mark,
+            )
         if key in mapping:
             raise yaml.constructor.ConstructorError(
                 "while constructing a mapping",
@@ -56,10 +64,18 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return mapping
 
 
+def _too_deep(source: str) -> InputError:
+    return InputError(
+        "the document is nested too deeply", source=source, hint="flatten the document"
+    )
+
+
 def parse_json(text: str, source: str) -> object:
     """Parse JSON text; errors name `source` and the line/column."""
     try:
         return json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+    except RecursionError as exc:
+        raise _too_deep(source) from exc
     except json.JSONDecodeError as exc:
         raise InputError(
             f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
@@ -75,7 +91,9 @@ def parse_json(text: str, source: str) -> object:
 def parse_yaml(text: str, source: str) -> object:
     """Parse YAML text (safe subset, dates kept as strings); errors name the line/column."""
     try:
-        return yaml.load(text, Loader=_StrictYamlLoader)  # a SafeLoader: plain data only
+        return yaml.load(text, Loader=_StrictYamlLoader)  # nosec B506 - a SafeLoader subclass
+    except RecursionError as exc:
+        raise _too_deep(source) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -106,11 +124,6 @@ def load_document(path: Path) -> object:
             source=source,
             hint="check the path and its permissions",
         ) from exc
-    try:
-        if path.suffix.lower() in _YAML_SUFFIXES:
-            return parse_yaml(text, source)
-        return parse_json(text, source)
-    except RecursionError as exc:
-        raise InputError(
-            "the document is nested too deeply", source=source, hint="flatten the document"
-        ) from exc
+    if path.suffix.lower() in _YAML_SUFFIXES:
+        return parse_yaml(text, source)
+    return parse_json(text, source)

@@ -9,7 +9,8 @@ Sources, lowest precedence first:
    SGC_SNS_TOPIC_ARN, SGC_MAX_REVOKES, SGC_LOCKDOWN_SEVERITY, SGC_AUDIT_BUCKET, SGC_AUDIT_PREFIX,
    SGC_BACKUP_BUCKET, SGC_BACKUP_PREFIX, SGC_BACKUP_KMS_KEY_ID, SGC_OWN_ROLE_ARNS and
    SGC_MODE_OVERRIDES. An empty variable counts as unset.
-The manager itself reads SGC_PARAMETER_PATH (the SSM path) and SGC_CONFIG_TTL (seconds).
+The manager itself reads SGC_PARAMETER_PATH (the SSM path), SGC_CONFIG_TTL (seconds) and
+SGC_MAX_EVENT_AGE (seconds a change event may be old and still acted on; `none`: no limit).
 
 The policy is `s3://BUCKET/KEY` (fetched with the cached ETag as If-None-Match: an unchanged
 object is neither downloaded nor parsed again), `builtin:NAME`, or a file path.
@@ -24,12 +25,12 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from sgcompliance.app import config_parameters as params
 from sgcompliance.app.config_parameters import Parameter, Parameters
-from sgcompliance.app.runtime_config import ORGANIZATION, RuntimeConfig
+from sgcompliance.app.runtime_config import ORGANIZATION, RuntimeConfig, max_event_age
 from sgcompliance.core.errors import (
     AccessDeniedError,
     ConfigError,
@@ -177,7 +178,11 @@ class ConfigManager:
         self._check_external_id(parsed)
         self._check_backup_store(parsed)
         loaded = self._load_policy(parsed[Parameter.POLICY], parsed.origins[Parameter.POLICY])
-        config = _build(parsed, loaded)
+        config = replace(
+            _build(parsed, loaded),
+            max_event_age=max_event_age(self._environ),
+            hub_account=self._home_account,
+        )
         self._policy = loaded
         return config
 
@@ -244,6 +249,11 @@ def _parse_policy_text(text: str, key: str, ref: str, origin: str) -> Policy:
         raise ConfigError(f"{origin}: the policy {ref} is invalid: {exc}") from exc
     except RecursionError as exc:
         raise ConfigError(f"{origin}: the policy {ref} is nested too deeply") from exc
+    except (TypeError, ValueError) as exc:
+        # The object's text is whatever its writers put there: a YAML mapping used as a key
+        # is unhashable, for one. Refused like any invalid policy, never a crash.
+        message = f"{origin}: the policy {ref} cannot be read as data: {type(exc).__name__}"
+        raise ConfigError(message) from exc
 
 
 def _build(parsed: Parameters, loaded: _LoadedPolicy) -> RuntimeConfig:

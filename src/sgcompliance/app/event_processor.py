@@ -3,9 +3,11 @@
 In this order, each step before any AWS call it could spare:
 1. ignore reasons: a failed call, a Revoke* call, the remediator's own role session (a loop
    needs one of these to be missed), an event naming no group: audited, counted by reason;
-2. scope: an account or region outside the configuration: audited, and no AWS call at all;
-3. per group: describe -> scan -> plan in the account's mode -> backup -> apply -> verify;
-4. the audit records, then one alert for the event, unless every record was already stored:
+2. age: an event older than the configured maximum is a replay (an archive replayed, a queue
+   re-driven) and changes nothing: audited, counted, no AWS call;
+3. scope: an account or region outside the configuration: audited, and no AWS call at all;
+4. per group: describe -> scan -> plan in the account's mode -> backup -> apply -> verify;
+5. the audit records, then one alert for the event, unless every record was already stored:
    a duplicate delivery, whose alert went out with the first.
 A duplicate delivery remediates nothing twice: the group it describes is compliant by then,
 or its flags are already in place.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from functools import partial
 from typing import Any
@@ -38,6 +41,7 @@ IGNORED_AS = {
     EventIgnore.OWN_CHANGE: audit.IgnoreReason.OWN_SESSION,
     EventIgnore.NO_GROUP: audit.IgnoreReason.MALFORMED,
     EventIgnore.OUT_OF_SCOPE: audit.IgnoreReason.OUT_OF_SCOPE,
+    EventIgnore.STALE_EVENT: audit.IgnoreReason.STALE_EVENT,
 }
 
 
@@ -107,6 +111,10 @@ class EventProcessor:
         reason = ignore_reason(event, config.own_role_arns)
         if reason is not None:
             return self._skip(services, event, reason, _why(reason, event))
+        age = self.pipeline.clock() - event.event_time
+        if config.max_event_age is not None and age > config.max_event_age:
+            why = f"the event is {_whole(age)} old, older than {_whole(config.max_event_age)}"
+            return self._skip(services, event, EventIgnore.STALE_EVENT, why)
         if not in_scope(event.account_id, event.region, config.account_scope, config.region_scope):
             where = f"{event.account_id}/{event.region} is outside the configured scope"
             return self._skip(services, event, EventIgnore.OUT_OF_SCOPE, where)
@@ -224,3 +232,7 @@ def _why(reason: EventIgnore, event: SgChangeEvent) -> str:
     if reason is EventIgnore.OWN_CHANGE:
         return f"made by the remediator's own role session {event.actor.session_name}"
     return "the call names no security group"
+
+
+def _whole(age: timedelta) -> str:
+    return str(timedelta(seconds=int(age.total_seconds())))

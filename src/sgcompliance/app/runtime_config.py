@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Final, Literal
 
 from sgcompliance.app.mode_overrides import ModeOverrides
+from sgcompliance.core.errors import ConfigError
 from sgcompliance.core.plan import Mode
 from sgcompliance.core.policy import Policy, Severity
 
 ORGANIZATION: Final = "organization"
 Accounts = tuple[str, ...] | Literal["organization"]
+# CloudTrail delivers within minutes and Lambda retries asynchronous events for 6 hours at
+# most; an older change event is a replay (an archive replayed, a dead-letter queue re-driven),
+# and the scheduled sweep is what judges old state.
+DEFAULT_MAX_EVENT_AGE = timedelta(hours=24)
+MAX_EVENT_AGE_ENV = "SGC_MAX_EVENT_AGE"
+# A month: a longer window would accept replays of anything an archive still holds.
+_MAX_EVENT_AGE_LIMIT = 30 * 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +47,10 @@ class RuntimeConfig:
     # The remediator's own roles (patterns: `*` for partition or account): see `is_own_change`.
     own_role_arns: frozenset[str] = frozenset()
     mode_overrides: ModeOverrides = field(default_factory=ModeOverrides)
+    # Change events older than this are not acted on; None: no limit.
+    max_event_age: timedelta | None = DEFAULT_MAX_EVENT_AGE
+    # The account the tool itself runs in (the hub): never locked down, see `mode_for`.
+    hub_account: str | None = None
 
     @property
     def account_scope(self) -> frozenset[str] | None:
@@ -52,7 +65,19 @@ class RuntimeConfig:
     def mode_for(
         self, account_id: str, account_ous: tuple[str, ...], account_tags: Mapping[str, str]
     ) -> Mode:
-        """The mode for one account. `account_ous`: its OU chain, nearest first (then root)."""
+        """The mode for one account. `account_ous`: its OU chain, nearest first (then root).
+
+        The hub's own account is never locked down: a lockdown of its groups could cut the
+        remediator off from AWS (and from the rollback). Its violating rules are still removed.
+        """
+        mode = self._configured_mode(account_id, account_ous, account_tags)
+        if mode is Mode.EMERGENCY and account_id == self.hub_account:
+            return Mode.REMOVE
+        return mode
+
+    def _configured_mode(
+        self, account_id: str, account_ous: tuple[str, ...], account_tags: Mapping[str, str]
+    ) -> Mode:
         overrides = self.mode_overrides
         if account_id in overrides.accounts:
             return overrides.accounts[account_id]
@@ -81,4 +106,28 @@ class RuntimeConfig:
             "backup": {"bucket": self.backup_bucket, "prefix": self.backup_prefix},
             "own_role_arns": sorted(self.own_role_arns),
             "mode_overrides": self.mode_overrides.to_document(),
+            "hub_account": self.hub_account,
+            "max_event_age_seconds": (
+                None if self.max_event_age is None else self.max_event_age.total_seconds()
+            ),
         }
+
+
+def max_event_age(environ: Mapping[str, str]) -> timedelta | None:
+    """SGC_MAX_EVENT_AGE: seconds (60 to a month), `none` for no limit; unset: a day."""
+    text = environ.get(MAX_EVENT_AGE_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_EVENT_AGE
+    if text.lower() == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 60 <= value <= _MAX_EVENT_AGE_LIMIT:
+        raise ConfigError(
+            f"{MAX_EVENT_AGE_ENV} (environment): {text!r} is not 60-{_MAX_EVENT_AGE_LIMIT} "
+            "seconds or `none`",
+            hint="older change events are ignored as replays; the scheduled sweep covers them",
+        )
+    return timedelta(seconds=value)

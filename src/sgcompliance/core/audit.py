@@ -51,6 +51,7 @@ class IgnoreReason(StrEnum):
     MALFORMED = "malformed"
     UNSUPPORTED = "unsupported_event"
     DUPLICATE = "duplicate"
+    STALE_EVENT = "stale_event"
 
 
 _PLAN_ACTIONS = {

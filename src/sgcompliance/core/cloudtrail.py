@@ -61,6 +61,8 @@ class IgnoreReason(StrEnum):
     NO_GROUP = "no_group"
     # Not returned by `ignore_reason`: for the caller that checks `in_scope` and counts by reason.
     OUT_OF_SCOPE = "out_of_scope"
+    # Not returned by `ignore_reason` either: older than the configured maximum event age.
+    STALE_EVENT = "stale_event"
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +261,8 @@ def ignore_reason(
         return IgnoreReason.FAILED_CALL
     if event.event_name.startswith(REVOKE_PREFIX):
         return IgnoreReason.REVOKE_EVENT
-    if is_own_change(event.actor, own_role_arns, own_session_prefix):
+    own = is_own_change(event.actor, own_role_arns, own_session_prefix)
+    if own and acted_in(event.actor, event.account_id):
         return IgnoreReason.OWN_CHANGE
     if not event.group_ids and not event.group_names:
         return IgnoreReason.NO_GROUP
@@ -284,6 +287,19 @@ def is_own_change(actor: Actor, own_role_arns: frozenset[str], own_session_prefi
         return bool(own_session_prefix)
     issuer = actor.issuer_arn
     return issuer is not None and any(arn_matches(pattern, issuer) for pattern in own_role_arns)
+
+
+def acted_in(actor: Actor, account_id: str) -> bool:
+    """True when every account the identity names is `account_id`, the account changed.
+
+    An EC2 call acts in the caller's own account, so a genuine record of the remediator's
+    session names one account throughout; a record that names another (an own-role pattern
+    with `*` for the account would match it) is not trusted to exempt anything.
+    """
+    arns = (actor.arn, actor.issuer_arn or "")
+    return actor.account_id == account_id and all(
+        arn.split(":")[4:5] == [account_id] for arn in arns
+    )
 
 
 def arn_matches(pattern: str, arn: str) -> bool:

@@ -26,6 +26,9 @@ from sgcompliance.core.network import cidr_info
 from sgcompliance.core.protocol import PORT_PROTOCOLS, normalize_protocol
 
 Json = Any
+# A value quoted in an error message is cut to this many characters: a hostile document must
+# not turn one message into megabytes of log.
+_SHOWN = 64
 
 
 def read_snapshots(doc: Json, source: str = "") -> list[RegionSnapshot]:
@@ -179,7 +182,9 @@ def _group_peer(ref: Mapping[str, Any], source: str, path: str) -> Peer:
     owner = ref.get("UserId")
     if owner is not None and not isinstance(owner, str):
         raise InputError(
-            f"UserId must be an account id, got {owner!r}", path=f"{path}.UserId", source=source
+            f"UserId must be an account id, got {_shown(owner)}",
+            path=f"{path}.UserId",
+            source=source,
         )
     return Peer(PeerKind.GROUP, _text(ref, "GroupId", source, path), owner or None)
 
@@ -201,16 +206,18 @@ def _protocol_and_ports(
 
 def _peer(kind: str, value: object, source: str, path: str) -> Peer:
     if not isinstance(value, str) or not value:
-        raise InputError(f"expected a non-empty string, got {value!r}", path=path, source=source)
+        raise InputError(
+            f"expected a non-empty string, got {_shown(value)}", path=path, source=source
+        )
     if kind == "PrefixListId":
         return Peer(PeerKind.PREFIX_LIST, value)
     try:
         info = cidr_info(value)
     except ValueError as exc:
-        raise InputError(f"{value!r} is not a valid CIDR", path=path, source=source) from exc
+        raise InputError(f"{_shown(value)} is not a valid CIDR", path=path, source=source) from exc
     expected = 4 if kind == "CidrIpv4" else 6
     if info.version != expected:
-        raise InputError(f"{value!r} is not an IPv{expected} CIDR", path=path, source=source)
+        raise InputError(f"{_shown(value)} is not an IPv{expected} CIDR", path=path, source=source)
     return Peer(PeerKind.IPV4 if expected == 4 else PeerKind.IPV6, value)
 
 
@@ -218,7 +225,9 @@ def _protocol(value: object, source: str, path: str) -> str:
     try:
         return normalize_protocol(value)
     except ValueError as exc:
-        raise InputError(str(exc), path=path, source=source) from exc
+        short = len(repr(value)) <= _SHOWN
+        message = str(exc) if short else f"unknown protocol {_shown(value)}"
+        raise InputError(message, path=path, source=source) from exc
 
 
 def _port(value: object, source: str, path: str) -> int | None:
@@ -226,7 +235,9 @@ def _port(value: object, source: str, path: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not -1 <= value <= 65535:
         raise InputError(
-            f"expected a port number from -1 to 65535, got {value!r}", path=path, source=source
+            f"expected a port number from -1 to 65535, got {_shown(value)}",
+            path=path,
+            source=source,
         )
     return value
 
@@ -251,7 +262,8 @@ def _prefix_lists(value: object, source: str, path: str) -> dict[str, tuple[str,
         )
     out: dict[str, tuple[str, ...]] = {}
     for list_id, cidrs in value.items():
-        ipath = f"{path}.{list_id}"
+        key = str(list_id)
+        ipath = f"{path}.{key if len(key) <= _SHOWN else key[: _SHOWN - 3] + '...'}"
         if not isinstance(cidrs, list) or not all(isinstance(c, str) for c in cidrs):
             raise InputError("expected a list of CIDR strings", path=ipath, source=source)
         for j, cidr in enumerate(cidrs):
@@ -259,7 +271,7 @@ def _prefix_lists(value: object, source: str, path: str) -> dict[str, tuple[str,
                 cidr_info(cidr)
             except ValueError as exc:
                 raise InputError(
-                    f"{cidr!r} is not a valid CIDR", path=f"{ipath}[{j}]", source=source
+                    f"{_shown(cidr)} is not a valid CIDR", path=f"{ipath}[{j}]", source=source
                 ) from exc
         out[list_id] = tuple(cidrs)
     return out
@@ -277,7 +289,7 @@ def _attachments(value: object, source: str, path: str) -> dict[str, Attachment]
         association = _object(eni.get("Association") or {}, source, f"{path}[{i}].Association")
         public = bool(association.get("PublicIp")) or bool(eni.get("Ipv6Addresses"))
         state = Attachment.EXPOSED if public else Attachment.ATTACHED
-        for group in eni.get("Groups", []) or []:
+        for group in _optional_list(eni, "Groups", source, f"{path}[{i}]"):
             gid = group.get("GroupId") if isinstance(group, dict) else None
             if isinstance(gid, str) and out.get(gid) is not Attachment.EXPOSED:
                 out[gid] = state
@@ -315,3 +327,9 @@ def _text(obj: Mapping[str, Any], key: str, source: str, path: str) -> str:
             f"missing or not a non-empty string: {key}", path=f"{path}.{key}", source=source
         )
     return value
+
+
+def _shown(value: object) -> str:
+    """`value` quoted for a message, cut short when long."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sgcompliance.core.errors import PolicyError
+from sgcompliance.core.errors import InputError, PolicyError
 from sgcompliance.core.policy import Policy
 from sgcompliance.documents import load_document, parse_json
 from sgcompliance.policy.build import build_policy
@@ -83,7 +83,21 @@ def load_policy(ref: str | Path) -> Policy:
             raise PolicyError(ref, [problem])
         return parse_policy(_resolved_pack(name), ref)
     path = Path(ref)
-    return parse_policy(load_document(path), str(path))
+    return parse_policy(_document(path), str(path))
+
+
+def _document(path: Path) -> object:
+    """The parsed file; a document the parsers fail on in another way than InputError (a
+    YAML mapping used as a key is unhashable; nesting deep enough exhausts the recursion)
+    is refused like any other unreadable document."""
+    try:
+        return load_document(path)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InputError(
+            f"the document cannot be read as data: {type(exc).__name__}",
+            source=str(path),
+            hint="a policy is plain JSON or YAML: string keys, a few levels deep",
+        ) from exc
 
 
 def parse_policy(doc: object, source: str) -> Policy:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sgcompliance.core.errors import InputError, PolicyError
-from sgcompliance.documents import load_document
+from sgcompliance.documents import load_document, parse_yaml
 from sgcompliance.policy.loader import load_policy, parse_policy, schema
 
 POLICY_YAML = """\
@@ -193,3 +193,22 @@ def test_every_object_with_fixed_keys_in_the_schema_is_closed() -> None:
     for node in objects:
         closed = node.get("additionalProperties")
         assert closed is False or (isinstance(closed, dict) and "properties" not in node), node
+
+
+def test_a_yaml_list_used_as_a_key_is_an_input_error_with_its_position() -> None:
+    # GIVEN YAML whose mapping key is a list (legal YAML, impossible as a JSON document)
+    # WHEN it is parsed THEN the error names the problem and where it is
+    with pytest.raises(InputError, match="line 1, column 3: found a list or mapping used as a key"):
+        parse_yaml("? [a]\n: 1\n", "policy.yaml")
+
+
+@pytest.mark.parametrize(("suffix", "text"), [(".json", "[" * 100_000), (".yaml", "[" * 5_000)])
+def test_a_document_nested_too_deeply_is_an_input_error(
+    tmp_path: Path, suffix: str, text: str
+) -> None:
+    # GIVEN a file nested deeper than the parser can follow
+    path = tmp_path / f"deep{suffix}"
+    path.write_text(text)
+    # WHEN it is read THEN it is refused by name, not with a RecursionError
+    with pytest.raises(InputError, match="nested too deeply"):
+        load_document(path)

@@ -1,0 +1,45 @@
+"""Suite-wide credential scan: every test's captured output (stdout, stderr, logs, failure
+reports) and the files it left in its `tmp_path` are searched for credentials (see
+tests/security/credential_patterns.py); any found fails the session and is listed, masked."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "security"))
+
+from credential_patterns import file_leaks, leaks
+
+LEAK = "credential_leak"
+_found: list[str] = []
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    tmp = getattr(item, "funcargs", {}).get("tmp_path")
+    if isinstance(tmp, Path) and tmp.is_dir():
+        item.user_properties.extend((LEAK, leak) for leak in file_leaks(tmp))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    texts = [content for _, content in report.sections]
+    if report.failed:
+        texts.append(report.longreprtext)
+    found = [leak for text in texts for leak in leaks(text)]
+    found += [str(value) for name, value in report.user_properties if name == LEAK]
+    _found.extend(f"{report.nodeid}: {leak}" for leak in found)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _found:
+        terminalreporter.section("credential scan: credentials in the suite's output")
+        for line in dict.fromkeys(_found):
+            terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _found and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
