@@ -23,7 +23,7 @@ lint-tools: $(STAMP)
 lint: lint-tools
 
 # `terraform apply` of the organization example against the moto server, the handler on the
-# created resources, then `terraform destroy` (about 3 minutes: kept out of `make test`).
+# created resources, then `terraform destroy` (about 3 minutes; `make test` runs it too).
 .PHONY: test-terraform-apply
 test-terraform-apply: $(STAMP)
 	SGC_TF_APPLY=1 $(BIN)/pytest -q -s tests/terraform/test_tf_apply.py

@@ -60,14 +60,21 @@ def test_ci_tests_then_packages_and_keeps_the_zip() -> None:
     assert upload["with"]["if-no-files-found"] == "error"
 
 
-def test_ci_applies_the_example_against_moto_in_its_own_job() -> None:
-    # GIVEN the CI workflow's jobs
-    jobs = workflow("ci.yml")["jobs"]
-    # WHEN the apply job's commands are read
-    commands = runs(jobs["terraform-apply"]["steps"])
-    # THEN it mirrors the provider for the tests and runs the apply test's target
-    assert any("providers mirror" in c and "SGC_TF_PLUGIN_MIRROR" in c for c in commands)
-    assert "make test-terraform-apply" in commands
+def test_ci_mirrors_the_provider_before_make_test_applies_the_example() -> None:
+    # GIVEN the CI test job's steps
+    steps = workflow("ci.yml")["jobs"]["test"]["steps"]
+    # WHEN read in order
+    # THEN the provider is mirrored for the Terraform tests (apply included) before `make test`
+    mirror = index_of(steps, "providers mirror")
+    assert "SGC_TF_PLUGIN_MIRROR" in str(steps[mirror]["run"])
+    assert mirror < index_of(steps, "make test")
+
+
+def test_ci_audits_the_locked_dependencies_in_its_own_job() -> None:
+    # GIVEN the CI workflow's jobs WHEN the audit job's commands are read
+    commands = runs(workflow("ci.yml")["jobs"]["audit"]["steps"])
+    # THEN it runs the audit target
+    assert "make audit" in commands
 
 
 def test_deploy_is_dispatched_by_hand_for_a_chosen_environment() -> None:
@@ -135,7 +142,7 @@ def test_the_files_the_deploy_workflow_copies_exist() -> None:
     assert 'backend "s3"' in override.read_text("utf-8")
 
 
-@pytest.mark.parametrize("target", ["test", "package", "test-terraform-apply"])
+@pytest.mark.parametrize("target", ["test", "package", "audit", "test-terraform-apply"])
 def test_the_make_targets_the_workflows_run_exist(target: str) -> None:
     # GIVEN a make target a workflow runs  WHEN make is asked what it would do
     done = subprocess.run(
