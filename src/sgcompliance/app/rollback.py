@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 
 from sgcompliance.app.ports import BackupStore, GroupGateway
 from sgcompliance.app.remediator import GatewayFor
-from sgcompliance.core.errors import BackupError
+from sgcompliance.core.errors import AwsApiError, BackupError
 from sgcompliance.core.model import Direction
 from sgcompliance.core.plan import MANAGED_TAG_KEYS
 from sgcompliance.core.rollback import RollbackPlan, invert, without_existing
 from sgcompliance.core.rule_codec import rule_identity
+
+# What AWS answers when a rule to authorize exists already.
+DUPLICATE_RULE = "InvalidPermission.Duplicate"
 
 
 @dataclass(slots=True)
@@ -43,16 +46,36 @@ class RollbackService:
         if dry_run:
             return outcome
         for direction in Direction:
-            rules = plan.rules(direction)
-            if rules:
-                gateway.authorize(plan.group_id, direction, rules)
-                outcome.restored += len(rules)
+            outcome.restored += _authorize(gateway, plan, direction)
         present_tags = [k for k in MANAGED_TAG_KEYS if k in current.tags]
         if present_tags:
             gateway.remove_tags(plan.group_id, present_tags)
             outcome.removed_tags = present_tags
         outcome.verified = _verify(gateway, plan)
         return outcome
+
+
+def _authorize(gateway: GroupGateway, plan: RollbackPlan, direction: Direction) -> int:
+    """Authorize the direction's rules in one call; how many are back.
+
+    A call that timed out after AWS carried it out is retried by the client and then fails
+    as a duplicate; so does one racing another rollback. Either way some rules are back
+    already: re-describe and authorize only those still missing.
+    """
+    rules = plan.rules(direction)
+    if not rules:
+        return 0
+    try:
+        gateway.authorize(plan.group_id, direction, rules)
+        return len(rules)
+    except AwsApiError as exc:
+        if exc.aws_code != DUPLICATE_RULE:
+            raise
+    present = {rule_identity(r) for r in gateway.describe_group(plan.group_id).rules}
+    missing = [r for r in rules if rule_identity(r) not in present]
+    if missing:
+        gateway.authorize(plan.group_id, direction, missing)
+    return len(rules)
 
 
 def _verify(gateway: GroupGateway, plan: RollbackPlan) -> bool:
