@@ -78,3 +78,14 @@ def test_the_configuration_names_the_account_it_runs_in_as_the_hub() -> None:
     # THEN the hub's account is downgraded to removing violations; other accounts are not
     assert configs.mode_for_account(MEMBER) is Mode.REMOVE
     assert configs.mode_for_account(OTHER) is Mode.EMERGENCY
+
+
+def test_an_operator_asking_for_emergency_mode_still_spares_the_hubs_own_account() -> None:
+    # GIVEN the changed group in the account the tool runs in, and a configured removal mode
+    w = world(hub_account=MEMBER)
+    # WHEN an operator asks for an emergency remediation of that account explicitly
+    request = {"action": "remediate", "accounts": [MEMBER], "mode": "emergency_remediation"}
+    body = w.app.handle(request).body
+    # THEN the world-open rules go and the compliant rule stays: no complete lockdown
+    assert remaining_rules(w) == {HTTPS_PRIVATE}
+    assert body["decisions"][0]["action"] == "revoke"

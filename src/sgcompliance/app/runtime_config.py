@@ -70,7 +70,13 @@ class RuntimeConfig:
         The hub's own account is never locked down: a lockdown of its groups could cut the
         remediator off from AWS (and from the rollback). Its violating rules are still removed.
         """
-        mode = self._configured_mode(account_id, account_ous, account_tags)
+        return self.spare_hub(
+            account_id, self._configured_mode(account_id, account_ous, account_tags)
+        )
+
+    def spare_hub(self, account_id: str, mode: Mode) -> Mode:
+        """`mode`, except that the hub's own account is never locked down (an operator's or a
+        work item's explicit mode included)."""
         if mode is Mode.EMERGENCY and account_id == self.hub_account:
             return Mode.REMOVE
         return mode

@@ -147,7 +147,7 @@ def judge_scope(
         return ScopeDecisions([record])
     chosen = mode
     try:
-        chosen = mode or pipeline.mode_for(account)
+        chosen = config.spare_hub(account, mode) if mode else pipeline.mode_for(account)
         how = Enforcement(chosen, config.dry_run or bool(dry_run), False, only_groups)
         read = partial(_read_region, services, account, region)
         return ScopeDecisions(enforce(pipeline, services, trigger, read, how))
