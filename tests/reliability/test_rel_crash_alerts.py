@@ -3,8 +3,10 @@ remediation, the event is delivered again to a new process, and it must end wher
 uninterrupted handling ends, with the alert sent exactly once.
 
 Crash points: right after the backup is stored and after its pointer tag (between backup and
-revoke), right after the revoke (between revoke and outcome tags), after the outcome tags and
-right before the alert is published (between revoke and notification).
+revoke), right after the revoke and after its verification (between revoke and notification),
+right before the alert is published, and after the outcome tags. The event path writes the
+outcome tags only after the audit records and the alert: a group still "in progress" tells the
+next delivery that the remediation it finishes has not been alerted yet.
 """
 
 from __future__ import annotations
@@ -21,13 +23,6 @@ from sgcompliance.core.plan import TAG_CHECKS, TAG_STATUS, Mode
 pytestmark = pytest.mark.integration
 
 EVENT_ID = "5b0c0a51-0000-4000-8000-00000000c0de"
-# Known: once the outcome tags are written, a new delivery finds the group compliant and
-# nothing says its alert is still owed, so that alert is never sent (docs/reliability.md).
-LOST_ALERT = pytest.mark.xfail(
-    strict=True,
-    reason="alert lost when the handler dies after the outcome tags, before publishing: "
-    "no durable record of an alert still owed (event_processor, see docs/reliability.md)",
-)
 # (method, n): the process dies right after the n-th call of `method` took effect, except
 # for "publish", where it dies right before the alert leaves.
 CRASHES = [
@@ -37,10 +32,12 @@ CRASHES = [
     pytest.param("set_tags", 1, id="after-pointer-tag"),
     # revoked; not verified, no outcome tags
     pytest.param("revoke", 1, id="after-revoke"),
-    # revoked and tagged; no audit record, no alert
-    pytest.param("set_tags", 2, id="after-outcome-tags", marks=LOST_ALERT),
+    # revoked and verified; no audit record, no alert (the outcome tags come after the alert)
+    pytest.param("rule_ids", 1, id="after-verify"),
     # audit records stored; the alert not sent
-    pytest.param("publish", 1, id="before-alert", marks=LOST_ALERT),
+    pytest.param("publish", 1, id="before-alert"),
+    # alerted and tagged: done; the redelivery finds nothing left to do and sends nothing
+    pytest.param("set_tags", 2, id="after-outcome-tags"),
 ]
 
 

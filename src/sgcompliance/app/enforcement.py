@@ -35,18 +35,37 @@ class Enforcement:
     # Sweeps: records for decisions to act only, and one record for a scope with none.
     per_event: bool
     only_groups: frozenset[str] | None = None
+    # Events: the outcome tags wait until the caller has recorded and alerted (see
+    # RemediationSettings.defer_outcome_tags); `Enforced.unfinished` holds them.
+    defer_outcome_tags: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Enforced:
+    records: list[AuditRecord]
+    # Outcomes whose tags are still to be written (`write_outcome_tags`), once alerted.
+    unfinished: tuple[GroupOutcome, ...] = ()
+
+    @property
+    def alert_owed(self) -> bool:
+        """A remediation an earlier delivery started was finished now: its records may have
+        been stored before that delivery died, but its alert has not gone out (the outcome tags,
+        written only after the alert, were missing)."""
+        return any(o.resumed and o.outcome is Outcome.APPLIED for o in self.unfinished)
 
 
 def enforce(
     pipeline: Pipeline, services: Services, trigger: Trigger, read: Reader, how: Enforcement
-) -> list[AuditRecord]:
+) -> Enforced:
     """The decisions about the groups `read` returns, carried out; SgcError when reading fails,
     a transient BackupError when the backup store may accept the backup later."""
     start = time.perf_counter()
     snapshots = narrowed(read(), how.only_groups)
     result = services.scanner.scan(snapshots)
     scan_metrics(pipeline.metrics, result, (time.perf_counter() - start) * 1000, how.mode)
-    remediator = pipeline.remediator(services, how.mode, dry_run=how.dry_run)
+    remediator = pipeline.remediator(
+        services, how.mode, dry_run=how.dry_run, defer_outcome_tags=how.defer_outcome_tags
+    )
     plans, note = remediator.plan(result)
     try:
         run = remediator.execute(plans, note, services.members.gateway, snapshots)
@@ -55,9 +74,12 @@ def enforce(
             raise
         # Nothing was revoked: the store refused the first backup, and the run stopped there.
         log.error("backup store failed, nothing revoked: %s", exc, extra={"error_code": exc.code})
-        return [_refused(pipeline, services, trigger, plan, exc) for plan in plans]
+        return Enforced([_refused(pipeline, services, trigger, plan, exc) for plan in plans])
     records = [_outcome(pipeline, services, trigger, outcome, how) for outcome in run.outcomes]
-    return records + _compliant(pipeline, services, trigger, snapshots, run, how)
+    unfinished = tuple(o for o in run.outcomes if o.pending_tags)
+    return Enforced(
+        records + _compliant(pipeline, services, trigger, snapshots, run, how), unfinished
+    )
 
 
 def scan_metrics(metrics: MetricsManager, result: ScanResult, ms: float, mode: Mode) -> None:

@@ -22,8 +22,15 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
-from sgcompliance.app.enforcement import Enforcement, enforce, failure_record, record_all
+from sgcompliance.app.enforcement import (
+    Enforced,
+    Enforcement,
+    enforce,
+    failure_record,
+    record_all,
+)
 from sgcompliance.app.pipeline import Pipeline, Services, is_transient
+from sgcompliance.app.remediator import GroupOutcome, write_outcome_tags
 from sgcompliance.core import audit
 from sgcompliance.core.audit import AuditAction, AuditRecord, Trigger, audit_record
 from sgcompliance.core.cloudtrail import IgnoreReason as EventIgnore
@@ -118,9 +125,12 @@ class EventProcessor:
         if not in_scope(event.account_id, event.region, config.account_scope, config.region_scope):
             where = f"{event.account_id}/{event.region} is outside the configured scope"
             return self._skip(services, event, EventIgnore.OUT_OF_SCOPE, where)
-        records, retry = self._judge(services, event)
+        judged, retry = self._judge(services, event)
+        records = judged.records
         fresh = record_all(services, records)
-        message_id = self._alert(services, records, fresh)
+        message_id = self._alert(services, records, fresh, owed=judged.alert_owed)
+        # Only now: a group left "in progress" tells the next delivery its alert is owed.
+        self._finish(services, judged.unfinished)
         return EventReport(
             event.event_id, EventStatus.JUDGED, tuple(records), "", message_id, retry
         )
@@ -143,9 +153,9 @@ class EventProcessor:
         status = EventStatus.OUT_OF_SCOPE if out_of_scope else EventStatus.IGNORED
         return EventReport(event.event_id, status, (record,), why)
 
-    def _judge(self, services: Services, event: SgChangeEvent) -> tuple[list[AuditRecord], bool]:
-        """(one record per group the event names, whether a transient failure calls for a
-        second delivery)."""
+    def _judge(self, services: Services, event: SgChangeEvent) -> tuple[Enforced, bool]:
+        """(one record per group the event names and the outcomes still to be tagged, whether
+        a transient failure calls for a second delivery)."""
         trigger = trigger_for(event)
         try:
             mode = self.pipeline.mode_for(event.account_id)
@@ -154,31 +164,33 @@ class EventProcessor:
             log.error("cannot judge the event: %s", exc, extra={"error_code": exc.code})
             first = event.group_ids[0] if event.group_ids else None
             failed = failure_record(self.pipeline, services, trigger, exc, group_id=first)
-            return [failed], is_transient(exc)
-        how = Enforcement(mode, services.config.dry_run, per_event=True)
+            return Enforced([failed]), is_transient(exc)
+        how = Enforcement(mode, services.config.dry_run, per_event=True, defer_outcome_tags=True)
         records: list[AuditRecord] = []
+        unfinished: list[GroupOutcome] = []
         retry = False
         for group_id in group_ids:
             decided, transient = self._judge_group(services, event, group_id, how)
-            records.extend(decided)
+            records.extend(decided.records)
+            unfinished.extend(decided.unfinished)
             retry = retry or transient
-        return records, retry
+        return Enforced(records, tuple(unfinished)), retry
 
     def _judge_group(
         self, services: Services, event: SgChangeEvent, group_id: str, how: Enforcement
-    ) -> tuple[list[AuditRecord], bool]:
+    ) -> tuple[Enforced, bool]:
         trigger = trigger_for(event)
         read = partial(_read_group, services, event, group_id)
         try:
             return enforce(self.pipeline, services, trigger, read, how), False
         except NotFoundError:
-            return [self._gone(services, trigger, group_id, how.mode)], False
+            return Enforced([self._gone(services, trigger, group_id, how.mode)]), False
         except SgcError as exc:
             log.error("group %s: %s", group_id, exc, extra={"group": group_id})
             failed = failure_record(
                 self.pipeline, services, trigger, exc, group_id=group_id, mode=how.mode
             )
-            return [failed], is_transient(exc)
+            return Enforced([failed]), is_transient(exc)
 
     def _group_ids(self, services: Services, event: SgChangeEvent) -> list[str]:
         ids = list(event.group_ids)
@@ -203,11 +215,26 @@ class EventProcessor:
             reason=f"{group_id} no longer exists",
         )
 
+    def _finish(self, services: Services, unfinished: tuple[GroupOutcome, ...]) -> None:
+        for outcome in unfinished:
+            plan = outcome.plan
+            try:
+                write_outcome_tags(outcome, services.members.gateway(plan.account_id, plan.region))
+            except SgcError as exc:
+                # Left "in progress": the next delivery or sweep finishes it (and alerts again).
+                log.warning("outcome tags of %s not written: %s", plan.group_id, exc)
+
     def _alert(
-        self, services: Services, records: list[AuditRecord], fresh: list[AuditRecord]
+        self,
+        services: Services,
+        records: list[AuditRecord],
+        fresh: list[AuditRecord],
+        *,
+        owed: bool = False,
     ) -> str | None:
-        if records and not fresh:
-            # Every decision was stored before: a duplicate delivery, already alerted.
+        if records and not fresh and not owed:
+            # Every decision was stored before, and its alert went out before the group's
+            # outcome tags were written: a duplicate delivery, already alerted.
             self.pipeline.metrics.event_ignored(audit.IgnoreReason.DUPLICATE.value)
             return None
         if services.alerts is None:

@@ -176,7 +176,12 @@ class Pipeline:
         return known or self.adapters.fallback_topic()
 
     def remediator(
-        self, services: Services, mode: Mode, *, dry_run: bool | None = None
+        self,
+        services: Services,
+        mode: Mode,
+        *,
+        dry_run: bool | None = None,
+        defer_outcome_tags: bool = False,
     ) -> SecurityGroupRemediator:
         config = services.config
         settings = RemediationSettings(
@@ -184,6 +189,7 @@ class Pipeline:
             dry_run=config.dry_run if dry_run is None else dry_run,
             max_revokes=config.max_revokes,
             lockdown_severity=config.lockdown_severity,
+            defer_outcome_tags=defer_outcome_tags,
         )
         return SecurityGroupRemediator(services.scanner, services.backups, self.clock, settings)
 

@@ -54,6 +54,10 @@ class RemediationSettings:
     dry_run: bool = False
     max_revokes: int | None = None
     lockdown_severity: Severity = Severity.CRITICAL
+    # Leave the outcome tags to the caller (`write_outcome_tags`), to be written once it has
+    # recorded and alerted: until then the group stays "in progress", so a process that dies
+    # first leaves the next run a plan to finish and an alert to send, not a finished group.
+    defer_outcome_tags: bool = False
 
 
 @dataclass(slots=True)
@@ -65,6 +69,10 @@ class GroupOutcome:
     already_gone: list[str] = field(default_factory=list)
     verified: bool = False
     error: str | None = None
+    # Finished from the backup of an earlier run that stopped part way.
+    resumed: bool = False
+    # Outcome tags still to be written (settings.defer_outcome_tags).
+    pending_tags: dict[str, str] | None = None
 
 
 @dataclass(slots=True)
@@ -197,7 +205,11 @@ class SecurityGroupRemediator:
             outcome.outcome = Outcome.FAILED
             outcome.error = "verification failed: a revoked rule is still present"
             return outcome
-        gateway.set_tags(plan.group_id, outcome_tags(plan, backup_id, self.clock().isoformat()))
+        tags = outcome_tags(plan, backup_id, self.clock().isoformat())
+        if self.settings.defer_outcome_tags:
+            outcome.pending_tags = tags
+        else:
+            gateway.set_tags(plan.group_id, tags)
         return outcome
 
     def _recorded(
@@ -228,7 +240,9 @@ class SecurityGroupRemediator:
             revoke_ingress=tuple(i for i in plan.revoke_ingress if i in present),
             revoke_egress=tuple(i for i in plan.revoke_egress if i in present),
         )
-        return self._carry_out(left, record.backup_id, gateway)
+        outcome = self._carry_out(left, record.backup_id, gateway)
+        outcome.resumed = True
+        return outcome
 
     def _revoke(
         self, gateway: GroupGateway, plan: RemediationPlan, direction: Direction, out: GroupOutcome
@@ -279,6 +293,13 @@ class SecurityGroupRemediator:
         # the in-progress state.
         gateway.set_tags(group.group_id, {TAG_STATUS: "remediated"})
         return None
+
+
+def write_outcome_tags(outcome: GroupOutcome, gateway: GroupGateway) -> None:
+    """The deferred outcome tags of `outcome`, which end its group's "in progress" state."""
+    if outcome.pending_tags:
+        gateway.set_tags(outcome.plan.group_id, outcome.pending_tags)
+        outcome.pending_tags = None
 
 
 def interrupted(snapshots: Sequence[RegionSnapshot]) -> list[SecurityGroup]:

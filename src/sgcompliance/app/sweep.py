@@ -150,7 +150,7 @@ def judge_scope(
         chosen = config.spare_hub(account, mode) if mode else pipeline.mode_for(account)
         how = Enforcement(chosen, config.dry_run or bool(dry_run), False, only_groups)
         read = partial(_read_region, services, account, region)
-        return ScopeDecisions(enforce(pipeline, services, trigger, read, how))
+        return ScopeDecisions(enforce(pipeline, services, trigger, read, how).records)
     except SgcError as exc:
         log.error("scope %s/%s: %s", account, region, exc, extra={"error_code": exc.code})
         record = failure_record(pipeline, services, trigger, exc, mode=chosen)

@@ -9,9 +9,11 @@ import pytest
 from fake_ec2 import FakeGateway, MemoryBackups
 
 from sgcompliance.app.remediator import (
+    STATUS_IN_PROGRESS,
     Outcome,
     RemediationSettings,
     SecurityGroupRemediator,
+    write_outcome_tags,
 )
 from sgcompliance.app.rollback import RollbackService
 from sgcompliance.app.scanner import ComplianceScanner
@@ -275,3 +277,36 @@ def test_a_lockdown_interrupted_between_directions_is_finished_by_the_next_run()
     assert gw.groups["sg-1"].rules == ()
     assert gw.groups["sg-1"].tags[TAG_STATUS] == "locked-down"
     assert len(backups.records) == 1
+
+
+def test_deferred_outcome_tags_leave_the_group_in_progress_until_written() -> None:
+    # GIVEN a world-open SSH rule and a remediator that leaves the outcome tags to its caller
+    gw = FakeGateway([group(rule("sgr-world", 22, "0.0.0.0/0"))], [])
+    rem = remediator(policy(), Mode.REMOVE, MemoryBackups(), defer_outcome_tags=True)
+    snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
+    # WHEN it remediates
+    (outcome,) = rem.run(rem.scanner.scan([snapshot]), lambda a, r: gw, [snapshot]).outcomes
+    # THEN the rule is gone but the group still says "in progress", with the tags pending
+    assert outcome.outcome is Outcome.APPLIED
+    assert gw.groups["sg-1"].tags[TAG_STATUS] == STATUS_IN_PROGRESS
+    assert outcome.pending_tags is not None
+    # AND writing them ends the in-progress state
+    write_outcome_tags(outcome, gw)
+    assert gw.groups["sg-1"].tags[TAG_STATUS] == "remediated"
+    assert outcome.pending_tags is None
+
+
+def test_a_remediation_finished_from_its_backup_says_it_was_resumed() -> None:
+    # GIVEN a run that stopped after its revoke, leaving the group in progress
+    backups = MemoryBackups()
+    gw = FakeGateway([group(rule("sgr-world", 22, "0.0.0.0/0"))], [])
+    first = remediator(policy(), Mode.REMOVE, backups, defer_outcome_tags=True)
+    snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
+    first.run(first.scanner.scan([snapshot]), lambda a, r: gw, [snapshot])
+    # WHEN the next run sees the group (compliant now, still in progress)
+    again = remediator(policy(), Mode.REMOVE, backups, defer_outcome_tags=True)
+    snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
+    (outcome,) = again.run(again.scanner.scan([snapshot]), lambda a, r: gw, [snapshot]).outcomes
+    # THEN it finishes the recorded plan and marks the outcome as resumed
+    assert (outcome.outcome, outcome.resumed) == (Outcome.APPLIED, True)
+    assert outcome.backup_id == gw.groups["sg-1"].tags[TAG_BACKUP]
