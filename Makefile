@@ -25,7 +25,7 @@ lint: $(STAMP)
 # SGC_TF_APPLY: the organization example is applied to the local AWS where terraform exists.
 # loadgroup keeps tests that share one expensive fixture (a terraform apply) on one worker.
 test: lint
-	SGC_TF_APPLY=1 $(BIN)/pytest -q -n 2 --dist loadgroup -rs
+	SGC_TF_APPLY=1 $(BIN)/pytest -q -n 2 --dist loadgroup
 
 demo: $(STAMP)
 	$(BIN)/sgc local demo

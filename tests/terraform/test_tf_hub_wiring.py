@@ -71,13 +71,14 @@ def test_the_external_id_is_the_only_secure_string(module: dict[str, Any]) -> No
     assert "external_id" not in module["locals"]["plain_parameters"]
 
 
-@pytest.mark.parametrize("function", ["handler", "worker"])
 def test_the_functions_run_the_handler_with_the_variables_it_reads(
-    module: dict[str, Any], function: str
+    module: dict[str, Any],
 ) -> None:
-    # GIVEN a function of the module
-    resource = module["resource"]["aws_lambda_function"][function]
-    # THEN its handler exists in the package, and its environment names what the code reads
+    # GIVEN the module's functions: one resource, an instance per role
+    resource = module["resource"]["aws_lambda_function"]["function"]
+    assert resource["for_each"] == "${local.function_roles}"
+    assert set(module["locals"]["function_roles"]) == {"handler", "worker"}
+    # THEN their handler exists in the package, and their environment names what the code reads
     path, _, name = resource["handler"].rpartition(".")
     assert callable(getattr(importlib.import_module(path), name))
     assert resource["environment"][0]["variables"] == "${local.environment}"

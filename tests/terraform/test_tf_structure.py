@@ -72,7 +72,9 @@ def test_every_output_has_a_description(path: Path) -> None:
 def test_every_reference_resolves(path: Path, kind: str) -> None:
     # GIVEN a configuration WHEN collecting its references of one kind
     config = tf_hcl.load(path)
-    referenced = {r.name for r in config.references() if r.kind == kind}
+    # A moved block's `from` names an address that is gone on purpose; its `to` is checked by
+    # terraform validate.
+    referenced = {r.name for r in config.references(frozenset({"moved"})) if r.kind == kind}
     # THEN each names something the configuration declares
     assert referenced - config.declared(kind) == set()
 

@@ -23,7 +23,7 @@ _OPTIONS = hcl2.SerializationOptions(
 )
 # Two-label blocks ("resource" "type" "name"); the others have one label or none (locals).
 _TWO_LABELS = frozenset({"resource", "data"})
-_NO_LABEL = frozenset({"locals", "terraform"})
+_NO_LABEL = frozenset({"locals", "terraform", "moved"})
 
 _NAMED_REFERENCE = re.compile(r"(?<![\w.])(var|local|module)\.([A-Za-z_][\w-]*)")
 _DATA_REFERENCE = re.compile(r"(?<![\w.])data\.([A-Za-z_]\w*)\.([A-Za-z_][\w-]*)")

@@ -1,19 +1,61 @@
-"""Command-line options shared by the commands: the AWS target, backups, report and terminal."""
+"""Command-line options shared by the commands: what to judge, the AWS target, backups, report
+and terminal."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from sgcompliance.app.scanner import utc_today
 from sgcompliance.entrypoints.bootstrap import BackupTarget, Target
+from sgcompliance.entrypoints.option_groups import OptionGroup
 from sgcompliance.entrypoints.report_output import check_format, format_help
+from sgcompliance.policy.loader import DEFAULT_POLICY
 from sgcompliance.report.formats import format_names
 
 AWS = "AWS target"
 BACKUP = "Backups"
 OUTPUT = "Report and terminal"
+
+InputRef = Annotated[
+    str | None,
+    typer.Option(
+        "--input",
+        "-i",
+        metavar="FILE",
+        help="Snapshot file (JSON or YAML), or - for stdin. Without it, scan AWS live.",
+    ),
+]
+PolicyRef = Annotated[
+    str, typer.Option("--policy", "-p", metavar="FILE|builtin:NAME", help="Policy to judge by.")
+]
+Today = Annotated[
+    datetime | None,
+    typer.Option(
+        formats=["%Y-%m-%d"],
+        metavar="YYYY-MM-DD",
+        help="Date that exemption expiry is judged against (default: today, UTC).",
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanInput(OptionGroup):
+    """What a scan judges (a snapshot file, or AWS live when none), by which policy and day."""
+
+    input_ref: InputRef = None
+    policy_ref: PolicyRef = DEFAULT_POLICY
+    today: Today = None
+
+    def day(self) -> date:
+        return self.today.date() if self.today is not None else utc_today()
+
+
+# --- the AWS target: every live command ------------------------------------------------------
 
 Profile = Annotated[
     str | None, typer.Option(help="AWS profile for the base credentials.", rich_help_panel=AWS)
@@ -109,41 +151,42 @@ AllowUnversioned = Annotated[
 ]
 
 
-def make_target(
-    *,
-    profile: str | None,
-    endpoint_url: str | None,
-    regions: list[str] | None,
-    accounts: list[str] | None,
-    accounts_file: Path | None,
-    organization: bool,
-    role_name: str | None,
-    external_id: str | None,
-    max_attempts: int,
-    purpose: str,
-) -> Target:
-    return Target(
-        profile=profile,
-        endpoint_url=endpoint_url,
-        regions=tuple(regions or ()),
-        accounts=tuple(accounts or ()),
-        accounts_file=accounts_file,
-        organization=organization,
-        role_name=role_name,
-        external_id=external_id,
-        max_attempts=max_attempts,
-        purpose=purpose,
-    )
+@dataclass(frozen=True, slots=True)
+class AwsTarget(OptionGroup):
+    """The accounts and regions a live command acts on, and how it reaches them."""
+
+    profile: Profile = None
+    endpoint_url: EndpointUrl = None
+    regions: Regions = None
+    accounts: Accounts = None
+    accounts_file: AccountsFile = None
+    organization: Organization = False
+    role_name: RoleName = None
+    external_id: ExternalId = None
+    max_attempts: MaxAttempts = 10
+
+    def target(self, purpose: str) -> Target:
+        return Target(
+            profile=self.profile, endpoint_url=self.endpoint_url,
+            regions=tuple(self.regions or ()), accounts=tuple(self.accounts or ()),
+            accounts_file=self.accounts_file, organization=self.organization,
+            role_name=self.role_name, external_id=self.external_id,
+            max_attempts=self.max_attempts, purpose=purpose,
+        )  # fmt: skip
 
 
-def make_backup_target(
-    directory: Path | None,
-    bucket: str | None,
-    prefix: str,
-    kms_key_id: str | None,
-    allow_unversioned: bool,
-) -> BackupTarget:
-    return BackupTarget(directory, bucket, prefix, kms_key_id, allow_unversioned)
+@dataclass(frozen=True, slots=True)
+class BackupLocation(OptionGroup):
+    """Where backups are kept: a local directory, or a prefix in an S3 bucket."""
+
+    backup_dir: BackupDir = None
+    backup_bucket: BackupBucket = None
+    backup_prefix: BackupPrefix = "backups/"
+
+    def target(self, kms_key_id: str | None, allow_unversioned: bool) -> BackupTarget:
+        return BackupTarget(
+            self.backup_dir, self.backup_bucket, self.backup_prefix, kms_key_id, allow_unversioned
+        )
 
 
 # --- the report and the terminal: every command that writes a report -------------------------

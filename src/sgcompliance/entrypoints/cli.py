@@ -6,31 +6,21 @@ errors into one line plus a hint on stderr and exit code 2. Nothing below it doe
 
 from __future__ import annotations
 
-import sys
-from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from sgcompliance import __version__
-from sgcompliance.app.scanner import ComplianceScanner, utc_today
-from sgcompliance.core.errors import InputError, SgcError
-from sgcompliance.core.model import RegionSnapshot
-from sgcompliance.core.snapshot import read_snapshots
-from sgcompliance.documents import load_document, parse_json
+from sgcompliance.core.errors import SgcError
 from sgcompliance.entrypoints import aws_options as opt
 from sgcompliance.entrypoints.checks_cli import checks_app
 from sgcompliance.entrypoints.console import ExitCode, Terminal, reported_errors, show_error
 from sgcompliance.entrypoints.export_cli import export_app
-from sgcompliance.entrypoints.live_cli import live_scan, register
+from sgcompliance.entrypoints.live_cli import judge, register
 from sgcompliance.entrypoints.local_cli import local_app
+from sgcompliance.entrypoints.option_groups import takes_option_groups
 from sgcompliance.entrypoints.policy_cli import policy_app
 from sgcompliance.entrypoints.report_output import report_time, write_report
-from sgcompliance.policy.loader import DEFAULT_POLICY, load_policy
-
-STDIN = "-"
-
 
 app = typer.Typer(
     name="sgc",
@@ -75,39 +65,13 @@ def version() -> None:
 
 
 @app.command()
+@takes_option_groups
 def scan(
-    input_ref: Annotated[
-        str | None,
-        typer.Option(
-            "--input",
-            "-i",
-            metavar="FILE",
-            help="Snapshot file (JSON or YAML), or - for stdin. Without it, scan AWS live.",
-        ),
-    ] = None,
-    policy_ref: Annotated[
-        str,
-        typer.Option("--policy", "-p", metavar="FILE|builtin:NAME", help="Policy to judge by."),
-    ] = DEFAULT_POLICY,
+    *,
+    source: opt.ScanInput,
     report_format: opt.ReportFormat = "table",
     output: opt.ReportOutput = None,
-    today: Annotated[
-        datetime | None,
-        typer.Option(
-            formats=["%Y-%m-%d"],
-            metavar="YYYY-MM-DD",
-            help="Date that exemption expiry is judged against (default: today, UTC).",
-        ),
-    ] = None,
-    profile: opt.Profile = None,
-    endpoint_url: opt.EndpointUrl = None,
-    regions: opt.Regions = None,
-    accounts: opt.Accounts = None,
-    accounts_file: opt.AccountsFile = None,
-    organization: opt.Organization = False,
-    role_name: opt.RoleName = None,
-    external_id: opt.ExternalId = None,
-    max_attempts: opt.MaxAttempts = 10,
+    aws: opt.AwsTarget,
     max_workers: opt.MaxWorkers = 8,
     stats: opt.Stats = False,
     quiet: opt.Quiet = False,
@@ -122,40 +86,14 @@ def scan(
     2 when the input, the policy or the command line is wrong, 3 when an account-region of a
     live scan could not be read (the others are still reported).
     """
-    complete = True
     started = report_time()
     terminal = Terminal.from_options(quiet=quiet, no_color=no_color)
     with reported_errors():
-        policy = load_policy(policy_ref)
-        day: date = today.date() if today is not None else utc_today()
-        if input_ref is not None:
-            result = ComplianceScanner(policy, today=lambda: day).scan(read_input(input_ref))
-        else:
-            target = opt.make_target(
-                profile=profile, endpoint_url=endpoint_url, regions=regions, accounts=accounts,
-                accounts_file=accounts_file, organization=organization, role_name=role_name,
-                external_id=external_id, max_attempts=max_attempts, purpose="scan",
-            )  # fmt: skip
-            result, complete = live_scan(target, policy, lambda: day, max_workers, stats, terminal)
+        result, complete = judge(source, aws.target("scan"), max_workers, stats, terminal)
         write_report(result, report_format, output, terminal, started=started)
     if not complete:
         raise typer.Exit(ExitCode.PARTIAL)
     raise typer.Exit(ExitCode.VIOLATIONS if result.violations else ExitCode.COMPLIANT)
-
-
-def read_input(ref: str) -> list[RegionSnapshot]:
-    if ref == STDIN:
-        source = "<stdin>"
-        document = parse_json(sys.stdin.read(), source)
-    else:
-        source = ref
-        document = load_document(Path(ref))
-    snapshots = read_snapshots(document, source)
-    if not snapshots:
-        raise InputError(
-            "the list holds no snapshots", source=source, hint="give at least one account/region"
-        )
-    return snapshots
 
 
 def main() -> None:

@@ -4,23 +4,20 @@ them into AWS Security Hub as ASFF findings, from a snapshot file or a live scan
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
-from typing import Annotated
+from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sgcompliance.app.scanner import ComplianceScanner, utc_today
 from sgcompliance.app.securityhub_export import ExportReport, FindingsImporter, export_findings
 from sgcompliance.aws.securityhub import SecurityHubImporter
-from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.entrypoints import aws_options as opt
-from sgcompliance.entrypoints.bootstrap import Runtime, Target, build_runtime
+from sgcompliance.entrypoints.bootstrap import Runtime, build_runtime
 from sgcompliance.entrypoints.console import ExitCode, Terminal, reported_errors
-from sgcompliance.entrypoints.live_cli import live_scan
-from sgcompliance.policy.loader import DEFAULT_POLICY, load_policy
+from sgcompliance.entrypoints.live_cli import judge
+from sgcompliance.entrypoints.option_groups import takes_option_groups
 from sgcompliance.report.asff import asff_documents
 
 export_app = typer.Typer(
@@ -29,19 +26,6 @@ export_app = typer.Typer(
 
 # Failed findings listed on the terminal; the rest are counted.
 SHOWN_FAILURES = 50
-
-
-def _scan(
-    input_ref: str | None, target: Target, day: date, max_workers: int, terminal: Terminal,
-    policy_ref: str,
-) -> tuple[ScanResult, bool]:  # fmt: skip
-    policy = load_policy(policy_ref)
-    if input_ref is None:
-        return live_scan(target, policy, lambda: day, max_workers, False, terminal)
-    # Imported here: `cli` registers this sub-app, so a module-level import would be circular.
-    from sgcompliance.entrypoints.cli import read_input  # noqa: PLC0415
-
-    return ComplianceScanner(policy, today=lambda: day).scan(read_input(input_ref)), True
 
 
 def _importer_for(runtime: Runtime) -> Callable[[str, str], FindingsImporter]:
@@ -76,36 +60,11 @@ def failures_view(report: ExportReport) -> Table:
 
 
 @export_app.command("securityhub")
+@takes_option_groups
 def securityhub(
-    input_ref: Annotated[
-        str | None,
-        typer.Option(
-            "--input",
-            "-i",
-            metavar="FILE",
-            help="Snapshot file (JSON or YAML), or - for stdin. Without it, scan AWS live.",
-        ),
-    ] = None,
-    policy_ref: Annotated[
-        str, typer.Option("--policy", "-p", metavar="FILE|builtin:NAME", help="Policy to judge by.")
-    ] = DEFAULT_POLICY,
-    today: Annotated[
-        datetime | None,
-        typer.Option(
-            formats=["%Y-%m-%d"],
-            metavar="YYYY-MM-DD",
-            help="Date that exemption expiry is judged against (default: today, UTC).",
-        ),
-    ] = None,
-    profile: opt.Profile = None,
-    endpoint_url: opt.EndpointUrl = None,
-    regions: opt.Regions = None,
-    accounts: opt.Accounts = None,
-    accounts_file: opt.AccountsFile = None,
-    organization: opt.Organization = False,
-    role_name: opt.RoleName = None,
-    external_id: opt.ExternalId = None,
-    max_attempts: opt.MaxAttempts = 10,
+    *,
+    source: opt.ScanInput,
+    aws: opt.AwsTarget,
     max_workers: opt.MaxWorkers = 8,
     quiet: opt.Quiet = False,
     no_color: opt.NoColor = False,
@@ -121,13 +80,8 @@ def securityhub(
     """  # fmt: skip
     terminal = Terminal.from_options(quiet=quiet, no_color=no_color)
     with reported_errors():
-        target = opt.make_target(
-            profile=profile, endpoint_url=endpoint_url, regions=regions, accounts=accounts,
-            accounts_file=accounts_file, organization=organization, role_name=role_name,
-            external_id=external_id, max_attempts=max_attempts, purpose="export",
-        )  # fmt: skip
-        day = today.date() if today is not None else utc_today()
-        result, complete = _scan(input_ref, target, day, max_workers, terminal, policy_ref)
+        target = aws.target("export")
+        result, complete = judge(source, target, max_workers, False, terminal)
         documents = asff_documents(result, datetime.now(UTC))
         runtime = build_runtime(target)
         report = export_findings(documents, _importer_for(runtime))

@@ -20,8 +20,11 @@ from sgcompliance.entrypoints import aws_options as opt
 from sgcompliance.entrypoints.bootstrap import Runtime, Target, build_runtime
 from sgcompliance.entrypoints.console import ExitCode, Terminal, reported_errors
 from sgcompliance.entrypoints.fleet_view import read_scopes, rollback_view, show_scopes, stats_table
+from sgcompliance.entrypoints.option_groups import takes_option_groups
 from sgcompliance.entrypoints.remediate_cli import remediate
 from sgcompliance.entrypoints.report_output import write_atomically
+from sgcompliance.entrypoints.snapshot_input import read_input
+from sgcompliance.policy.loader import load_policy
 
 backups_app = typer.Typer(name="backups", help="Backups written before every remediation.")
 
@@ -45,6 +48,18 @@ def live_scan(
     return result, all(r.ok for r in results)
 
 
+def judge(
+    source: opt.ScanInput, target: Target, max_workers: int, stats: bool, terminal: Terminal
+) -> tuple[ScanResult, bool]:
+    """Judge the snapshot file when one is given, else every account-region of the target live;
+    returns the result and whether everything meant to be judged was read."""
+    policy = load_policy(source.policy_ref)
+    day = source.day()
+    if source.input_ref is None:
+        return live_scan(target, policy, lambda: day, max_workers, stats, terminal)
+    return ComplianceScanner(policy, today=lambda: day).scan(read_input(source.input_ref)), True
+
+
 def register(app: typer.Typer) -> None:
     app.command()(snapshot)
     app.command()(remediate)
@@ -52,19 +67,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(backups_app, name="backups")
 
 
+@takes_option_groups
 def snapshot(
+    *,
     output: Annotated[
         Path, typer.Option("--output", "-o", dir_okay=False, help="Snapshot file to write.")
     ],
-    profile: opt.Profile = None,
-    endpoint_url: opt.EndpointUrl = None,
-    regions: opt.Regions = None,
-    accounts: opt.Accounts = None,
-    accounts_file: opt.AccountsFile = None,
-    organization: opt.Organization = False,
-    role_name: opt.RoleName = None,
-    external_id: opt.ExternalId = None,
-    max_attempts: opt.MaxAttempts = 10,
+    aws: opt.AwsTarget,
     max_workers: opt.MaxWorkers = 8,
     stats: opt.Stats = False,
     quiet: opt.Quiet = False,
@@ -76,12 +85,7 @@ def snapshot(
     """
     terminal = Terminal.from_options(quiet=quiet, no_color=no_color)
     with reported_errors():
-        target = opt.make_target(
-            profile=profile, endpoint_url=endpoint_url, regions=regions, accounts=accounts,
-            accounts_file=accounts_file, organization=organization, role_name=role_name,
-            external_id=external_id, max_attempts=max_attempts, purpose="snapshot",
-        )  # fmt: skip
-        runtime = build_runtime(target)
+        runtime = build_runtime(aws.target("snapshot"))
         results = read_scopes(runtime, runtime.read_document, max_workers, terminal)
         documents = [r.snapshot for r in results if r.snapshot is not None]
         text = json.dumps(documents, indent=2, sort_keys=True, default=str) + "\n"
@@ -94,7 +98,9 @@ def snapshot(
     raise typer.Exit(ExitCode.COMPLIANT if all(r.ok for r in results) else ExitCode.PARTIAL)
 
 
+@takes_option_groups
 def rollback(
+    *,
     backup_id: Annotated[str | None, typer.Argument(help="Backup id to restore.")] = None,
     group: Annotated[str | None, typer.Option(help="Group whose backup to restore.")] = None,
     latest: Annotated[
@@ -103,9 +109,7 @@ def rollback(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be restored.")
     ] = False,
-    backup_dir: opt.BackupDir = None,
-    backup_bucket: opt.BackupBucket = None,
-    backup_prefix: opt.BackupPrefix = "backups/",
+    backups: opt.BackupLocation,
     kms_key_id: opt.KmsKey = None,
     profile: opt.Profile = None,
     endpoint_url: opt.EndpointUrl = None,
@@ -121,11 +125,8 @@ def rollback(
                 "give either BACKUP_ID or --group GROUP_ID --latest",
                 hint="list backups with `sgc backups list`",
             )
-        backups_target = opt.make_backup_target(
-            backup_dir, backup_bucket, backup_prefix, kms_key_id, True
-        )
         base = _runtime_for_backups(profile, endpoint_url, role_name, external_id, max_attempts)
-        service = RollbackService(base.backups(backups_target))
+        service = RollbackService(base.backups(backups.target(kms_key_id, True)))
         chosen = backup_id or service.latest(str(group))
         outcome = service.rollback(chosen, base.gateway, dry_run=dry_run)
         console.print(rollback_view(outcome))
@@ -145,21 +146,19 @@ def _runtime_for_backups(
 
 
 @backups_app.command("list")
+@takes_option_groups
 def list_backups(
+    *,
     group: Annotated[str | None, typer.Option(help="Only this group's backups.")] = None,
-    backup_dir: opt.BackupDir = None,
-    backup_bucket: opt.BackupBucket = None,
-    backup_prefix: opt.BackupPrefix = "backups/",
+    backups: opt.BackupLocation,
     profile: opt.Profile = None,
     endpoint_url: opt.EndpointUrl = None,
 ) -> None:
     """List stored backups, oldest first, with what each remediation did."""
     console = Console()
     with reported_errors():
-        backups_target = opt.make_backup_target(
-            backup_dir, backup_bucket, backup_prefix, None, True
-        )
-        store = _runtime_for_backups(profile, endpoint_url, None, None, 3).backups(backups_target)
+        runtime = _runtime_for_backups(profile, endpoint_url, None, None, 3)
+        store = runtime.backups(backups.target(None, True))
         table = Table(title="Backups", title_justify="left")
         for column in ("Backup id", "Account/region", "Group", "Mode", "Revoked", "Created"):
             table.add_column(column)

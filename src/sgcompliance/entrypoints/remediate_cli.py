@@ -26,6 +26,7 @@ from sgcompliance.entrypoints import aws_options as opt
 from sgcompliance.entrypoints.bootstrap import BackupTarget, Runtime, build_runtime
 from sgcompliance.entrypoints.console import ExitCode, Terminal, reported_errors
 from sgcompliance.entrypoints.fleet_view import plan_view, read_scopes, show_scopes, stats_table
+from sgcompliance.entrypoints.option_groups import takes_option_groups
 from sgcompliance.entrypoints.report_output import (
     planned_report,
     report_time,
@@ -60,7 +61,9 @@ class ReportTo:
         )
 
 
+@takes_option_groups
 def remediate(
+    *,
     mode: Annotated[Mode, typer.Option(help="What to do with violations.")],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan; change nothing.")
@@ -72,27 +75,15 @@ def remediate(
     lockdown_severity: Annotated[
         Severity, typer.Option(help="emergency_remediation locks down groups at or above this.")
     ] = Severity.CRITICAL,
-    policy_ref: Annotated[
-        str, typer.Option("--policy", "-p", metavar="FILE|builtin:NAME")
-    ] = DEFAULT_POLICY,
+    policy_ref: opt.PolicyRef = DEFAULT_POLICY,
     report_format: opt.ReportFormat = "table",
     output: opt.ReportOutput = None,
     quiet: opt.Quiet = False,
     no_color: opt.NoColor = False,
-    backup_dir: opt.BackupDir = None,
-    backup_bucket: opt.BackupBucket = None,
-    backup_prefix: opt.BackupPrefix = "backups/",
+    backups: opt.BackupLocation,
     kms_key_id: opt.KmsKey = None,
     allow_unversioned: opt.AllowUnversioned = False,
-    profile: opt.Profile = None,
-    endpoint_url: opt.EndpointUrl = None,
-    regions: opt.Regions = None,
-    accounts: opt.Accounts = None,
-    accounts_file: opt.AccountsFile = None,
-    organization: opt.Organization = False,
-    role_name: opt.RoleName = None,
-    external_id: opt.ExternalId = None,
-    max_attempts: opt.MaxAttempts = 10,
+    aws: opt.AwsTarget,
     max_workers: opt.MaxWorkers = 8,
     stats: opt.Stats = False,
 ) -> None:
@@ -107,17 +98,10 @@ def remediate(
     report_to = ReportTo(report_format, output, terminal, report_time())
     settings = RemediationSettings(mode, dry_run, max_revokes, lockdown_severity)
     with reported_errors():
-        target = opt.make_target(
-            profile=profile, endpoint_url=endpoint_url, regions=regions, accounts=accounts,
-            accounts_file=accounts_file, organization=organization, role_name=role_name,
-            external_id=external_id, max_attempts=max_attempts, purpose="remediate",
-        )  # fmt: skip
         policy = load_policy(policy_ref)
-        backups_target = opt.make_backup_target(
-            backup_dir, backup_bucket, backup_prefix, kms_key_id, allow_unversioned
-        )
+        backups_target = backups.target(kms_key_id, allow_unversioned)
         job = Job(settings, backups_target, report_to, max_workers, stats, yes)
-        ok = job.run(build_runtime(target), ComplianceScanner(policy))
+        ok = job.run(build_runtime(aws.target("remediate")), ComplianceScanner(policy))
     raise typer.Exit(ExitCode.COMPLIANT if ok else ExitCode.PARTIAL)
 
 

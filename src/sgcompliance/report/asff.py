@@ -9,7 +9,6 @@ limits; the time is the caller's (`Presentation.generated_at`), never read here.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -23,11 +22,10 @@ from sgcompliance.report.aws_names import (
     security_group_arn,
     securityhub_product_arn,
 )
-from sgcompliance.report.controls import CheckInfo, check_catalog
-from sgcompliance.report.formats import Presentation
+from sgcompliance.report.controls import CheckInfo
+from sgcompliance.report.finding_documents import FindingDocumentsWriter
 from sgcompliance.report.plain_text import clip, one_line
-from sgcompliance.report.records import by_location, rule_summary
-from sgcompliance.report.remediation_view import RemediationReport
+from sgcompliance.report.records import rule_summary
 
 SCHEMA_VERSION = "2018-10-08"
 PRODUCT_NAME = "sgcompliance"
@@ -175,17 +173,9 @@ def asff_document(finding: Finding, info: CheckInfo, at: datetime | None) -> Doc
 
 def asff_documents(result: ScanResult, at: datetime | None) -> list[Document]:
     """One document per finding (exempted ones included), in location order."""
-    catalog = check_catalog(result)
-    return [asff_document(f, catalog[f.check_id], at) for f in by_location(result.findings)]
+    return AsffWriter().documents(result, at)
 
 
-class AsffWriter:
-    def render(
-        self,
-        result: ScanResult,
-        presentation: Presentation,
-        remediation: RemediationReport | None = None,
-    ) -> str:
-        del remediation  # Security Hub receives findings; remediation has its own formats
-        documents = asff_documents(result, presentation.generated_at)
-        return json.dumps(documents, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+class AsffWriter(FindingDocumentsWriter):
+    def document(self, finding: Finding, info: CheckInfo, at: datetime | None) -> Document:
+        return asff_document(finding, info, at)

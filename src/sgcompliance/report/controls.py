@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.core.findings import Finding
 from sgcompliance.core.policy import UNRESOLVED_PREFIX_LIST_CHECK, Check, Remediation, Severity
+from sgcompliance.report.records import by_location
 
 # The engine's own checks, which no policy lists: what they mean and how to fix them.
 _BUILTIN_DESCRIPTIONS = {
@@ -92,3 +93,9 @@ def check_catalog(result: ScanResult) -> Mapping[str, CheckInfo]:
         if finding.check_id not in found:
             found[finding.check_id] = _from_finding(finding)
     return dict(sorted(found.items()))
+
+
+def findings_with_checks(result: ScanResult) -> list[tuple[Finding, CheckInfo]]:
+    """Every finding (exempted ones included) in location order, with the check behind it."""
+    catalog = check_catalog(result)
+    return [(finding, catalog[finding.check_id]) for finding in by_location(result.findings)]

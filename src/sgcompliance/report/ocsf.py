@@ -9,7 +9,6 @@ same findings. Whatever OCSF has no attribute for (the policy, the rule, the exe
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,10 +17,9 @@ from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.core.findings import Finding
 from sgcompliance.core.policy import Severity
 from sgcompliance.report.aws_names import partition_for, security_group_arn
-from sgcompliance.report.controls import CheckInfo, check_catalog
-from sgcompliance.report.formats import Presentation
-from sgcompliance.report.records import by_location, exemption_record, rule_record
-from sgcompliance.report.remediation_view import RemediationReport
+from sgcompliance.report.controls import CheckInfo
+from sgcompliance.report.finding_documents import FindingDocumentsWriter
+from sgcompliance.report.records import exemption_record, rule_record
 
 OCSF_VERSION = "1.5.0"
 CLASS_UID = 2003
@@ -140,17 +138,10 @@ def ocsf_record(finding: Finding, info: CheckInfo, at: datetime | None) -> Recor
 
 
 def ocsf_records(result: ScanResult, at: datetime | None) -> list[Record]:
-    catalog = check_catalog(result)
-    return [ocsf_record(f, catalog[f.check_id], at) for f in by_location(result.findings)]
+    """One record per finding (exempted ones included), in location order."""
+    return OcsfWriter().documents(result, at)
 
 
-class OcsfWriter:
-    def render(
-        self,
-        result: ScanResult,
-        presentation: Presentation,
-        remediation: RemediationReport | None = None,
-    ) -> str:
-        del remediation  # findings only; remediation has its own formats
-        records = ocsf_records(result, presentation.generated_at)
-        return json.dumps(records, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+class OcsfWriter(FindingDocumentsWriter):
+    def document(self, finding: Finding, info: CheckInfo, at: datetime | None) -> Record:
+        return ocsf_record(finding, info, at)

@@ -62,7 +62,7 @@ resource "aws_cloudwatch_event_target" "sg_changes" {
   rule           = aws_cloudwatch_event_rule.sg_changes.name
   event_bus_name = aws_cloudwatch_event_bus.hub.name
   target_id      = "events-queue"
-  arn            = aws_sqs_queue.events.arn
+  arn            = aws_sqs_queue.feed["events"].arn
 }
 
 resource "aws_cloudwatch_event_rule" "sweep" {
@@ -75,13 +75,13 @@ resource "aws_cloudwatch_event_rule" "sweep" {
 resource "aws_cloudwatch_event_target" "sweep" {
   rule      = aws_cloudwatch_event_rule.sweep.name
   target_id = "dispatcher"
-  arn       = aws_lambda_function.handler.arn
+  arn       = aws_lambda_function.function["handler"].arn
 }
 
 resource "aws_lambda_permission" "sweep" {
   statement_id   = "AllowSweepSchedule"
   action         = "lambda:InvokeFunction"
-  function_name  = aws_lambda_function.handler.function_name
+  function_name  = aws_lambda_function.function["handler"].function_name
   principal      = "events.amazonaws.com"
   source_arn     = aws_cloudwatch_event_rule.sweep.arn
   source_account = local.account_id

@@ -6,8 +6,24 @@
 locals {
   environment = {
     SGC_PARAMETER_PATH      = local.parameter_path
-    SGC_WORK_QUEUE_URL      = aws_sqs_queue.work.url
+    SGC_WORK_QUEUE_URL      = aws_sqs_queue.feed["work"].url
     POWERTOOLS_SERVICE_NAME = var.name
+  }
+  # What sets the two functions apart; the rest they share. The queue is the one that feeds
+  # the function, so its visibility timeout follows the function's timeout.
+  function_roles = {
+    handler = {
+      description          = "sgcompliance: security-group change events, the sweep's dispatch and operator actions"
+      timeout              = 60
+      reserved_concurrency = var.handler_reserved_concurrency
+      queue                = "events"
+    }
+    worker = {
+      description          = "sgcompliance: the sweep's work items, one account x region each"
+      timeout              = 300
+      reserved_concurrency = var.worker_reserved_concurrency
+      queue                = "work"
+    }
   }
 }
 
@@ -20,11 +36,13 @@ resource "aws_cloudwatch_log_group" "function" {
   tags              = var.tags
 }
 
-resource "aws_lambda_function" "handler" {
+resource "aws_lambda_function" "function" {
   #checkov:skip=CKV_AWS_117:The function calls only AWS APIs; a VPC would add NAT or endpoints and nothing to reach.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile outside this module; the zip's hash is pinned by source_code_hash.
-  function_name                  = local.functions.handler
-  description                    = "sgcompliance: security-group change events, the sweep's dispatch and operator actions"
+  for_each = local.function_roles
+
+  function_name                  = local.functions[each.key]
+  description                    = each.value.description
   role                           = aws_iam_role.functions.arn
   filename                       = var.lambda_zip_path
   source_code_hash               = filebase64sha256(var.lambda_zip_path)
@@ -32,40 +50,8 @@ resource "aws_lambda_function" "handler" {
   runtime                        = "python3.12"
   architectures                  = ["arm64"]
   memory_size                    = 512
-  timeout                        = local.handler_timeout
-  reserved_concurrent_executions = var.handler_reserved_concurrency
-  kms_key_arn                    = aws_kms_key.hub.arn
-  tags                           = var.tags
-
-  environment {
-    variables = local.environment
-  }
-
-  dead_letter_config {
-    target_arn = aws_sqs_queue.failed_invocations.arn
-  }
-
-  tracing_config {
-    mode = var.tracing_enabled ? "Active" : "PassThrough"
-  }
-
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.functions]
-}
-
-resource "aws_lambda_function" "worker" {
-  #checkov:skip=CKV_AWS_117:The function calls only AWS APIs; a VPC would add NAT or endpoints and nothing to reach.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile outside this module; the zip's hash is pinned by source_code_hash.
-  function_name                  = local.functions.worker
-  description                    = "sgcompliance: the sweep's work items, one account x region each"
-  role                           = aws_iam_role.functions.arn
-  filename                       = var.lambda_zip_path
-  source_code_hash               = filebase64sha256(var.lambda_zip_path)
-  handler                        = "sgcompliance.entrypoints.handler.handler"
-  runtime                        = "python3.12"
-  architectures                  = ["arm64"]
-  memory_size                    = 512
-  timeout                        = local.worker_timeout
-  reserved_concurrent_executions = var.worker_reserved_concurrency
+  timeout                        = each.value.timeout
+  reserved_concurrent_executions = each.value.reserved_concurrency
   kms_key_arn                    = aws_kms_key.hub.arn
   tags                           = var.tags
 
@@ -87,14 +73,14 @@ resource "aws_lambda_function" "worker" {
 # Asynchronous invocations (the schedule's ticks) are tried twice more, then go to the
 # dead-letter queue; a retried tick names the same sweep, so work is not duplicated.
 resource "aws_lambda_function_event_invoke_config" "handler" {
-  function_name                = aws_lambda_function.handler.function_name
+  function_name                = aws_lambda_function.function["handler"].function_name
   maximum_retry_attempts       = 2
   maximum_event_age_in_seconds = 3600
 }
 
 resource "aws_lambda_event_source_mapping" "events" {
-  event_source_arn                   = aws_sqs_queue.events.arn
-  function_name                      = aws_lambda_function.handler.arn
+  event_source_arn                   = aws_sqs_queue.feed["events"].arn
+  function_name                      = aws_lambda_function.function["handler"].arn
   batch_size                         = 10
   maximum_batching_window_in_seconds = 1
   function_response_types            = ["ReportBatchItemFailures"]
@@ -105,8 +91,8 @@ resource "aws_lambda_event_source_mapping" "events" {
 }
 
 resource "aws_lambda_event_source_mapping" "work" {
-  event_source_arn        = aws_sqs_queue.work.arn
-  function_name           = aws_lambda_function.worker.arn
+  event_source_arn        = aws_sqs_queue.feed["work"].arn
+  function_name           = aws_lambda_function.function["worker"].arn
   batch_size              = 5
   function_response_types = ["ReportBatchItemFailures"]
 

@@ -127,14 +127,14 @@ data "aws_iam_policy_document" "functions" {
     sid       = "SendWorkAndFailedInvocations"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.work.arn, aws_sqs_queue.failed_invocations.arn]
+    resources = [aws_sqs_queue.feed["work"].arn, aws_sqs_queue.failed_invocations.arn]
   }
 
   statement {
     sid       = "ConsumeQueues"
     effect    = "Allow"
     actions   = ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
-    resources = [aws_sqs_queue.events.arn, aws_sqs_queue.work.arn]
+    resources = [aws_sqs_queue.feed["events"].arn, aws_sqs_queue.feed["work"].arn]
   }
 
   statement {

@@ -1,11 +1,10 @@
 # Alarms to the alerts topic, and a small dashboard.
 
 locals {
-  dead_letter_queues = {
-    events             = aws_sqs_queue.events_dlq.name
-    work               = aws_sqs_queue.work_dlq.name
-    failed-invocations = aws_sqs_queue.failed_invocations.name
-  }
+  dead_letter_queues = merge(
+    { for name, queue in aws_sqs_queue.feed_dlq : name => queue.name },
+    { failed-invocations = aws_sqs_queue.failed_invocations.name },
+  )
 }
 
 resource "aws_cloudwatch_metric_alarm" "function_errors" {
@@ -99,7 +98,7 @@ resource "aws_cloudwatch_dashboard" "hub" {
           region  = local.region
           stat    = "Maximum"
           period  = 300
-          metrics = [for q in concat([aws_sqs_queue.events.name, aws_sqs_queue.work.name], values(local.dead_letter_queues)) : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q]]
+          metrics = [for q in concat([for queue in values(aws_sqs_queue.feed) : queue.name], values(local.dead_letter_queues)) : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q]]
         }
       },
       {

@@ -30,12 +30,12 @@ output "kms_key_arn" {
 
 output "work_queue_url" {
   description = "URL of the sweep's work queue."
-  value       = aws_sqs_queue.work.url
+  value       = aws_sqs_queue.feed["work"].url
 }
 
 output "function_names" {
   description = "The functions by role: handler (events, schedule, operator actions) and worker (sweep work items)."
-  value       = { for role, fn in { handler = aws_lambda_function.handler, worker = aws_lambda_function.worker } : role => fn.function_name }
+  value       = { for role, fn in aws_lambda_function.function : role => fn.function_name }
 }
 
 output "parameter_path" {

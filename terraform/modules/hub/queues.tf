@@ -5,31 +5,35 @@
 locals {
   # A message handled this many times without success goes to the dead-letter queue.
   max_receives = 5
-  # Lambda's guidance: a visibility timeout of six times the function's timeout.
-  handler_timeout = 60
-  worker_timeout  = 300
+  # The queue feeding each function, by name, with that function's timeout.
+  feed_timeouts = { for role in values(local.function_roles) : role.queue => role.timeout }
 }
 
-resource "aws_sqs_queue" "events_dlq" {
-  name                      = "${var.name}-events-dlq"
+resource "aws_sqs_queue" "feed_dlq" {
+  for_each = local.feed_timeouts
+
+  name                      = "${var.name}-${each.key}-dlq"
   kms_master_key_id         = aws_kms_key.hub.arn
   message_retention_seconds = 1209600
   tags                      = var.tags
 }
 
-resource "aws_sqs_queue" "events" {
-  name                       = "${var.name}-events"
-  kms_master_key_id          = aws_kms_key.hub.arn
-  visibility_timeout_seconds = 6 * local.handler_timeout
+resource "aws_sqs_queue" "feed" {
+  for_each = local.feed_timeouts
+
+  name              = "${var.name}-${each.key}"
+  kms_master_key_id = aws_kms_key.hub.arn
+  # Lambda's guidance: a visibility timeout of six times the function's timeout.
+  visibility_timeout_seconds = 6 * each.value
   redrive_policy = jsonencode({
-    deadLetterTargetArn = aws_sqs_queue.events_dlq.arn
+    deadLetterTargetArn = aws_sqs_queue.feed_dlq[each.key].arn
     maxReceiveCount     = local.max_receives
   })
   tags = var.tags
 }
 
 resource "aws_sqs_queue_policy" "events" {
-  queue_url = aws_sqs_queue.events.id
+  queue_url = aws_sqs_queue.feed["events"].id
   policy    = data.aws_iam_policy_document.events_queue.json
 }
 
@@ -38,7 +42,7 @@ data "aws_iam_policy_document" "events_queue" {
     sid       = "HubRuleOnly"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.events.arn]
+    resources = [aws_sqs_queue.feed["events"].arn]
 
     principals {
       type        = "Service"
@@ -51,24 +55,6 @@ data "aws_iam_policy_document" "events_queue" {
       values   = [aws_cloudwatch_event_rule.sg_changes.arn]
     }
   }
-}
-
-resource "aws_sqs_queue" "work_dlq" {
-  name                      = "${var.name}-work-dlq"
-  kms_master_key_id         = aws_kms_key.hub.arn
-  message_retention_seconds = 1209600
-  tags                      = var.tags
-}
-
-resource "aws_sqs_queue" "work" {
-  name                       = "${var.name}-work"
-  kms_master_key_id          = aws_kms_key.hub.arn
-  visibility_timeout_seconds = 6 * local.worker_timeout
-  redrive_policy = jsonencode({
-    deadLetterTargetArn = aws_sqs_queue.work_dlq.arn
-    maxReceiveCount     = local.max_receives
-  })
-  tags = var.tags
 }
 
 resource "aws_sqs_queue" "failed_invocations" {

@@ -155,7 +155,7 @@ run "worker_concurrency_is_reserved" {
   }
 
   assert {
-    condition     = aws_lambda_function.worker.reserved_concurrent_executions == 7
+    condition     = aws_lambda_function.function["worker"].reserved_concurrent_executions == 7
     error_message = "The worker's reserved concurrency must be the variable's."
   }
 
@@ -170,14 +170,14 @@ run "functions_run_python_3_12_on_arm64_from_the_zip" {
 
   assert {
     condition = alltrue([
-      for f in [aws_lambda_function.handler, aws_lambda_function.worker] :
+      for f in aws_lambda_function.function :
       f.runtime == "python3.12" && f.architectures == tolist(["arm64"]) && f.handler == "sgcompliance.entrypoints.handler.handler"
     ])
     error_message = "Both functions must run the handler on python3.12, arm64."
   }
 
   assert {
-    condition     = aws_lambda_function.handler.source_code_hash == filebase64sha256("tests/fixtures/function.zip")
+    condition     = aws_lambda_function.function["handler"].source_code_hash == filebase64sha256("tests/fixtures/function.zip")
     error_message = "A new zip must change the functions' code hash."
   }
 }
@@ -205,12 +205,12 @@ run "the_environment_carries_nothing_secret" {
   command = apply
 
   assert {
-    condition     = keys(one(aws_lambda_function.handler.environment).variables) == tolist(["POWERTOOLS_SERVICE_NAME", "SGC_PARAMETER_PATH", "SGC_WORK_QUEUE_URL"])
+    condition     = keys(one(aws_lambda_function.function["handler"].environment).variables) == tolist(["POWERTOOLS_SERVICE_NAME", "SGC_PARAMETER_PATH", "SGC_WORK_QUEUE_URL"])
     error_message = "The environment must hold the parameter path, the work queue and the service name only."
   }
 
   assert {
-    condition     = one(aws_lambda_function.worker.environment).variables["SGC_WORK_QUEUE_URL"] == aws_sqs_queue.work.url
+    condition     = one(aws_lambda_function.function["worker"].environment).variables["SGC_WORK_QUEUE_URL"] == aws_sqs_queue.feed["work"].url
     error_message = "The functions must know the work queue's URL."
   }
 }
@@ -294,7 +294,7 @@ run "key_rotates_and_storage_is_encrypted_with_it" {
 
   assert {
     condition = alltrue([
-      for q in [aws_sqs_queue.events, aws_sqs_queue.events_dlq, aws_sqs_queue.work, aws_sqs_queue.work_dlq, aws_sqs_queue.failed_invocations] :
+      for q in concat(values(aws_sqs_queue.feed), values(aws_sqs_queue.feed_dlq), [aws_sqs_queue.failed_invocations]) :
       q.kms_master_key_id == aws_kms_key.hub.arn
     ]) && aws_sns_topic.alerts.kms_master_key_id == aws_kms_key.hub.arn
     error_message = "The queues and the topic must be encrypted with the hub key."
@@ -314,7 +314,7 @@ run "tracing_adds_its_policy_only_when_enabled" {
   }
 
   assert {
-    condition     = length(aws_iam_role_policy.tracing) == 1 && aws_lambda_function.worker.tracing_config[0].mode == "Active"
+    condition     = length(aws_iam_role_policy.tracing) == 1 && aws_lambda_function.function["worker"].tracing_config[0].mode == "Active"
     error_message = "Tracing must switch X-Ray on and grant its write actions."
   }
 }
@@ -357,5 +357,19 @@ run "bucket_denies_plain_http_by_default" {
   assert {
     condition     = one(aws_s3_bucket_versioning.hub.versioning_configuration).status == "Enabled"
     error_message = "The bucket must be versioned: the code refuses an unversioned backup bucket."
+  }
+}
+
+run "each_queue_hides_a_message_for_six_times_its_function_timeout" {
+  command = plan
+
+  assert {
+    condition     = aws_sqs_queue.feed["events"].visibility_timeout_seconds == 6 * aws_lambda_function.function["handler"].timeout
+    error_message = "The events queue must outlast six runs of the handler."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.feed["work"].visibility_timeout_seconds == 6 * aws_lambda_function.function["worker"].timeout
+    error_message = "The work queue must outlast six runs of the worker."
   }
 }
