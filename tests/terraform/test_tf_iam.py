@@ -1,7 +1,7 @@
 """The IAM in the terraform configurations is what the code needs and no more: the member and
 forwarding policies equal the lists in sgcompliance.aws.permissions, no Allow statement has a
 wildcard action, "*" resources appear only where AWS allows nothing narrower, and the member role
-trusts the hub's role alone, with the ExternalId."""
+trusts the hub's role and the operators' roles alone, all with the ExternalId."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 import tf_hcl
-from tf_harness import MODULES_ROOT, REPO_ROOT, configuration_dirs
+from tf_harness import EXAMPLES_ROOT, MODULES_ROOT, REPO_ROOT, configuration_dirs
 
 from sgcompliance.aws.permissions import (
+    EXPORT_ACTIONS,
     FORWARDER_ACTIONS,
     MEMBER_ACTIONS,
     MEMBER_TAG_ACTIONS,
@@ -22,6 +23,15 @@ from sgcompliance.core.cloudtrail import SG_CHANGE_EVENTS
 from sgcompliance.local.hub import sg_change_pattern
 
 MEMBER = MODULES_ROOT / "member"
+ORGANIZATION_EXAMPLE = EXAMPLES_ROOT / "organization"
+# The trust conditions every principal of the member role is held to (the organization's only
+# when organization_id is set, see the test of the dynamic block).
+TRUST_CONDITIONS = {
+    "StringEquals": {
+        "sts:ExternalId": ["${var.external_id}"],
+        "aws:PrincipalOrgID": ["${condition.value}"],
+    }
+}
 
 _EC2_DESCRIBE = "EC2 Describe* actions support no resource-level permissions"
 # (document, sid) -> why AWS requires "*" there. Any other "*" resource fails the test. Key
@@ -62,6 +72,12 @@ def _key_policies(path: Path) -> set[str]:
         for b in config.of("data")
         if f"${{data.aws_iam_policy_document.{b.labels[1]}.json}}" in attached
     }
+
+
+def _data_block(name: str) -> tf_hcl.Block:
+    return next(
+        b for b in tf_hcl.load(MEMBER).of("data") if b.labels == ("aws_iam_policy_document", name)
+    )
 
 
 def _conditions(statement: tf_hcl.Statement) -> dict[str, dict[str, list[str]]]:
@@ -115,30 +131,96 @@ def test_star_resources_only_where_aws_allows_nothing_narrower(path: Path) -> No
     assert starred - set(STAR_RESOURCE_REASONS) == set()
 
 
-def test_member_role_trusts_only_the_hub_role_with_the_external_id() -> None:
+def test_member_role_trusts_exactly_the_hub_role_and_the_operator_roles() -> None:
     # GIVEN the member role's trust policy
     statements = tf_hcl.statements(tf_hcl.load(MEMBER), "member_trust")
-    # THEN one statement lets the hub role (and nothing else) assume it with the ExternalId,
-    # and the only other condition is the optional organization
-    assert [(s.effect, s.actions) for s in statements] == [("Allow", ("sts:AssumeRole",))]
-    assert [dict(p) for p in statements[0].principals] == [
-        {"type": "AWS", "identifiers": ["${var.hub_role_arn}"]}
+    # THEN it lets exactly the hub role and the operator roles assume it, nothing else
+    assert [(s.sid, s.effect, s.actions) for s in statements] == [
+        ("HubFunctions", "Allow", ("sts:AssumeRole",)),
+        ("Operators", "Allow", ("sts:AssumeRole",)),
     ]
-    assert _conditions(statements[0]) == {
-        "StringEquals": {
-            "sts:ExternalId": ["${var.external_id}"],
-            "aws:PrincipalOrgID": ["${condition.value}"],
-        }
-    }
+    assert [[dict(p) for p in s.principals] for s in statements] == [
+        [{"type": "AWS", "identifiers": ["${var.hub_role_arn}"]}],
+        [{"type": "AWS", "identifiers": "${statement.value}"}],
+    ]
+
+
+def test_operator_statement_exists_only_with_operator_roles() -> None:
+    # GIVEN the trust policy's dynamic statement
+    trust = _data_block("member_trust")
+    [dynamic] = [d["statement"] for d in trust.body["dynamic"] if "statement" in d]
+    # THEN its one instance holds the whole list of operator roles, and none exists without them
+    assert dynamic["for_each"] == (
+        "${length(var.operator_role_arns) == 0 ? [] : [var.operator_role_arns]}"
+    )
+
+
+def test_every_principal_of_the_member_role_needs_the_external_id() -> None:
+    # GIVEN every statement of the member role's trust policy
+    statements = tf_hcl.statements(tf_hcl.load(MEMBER), "member_trust")
+    # THEN each carries the ExternalId and the optional organization, and no other condition
+    assert statements
+    assert [_conditions(s) for s in statements] == [TRUST_CONDITIONS] * len(statements)
 
 
 def test_member_org_condition_is_added_only_when_organization_id_is_set() -> None:
-    body = tf_hcl.load(MEMBER).of("data")
-    trust = next(b for b in body if b.labels == ("aws_iam_policy_document", "member_trust"))
-    dynamic = trust.body["statement"][0]["dynamic"]
-    assert [d["condition"]["for_each"] for d in dynamic] == [
-        "${var.organization_id == null ? [] : [var.organization_id]}"
+    # GIVEN both trust statements: the hub's and the operators' (inside its dynamic block)
+    trust = _data_block("member_trust")
+    [operators] = [d["statement"] for d in trust.body["dynamic"] if "statement" in d]
+    bodies = [trust.body["statement"][0], operators["content"][0]]
+    # THEN each adds the organization's condition only when organization_id is set
+    for body in bodies:
+        assert [d["condition"]["for_each"] for d in body["dynamic"]] == [
+            "${var.organization_id == null ? [] : [var.organization_id]}"
+        ]
+
+
+def test_export_policy_allows_exactly_the_export_actions_on_the_own_default_product() -> None:
+    # GIVEN the member module's Security Hub export document
+    config = tf_hcl.load(MEMBER)
+    statements = [s for s in _allow_statements(MEMBER) if s.document == "member/securityhub_export"]
+    # THEN it grants the code's export actions, on this account's default product only
+    assert {a for s in statements for a in s.actions} == set(EXPORT_ACTIONS)
+    product = "arn:${local.partition}:securityhub:*:${local.account_id}:product/"
+    assert [[config.resolve(r) for r in s.resources] for s in statements] == [
+        [f"{product}${{local.account_id}}/default"]
     ]
+
+
+def test_export_policy_is_attached_only_under_its_switch() -> None:
+    # GIVEN the member role's inline policies
+    policies = {
+        b.labels[1]: b.body
+        for b in tf_hcl.load(MEMBER).of("resource")
+        if b.labels[0] == "aws_iam_role_policy"
+    }
+    # THEN the export document is attached by its own policy, which exists only when switched
+    # on (and only where the role is created), while the member policy never holds the export
+    assert policies["securityhub_export"]["policy"] == (
+        "${data.aws_iam_policy_document.securityhub_export.json}"
+    )
+    assert policies["securityhub_export"]["count"] == (
+        "${var.create_roles && var.allow_securityhub_export ? 1 : 0}"
+    )
+    member_actions = {
+        a for s in _allow_statements(MEMBER) if s.document == "member/member" for a in s.actions
+    }
+    assert member_actions.isdisjoint(EXPORT_ACTIONS)
+
+
+@pytest.mark.parametrize("variable", ["operator_role_arns", "allow_securityhub_export"])
+def test_every_member_slot_of_the_example_passes_the_operator_settings(variable: str) -> None:
+    # GIVEN the organization example's member module blocks
+    members = [
+        b
+        for b in tf_hcl.load(ORGANIZATION_EXAMPLE).of("module")
+        if b.labels[0].startswith("member")
+    ]
+    # THEN each passes the example's variable of the same name on
+    assert members
+    assert {b.labels[0]: b.body.get(variable) for b in members} == {
+        b.labels[0]: f"${{var.{variable}}}" for b in members
+    }
 
 
 def test_forwarding_role_is_assumable_by_eventbridge_only() -> None:

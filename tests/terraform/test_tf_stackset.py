@@ -13,7 +13,12 @@ import tf_tools
 import yaml
 from tf_harness import EXAMPLES_ROOT, MODULES_ROOT
 
-from sgcompliance.aws.permissions import FORWARDER_ACTIONS, MEMBER_ACTIONS, tag_key_conditions
+from sgcompliance.aws.permissions import (
+    EXPORT_ACTIONS,
+    FORWARDER_ACTIONS,
+    MEMBER_ACTIONS,
+    tag_key_conditions,
+)
 from sgcompliance.local.hub import sg_change_pattern
 
 TEMPLATE = EXAMPLES_ROOT / "organization" / "member-stackset.yaml"
@@ -26,7 +31,19 @@ PARAMETER_OF_VARIABLE = {
     "organization_id": "OrganizationId",
     "role_name": "RoleName",
     "create_roles": "PrimaryRegion",
+    "operator_role_arns": "OperatorRoleArns",
+    "allow_securityhub_export": "AllowSecurityHubExport",
 }
+# The conditions every principal of the member role is held to.
+TRUST_CONDITION = {
+    "StringEquals": {
+        "sts:ExternalId": {"Ref": "ExternalId"},
+        "aws:PrincipalOrgID": {
+            "Fn::If": ["HasOrganization", {"Ref": "OrganizationId"}, {"Ref": "AWS::NoValue"}]
+        },
+    }
+}
+NO_VALUE = {"Ref": "AWS::NoValue"}
 NOT_IN_TEMPLATE = {"hub_account_id", "tags"}
 
 
@@ -35,7 +52,8 @@ class _CloudFormationLoader(yaml.SafeLoader):
 
 
 def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    # Ref and Condition have no "Fn::" in their long forms.
+    name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
     if isinstance(node, yaml.ScalarNode):
         value: Any = loader.construct_scalar(node)
         if suffix == "GetAtt":
@@ -64,6 +82,10 @@ def _policy(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
 def _actions(statement: dict[str, Any]) -> list[str]:
     action = statement["Action"]
     return action if isinstance(action, list) else [action]
+
+
+def _actions_of_role(template: dict[str, Any], role: str) -> list[str]:
+    return [a for s in _policy(template, role) for a in _actions(s)]
 
 
 def test_cfn_lint_accepts_the_template() -> None:
@@ -96,21 +118,83 @@ def test_tag_statement_has_the_codes_conditions(template: dict[str, Any]) -> Non
     assert normalised == tag_key_conditions()
 
 
-def test_member_role_trusts_only_the_hub_role_with_the_external_id(
+def _trust(template: dict[str, Any]) -> list[Any]:
+    document = template["Resources"]["MemberRole"]["Properties"]["AssumeRolePolicyDocument"]
+    statements: list[Any] = document["Statement"]
+    return statements
+
+
+def test_member_role_trusts_exactly_the_hub_role_and_the_operator_roles(
     template: dict[str, Any],
 ) -> None:
-    statements = template["Resources"]["MemberRole"]["Properties"]["AssumeRolePolicyDocument"]
-    [statement] = statements["Statement"]
-    assert statement["Principal"] == {"AWS": {"Ref": "HubRoleArn"}}
-    assert statement["Action"] == "sts:AssumeRole"
-    assert statement["Condition"] == {
-        "StringEquals": {
-            "sts:ExternalId": {"Ref": "ExternalId"},
-            "aws:PrincipalOrgID": {
-                "Fn::If": ["HasOrganization", {"Ref": "OrganizationId"}, {"Ref": "AWS::NoValue"}]
-            },
-        }
+    # GIVEN the trust policy: the hub's statement, and the operators' one under HasOperators
+    hub, conditional = _trust(template)
+    condition, operators, otherwise = conditional["Fn::If"]
+    # THEN the principals are exactly the hub role and the operator roles
+    assert (hub["Sid"], hub["Principal"]) == ("HubFunctions", {"AWS": {"Ref": "HubRoleArn"}})
+    assert (condition, otherwise) == ("HasOperators", NO_VALUE)
+    assert (operators["Sid"], operators["Principal"]) == (
+        "Operators",
+        {"AWS": {"Ref": "OperatorRoleArns"}},
+    )
+    assert [s["Action"] for s in (hub, operators)] == ["sts:AssumeRole"] * 2
+
+
+def test_every_principal_of_the_member_role_needs_the_external_id(
+    template: dict[str, Any],
+) -> None:
+    # GIVEN both trust statements
+    hub, conditional = _trust(template)
+    operators = conditional["Fn::If"][1]
+    # THEN each carries the ExternalId and the optional organization, and no other condition
+    assert [hub["Condition"], operators["Condition"]] == [TRUST_CONDITION] * 2
+
+
+def test_operator_statement_exists_only_with_operator_roles(template: dict[str, Any]) -> None:
+    # GIVEN the template's operator roles parameter (a list that defaults to one empty element)
+    parameter = template["Parameters"]["OperatorRoleArns"]
+    # THEN HasOperators holds exactly when the list names something
+    assert (parameter["Type"], parameter["Default"]) == ("CommaDelimitedList", "")
+    assert template["Conditions"]["HasOperators"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "OperatorRoleArns"}]}, ""]}]
     }
+
+
+def test_export_policy_allows_exactly_the_export_actions_on_the_own_default_product(
+    template: dict[str, Any],
+) -> None:
+    # GIVEN the template's Security Hub export policy
+    policy = template["Resources"]["SecurityHubExportPolicy"]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    # THEN it is attached to the member role and grants the code's export actions, on this
+    # account's default product only
+    assert policy["Properties"]["RoleName"] == {"Ref": "MemberRole"}
+    assert {a for s in statements for a in _actions(s)} == set(EXPORT_ACTIONS)
+    assert [(s["Effect"], s["Resource"]) for s in statements] == [
+        (
+            "Allow",
+            {
+                "Fn::Sub": "arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:product/"
+                "${AWS::AccountId}/default"
+            },
+        )
+    ]
+
+
+def test_export_policy_exists_only_under_its_switch_where_the_role_is_created(
+    template: dict[str, Any],
+) -> None:
+    # GIVEN the export policy's condition
+    condition = template["Resources"]["SecurityHubExportPolicy"]["Condition"]
+    # THEN it needs the member role (CreateRoles) and the switch, which is off by default
+    assert template["Conditions"][condition] == {
+        "Fn::And": [
+            {"Condition": "CreateRoles"},
+            {"Fn::Equals": [{"Ref": "AllowSecurityHubExport"}, "true"]},
+        ]
+    }
+    assert template["Parameters"]["AllowSecurityHubExport"]["Default"] == "false"
+    assert set(_actions_of_role(template, "MemberRole")).isdisjoint(EXPORT_ACTIONS)
 
 
 def test_forwarder_may_only_put_events_on_the_hub_bus(template: dict[str, Any]) -> None:

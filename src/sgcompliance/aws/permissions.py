@@ -7,6 +7,8 @@ policies are built from, and which tests hold both the policies and the code to.
   role holds the member actions too, for the hub account's own groups.
 - `FORWARDER_ACTIONS`: the member account's EventBridge role that forwards events to the hub bus.
 - `TRACING_ACTIONS`: added to the hub role only when X-Ray tracing is switched on.
+- `EXPORT_ACTIONS`: added to the member role only when the member module's
+  `allow_securityhub_export` is on, for `sgc export securityhub` run by an operator through it.
 
 Most actions are calls the code makes (`required_action` maps a botocore operation to its
 action). `SERVICE_ACTIONS` are the exceptions: actions AWS checks on the role's behalf when the
@@ -83,6 +85,11 @@ HUB_ACTIONS: Final = HUB_OWN_ACTIONS | MEMBER_ACTIONS
 FORWARDER_ACTIONS: Final = frozenset({"events:PutEvents"})
 
 TRACING_ACTIONS: Final = frozenset({"xray:PutTraceSegments", "xray:PutTelemetryRecords"})
+
+# Findings of an account's `default` product must be imported by that account itself, so the
+# export needs this in every member account. Only the CLI calls it (the hub's functions never do),
+# which is why it is a separate switch and not part of MEMBER_ACTIONS.
+EXPORT_ACTIONS: Final = frozenset({"securityhub:BatchImportFindings"})
 
 # The tag keys the tag actions are limited to (the keys remediation writes and removes).
 TAG_KEYS: Final = tuple(sorted(MANAGED_TAG_KEYS))

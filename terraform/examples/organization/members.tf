@@ -15,6 +15,9 @@ module "member_1" {
   organization_id   = var.organization_id
   role_name         = var.member_role_name
   tags              = var.tags
+
+  operator_role_arns       = var.operator_role_arns
+  allow_securityhub_export = var.allow_securityhub_export
 }
 
 module "member_2" {
@@ -32,6 +35,9 @@ module "member_2" {
   organization_id   = var.organization_id
   role_name         = var.member_role_name
   tags              = var.tags
+
+  operator_role_arns       = var.operator_role_arns
+  allow_securityhub_export = var.allow_securityhub_export
 }
 
 module "member_3" {
@@ -49,4 +55,7 @@ module "member_3" {
   organization_id   = var.organization_id
   role_name         = var.member_role_name
   tags              = var.tags
+
+  operator_role_arns       = var.operator_role_arns
+  allow_securityhub_export = var.allow_securityhub_export
 }

@@ -19,6 +19,9 @@ resource "aws_cloudformation_stack_set" "members" {
     OrganizationId = coalesce(var.organization_id, "")
     RoleName       = var.member_role_name
     PrimaryRegion  = var.region
+    # A CommaDelimitedList parameter: "" is the empty list.
+    OperatorRoleArns       = join(",", var.operator_role_arns)
+    AllowSecurityHubExport = var.allow_securityhub_export ? "true" : "false"
   }
 
   auto_deployment {

@@ -51,6 +51,18 @@ variable "member_role_name" {
   default     = "sgcompliance-member"
 }
 
+variable "operator_role_arns" {
+  type        = list(string)
+  description = "Operators' IAM roles every member role trusts as well (same ExternalId and organization conditions as the hub's role), for the sgc CLI across the organization (docs/deploy.md). The roles must exist before the members are applied."
+  default     = []
+}
+
+variable "allow_securityhub_export" {
+  type        = bool
+  description = "Let the member roles import findings into their own account's Security Hub (securityhub:BatchImportFindings), for `sgc export securityhub --organization`."
+  default     = false
+}
+
 variable "mode" {
   type        = string
   description = "What the hub does about a violation: flag_only, remove_non_compliant_rules or emergency_remediation."

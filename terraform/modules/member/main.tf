@@ -1,4 +1,5 @@
-# The role the hub's functions assume to read and remediate this account's security groups.
+# The role the hub's functions (and the roles of operator_role_arns) assume to read and
+# remediate this account's security groups.
 
 data "aws_caller_identity" "current" {}
 
@@ -19,11 +20,17 @@ locals {
   prefix_list_arn = "arn:${local.partition}:ec2:*:*:prefix-list/*"
 
   member_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${var.role_name}"
+
+  # Findings of this account's `default` product, in any region: the only product ARN the export
+  # imports into (sgcompliance.report.aws_names.securityhub_product_arn).
+  default_product_arn = "arn:${local.partition}:securityhub:*:${local.account_id}:product/${local.account_id}/default"
 }
 
+# The hub's functions, and the operators' roles when there are any, under the same conditions:
+# the ExternalId, and the organization when one is given.
 data "aws_iam_policy_document" "member_trust" {
   statement {
-    sid     = "HubFunctionsOnly"
+    sid     = "HubFunctions"
     effect  = "Allow"
     actions = ["sts:AssumeRole"]
 
@@ -44,6 +51,36 @@ data "aws_iam_policy_document" "member_trust" {
         test     = "StringEquals"
         variable = "aws:PrincipalOrgID"
         values   = [condition.value]
+      }
+    }
+  }
+
+  # A statement of its own: a principal list can never be empty.
+  dynamic "statement" {
+    for_each = length(var.operator_role_arns) == 0 ? [] : [var.operator_role_arns]
+    content {
+      sid     = "Operators"
+      effect  = "Allow"
+      actions = ["sts:AssumeRole"]
+
+      principals {
+        type        = "AWS"
+        identifiers = statement.value
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "sts:ExternalId"
+        values   = [var.external_id]
+      }
+
+      dynamic "condition" {
+        for_each = var.organization_id == null ? [] : [var.organization_id]
+        content {
+          test     = "StringEquals"
+          variable = "aws:PrincipalOrgID"
+          values   = [condition.value]
+        }
       }
     }
   }
@@ -104,6 +141,18 @@ data "aws_iam_policy_document" "member" {
   }
 }
 
+# `sgc export securityhub` through the member role: imports into this account's Security Hub.
+data "aws_iam_policy_document" "securityhub_export" {
+  statement {
+    sid     = "ImportOwnFindings"
+    effect  = "Allow"
+    actions = ["securityhub:BatchImportFindings"]
+    # BatchImportFindings authorises against the product the findings belong to; the export
+    # only imports as this account's `default` product.
+    resources = [local.default_product_arn]
+  }
+}
+
 resource "aws_iam_role" "member" {
   count = var.create_roles ? 1 : 0
 
@@ -127,4 +176,12 @@ resource "aws_iam_role_policy" "member" {
   name   = "security-group-compliance"
   role   = aws_iam_role.member[0].id
   policy = data.aws_iam_policy_document.member.json
+}
+
+resource "aws_iam_role_policy" "securityhub_export" {
+  count = var.create_roles && var.allow_securityhub_export ? 1 : 0
+
+  name   = "securityhub-export"
+  role   = aws_iam_role.member[0].id
+  policy = data.aws_iam_policy_document.securityhub_export.json
 }

@@ -10,12 +10,29 @@ variable "hub_account_id" {
 
 variable "hub_role_arn" {
   type        = string
-  description = "ARN of the hub's Lambda execution role (the hub module's remediator_role_arn output): the only principal the member role trusts."
+  description = "ARN of the hub's Lambda execution role (the hub module's remediator_role_arn output): the principal the member role trusts (besides operator_role_arns)."
 
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.hub_role_arn))
     error_message = "hub_role_arn must be an IAM role ARN."
   }
+}
+
+variable "operator_role_arns" {
+  type        = list(string)
+  description = "ARNs of the operators' IAM roles that may assume the member role too (for `sgc scan --organization`, `sgc remediate`, `sgc rollback` and `sgc export securityhub` from a workstation), with the same ExternalId (and organization) condition as the hub role. Each role must exist when the member role is created: IAM refuses an unknown principal."
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.operator_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", arn))])
+    error_message = "operator_role_arns must be IAM role ARNs (arn:PARTITION:iam::ACCOUNT:role/NAME), without wildcards."
+  }
+}
+
+variable "allow_securityhub_export" {
+  type        = bool
+  description = "Also allow securityhub:BatchImportFindings into this account's own `default` product (any region), for `sgc export securityhub` run through the member role. The hub's functions never need it."
+  default     = false
 }
 
 variable "hub_event_bus_arn" {

@@ -25,7 +25,9 @@ ALL_SETS = {
     "member": permissions.MEMBER_ACTIONS,
     "forwarder": permissions.FORWARDER_ACTIONS,
     "tracing": permissions.TRACING_ACTIONS,
+    "export": permissions.EXPORT_ACTIONS,
 }
+EXPORT_ADAPTER = SRC / "aws" / "securityhub.py"
 
 
 @pytest.mark.parametrize("name", sorted(ALL_SETS))
@@ -116,3 +118,19 @@ def test_every_operation_the_deployed_code_calls_is_authorised_for_the_hub() -> 
     # THEN every one is granted (or needs no permission)
     assert names
     assert names - authorised == set()
+
+
+def test_the_export_actions_are_exactly_what_the_security_hub_adapter_calls() -> None:
+    # GIVEN the operations the Security Hub export wraps in `translating(...)`
+    names = set(TRANSLATED.findall(EXPORT_ADAPTER.read_text("utf-8")))
+    # WHEN each is mapped to its action
+    needed = {permissions.required_action(f"securityhub:{name}") for name in names}
+    # THEN the export list grants exactly those: none missing, none unused
+    assert names
+    assert needed == set(permissions.EXPORT_ACTIONS)
+
+
+def test_the_hub_functions_never_hold_the_export_actions() -> None:
+    # GIVEN the export runs only from the CLI THEN neither the hub nor the member list holds it
+    assert permissions.EXPORT_ACTIONS.isdisjoint(permissions.HUB_ACTIONS)
+    assert permissions.EXPORT_ACTIONS.isdisjoint(permissions.MEMBER_ACTIONS)

@@ -201,6 +201,33 @@ run "stackset_replaces_the_terraform_slots" {
     condition     = aws_cloudformation_stack_set.members[0].parameters["PrimaryRegion"] == "us-east-1" && aws_cloudformation_stack_set.members[0].parameters["OrganizationId"] == "o-abcdef1234"
     error_message = "The IAM roles are created in the home region, and the organization is passed on."
   }
+
+  assert {
+    condition     = aws_cloudformation_stack_set.members[0].parameters["OperatorRoleArns"] == "" && aws_cloudformation_stack_set.members[0].parameters["AllowSecurityHubExport"] == "false"
+    error_message = "By default the member roles trust no operator and may not import findings."
+  }
+}
+
+run "stackset_passes_the_operator_roles_and_the_export_switch" {
+  command = plan
+
+  variables {
+    deploy_members_with_stackset     = true
+    organization_id                  = "o-abcdef1234"
+    stackset_organizational_unit_ids = ["ou-ab12-cdef3456"]
+    operator_role_arns               = ["arn:aws:iam::111111111111:role/secops", "arn:aws:iam::111111111111:role/audit"]
+    allow_securityhub_export         = true
+  }
+
+  assert {
+    condition     = aws_cloudformation_stack_set.members[0].parameters["OperatorRoleArns"] == "arn:aws:iam::111111111111:role/secops,arn:aws:iam::111111111111:role/audit"
+    error_message = "The operator roles reach the template as its comma-delimited list."
+  }
+
+  assert {
+    condition     = aws_cloudformation_stack_set.members[0].parameters["AllowSecurityHubExport"] == "true"
+    error_message = "The export switch reaches the template."
+  }
 }
 
 run "stackset_requires_the_ous_to_deploy_to" {

@@ -58,6 +58,63 @@ run "trust_admits_only_the_hub_role_with_the_external_id" {
     condition     = aws_iam_role.member[0].name == "sgcompliance-member"
     error_message = "The member role keeps the name the hub assumes by default."
   }
+
+  assert {
+    condition     = length(aws_iam_role_policy.securityhub_export) == 0
+    error_message = "Without allow_securityhub_export the role may not import findings."
+  }
+}
+
+run "operator_roles_are_trusted_under_the_hub_roles_conditions" {
+  command = plan
+
+  variables {
+    organization_id    = "o-abcdef1234"
+    operator_role_arns = ["arn:aws:iam::111111111111:role/secops", "arn:aws:iam::444444444444:role/team/admin"]
+  }
+
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.member_trust.statement :
+      toset(flatten([for p in s.principals : p.identifiers]))
+      ] == [
+      toset(["arn:aws:iam::111111111111:role/sgcompliance-remediator"]),
+      toset(["arn:aws:iam::111111111111:role/secops", "arn:aws:iam::444444444444:role/team/admin"]),
+    ]
+    error_message = "The trust admits the hub role and the operator roles, and nothing else."
+  }
+
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.member_trust.statement : toset([
+        for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"
+      ])
+      ] == [for _ in range(2) : toset([
+        "StringEquals sts:ExternalId sgc-test-external-id",
+        "StringEquals aws:PrincipalOrgID o-abcdef1234",
+    ])]
+    error_message = "Operators assume the role under the same ExternalId and organization conditions as the hub."
+  }
+}
+
+run "securityhub_export_allows_importing_into_the_own_default_product_only" {
+  command = plan
+
+  variables {
+    allow_securityhub_export = true
+  }
+
+  assert {
+    condition     = length(aws_iam_role_policy.securityhub_export) == 1
+    error_message = "allow_securityhub_export adds the export policy to the member role."
+  }
+
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.securityhub_export.statement : [s.actions, s.resources]
+    ] == [[toset(["securityhub:BatchImportFindings"]), toset(["arn:aws:securityhub:*:222222222222:product/222222222222/default"])]]
+    error_message = "The export may only import findings as this account's default product."
+  }
 }
 
 run "organization_id_adds_the_principal_org_condition" {
@@ -144,12 +201,18 @@ run "other_region_instance_adds_only_the_rule" {
   command = plan
 
   variables {
-    create_roles = false
+    create_roles             = false
+    allow_securityhub_export = true
   }
 
   assert {
     condition     = length(aws_iam_role.member) == 0 && length(aws_iam_role.forwarder) == 0
     error_message = "With create_roles = false no IAM role is created."
+  }
+
+  assert {
+    condition     = length(aws_iam_role_policy.securityhub_export) == 0
+    error_message = "The export policy belongs to the instance that creates the role."
   }
 
   assert {
@@ -181,6 +244,26 @@ run "rejects_a_hub_role_that_is_not_a_role_arn" {
   }
 
   expect_failures = [var.hub_role_arn]
+}
+
+run "rejects_an_operator_that_is_not_a_role_arn" {
+  command = plan
+
+  variables {
+    operator_role_arns = ["arn:aws:iam::111111111111:role/secops", "arn:aws:iam::111111111111:user/alice"]
+  }
+
+  expect_failures = [var.operator_role_arns]
+}
+
+run "rejects_a_wildcard_operator_role" {
+  command = plan
+
+  variables {
+    operator_role_arns = ["arn:aws:iam::111111111111:role/*"]
+  }
+
+  expect_failures = [var.operator_role_arns]
 }
 
 run "rejects_a_hub_bus_of_another_account" {
