@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 
 # Each concern (terraform checks, packaging, browser tests, reliability) keeps its targets in mk/.
 -include mk/*.mk
+# The fragments declare targets first; a bare `make` still only installs.
+.DEFAULT_GOAL := install
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,4 +42,4 @@ bench-events: $(STAMP)
 	$(BIN)/python benchmarks/event_latency.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-checkov build dist .fuzz-artifacts .mypy_cache .ruff_cache .pytest_cache .hypothesis
