@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from enum import IntEnum
 from functools import lru_cache
 
@@ -75,6 +76,23 @@ def _block_bits(blocks: tuple[Network, ...]) -> tuple[tuple[int, int, int], ...]
 _NON_GLOBAL_BITS = {4: _block_bits(_NON_GLOBAL_V4), 6: _block_bits(_NON_GLOBAL_V6)}
 
 
+def _by_first_octet(
+    blocks: tuple[tuple[int, int, int], ...],
+) -> tuple[tuple[tuple[int, int, int], ...], ...]:
+    """For each first octet of an IPv4 address, the non-global blocks that can hold it: most
+    public addresses then meet no block at all instead of being tested against every one."""
+    table: list[list[tuple[int, int, int]]] = [[] for _ in range(256)]
+    for prefixlen, netmask, address in blocks:
+        first = address >> 24
+        span = 1 << max(0, 8 - prefixlen)
+        for octet in range(first, first + span):
+            table[octet].append((prefixlen, netmask, address))
+    return tuple(tuple(entries) for entries in table)
+
+
+_NON_GLOBAL_V4_BY_OCTET = _by_first_octet(_NON_GLOBAL_BITS[4])
+
+
 class CidrInfo:
     """A parsed CIDR and its class; shared between every rule naming the same CIDR.
 
@@ -119,29 +137,56 @@ class CidrInfo:
 def cidr_info(cidr: str) -> CidrInfo:
     """Parse and classify a CIDR. Raises ValueError for text that is not a CIDR."""
     bits = _plain_ipv4(cidr)
-    if bits is None:
-        return CidrInfo.from_network(cidr, ipaddress.ip_network(cidr, strict=False))
-    address, prefixlen = bits
-    return CidrInfo(cidr, 4, address, prefixlen, _classify_bits(4, address, prefixlen))
+    if bits is not None:
+        address, prefixlen = bits
+        return CidrInfo(cidr, 4, address, prefixlen, _classify_ipv4(address, prefixlen))
+    bits = _plain_ipv6(cidr)
+    if bits is not None:
+        address, prefixlen = bits
+        return CidrInfo(cidr, 6, address, prefixlen, _classify_bits(6, address, prefixlen))
+    return CidrInfo.from_network(cidr, ipaddress.ip_network(cidr, strict=False))
 
 
-_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-# `a.b.c.d/n` in plain decimal (no leading zeros): the form nearly every rule uses.
-_PLAIN_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}/(3[0-2]|[12]?[0-9])")
+# Prefix lengths in plain decimal (no sign, no leading zero): any other spelling is left to
+# `ipaddress`, with its own rules and messages.
+_V4_PREFIXES = {str(n): n for n in range(33)}
+_V6_PREFIXES = {str(n): n for n in range(129)}
+_V4_MASK = (1 << 32) - 1
+_V6_MASK = (1 << 128) - 1
+# Hex groups and colons only: no zone, no embedded IPv4, where the two parsers could differ.
+_HEX_AND_COLONS = re.compile(r"[0-9A-Fa-f:]{2,39}")
 
 
 def _plain_ipv4(cidr: str) -> tuple[int, int] | None:
-    """(network address, prefix length) of a plain IPv4 CIDR, read without `ipaddress`.
+    """(network address, prefix length) of a plain `a.b.c.d/n` CIDR, read by the C parser.
 
-    None for every other form (IPv6, a netmask after the slash, a missing prefix, leading
-    zeros, errors), which `ipaddress` then reads with its own rules and messages.
+    The C parser takes exactly four decimal octets without leading zeros, as `ipaddress` does;
+    None for every other form (IPv6, a netmask after the slash, a missing prefix, errors), which
+    `ipaddress` then reads with its own rules and messages.
     """
-    match = _PLAIN_IPV4.fullmatch(cidr)
-    if match is None:
+    address, _, prefix = cidr.partition("/")
+    prefixlen = _V4_PREFIXES.get(prefix)
+    if prefixlen is None:
         return None
-    a, b, c, d, prefixlen = map(int, match.groups())
-    address = a << 24 | b << 16 | c << 8 | d
-    return address & (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF, prefixlen
+    try:
+        packed = socket.inet_pton(socket.AF_INET, address)
+    except OSError:
+        return None
+    return int.from_bytes(packed, "big") & (_V4_MASK << (32 - prefixlen)) & _V4_MASK, prefixlen
+
+
+def _plain_ipv6(cidr: str) -> tuple[int, int] | None:
+    """(network address, prefix length) of a plain IPv6 CIDR, read by the C parser (several
+    times faster than `ipaddress`); None for every other form, which `ipaddress` then reads."""
+    address, _, prefix = cidr.partition("/")
+    prefixlen = _V6_PREFIXES.get(prefix)
+    if prefixlen is None or _HEX_AND_COLONS.fullmatch(address) is None:
+        return None
+    try:
+        packed = socket.inet_pton(socket.AF_INET6, address)
+    except OSError:
+        return None
+    return int.from_bytes(packed, "big") & (_V6_MASK << (128 - prefixlen)) & _V6_MASK, prefixlen
 
 
 def _scoped(network: Network) -> bool:
@@ -154,6 +199,16 @@ def classify(network: Network) -> SourceClass:
     if _scoped(network):
         return _classify_scoped(network)
     return _classify_bits(network.version, int(network.network_address), network.prefixlen)
+
+
+def _classify_ipv4(address: int, prefixlen: int) -> SourceClass:
+    """`_classify_bits(4, ...)`, testing only the blocks that share the first octet."""
+    if prefixlen == 0:
+        return SourceClass.WORLD
+    for block_prefixlen, netmask, block_address in _NON_GLOBAL_V4_BY_OCTET[address >> 24]:
+        if prefixlen >= block_prefixlen and address & netmask == block_address:
+            return SourceClass.PRIVATE
+    return SourceClass.PUBLIC
 
 
 def _classify_bits(version: int, address: int, prefixlen: int) -> SourceClass:
