@@ -10,47 +10,25 @@ must not change it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from moto_env import fake_aws_server
 
 from sgcompliance.aws.api_calls import ApiCallCounter
 from sgcompliance.aws.session import AwsSettings, ClientFactory
 from sgcompliance.local.demo_org import DemoOrg, seed_demo_org
-from sgcompliance.local.moto_server import LocalServer, reset, start
+from sgcompliance.local.moto_server import LocalServer, reset
 
-# Generous: a cold start (imports on a loaded machine) is the slow part, typically well under 2s.
-START_TIMEOUT = 60.0
-FAKE_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
-CLEARED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION")
 DEFAULT_ACCOUNT = "123456789012"  # moto's account for credentials it did not issue
 
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     log_path = tmp_path_factory.mktemp("moto") / "moto.log"
-    with pytest.MonkeyPatch.context() as env:
-        for key, value in FAKE_ENV.items():
-            env.setenv(key, value)
-        for key in CLEARED_ENV:
-            env.delenv(key, raising=False)
-        no_proxy = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"]))
-        env.setenv("NO_PROXY", no_proxy)
-        server = start(log_path, timeout=START_TIMEOUT)
-        try:
-            env.setenv("AWS_ENDPOINT_URL", server.endpoint)
-            yield server
-        finally:
-            server.stop()
+    with fake_aws_server(log_path, export_endpoint=True) as server:
+        yield server
 
 
 class ServerUse:

@@ -9,7 +9,6 @@ small campaign and `make reliability` the full one.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,39 +20,19 @@ from rel_tally import TALLY, Tally
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "app"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 
+from moto_env import fake_aws_server
 from rel_campaign import Campaign
 from rel_wiring import STALL
 
 from sgcompliance.local.fault_proxy import FaultProxy
-from sgcompliance.local.moto_server import LocalServer, reset, start
-
-START_TIMEOUT = 60.0
-FAKE_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
-CLEARED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION")
+from sgcompliance.local.moto_server import LocalServer, reset
 
 
 @pytest.fixture(scope="session")
 def rel_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     log_path = tmp_path_factory.mktemp("rel-moto") / "moto.log"
-    with pytest.MonkeyPatch.context() as env:
-        for key, value in FAKE_ENV.items():
-            env.setenv(key, value)
-        for key in CLEARED_ENV:
-            env.delenv(key, raising=False)
-        no_proxy = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"]))
-        env.setenv("NO_PROXY", no_proxy)
-        server = start(log_path, timeout=START_TIMEOUT)
-        try:
-            yield server
-        finally:
-            server.stop()
+    with fake_aws_server(log_path, export_endpoint=False) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

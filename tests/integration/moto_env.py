@@ -1,0 +1,44 @@
+"""A moto server for a test session, with fake credentials and no AWS configuration files in
+the environment, so that nothing a test does can reach real AWS."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from sgcompliance.local.moto_server import LocalServer, start
+
+# Generous: a cold start (imports on a loaded machine) is the slow part, typically well under 2s.
+START_TIMEOUT = 60.0
+FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+CLEARED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION")
+
+
+@contextmanager
+def fake_aws_server(log_path: Path, *, export_endpoint: bool) -> Iterator[LocalServer]:
+    """A started server (stopped on exit); with `export_endpoint`, AWS_ENDPOINT_URL names it."""
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in FAKE_ENV.items():
+            env.setenv(key, value)
+        for key in CLEARED_ENV:
+            env.delenv(key, raising=False)
+        no_proxy = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"]))
+        env.setenv("NO_PROXY", no_proxy)
+        server = start(log_path, timeout=START_TIMEOUT)
+        try:
+            if export_endpoint:
+                env.setenv("AWS_ENDPOINT_URL", server.endpoint)
+            yield server
+        finally:
+            server.stop()
