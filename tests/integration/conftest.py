@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto_env import fake_aws_server
+from moto_env import ServerUse, fake_aws_server
 
 from sgcompliance.aws.api_calls import ApiCallCounter
 from sgcompliance.aws.session import AwsSettings, ClientFactory
-from sgcompliance.local.demo_org import DemoOrg, seed_demo_org
-from sgcompliance.local.moto_server import LocalServer, reset
+from sgcompliance.local.demo_org import DemoOrg
+from sgcompliance.local.moto_server import LocalServer
 
 DEFAULT_ACCOUNT = "123456789012"  # moto's account for credentials it did not issue
 
@@ -29,28 +29,6 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServe
     log_path = tmp_path_factory.mktemp("moto") / "moto.log"
     with fake_aws_server(log_path, export_endpoint=True) as server:
         yield server
-
-
-class ServerUse:
-    """Counts resets so that a seeded demo organization is reused only while it is intact."""
-
-    def __init__(self, server: LocalServer) -> None:
-        self.server = server
-        self.generation = 0
-        self.seeded: tuple[int, DemoOrg] | None = None
-
-    def fresh(self) -> str:
-        reset(self.server.endpoint)
-        self.generation += 1
-        return self.server.endpoint
-
-    def demo(self) -> DemoOrg:
-        if self.seeded is not None and self.seeded[0] == self.generation:
-            return self.seeded[1]
-        endpoint = self.fresh()
-        org = seed_demo_org(ClientFactory(AwsSettings.from_options(endpoint_url=endpoint)))
-        self.seeded = (self.generation, org)
-        return org
 
 
 @pytest.fixture(scope="session")

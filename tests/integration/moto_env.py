@@ -1,5 +1,5 @@
 """A moto server for a test session, with fake credentials and no AWS configuration files in
-the environment, so that nothing a test does can reach real AWS."""
+the environment, so that nothing a test does can reach real AWS; and the session's use of it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sgcompliance.local.moto_server import LocalServer, start
+from sgcompliance.aws.session import AwsSettings, ClientFactory
+from sgcompliance.local.demo_org import DemoOrg, seed_demo_org
+from sgcompliance.local.moto_server import LocalServer, reset, start
 
 # Generous: a cold start (imports on a loaded machine) is the slow part, typically well under 2s.
 START_TIMEOUT = 60.0
@@ -42,3 +44,25 @@ def fake_aws_server(log_path: Path, *, export_endpoint: bool) -> Iterator[LocalS
             yield server
         finally:
             server.stop()
+
+
+class ServerUse:
+    """Counts resets so that a seeded demo organization is reused only while it is intact."""
+
+    def __init__(self, server: LocalServer) -> None:
+        self.server = server
+        self.generation = 0
+        self.seeded: tuple[int, DemoOrg] | None = None
+
+    def fresh(self) -> str:
+        reset(self.server.endpoint)
+        self.generation += 1
+        return self.server.endpoint
+
+    def demo(self) -> DemoOrg:
+        if self.seeded is not None and self.seeded[0] == self.generation:
+            return self.seeded[1]
+        endpoint = self.fresh()
+        org = seed_demo_org(ClientFactory(AwsSettings.from_options(endpoint_url=endpoint)))
+        self.seeded = (self.generation, org)
+        return org

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ServerUse
+from moto_env import ServerUse
 from typer.testing import CliRunner
 
 from sgcompliance.entrypoints.cli import app
