@@ -113,7 +113,8 @@ def test_the_rollback_command_names_the_backup(page: LoadedPage) -> None:
     commands = page.script(
         "return Array.from(document.querySelectorAll('pre.command')).map(c => c.textContent)"
     )
-    assert commands == ['sgc rollback s3://backups/sg-web/<b id="pwned-backup">v1</b>']
+    # The hostile backup id is shell-quoted, so the command can be pasted as it stands.
+    assert commands == ["sgc rollback 's3://backups/sg-web/<b id=\"pwned-backup\">v1</b>'"]
 
 
 def test_the_filter_script_runs_under_the_content_security_policy(page: LoadedPage) -> None:

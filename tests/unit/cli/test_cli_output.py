@@ -54,11 +54,13 @@ def test_help_offers_every_registered_format_and_an_output_file(command: str) ->
 def test_a_report_written_to_a_file_equals_the_one_on_stdout(
     report_format: str, estate: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN the same scan sent to stdout and to a file, the time some formats carry pinned
+    # GIVEN the same scan sent to stdout and to a file, the time some formats carry and the
+    # width a piped table takes (COLUMNS, which pytest-xdist workers set to 80) pinned
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795737600")
+    monkeypatch.setenv("COLUMNS", "120")
     target = tmp_path / f"report.{report_format}"
     args = ["scan", "-i", str(estate), "-f", report_format, "--today", "2026-11-27"]
-    on_stdout = runner.invoke(app, args, env={"COLUMNS": "120"})
+    on_stdout = runner.invoke(app, args)
     to_file = runner.invoke(app, [*args, "-o", str(target)])
     # THEN the exit code is the same, the bytes are the same and stdout stays empty
     assert (on_stdout.exit_code, to_file.exit_code) == (1, 1)
