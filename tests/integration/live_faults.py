@@ -25,8 +25,9 @@ from sgcompliance.core.backup import BackupRecord
 from sgcompliance.core.model import Direction, Rule, SecurityGroup
 
 
-class Crash(Exception):  # noqa: N818 - it stands for the process dying, not an error to handle
-    """Not an `SgcError`: nothing in the product catches it, as nothing survives a kill."""
+class Crash(BaseException):
+    """Not an `Exception`: nothing in the product catches it, not even the per-record and
+    top-level catch-alls, as nothing survives a kill."""
 
 
 @dataclass(slots=True)

@@ -155,8 +155,9 @@ def test_sgc_local_worker_handles_the_queued_change_and_says_what_was_decided(
     state = tmp_path / "local.json"
     PipelineState(state).save(pipeline)
     change = open_ssh(factory, pipeline)
-    # WHEN the worker command runs for two seconds
-    result = CliRunner().invoke(local_app, ["worker", "--state", str(state), "--seconds", "2"])
+    # WHEN the worker command runs for six seconds (room for a loaded machine: the first
+    # event also builds the handler's wiring)
+    result = CliRunner().invoke(local_app, ["worker", "--state", str(state), "--seconds", "6"])
     # THEN it handled the change, said what was decided, and the rule is gone
     assert result.exit_code == 0, result.output
     assert "AuthorizeSecurityGroupIngress" in result.output

@@ -16,9 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sgcompliance.app.enforcement import record_all
+from sgcompliance.app.enforcement import finish, record_all
 from sgcompliance.app.event_processor import EventProcessor, decision
 from sgcompliance.app.pipeline import Pipeline, Services
+from sgcompliance.app.remediator import GroupOutcome
 from sgcompliance.app.sweep import judge_scope, sweep_time, sweep_trigger
 from sgcompliance.core import audit
 from sgcompliance.core.alert import sweep_alert, worth_alerting
@@ -75,11 +76,14 @@ class BatchWorker:
         services = self.pipeline.services()
         report = BatchReport()
         sweeps: dict[str, list[AuditRecord]] = {}
+        unfinished: list[GroupOutcome] = []
         for record in batch.records:
             self.correlate({"message_id": record.message_id})
-            if not self._one(services, record, report, sweeps):
+            if not self._one(services, record, report, sweeps, unfinished):
                 report.failed.append(record.message_id)
         self._alert_sweeps(services, sweeps, report)
+        # Only now: a group left "remediating" tells the next sweep its alert is owed.
+        finish(services, unfinished)
         return report
 
     def _one(
@@ -88,6 +92,7 @@ class BatchWorker:
         record: SqsRecord,
         report: BatchReport,
         sweeps: dict[str, list[AuditRecord]],
+        unfinished: list[GroupOutcome],
     ) -> bool:
         """False when the record should be delivered again."""
         payload = record_payload(record)
@@ -100,7 +105,7 @@ class BatchWorker:
                 result = self.events.process(payload)
                 report.records.extend(result.records)
                 return not result.retry
-            return self._work_item(services, payload, report, sweeps)
+            return self._work_item(services, payload, report, sweeps, unfinished)
         except Exception:  # the per-account boundary: this record only, the others go on
             log.exception("record %s failed unexpectedly", record.message_id)
             self.pipeline.metrics.remediation_errors(1)
@@ -112,14 +117,22 @@ class BatchWorker:
         item: WorkItem,
         report: BatchReport,
         sweeps: dict[str, list[AuditRecord]],
+        unfinished: list[GroupOutcome],
     ) -> bool:
         self.correlate(
             {"event_id": item.sweep_id, "account": item.account_id, "region": item.region}
         )
-        decided = judge_scope(self.pipeline, services, sweep_trigger(item), mode=item.mode)
+        decided = judge_scope(
+            self.pipeline, services, sweep_trigger(item), mode=item.mode, defer_outcome_tags=True
+        )
         report.records.extend(decided.records)
         fresh = record_all(services, decided.records)
-        sweeps.setdefault(item.sweep_id, []).extend(fresh)
+        alerted = sweeps.setdefault(item.sweep_id, [])
+        alerted.extend(fresh)
+        if decided.enforced is not None:
+            seen = {r.record_id for r in fresh}
+            alerted.extend(r for r in decided.enforced.owed if r.record_id not in seen)
+            unfinished.extend(decided.enforced.unfinished)
         return not decided.retry
 
     def _bad(self, bad: BadRecord, report: BatchReport) -> None:
@@ -138,14 +151,14 @@ class BatchWorker:
     ) -> None:
         if services.alerts is None:
             return
-        for sweep_id, fresh in sweeps.items():
-            if not worth_alerting(fresh):
+        for sweep_id, records in sweeps.items():
+            if not worth_alerting(records):
                 continue
             alert = sweep_alert(
                 sweep_id,
-                fresh,
-                sweep_time=sweep_time(fresh),
-                audit_uris=services.audit.locations(fresh),
+                records,
+                sweep_time=sweep_time(records),
+                audit_uris=services.audit.locations(records),
                 rollback_options=services.rollback_options,
             )
             delivery = services.alerts.send(alert)

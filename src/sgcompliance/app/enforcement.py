@@ -15,9 +15,14 @@ from dataclasses import dataclass, replace
 from sgcompliance.app.audit_log import outcome_audit_record
 from sgcompliance.app.metrics_manager import MetricsManager
 from sgcompliance.app.pipeline import Pipeline, Services, error_code, is_transient
-from sgcompliance.app.remediator import GroupOutcome, Outcome, RemediationRun
+from sgcompliance.app.remediator import (
+    GroupOutcome,
+    Outcome,
+    RemediationRun,
+    write_outcome_tags,
+)
 from sgcompliance.core.audit import AuditAction, AuditRecord, Trigger, audit_record, latency_ms
-from sgcompliance.core.errors import BackupError
+from sgcompliance.core.errors import BackupError, SgcError
 from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.core.model import RegionSnapshot
 from sgcompliance.core.plan import Action, Mode, RemediationPlan, pre_image_hash
@@ -45,13 +50,34 @@ class Enforced:
     records: list[AuditRecord]
     # Outcomes whose tags are still to be written (`write_outcome_tags`), once alerted.
     unfinished: tuple[GroupOutcome, ...] = ()
+    # Records of remediations an earlier run started and this one finished: they may have been
+    # stored before that run died, but their alert has not gone out (the outcome tags, written
+    # only after the alert, were missing), so they are alerted even when not fresh.
+    owed: tuple[AuditRecord, ...] = ()
 
     @property
     def alert_owed(self) -> bool:
-        """A remediation an earlier delivery started was finished now: its records may have
-        been stored before that delivery died, but its alert has not gone out (the outcome tags,
-        written only after the alert, were missing)."""
-        return any(o.resumed and o.outcome is Outcome.APPLIED for o in self.unfinished)
+        return bool(self.owed)
+
+
+def combined(parts: Sequence[Enforced]) -> Enforced:
+    """Several enforcements (groups of one event, scopes of one batch) as one."""
+    return Enforced(
+        [r for part in parts for r in part.records],
+        tuple(o for part in parts for o in part.unfinished),
+        tuple(r for part in parts for r in part.owed),
+    )
+
+
+def finish(services: Services, unfinished: Sequence[GroupOutcome]) -> None:
+    """Write the deferred outcome tags, once the records are stored and the alert has gone."""
+    for outcome in unfinished:
+        plan = outcome.plan
+        try:
+            write_outcome_tags(outcome, services.members.gateway(plan.account_id, plan.region))
+        except SgcError as exc:
+            # Left "remediating": the next delivery or sweep finishes it (and alerts again).
+            log.warning("outcome tags of %s not written: %s", plan.group_id, exc)
 
 
 def enforce(
@@ -77,9 +103,13 @@ def enforce(
         return Enforced([_refused(pipeline, services, trigger, plan, exc) for plan in plans])
     records = [_outcome(pipeline, services, trigger, outcome, how) for outcome in run.outcomes]
     unfinished = tuple(o for o in run.outcomes if o.pending_tags)
-    return Enforced(
-        records + _compliant(pipeline, services, trigger, snapshots, run, how), unfinished
+    owed = tuple(
+        record
+        for outcome, record in zip(run.outcomes, records, strict=True)
+        if outcome.resumed and outcome.outcome is Outcome.APPLIED
     )
+    compliant = _compliant(pipeline, services, trigger, snapshots, run, how)
+    return Enforced(records + compliant, unfinished, owed)
 
 
 def scan_metrics(metrics: MetricsManager, result: ScanResult, ms: float, mode: Mode) -> None:

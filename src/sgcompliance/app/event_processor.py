@@ -25,12 +25,13 @@ from typing import Any
 from sgcompliance.app.enforcement import (
     Enforced,
     Enforcement,
+    combined,
     enforce,
     failure_record,
+    finish,
     record_all,
 )
 from sgcompliance.app.pipeline import Pipeline, Services, is_transient
-from sgcompliance.app.remediator import GroupOutcome, write_outcome_tags
 from sgcompliance.core import audit
 from sgcompliance.core.audit import AuditAction, AuditRecord, Trigger, audit_record
 from sgcompliance.core.cloudtrail import IgnoreReason as EventIgnore
@@ -130,7 +131,7 @@ class EventProcessor:
         fresh = record_all(services, records)
         message_id = self._alert(services, records, fresh, owed=judged.alert_owed)
         # Only now: a group left "in progress" tells the next delivery its alert is owed.
-        self._finish(services, judged.unfinished)
+        finish(services, judged.unfinished)
         return EventReport(
             event.event_id, EventStatus.JUDGED, tuple(records), "", message_id, retry
         )
@@ -166,15 +167,13 @@ class EventProcessor:
             failed = failure_record(self.pipeline, services, trigger, exc, group_id=first)
             return Enforced([failed]), is_transient(exc)
         how = Enforcement(mode, services.config.dry_run, per_event=True, defer_outcome_tags=True)
-        records: list[AuditRecord] = []
-        unfinished: list[GroupOutcome] = []
+        judged: list[Enforced] = []
         retry = False
         for group_id in group_ids:
             decided, transient = self._judge_group(services, event, group_id, how)
-            records.extend(decided.records)
-            unfinished.extend(decided.unfinished)
+            judged.append(decided)
             retry = retry or transient
-        return Enforced(records, tuple(unfinished)), retry
+        return combined(judged), retry
 
     def _judge_group(
         self, services: Services, event: SgChangeEvent, group_id: str, how: Enforcement
@@ -214,15 +213,6 @@ class EventProcessor:
             outcome="group_gone",
             reason=f"{group_id} no longer exists",
         )
-
-    def _finish(self, services: Services, unfinished: tuple[GroupOutcome, ...]) -> None:
-        for outcome in unfinished:
-            plan = outcome.plan
-            try:
-                write_outcome_tags(outcome, services.members.gateway(plan.account_id, plan.region))
-            except SgcError as exc:
-                # Left "in progress": the next delivery or sweep finishes it (and alerts again).
-                log.warning("outcome tags of %s not written: %s", plan.group_id, exc)
 
     def _alert(
         self,

@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sgcompliance.app.enforcement import Enforcement, enforce, failure_record
+from sgcompliance.app.enforcement import Enforced, Enforcement, enforce, failure_record
 from sgcompliance.app.fleet import Scope
 from sgcompliance.app.pipeline import Pipeline, Services, is_transient
 from sgcompliance.app.runtime_config import RuntimeConfig
@@ -57,6 +57,8 @@ class DispatchReport:
 class ScopeDecisions:
     records: list[AuditRecord]
     retry: bool = False
+    # With deferred outcome tags: what the caller finishes after alerting (see Enforced).
+    enforced: Enforced | None = None
 
 
 class SweepDispatcher:
@@ -133,8 +135,10 @@ def judge_scope(
     mode: Mode | None = None,
     dry_run: bool | None = None,
     only_groups: frozenset[str] | None = None,
+    defer_outcome_tags: bool = False,
 ) -> ScopeDecisions:
-    """Read one account x region, judge it, remediate in `mode` (else the account's)."""
+    """Read one account x region, judge it, remediate in `mode` (else the account's). With
+    `defer_outcome_tags`, the caller writes them (`enforcement.finish`) once it has alerted."""
     account, region = trigger.account_id, trigger.region
     config = services.config
     if not in_scope(account, region, config.account_scope, config.region_scope):
@@ -148,9 +152,12 @@ def judge_scope(
     chosen = mode
     try:
         chosen = config.spare_hub(account, mode) if mode else pipeline.mode_for(account)
-        how = Enforcement(chosen, config.dry_run or bool(dry_run), False, only_groups)
+        how = Enforcement(
+            chosen, config.dry_run or bool(dry_run), False, only_groups, defer_outcome_tags
+        )
         read = partial(_read_region, services, account, region)
-        return ScopeDecisions(enforce(pipeline, services, trigger, read, how).records)
+        enforced = enforce(pipeline, services, trigger, read, how)
+        return ScopeDecisions(enforced.records, enforced=enforced)
     except SgcError as exc:
         log.error("scope %s/%s: %s", account, region, exc, extra={"error_code": exc.code})
         record = failure_record(pipeline, services, trigger, exc, mode=chosen)
