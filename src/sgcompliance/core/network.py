@@ -139,7 +139,7 @@ def cidr_info(cidr: str) -> CidrInfo:
     bits = _plain_ipv4(cidr)
     if bits is not None:
         address, prefixlen = bits
-        return CidrInfo(cidr, 4, address, prefixlen, _classify_ipv4(address, prefixlen))
+        return CidrInfo(cidr, 4, address, prefixlen, _classify_bits(4, address, prefixlen))
     bits = _plain_ipv6(cidr)
     if bits is not None:
         address, prefixlen = bits
@@ -201,21 +201,13 @@ def classify(network: Network) -> SourceClass:
     return _classify_bits(network.version, int(network.network_address), network.prefixlen)
 
 
-def _classify_ipv4(address: int, prefixlen: int) -> SourceClass:
-    """`_classify_bits(4, ...)`, testing only the blocks that share the first octet."""
-    if prefixlen == 0:
-        return SourceClass.WORLD
-    for block_prefixlen, netmask, block_address in _NON_GLOBAL_V4_BY_OCTET[address >> 24]:
-        if prefixlen >= block_prefixlen and address & netmask == block_address:
-            return SourceClass.PRIVATE
-    return SourceClass.PUBLIC
-
-
 def _classify_bits(version: int, address: int, prefixlen: int) -> SourceClass:
     if prefixlen == 0:
         return SourceClass.WORLD
     # `network.subnet_of(block)` by integer masks: the same test, without ipaddress's overhead.
-    for block_prefixlen, netmask, block_address in _NON_GLOBAL_BITS[version]:
+    # IPv4 tests only the blocks that share the address's first octet.
+    blocks = _NON_GLOBAL_V4_BY_OCTET[address >> 24] if version == 4 else _NON_GLOBAL_BITS[6]
+    for block_prefixlen, netmask, block_address in blocks:
         if prefixlen >= block_prefixlen and address & netmask == block_address:
             return SourceClass.PRIVATE
     return SourceClass.PUBLIC
