@@ -1,11 +1,13 @@
 """Pausing Python's cycle collector while the engine builds its (acyclic) results.
 
 An evaluation allocates tens of thousands of findings that all live until it returns. Each of
-those allocations counts towards the collector's thresholds, and the collections it triggers walk
-every tracked object in the process, the caller's whole estate included: at 10,000 groups that
-was a fifth to a third of an evaluation's time, spent finding no garbage, because the engine
-creates no reference cycles (reference counting frees everything it drops). So the collector is
-paused for the duration, as `timeit` does, and resumed as it was found.
+those allocations counts towards the collector's thresholds, and the collections they trigger
+walk the young objects again and again, and at times every tracked object in the process, the
+caller's whole estate included, finding no garbage: the engine creates no reference cycles
+(reference counting frees everything it drops). So the collector is paused for the duration, as
+`timeit` does, and resumed as it was found; its first collection afterwards looks at the
+evaluation's survivors once. Measured in one process, alternating, with the previous result
+still alive: 2 % faster at 100,000 groups, 4 % at 10,000.
 
 The collector is process-wide, so pauses are counted: with evaluations running in several
 threads, it resumes only when the last one ends, and only if it was enabled when the first began.
