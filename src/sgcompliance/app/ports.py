@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from sgcompliance.core.backup import BackupRecord
+from sgcompliance.core.backup import BackupRecord, LoadedBackup, StoredBackup
 from sgcompliance.core.model import Direction, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.core.receipt import BackupReceipt
 
 
 class GroupGateway(Protocol):
@@ -36,12 +37,32 @@ class RegionReader(Protocol):
 
 
 class BackupStore(Protocol):
-    def put(self, record: BackupRecord) -> str:
-        """Store durably and return where it went; raises BackupError on any failure."""
+    def put(self, record: BackupRecord) -> StoredBackup:
+        """Store durably, never over an existing backup; raises BackupError on any failure."""
         ...
 
-    def get(self, backup_id: str) -> BackupRecord: ...
+    def get(self, backup_id: str) -> BackupRecord:
+        """The newest stored content under `backup_id` (listing and display only: a rollback
+        reads the receipt's pinned version through `load`)."""
+        ...
+
+    def load(self, backup_id: str, version_id: str | None = None) -> LoadedBackup:
+        """Exactly that version (the newest when None), with the digest of what was read."""
+        ...
 
     def list(self, group_id: str | None = None) -> list[str]:
         """Backup ids, oldest first."""
+        ...
+
+    def put_receipt(self, receipt: BackupReceipt) -> None:
+        """Store the receipt once; a receipt already there is never replaced (BackupError)."""
+        ...
+
+    def receipt(self, backup_id: str) -> BackupReceipt | None:
+        """The receipt of `backup_id`; None when there is none; BackupError when it cannot be
+        trusted (unreadable, or rewritten since it was stored)."""
+        ...
+
+    def receipts(self, group_id: str) -> list[BackupReceipt]:
+        """The group's receipts (any order); unreadable ones are left out and logged."""
         ...

@@ -5,6 +5,8 @@ A backup is written before any change to a group; rollback reads nothing else.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +27,40 @@ class BackupRecord:
     plan: RemediationPlan
     policy_id: str = ""
     policy_digest: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBackup:
+    """Where a backup went and what exactly was stored: the version the store gave it (None
+    where the store keeps no versions) and the sha256 of its canonical bytes."""
+
+    backup_id: str
+    location: str
+    version_id: str | None
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedBackup:
+    """A backup as read back: the record, the sha256 of its canonical content as read (to
+    compare with the receipt's), and the version that was read."""
+
+    record: BackupRecord
+    sha256: str
+    version_id: str | None
+
+
+def canonical_bytes(record: BackupRecord) -> bytes:
+    """The one byte string a backup is stored as and digested from."""
+    return canonical_json(to_document(record))
+
+
+def canonical_json(doc: Any) -> bytes:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def backup_id_for(plan: RemediationPlan, created_at: datetime) -> str:
@@ -117,3 +153,31 @@ def _read(doc: Any, source: str) -> BackupRecord:
         policy_id=str(policy.get("id", "")),
         policy_digest=str(policy.get("digest", "")),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class BackupPointer:
+    """What the `sgc:backup` tag says: a hint only (anyone who may tag the group may write it);
+    a resume or rollback acts on it only once the stored receipt agrees."""
+
+    backup_id: str
+    sha256: str | None = None
+    version_id: str | None = None
+
+
+def pointer_value(stored: StoredBackup) -> str:
+    """`BACKUP_ID sha256=HEX [v=VERSION]`: within the 256 characters of a tag value."""
+    value = f"{stored.backup_id} sha256={stored.sha256}"
+    if stored.version_id:
+        value += f" v={stored.version_id}"
+    return value
+
+
+def parse_pointer(value: str) -> BackupPointer | None:
+    """The pointer a tag value names; None for an empty or malformed value. A bare backup id
+    (the tag as written before digests) reads as a pointer without digest."""
+    parts = value.split()
+    if not parts or "/" in parts[0] or parts[0].startswith("."):
+        return None
+    fields = dict(part.split("=", 1) for part in parts[1:] if "=" in part)
+    return BackupPointer(parts[0], fields.get("sha256") or None, fields.get("v") or None)
