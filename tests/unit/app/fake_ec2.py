@@ -4,12 +4,21 @@ revoking a missing rule id fails the whole call with NotFound, and authorize min
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from sgcompliance.core.backup import BackupRecord
+from sgcompliance.core.backup import (
+    BackupRecord,
+    LoadedBackup,
+    StoredBackup,
+    canonical_bytes,
+    from_document,
+    sha256_hex,
+)
 from sgcompliance.core.errors import BackupError, NotFoundError
 from sgcompliance.core.model import Direction, Rule, SecurityGroup
+from sgcompliance.core.receipt import BackupReceipt
 
 
 class FakeGateway:
@@ -68,22 +77,69 @@ class FakeGateway:
 
 
 class MemoryBackups:
+    """A versioned, write-once backup store in memory; `tamper` writes as an attacker would."""
+
     def __init__(self, log: list[str] | None = None, *, fail: bool = False) -> None:
         self.records: dict[str, BackupRecord] = {}
+        self.versions: dict[str, list[bytes]] = {}
+        self.receipts_by_id: dict[str, list[BackupReceipt]] = {}
         self.log = log if log is not None else []
         self.fail = fail
 
-    def put(self, record: BackupRecord) -> str:
+    def put(self, record: BackupRecord) -> StoredBackup:
         if self.fail:
             raise BackupError("store unavailable")
+        if record.backup_id in self.versions:
+            raise BackupError(f"backup {record.backup_id} exists already")
         self.records[record.backup_id] = record
+        self.versions[record.backup_id] = [canonical_bytes(record)]
         self.log.append(f"backup {record.plan.group_id}")
-        return f"memory://{record.backup_id}"
+        return StoredBackup(
+            record.backup_id,
+            f"memory://{record.backup_id}",
+            "v1",
+            sha256_hex(canonical_bytes(record)),
+        )
+
+    def tamper(self, backup_id: str, record: BackupRecord) -> None:
+        """A new version under an existing (or new) id, written around the tool."""
+        self.records[backup_id] = record
+        self.versions.setdefault(backup_id, []).append(canonical_bytes(record))
 
     def get(self, backup_id: str) -> BackupRecord:
         if backup_id not in self.records:
             raise BackupError(f"no backup {backup_id}")
         return self.records[backup_id]
 
+    def load(self, backup_id: str, version_id: str | None = None) -> LoadedBackup:
+        if backup_id not in self.versions:
+            raise BackupError(f"no backup {backup_id}")
+        versions = self.versions[backup_id]
+        index = len(versions) if version_id is None else int(version_id.removeprefix("v"))
+        if not 1 <= index <= len(versions):
+            raise BackupError(f"no version {version_id} of {backup_id}")
+        data = versions[index - 1]
+        record = from_document(json.loads(data))
+        return LoadedBackup(record, sha256_hex(data), f"v{index}")
+
     def list(self, group_id: str | None = None) -> list[str]:
         return sorted(k for k, r in self.records.items() if group_id in (None, r.plan.group_id))
+
+    def put_receipt(self, receipt: BackupReceipt) -> None:
+        if self.fail:
+            raise BackupError("store unavailable")
+        if receipt.backup_id in self.receipts_by_id:
+            raise BackupError(f"receipt of {receipt.backup_id} exists already")
+        self.receipts_by_id[receipt.backup_id] = [receipt]
+        self.log.append(f"receipt {receipt.group_id}")
+
+    def receipt(self, backup_id: str) -> BackupReceipt | None:
+        found = self.receipts_by_id.get(backup_id)
+        if not found:
+            return None
+        if len(found) > 1:
+            raise BackupError(f"the receipt of {backup_id} was rewritten")
+        return found[0]
+
+    def receipts(self, group_id: str) -> list[BackupReceipt]:
+        return [r[0] for r in self.receipts_by_id.values() if r[0].group_id == group_id]
