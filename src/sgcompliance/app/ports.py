@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from sgcompliance.core.backup import BackupRecord, LoadedBackup, StoredBackup
+from sgcompliance.core.drift import RevokeResult
 from sgcompliance.core.model import Direction, RegionSnapshot, Rule, SecurityGroup
 from sgcompliance.core.receipt import BackupReceipt
 
@@ -17,12 +18,15 @@ class GroupGateway(Protocol):
         """The group with its current rules; raises NotFoundError if it is gone."""
         ...
 
-    def rule_ids(self, group_id: str) -> set[str]:
-        """Ids of the group's current rules, in one call; for verification after a change."""
+    def rules(self, group_id: str) -> tuple[Rule, ...]:
+        """The group's current rules, in one call: the re-read before a revoke and the
+        verification after it. NotFoundError when the group is gone."""
         ...
 
-    def revoke(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
-        """One call for all rule ids; raises NotFoundError if any is already gone."""
+    def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
+        """Revoke by content (protocol, ports, peer), one call for all `rules`: a rule changed
+        in place since it was judged no longer matches and is never removed. Raises
+        NotFoundError where the API fails a call naming content the group does not hold."""
         ...
 
     def authorize(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> None: ...
@@ -63,6 +67,6 @@ class BackupStore(Protocol):
         trusted (unreadable, or rewritten since it was stored)."""
         ...
 
-    def receipts(self, group_id: str) -> list[BackupReceipt]:
+    def receipts(self, group_id: str) -> Sequence[BackupReceipt]:
         """The group's receipts (any order); unreadable ones are left out and logged."""
         ...

@@ -1,93 +1,69 @@
-"""The `SecurityGroupRemediator`: backup first, revoke by rule id, verify, tag, roll back.
+"""The `SecurityGroupRemediator`: backup first, revoke only what was judged, verify, tag.
 
-Order per group: plan (from a describe) -> backup stored -> pointer tag -> revoke -> verify by
-describe -> outcome tags. Nothing is revoked unless the backup store accepted the record.
+Order per group: plan (from a read) -> backup stored -> pointer tag -> read again (a change
+since the first read is judged again under a new backup) -> revoke by content -> verify by
+content -> receipt -> outcome tags. Nothing is revoked unless the backup store accepted the
+record (see `guarded_revoke`). Groups an earlier run left in progress are finished or reported
+(`interrupted`); flagged groups found compliant have their flags cleared.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
-from enum import StrEnum
 
+from sgcompliance.app.guarded_revoke import GuardedRevoke, Rejudged
+from sgcompliance.app.interrupted import InterruptedRemediations
 from sgcompliance.app.ports import BackupStore, GroupGateway
+from sgcompliance.app.remediation_outcome import (
+    REVOKED_OUTCOMES,
+    STATUS_COMPLIANT,
+    STATUS_DONE,
+    STATUS_FLAGGED,
+    STATUS_IN_PROGRESS,
+    GroupOutcome,
+    Outcome,
+    RemediationRun,
+    RemediationSettings,
+)
 from sgcompliance.app.scanner import ComplianceScanner
-from sgcompliance.core.backup import BackupRecord, backup_id_for
 from sgcompliance.core.errors import BackupError, NotFoundError, SgcError
 from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.core.findings import Finding
-from sgcompliance.core.model import Direction, RegionSnapshot, SecurityGroup
+from sgcompliance.core.model import RegionSnapshot, SecurityGroup
 from sgcompliance.core.plan import (
     TAG_BACKUP,
     TAG_CHECKS,
     TAG_STATUS,
+    TAG_TIME,
     Action,
     Mode,
     RemediationPlan,
+    fitting,
     limit_blast_radius,
     outcome_tags,
     plan_group,
 )
-from sgcompliance.core.policy import Severity
+
+__all__ = [
+    "STATUS_IN_PROGRESS",
+    "GatewayFor",
+    "GroupOutcome",
+    "Outcome",
+    "RemediationRun",
+    "RemediationSettings",
+    "SecurityGroupRemediator",
+    "interrupted",
+    "plans_by_action",
+    "write_outcome_tags",
+]
 
 log = logging.getLogger(__name__)
 
 GatewayFor = Callable[[str, str], GroupGateway]
-STATUS_IN_PROGRESS = "remediating"
-# What outcome_tags says once rules were revoked.
-STATUS_DONE = frozenset({"remediated", "locked-down"})
-
-
-class Outcome(StrEnum):
-    DRY_RUN = "dry_run"
-    APPLIED = "applied"
-    UNCHANGED = "unchanged"  # already in the desired state: no write made
-    GROUP_GONE = "group_gone"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class RemediationSettings:
-    mode: Mode = Mode.FLAG_ONLY
-    dry_run: bool = False
-    max_revokes: int | None = None
-    lockdown_severity: Severity = Severity.CRITICAL
-    # Leave the outcome tags to the caller (`write_outcome_tags`), to be written once it has
-    # recorded and alerted: until then the group stays "in progress", so a process that dies
-    # first leaves the next run a plan to finish and an alert to send, not a finished group.
-    defer_outcome_tags: bool = False
-
-
-@dataclass(slots=True)
-class GroupOutcome:
-    plan: RemediationPlan
-    outcome: Outcome
-    backup_id: str | None = None
-    revoked: list[str] = field(default_factory=list)
-    already_gone: list[str] = field(default_factory=list)
-    verified: bool = False
-    error: str | None = None
-    # Finished from the backup of an earlier run that stopped part way.
-    resumed: bool = False
-    # Outcome tags still to be written (settings.defer_outcome_tags).
-    pending_tags: dict[str, str] | None = None
-
-
-@dataclass(slots=True)
-class RemediationRun:
-    plans: list[RemediationPlan]
-    outcomes: list[GroupOutcome]
-    blast_radius_note: str = ""
-
-    @property
-    def revoked_count(self) -> int:
-        return sum(len(o.revoked) for o in self.outcomes)
-
-    @property
-    def ok(self) -> bool:
-        return all(o.outcome not in (Outcome.FAILED,) for o in self.outcomes)
+GroupKey = tuple[str, str, str]
 
 
 class SecurityGroupRemediator:
@@ -102,6 +78,16 @@ class SecurityGroupRemediator:
         self.backups = backups
         self.clock = clock
         self.settings = settings
+        self.guarded = GuardedRevoke(
+            backups,
+            clock,
+            policy_id=scanner.policy.id,
+            policy_digest=scanner.policy.digest,
+            defer_outcome_tags=settings.defer_outcome_tags,
+        )
+        self.interrupted = InterruptedRemediations(backups, self.guarded, clock)
+        # What a group was read as, to judge it again from a new read of its rules.
+        self._read: dict[GroupKey, tuple[SecurityGroup, Mapping[str, tuple[str, ...]]]] = {}
 
     def plan(self, result: ScanResult) -> tuple[list[RemediationPlan], str]:
         """Plans for every group with violations, after the run-wide blast-radius limit."""
@@ -139,129 +125,78 @@ class SecurityGroupRemediator:
         snapshots: Sequence[RegionSnapshot] = (),
     ) -> RemediationRun:
         """Apply plans group by group. A failing group (say, AccessDenied in one account) is
-        recorded and the others go on; a failing backup store stops the whole run."""
+        recorded and the others go on; a failing backup store stops the whole run. Then groups
+        left in progress by an earlier run, and flagged groups that are compliant now."""
+        self._remember(snapshots)
         run = RemediationRun(list(plans), [], note)
         for plan in plans:
             try:
-                run.outcomes.append(self.apply(plan, gateway_for(plan.account_id, plan.region)))
+                run.outcomes.append(
+                    self.apply(plan, gateway_for(plan.account_id, plan.region), note)
+                )
             except BackupError:
                 raise
             except SgcError as exc:
                 run.outcomes.append(GroupOutcome(plan, Outcome.FAILED, error=str(exc)))
         planned = {(p.account_id, p.region, p.group_id) for p in plans}
-        for group in interrupted(snapshots):
-            if (group.account_id, group.region, group.group_id) in planned:
-                continue
+        for group in _unplanned(snapshots, planned):
             try:
-                gateway = gateway_for(group.account_id, group.region)
-                done = self.finish_interrupted(group, gateway, note)
+                self._settle_unplanned(group, gateway_for, note, run)
             except SgcError as exc:  # this group only, as for a plan
-                log.warning("cannot finish the remediation of %s: %s", group.group_id, exc)
-                continue
-            if done is not None:
-                run.outcomes.append(done)
+                log.warning("cannot settle the state of %s: %s", group.group_id, exc)
         return run
 
-    def apply(self, plan: RemediationPlan, gateway: GroupGateway) -> GroupOutcome:
-        """Carry out one plan made from a describe of the group moments ago."""
+    def apply(self, plan: RemediationPlan, gateway: GroupGateway, note: str = "") -> GroupOutcome:
+        """Carry out one plan made from a read of the group moments ago."""
         if self.settings.dry_run:
             return GroupOutcome(plan, Outcome.DRY_RUN)
         try:
+            where = (plan.account_id, plan.region, plan.group_id)
+            settled = self.interrupted.settle(
+                where, plan.group_tags, gateway, may_revoke=self._may_revoke(note)
+            )
             if plan.revoke_count:
-                return self._revoke_with_backup(plan, gateway)
-            # Nothing left to revoke now may mean an earlier run died mid-way: finish its plan.
-            record = self._recorded(plan.group_id, plan.group_tags, plan.note)
-            if record is not None:
-                return self._resume(record, gateway)
-            return self._flag(plan, gateway)
+                return self._revoke(plan, gateway, settled)
+            return settled if settled is not None else self._flag(plan, gateway)
         except NotFoundError:
             return GroupOutcome(plan, Outcome.GROUP_GONE, error=f"{plan.group_id} no longer exists")
 
-    def _revoke_with_backup(self, plan: RemediationPlan, gateway: GroupGateway) -> GroupOutcome:
-        now = self.clock()
-        record = BackupRecord(
-            backup_id=backup_id_for(plan, now),
-            created_at=now.isoformat(),
-            plan=plan,
-            policy_id=self.scanner.policy.id,
-            policy_digest=self.scanner.policy.digest,
-        )
-        self.backups.put(record)  # raises BackupError: then nothing below happens
-        gateway.set_tags(
-            plan.group_id, {TAG_BACKUP: record.backup_id, TAG_STATUS: STATUS_IN_PROGRESS}
-        )
-        return self._carry_out(plan, record.backup_id, gateway)
-
-    def _carry_out(
-        self, plan: RemediationPlan, backup_id: str, gateway: GroupGateway
-    ) -> GroupOutcome:
-        """Everything after the backup and its pointer tag: revoke, verify by describe, tag."""
-        outcome = GroupOutcome(plan, Outcome.APPLIED, backup_id=backup_id)
-        for direction in Direction:
-            self._revoke(gateway, plan, direction, outcome)
-        remaining = gateway.rule_ids(plan.group_id)
-        outcome.verified = not (set(plan.revoke_ingress) | set(plan.revoke_egress)) & remaining
-        if not outcome.verified:
-            outcome.outcome = Outcome.FAILED
-            outcome.error = "verification failed: a revoked rule is still present"
-            return outcome
-        tags = outcome_tags(plan, backup_id, self.clock().isoformat())
-        if self.settings.defer_outcome_tags:
-            outcome.pending_tags = tags
-        else:
-            gateway.set_tags(plan.group_id, tags)
-        return outcome
-
-    def _recorded(
-        self, group_id: str, tags: Mapping[str, str], note: str = ""
-    ) -> BackupRecord | None:
-        """The backup of a remediation the group's tags say is still in progress, when this run
-        may finish it: finishing revokes, so not in flag_only mode nor past the blast-radius
-        limit (`note`)."""
-        backup_id = tags.get(TAG_BACKUP, "")
-        if tags.get(TAG_STATUS) != STATUS_IN_PROGRESS or not backup_id:
-            return None
-        if self.settings.mode is Mode.FLAG_ONLY or note:
-            return None
-        try:
-            record = self.backups.get(backup_id)
-        except BackupError as exc:
-            log.warning("cannot resume the remediation of %s: %s", group_id, exc)
-            return None
-        return record if record.plan.group_id == group_id else None
-
-    def _resume(self, record: BackupRecord, gateway: GroupGateway) -> GroupOutcome:
-        """Finish a recorded plan: revoke what it lists that is still there, verify, tag. A run
-        that died between the revokes of two directions is completed, not left half done."""
-        plan = record.plan
-        present = gateway.rule_ids(plan.group_id)
-        left = replace(
-            plan,
-            revoke_ingress=tuple(i for i in plan.revoke_ingress if i in present),
-            revoke_egress=tuple(i for i in plan.revoke_egress if i in present),
-        )
-        outcome = self._carry_out(left, record.backup_id, gateway)
-        outcome.resumed = True
-        return outcome
-
     def _revoke(
-        self, gateway: GroupGateway, plan: RemediationPlan, direction: Direction, out: GroupOutcome
-    ) -> None:
-        ids = list(plan.revokes(direction))
-        if not ids:
-            return
-        try:
-            gateway.revoke(plan.group_id, direction, ids)
-            out.revoked.extend(ids)
-            return
-        except NotFoundError:
-            log.info("a rule of %s was already gone; revoking what remains", plan.group_id)
-        present = gateway.rule_ids(plan.group_id)
-        still = [i for i in ids if i in present]
-        out.already_gone.extend(i for i in ids if i not in present)
-        if still:
-            gateway.revoke(plan.group_id, direction, still)
-            out.revoked.extend(still)
+        self, plan: RemediationPlan, gateway: GroupGateway, settled: GroupOutcome | None
+    ) -> GroupOutcome:
+        done = self.guarded.run(plan, gateway, self._rejudge)
+        if isinstance(done, Rejudged):
+            if done.plan is None:
+                outcome = GroupOutcome(plan, Outcome.CHANGED, verified=True)
+            else:
+                outcome = self._flag(done.plan, gateway)
+                outcome.outcome = Outcome.CHANGED
+            outcome.changed = done.changed
+            outcome.error = "changed since read: judged again, nothing left to revoke"
+            done_outcome = outcome
+        else:
+            done_outcome = done
+        # An earlier run's alert is owed when its remediation was closed here.
+        done_outcome.resumed = settled is not None and settled.outcome in REVOKED_OUTCOMES
+        return done_outcome
+
+    def _rejudge(self, plan: RemediationPlan, gateway: GroupGateway) -> RemediationPlan | None:
+        """The plan for the group as it is now (NotFoundError when it is gone)."""
+        now = gateway.describe_group(plan.group_id)
+        known = self._read.get((plan.account_id, plan.region, plan.group_id))
+        prefix_lists: Mapping[str, tuple[str, ...]] = {}
+        if known is not None:
+            # The describe does not read attachments; the first read's stands.
+            now = replace(now, attachment=known[0].attachment)
+            prefix_lists = known[1]
+        snapshot = RegionSnapshot(plan.account_id, plan.region, (now,), prefix_lists)
+        result = self.scanner.scan([snapshot])
+        return plan_group(
+            now, result.findings, plan.mode, lockdown_severity=self.settings.lockdown_severity
+        )
+
+    def _may_revoke(self, note: str) -> bool:
+        return self.settings.mode is not Mode.FLAG_ONLY and not note
 
     def _flag(self, plan: RemediationPlan, gateway: GroupGateway) -> GroupOutcome:
         current = plan.group_tags
@@ -276,23 +211,59 @@ class SecurityGroupRemediator:
             return GroupOutcome(plan, Outcome.UNCHANGED, verified=True)
         if not tags[TAG_BACKUP]:
             del tags[TAG_BACKUP]
-        gateway.set_tags(plan.group_id, tags)
+        tags = fitting(tags, current)
+        try:
+            gateway.set_tags(plan.group_id, tags)
+        except NotFoundError:
+            raise
+        except SgcError as exc:
+            return GroupOutcome(plan, Outcome.FAILED, error=f"flag tags not written: {exc}")
         return GroupOutcome(plan, Outcome.APPLIED, verified=True)
+
+    def _settle_unplanned(
+        self, group: SecurityGroup, gateway_for: GatewayFor, note: str, run: RemediationRun
+    ) -> None:
+        """A group without a plan: close an earlier run's remediation, or clear stale flags."""
+        if self.settings.dry_run:
+            return
+        status = group.tags.get(TAG_STATUS)
+        if status == STATUS_IN_PROGRESS:
+            gateway = gateway_for(group.account_id, group.region)
+            where = (group.account_id, group.region, group.group_id)
+            done = self.interrupted.settle(
+                where, group.tags, gateway, may_revoke=self._may_revoke(note)
+            )
+            if done is not None:
+                run.outcomes.append(done)
+        elif status == STATUS_FLAGGED:
+            gateway = gateway_for(group.account_id, group.region)
+            self.mark_compliant(group, gateway)
+            run.cleared.append((group.account_id, group.region, group.group_id))
 
     def finish_interrupted(
         self, group: SecurityGroup, gateway: GroupGateway, note: str = ""
     ) -> GroupOutcome | None:
-        """A run that stopped after its backup but before its outcome tags left the pointer tag
-        only, on a group with no violation left now: finish the recorded plan."""
-        if group.tags.get(TAG_STATUS) != STATUS_IN_PROGRESS or self.settings.dry_run:
+        """Close the remediation an earlier run left in progress on `group` (see `interrupted`)."""
+        if self.settings.dry_run:
             return None
-        record = self._recorded(group.group_id, group.tags, note)
-        if record is not None:
-            return self._resume(record, gateway)
-        # Not to be finished by this run, or its backup is not in this store: at least end
-        # the in-progress state.
-        gateway.set_tags(group.group_id, {TAG_STATUS: "remediated"})
-        return None
+        where = (group.account_id, group.region, group.group_id)
+        return self.interrupted.settle(
+            where, group.tags, gateway, may_revoke=self._may_revoke(note)
+        )
+
+    def mark_compliant(self, group: SecurityGroup, gateway: GroupGateway) -> None:
+        """A flagged group judged compliant: its violations tag goes, its status says so."""
+        gateway.set_tags(
+            group.group_id, {TAG_STATUS: STATUS_COMPLIANT, TAG_TIME: self.clock().isoformat()}
+        )
+        if TAG_CHECKS in group.tags:
+            gateway.remove_tags(group.group_id, [TAG_CHECKS])
+
+    def _remember(self, snapshots: Sequence[RegionSnapshot]) -> None:
+        for snap in snapshots:
+            for group in snap.groups:
+                key = (group.account_id, group.region, group.group_id)
+                self._read[key] = (group, snap.prefix_lists)
 
 
 def write_outcome_tags(outcome: GroupOutcome, gateway: GroupGateway) -> None:
@@ -305,6 +276,17 @@ def write_outcome_tags(outcome: GroupOutcome, gateway: GroupGateway) -> None:
 def interrupted(snapshots: Sequence[RegionSnapshot]) -> list[SecurityGroup]:
     return [
         g for snap in snapshots for g in snap.groups if g.tags.get(TAG_STATUS) == STATUS_IN_PROGRESS
+    ]
+
+
+def _unplanned(
+    snapshots: Sequence[RegionSnapshot], planned: set[tuple[str, str, str]]
+) -> list[SecurityGroup]:
+    return [
+        g
+        for snap in snapshots
+        for g in snap.groups
+        if (g.account_id, g.region, g.group_id) not in planned
     ]
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sgcompliance.aws import ec2 as ec2_calls
 from sgcompliance.aws.errors import translating
+from sgcompliance.core.drift import RevokeResult
 from sgcompliance.core.errors import NotFoundError
 from sgcompliance.core.model import Direction, Rule, SecurityGroup
-from sgcompliance.core.rule_codec import ip_permission
-from sgcompliance.core.snapshot import read_snapshot
+from sgcompliance.core.rule_codec import ip_permission, rule_identity
+from sgcompliance.core.snapshot import parse_rule, read_snapshot, rules_from_permissions
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -42,14 +43,18 @@ class Ec2GroupGateway:
         }
         return read_snapshot(doc, source=f"{scope}/{group_id}").groups[0]
 
-    def rule_ids(self, group_id: str) -> set[str]:
-        rows = ec2_calls.describe_group_rules(
-            self.ec2, group_id, scope=f"{self.account_id}/{self.region}"
+    def rules(self, group_id: str) -> tuple[Rule, ...]:
+        scope = f"{self.account_id}/{self.region}"
+        rows = ec2_calls.describe_group_rules(self.ec2, group_id, scope=scope)
+        return tuple(
+            parse_rule(row, f"{scope}/{group_id}", f"$[{i}]") for i, row in enumerate(rows)
         )
-        return {str(row["SecurityGroupRuleId"]) for row in rows}
 
-    def revoke(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
-        ec2_calls.revoke_rules(self.ec2, group_id, direction, rule_ids)
+    def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
+        unknown, ids = ec2_calls.revoke_matching(
+            self.ec2, group_id, direction, [ip_permission(r) for r in rules]
+        )
+        return RevokeResult(unknown_rules(rules, unknown), None if ids is None else tuple(ids))
 
     def authorize(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> None:
         ec2_calls.authorize_rules(self.ec2, group_id, direction, [ip_permission(r) for r in rules])
@@ -59,3 +64,18 @@ class Ec2GroupGateway:
 
     def remove_tags(self, group_id: str, keys: Sequence[str]) -> None:
         ec2_calls.remove_tags(self.ec2, group_id, keys)
+
+
+def unknown_rules(
+    requested: Sequence[Rule], unknown: Sequence[Mapping[str, Any]]
+) -> tuple[Rule, ...]:
+    """The requested rules that `UnknownIpPermissions` names (AWS may regroup the peers of
+    several rules into one permission, so they are matched by content, peer by peer)."""
+    if not unknown or not requested:
+        return ()
+    first = requested[0]
+    field = "IpPermissions" if first.direction is Direction.INGRESS else "IpPermissionsEgress"
+    named = rules_from_permissions({"GroupId": first.group_id, field: list(unknown)}, "", "$")
+    # The answer may add or drop the owner of a same-account group peer: match without it.
+    keys = {rule_identity(r)[:6] for r in named}
+    return tuple(r for r in requested if rule_identity(r)[:6] in keys)

@@ -32,6 +32,8 @@ TAG_BACKUP = "sgc:backup"
 TAG_TIME = "sgc:remediated-at"
 MANAGED_TAG_KEYS = (TAG_STATUS, TAG_CHECKS, TAG_BACKUP, TAG_TIME)
 TAG_VALUE_LIMIT = 256
+# Tags per EC2 resource; keys AWS itself writes (`aws:`) do not count against it.
+TAG_LIMIT = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,14 @@ def plan_group(
     action, revoke_ids = _decide(group, violations, mode, lockdown_severity)
     if action is Action.LOCKDOWN:
         revoke_ids -= _exempted_rules(findings, violations)
+    note = ""
+    if revoke_ids and not tags_fit(group.tags):
+        action, revoke_ids = Action.FLAG, set()
+        note = (
+            f"{group.group_id} has {user_tag_count(group.tags)} tags: the remediator's "
+            f"{len(MANAGED_TAG_KEYS)} tags (backup pointer, status) would exceed the limit of "
+            f"{TAG_LIMIT}, so its rules are flagged, not revoked"
+        )
     ingress = tuple(
         sorted(
             r.rule_id
@@ -141,8 +151,20 @@ def plan_group(
         findings=planned,
         revoke_ingress=ingress,
         revoke_egress=egress,
+        note=note,
         group_tags=dict(group.tags),
     )
+
+
+def user_tag_count(tags: Mapping[str, str]) -> int:
+    return sum(1 for key in tags if not key.startswith("aws:"))
+
+
+def tags_fit(tags: Mapping[str, str]) -> bool:
+    """Whether every tag a revoke writes fits beside the group's own: a revoke whose pointer
+    or outcome tags cannot be written would leave no trace on the group."""
+    missing = sum(1 for key in MANAGED_TAG_KEYS if key not in tags)
+    return user_tag_count(tags) + missing <= TAG_LIMIT
 
 
 def _exempted_rules(findings: Sequence[Finding], violations: Sequence[Finding]) -> set[str]:
@@ -204,3 +226,17 @@ def outcome_tags(plan: RemediationPlan, backup_id: str, timestamp: str) -> dict[
         TAG_BACKUP: backup_id[:TAG_VALUE_LIMIT],
         TAG_TIME: timestamp,
     }
+
+
+def fitting(tags: Mapping[str, str], current: Mapping[str, str]) -> dict[str, str]:
+    """The `tags` to write that fit the tag limit beside `current`, the most telling first
+    (status, violations, time, backup): a flag on a crowded group says at least what is wrong."""
+    room = TAG_LIMIT - user_tag_count(current)
+    kept: dict[str, str] = {}
+    for key in (TAG_STATUS, TAG_CHECKS, TAG_TIME, TAG_BACKUP):
+        if key not in tags:
+            continue
+        if key in current or room > 0:
+            kept[key] = tags[key]
+            room -= 0 if key in current else 1
+    return kept

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from sgcompliance.core.backup import (
@@ -16,38 +16,71 @@ from sgcompliance.core.backup import (
     from_document,
     sha256_hex,
 )
-from sgcompliance.core.errors import BackupError, NotFoundError
+from sgcompliance.core.drift import RevokeResult
+from sgcompliance.core.errors import AwsApiError, BackupError, NotFoundError
 from sgcompliance.core.model import Direction, Rule, SecurityGroup
 from sgcompliance.core.receipt import BackupReceipt
+from sgcompliance.core.rule_codec import rule_identity
 
 
 class FakeGateway:
-    def __init__(self, groups: Sequence[SecurityGroup], log: list[str] | None = None) -> None:
+    """AWS's answers by default: a revoke names content, and content the group no longer holds
+    comes back as unknown. `fail_unknown` answers as endpoints that fail the whole call instead.
+    `before(call, action)` runs `action` once, just before the next `call`: another actor's
+    change between two steps of the tool."""
+
+    def __init__(
+        self,
+        groups: Sequence[SecurityGroup],
+        log: list[str] | None = None,
+        *,
+        fail_unknown: bool = False,
+    ) -> None:
         self.groups = {g.group_id: g for g in groups}
         self.log = log if log is not None else []
         self.writes: list[str] = []
+        self.fail_unknown = fail_unknown
+        self.hooks: dict[str, list[Callable[[], None]]] = {}
         self._ids = itertools.count(1)
 
+    def before(self, call: str, action: Callable[[], None]) -> None:
+        self.hooks.setdefault(call, []).append(action)
+
+    def _hook(self, call: str) -> None:
+        pending = self.hooks.get(call)
+        if pending:
+            pending.pop(0)()
+
     def describe_group(self, group_id: str) -> SecurityGroup:
+        self._hook("describe")
         self.log.append(f"describe {group_id}")
         if group_id not in self.groups:
             raise NotFoundError(f"{group_id} not found")
         return self.groups[group_id]
 
-    def rule_ids(self, group_id: str) -> set[str]:
-        return {r.rule_id for r in self.describe_group(group_id).rules}
+    def rules(self, group_id: str) -> tuple[Rule, ...]:
+        self._hook("rules")
+        self.log.append(f"rules {group_id}")
+        group = self.groups.get(group_id)
+        return () if group is None else group.rules
 
-    def revoke(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
-        group = self.describe_group(group_id)
-        present = {r.rule_id for r in group.rules if r.direction is direction}
-        if not set(rule_ids) <= present:
-            raise NotFoundError("InvalidSecurityGroupRuleId.NotFound")
-        self.writes.append(f"revoke {group_id} {direction} {sorted(rule_ids)}")
+    def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
+        self._hook("revoke")
+        group = self.groups[group_id]
+        held = {rule_identity(r): r for r in group.rules if r.direction is direction}
+        unknown = tuple(r for r in rules if rule_identity(r) not in held)
+        if unknown and self.fail_unknown:
+            raise NotFoundError("InvalidPermission.NotFound")
+        gone = {held[rule_identity(r)].rule_id for r in rules if rule_identity(r) in held}
+        self.writes.append(f"revoke {group_id} {direction} {sorted(gone)}")
         self.log.append(self.writes[-1])
-        rules = tuple(r for r in group.rules if r.rule_id not in set(rule_ids))
-        self.groups[group_id] = replace(group, rules=rules)
+        self.groups[group_id] = replace(
+            group, rules=tuple(r for r in group.rules if r.rule_id not in gone)
+        )
+        return RevokeResult(unknown, tuple(sorted(gone)))
 
     def authorize(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> None:
+        self._hook("authorize")
         group = self.describe_group(group_id)
         self.writes.append(f"authorize {group_id} {direction} {len(rules)}")
         self.log.append(self.writes[-1])
@@ -55,12 +88,17 @@ class FakeGateway:
         self.groups[group_id] = replace(group, rules=group.rules + fresh)
 
     def set_tags(self, group_id: str, tags: Mapping[str, str]) -> None:
+        self._hook("tag")
         group = self.describe_group(group_id)
+        merged = {**group.tags, **tags}
+        if sum(1 for k in merged if not k.startswith("aws:")) > 50:
+            raise AwsApiError("TagLimitExceeded", aws_code="TagLimitExceeded")
         self.writes.append(f"tag {group_id} {sorted(tags)}")
         self.log.append(self.writes[-1])
-        self.groups[group_id] = replace(group, tags={**group.tags, **tags})
+        self.groups[group_id] = replace(group, tags=merged)
 
     def remove_tags(self, group_id: str, keys: Sequence[str]) -> None:
+        self._hook("untag")
         group = self.describe_group(group_id)
         self.writes.append(f"untag {group_id} {sorted(keys)}")
         self.log.append(self.writes[-1])
@@ -74,6 +112,19 @@ class FakeGateway:
         self.groups[group_id] = replace(
             group, rules=tuple(r for r in group.rules if r.rule_id != rule_id)
         )
+
+    def modify_rule(self, group_id: str, rule_id: str, **changes: object) -> None:
+        """`ModifySecurityGroupRules`: new content, same rule id."""
+        group = self.groups[group_id]
+        rules = tuple(
+            replace(r, **changes) if r.rule_id == rule_id else r  # type: ignore[arg-type]
+            for r in group.rules
+        )
+        self.groups[group_id] = replace(group, rules=rules)
+
+    def add_rule(self, group_id: str, rule: Rule) -> None:
+        group = self.groups[group_id]
+        self.groups[group_id] = replace(group, rules=(*group.rules, rule))
 
 
 class MemoryBackups:

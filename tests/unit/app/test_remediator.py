@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
 import pytest
@@ -17,6 +17,8 @@ from sgcompliance.app.remediator import (
 )
 from sgcompliance.app.rollback import RollbackService
 from sgcompliance.app.scanner import ComplianceScanner
+from sgcompliance.core.backup import parse_pointer
+from sgcompliance.core.drift import RevokeResult
 from sgcompliance.core.errors import BackupError
 from sgcompliance.core.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
 from sgcompliance.core.plan import TAG_BACKUP, TAG_STATUS, Action, Mode
@@ -69,6 +71,12 @@ def remediator(
     return SecurityGroupRemediator(scanner, backups, lambda: NOW, settings)
 
 
+def pointed(tags: Mapping[str, str]) -> str:
+    pointer = parse_pointer(tags[TAG_BACKUP])
+    assert pointer is not None
+    return pointer.backup_id
+
+
 def run(gw: FakeGateway, rem: SecurityGroupRemediator) -> list[Outcome]:
     snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
     result = rem.scanner.scan([snapshot])
@@ -89,7 +97,7 @@ def test_remove_backs_up_before_the_first_revoke_and_keeps_the_private_peer() ->
     assert [r.rule_id for r in gw.groups["sg-1"].rules] == ["sgr-private"]
     assert log.index("backup sg-1") < next(i for i, e in enumerate(log) if e.startswith("revoke"))
     assert gw.groups["sg-1"].tags[TAG_STATUS] == "remediated"
-    assert gw.groups["sg-1"].tags[TAG_BACKUP] in backups.records
+    assert pointed(gw.groups["sg-1"].tags) in backups.records
 
 
 def test_flag_only_writes_tags_and_never_revokes() -> None:
@@ -145,17 +153,25 @@ def test_a_failed_backup_stops_every_revoke() -> None:
 
 
 def test_a_rule_deleted_between_plan_and_apply_does_not_fail_the_group() -> None:
+    # GIVEN two violating rules, one deleted by someone else after the plan was made
     gw = FakeGateway([group(rule("sgr-a", 22, "0.0.0.0/0"), rule("sgr-b", 22, "::/0"))])
-    rem = remediator(policy(), Mode.REMOVE, MemoryBackups())
+    backups = MemoryBackups()
+    rem = remediator(policy(), Mode.REMOVE, backups)
     result = rem.scanner.scan([RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))])
     plans, _ = rem.plan(result)
     gw.delete_rule("sg-1", "sgr-a")
+    # WHEN the plan is applied
     outcome = rem.apply(plans[0], gw)
+    # THEN the group is judged again and the rule still there is revoked under a new backup
     assert outcome.outcome is Outcome.APPLIED
     assert outcome.verified
-    assert outcome.already_gone == ["sgr-a"]
+    assert outcome.changed == ["sgr-a"]
     assert outcome.revoked == ["sgr-b"]
     assert gw.groups["sg-1"].rules == ()
+    # AND the receipt of that backup claims only the rule this run removed
+    receipt = backups.receipt(str(outcome.backup_id))
+    assert receipt is not None
+    assert receipt.revoked == ("sgr-b",)
 
 
 def test_exempted_rules_are_never_touched() -> None:
@@ -255,11 +271,12 @@ class CrashAfterFirstRevoke(FakeGateway):
 
     crashed = False
 
-    def revoke(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
-        super().revoke(group_id, direction, rule_ids)
+    def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
+        result = super().revoke(group_id, direction, rules)
         if not self.crashed:
             self.crashed = True
             raise KeyboardInterrupt
+        return result
 
 
 def test_a_lockdown_interrupted_between_directions_is_finished_by_the_next_run() -> None:
@@ -309,4 +326,4 @@ def test_a_remediation_finished_from_its_backup_says_it_was_resumed() -> None:
     (outcome,) = again.run(again.scanner.scan([snapshot]), lambda a, r: gw, [snapshot]).outcomes
     # THEN it finishes the recorded plan and marks the outcome as resumed
     assert (outcome.outcome, outcome.resumed) == (Outcome.APPLIED, True)
-    assert outcome.backup_id == gw.groups["sg-1"].tags[TAG_BACKUP]
+    assert outcome.backup_id == pointed(gw.groups["sg-1"].tags)

@@ -1,0 +1,244 @@
+"""Revoking only what was judged: backup, pointer, re-read, revoke by content, verify, receipt.
+
+The plan was judged on a read of the group; by the time its backup is stored, a developer may
+have fixed a rule in place (`ModifySecurityGroupRules` keeps the id), deleted it, or added
+another. So the group is read again after the backup and its pointer tag: any difference from
+the pre-image and the group is judged again from that read, under a new backup, before anything
+is revoked. The revoke itself names rule *content* (protocol, ports, peer), never ids, so a rule
+changed in the last milliseconds no longer matches and is not removed. Verification compares
+content, and a receipt records exactly what this tool removed: rollback restores nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sgcompliance.app.ports import BackupStore, GroupGateway
+from sgcompliance.app.remediation_outcome import (
+    STATUS_IN_PROGRESS,
+    GroupOutcome,
+    Outcome,
+)
+from sgcompliance.core.backup import BackupRecord, StoredBackup, backup_id_for, pointer_value
+from sgcompliance.core.drift import drift, still_present
+from sgcompliance.core.errors import BackupError, NotFoundError, SgcError
+from sgcompliance.core.model import Direction, Rule
+from sgcompliance.core.plan import TAG_BACKUP, TAG_STATUS, RemediationPlan, outcome_tags
+from sgcompliance.core.receipt import BackupReceipt, ReceiptState
+
+log = logging.getLogger(__name__)
+
+# Judging again from a new read, under a new backup, at most this often before giving up: a
+# group that changes faster than it can be read and backed up is reported, not chased.
+MAX_READS = 3
+
+Rejudge = Callable[[RemediationPlan, GroupGateway], RemediationPlan | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Rejudged:
+    """The group changed since it was read, and judged again it calls for no revoke: `plan`
+    is the new judgement (a flag), or None when the group is compliant now."""
+
+    plan: RemediationPlan | None
+    changed: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """The revokes of one plan under one stored backup."""
+
+    revoked: tuple[str, ...]
+    not_revoked: tuple[str, ...]
+    still_there: tuple[str, ...]
+
+
+class GuardedRevoke:
+    def __init__(
+        self,
+        backups: BackupStore,
+        clock: Callable[[], datetime],
+        *,
+        policy_id: str,
+        policy_digest: str,
+        defer_outcome_tags: bool,
+    ) -> None:
+        self.backups = backups
+        self.clock = clock
+        self.policy_id = policy_id
+        self.policy_digest = policy_digest
+        self.defer_outcome_tags = defer_outcome_tags
+
+    def run(
+        self, plan: RemediationPlan, gateway: GroupGateway, rejudge: Rejudge
+    ) -> GroupOutcome | Rejudged:
+        """The outcome of revoking under `plan` (or under the plan of a new read, when the
+        group changed); `Rejudged` when, judged again, the group calls for no revoke."""
+        changed: list[str] = []
+        previous = {k: plan.group_tags[k] for k in (TAG_BACKUP, TAG_STATUS) if k in plan.group_tags}
+        current_plan: RemediationPlan | None = plan
+        for _ in range(MAX_READS):
+            assert current_plan is not None  # narrowed by the loop's exits below
+            stored = self.store(current_plan)
+            gateway.set_tags(
+                plan.group_id, {TAG_BACKUP: pointer_value(stored), TAG_STATUS: STATUS_IN_PROGRESS}
+            )
+            current = gateway.rules(plan.group_id)
+            moved = drift(current_plan.pre_image, current)
+            if not moved:
+                outcome = self.carry_out(current_plan, stored, gateway, previous=previous)
+                outcome.changed = changed + [i for i in outcome.changed if i not in changed]
+                return outcome
+            log.info("%s changed since read (%s): judged again", plan.group_id, moved.describe())
+            changed.extend(i for i in (*moved.changed, *moved.gone) if i not in changed)
+            self.record(current_plan, stored, Applied((), _planned_ids(current_plan), ()))
+            current_plan = rejudge(current_plan, gateway)
+            if current_plan is None or not current_plan.revoke_count:
+                _restore(gateway, plan.group_id, previous)
+                return Rejudged(current_plan, changed)
+        failed = GroupOutcome(plan, Outcome.FAILED, changed=changed)
+        failed.error = f"{plan.group_id} kept changing while it was read {MAX_READS} times"
+        _restore(gateway, plan.group_id, previous)
+        return failed
+
+    def store(self, plan: RemediationPlan) -> StoredBackup:
+        now = self.clock()
+        record = BackupRecord(
+            backup_id=backup_id_for(plan, now),
+            created_at=now.isoformat(),
+            plan=plan,
+            policy_id=self.policy_id,
+            policy_digest=self.policy_digest,
+        )
+        return self.backups.put(record)  # raises BackupError: then nothing below happens
+
+    def carry_out(
+        self,
+        plan: RemediationPlan,
+        stored: StoredBackup,
+        gateway: GroupGateway,
+        *,
+        earlier: tuple[str, ...] = (),
+        previous: Mapping[str, str] | None = None,
+    ) -> GroupOutcome:
+        """Revoke the plan's rules by content, verify by content, store the receipt, tag.
+        `earlier`: planned rules an interrupted run of this backup had revoked already;
+        `previous`: the pointer and status tags to put back when nothing was revoked."""
+        outcome = GroupOutcome(plan, Outcome.APPLIED, backup_id=stored.backup_id)
+        outcome.backup_sha256, outcome.backup_version = stored.sha256, stored.version_id
+        applied = self.revoke(plan, gateway, skip=frozenset(earlier))
+        outcome.revoked = list(applied.revoked)
+        outcome.already_gone = list(applied.not_revoked)
+        outcome.verified = not applied.still_there
+        if applied.still_there:
+            outcome.outcome = Outcome.FAILED
+            outcome.error = "verification failed: still present: " + ", ".join(applied.still_there)
+        try:
+            recorded = Applied(
+                (*earlier, *applied.revoked), applied.not_revoked, applied.still_there
+            )
+            self.record(plan, stored, recorded)
+        except BackupError as exc:
+            if outcome.outcome is Outcome.APPLIED:
+                outcome.outcome = Outcome.APPLIED_UNRECORDED
+                outcome.error = f"revoked, but the receipt was not stored: {exc}"
+            return outcome
+        if outcome.outcome is Outcome.APPLIED and not (earlier or applied.revoked):
+            # Every planned rule changed between the last read and the revoke: none matched.
+            outcome.outcome, outcome.changed = Outcome.CHANGED, list(applied.not_revoked)
+            outcome.error = "changed between the read and the revoke: nothing was revoked"
+            _restore(gateway, plan.group_id, previous or {})
+        elif outcome.outcome is Outcome.APPLIED:
+            self.tag(outcome, pointer_value(stored), gateway)
+        return outcome
+
+    def revoke(
+        self, plan: RemediationPlan, gateway: GroupGateway, skip: frozenset[str] = frozenset()
+    ) -> Applied:
+        revoked: list[str] = []
+        not_revoked: list[str] = []
+        for direction in Direction:
+            rules = [
+                r for r in plan.revoked_rules if r.direction is direction and r.rule_id not in skip
+            ]
+            if not rules:
+                continue
+            unknown = _revoke_direction(gateway, plan.group_id, direction, rules)
+            revoked.extend(r.rule_id for r in rules if r.rule_id not in unknown)
+            not_revoked.extend(r.rule_id for r in rules if r.rule_id in unknown)
+        after = gateway.rules(plan.group_id)
+        gone = [r for r in plan.revoked_rules if r.rule_id in set(revoked)]
+        still = tuple(r.rule_id for r in still_present(gone, after))
+        return Applied(tuple(revoked), tuple(not_revoked), still)
+
+    def record(self, plan: RemediationPlan, stored: StoredBackup, applied: Applied) -> None:
+        if applied.revoked:
+            state = ReceiptState.PARTIAL if applied.not_revoked else ReceiptState.APPLIED
+        else:
+            state = ReceiptState.NOTHING
+        self.backups.put_receipt(
+            BackupReceipt(
+                backup_id=stored.backup_id,
+                account_id=plan.account_id,
+                region=plan.region,
+                group_id=plan.group_id,
+                created_at=self.clock().isoformat(),
+                sha256=stored.sha256,
+                version_id=stored.version_id,
+                plan_id=plan.plan_id,
+                state=state,
+                revoked=applied.revoked,
+                not_revoked=applied.not_revoked,
+            )
+        )
+
+    def tag(self, outcome: GroupOutcome, pointer: str, gateway: GroupGateway) -> None:
+        tags = outcome_tags(outcome.plan, pointer, self.clock().isoformat())
+        if self.defer_outcome_tags:
+            outcome.pending_tags = tags
+            return
+        try:
+            gateway.set_tags(outcome.plan.group_id, tags)
+        except SgcError as exc:
+            outcome.outcome = Outcome.APPLIED_TAGGING_FAILED
+            outcome.error = f"revoked and verified, but the outcome tags failed: {exc}"
+
+
+def _revoke_direction(
+    gateway: GroupGateway, group_id: str, direction: Direction, rules: list[Rule]
+) -> set[str]:
+    """Revoke `rules` by content; the ids of those this call did not remove.
+
+    Where the endpoint fails the whole call because one rule's content is gone (instead of
+    naming it as unknown), the rules still there are revoked one by one; a rule that went
+    during the failed call is not claimed as revoked (a rollback never restores it).
+    """
+    try:
+        return {r.rule_id for r in gateway.revoke(group_id, direction, rules).unknown}
+    except NotFoundError:
+        log.info("a rule of %s went before its revoke; revoking one by one", group_id)
+    present = {r.rule_id for r in still_present(rules, gateway.rules(group_id))}
+    unknown = {r.rule_id for r in rules if r.rule_id not in present}
+    for rule in rules:
+        if rule.rule_id in present:
+            try:
+                unknown |= {r.rule_id for r in gateway.revoke(group_id, direction, [rule]).unknown}
+            except NotFoundError:
+                unknown.add(rule.rule_id)
+    return unknown
+
+
+def _planned_ids(plan: RemediationPlan) -> tuple[str, ...]:
+    return (*plan.revoke_ingress, *plan.revoke_egress)
+
+
+def _restore(gateway: GroupGateway, group_id: str, previous: Mapping[str, str]) -> None:
+    """Put back the pointer and status tags a revoke that did not happen replaced."""
+    if previous:
+        gateway.set_tags(group_id, dict(previous))
+    gone = [k for k in (TAG_BACKUP, TAG_STATUS) if k not in previous]
+    if gone:
+        gateway.remove_tags(group_id, gone)

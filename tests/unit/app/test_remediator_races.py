@@ -1,0 +1,174 @@
+"""The write path while the world changes under it: another actor between two steps of the
+remediator, tags written by someone who wants a port open, a group near the tag limit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from fake_ec2 import FakeGateway, MemoryBackups
+from test_remediator import ACCOUNT, NOW, REGION, group, pointed, policy, remediator, rule
+
+from sgcompliance.app.remediator import Outcome, SecurityGroupRemediator
+from sgcompliance.core.backup import parse_pointer
+from sgcompliance.core.model import Peer, PeerKind, RegionSnapshot
+from sgcompliance.core.plan import TAG_BACKUP, TAG_CHECKS, TAG_STATUS, TAG_TIME, Action, Mode
+from sgcompliance.core.receipt import ReceiptState
+
+OFFICE = Peer(PeerKind.IPV4, "10.20.0.0/16")
+
+
+def remediate(gw: FakeGateway, rem: SecurityGroupRemediator) -> list[object]:
+    snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
+    return list(rem.run(rem.scanner.scan([snapshot]), lambda a, r: gw, [snapshot]).outcomes)
+
+
+def peers(gw: FakeGateway) -> list[str]:
+    return sorted(str(r.peer) for r in gw.groups["sg-1"].rules)
+
+
+def test_a_rule_fixed_in_place_while_the_backup_is_written_is_not_revoked() -> None:
+    # GIVEN SSH open to the world, fixed in place (same rule id) to the office range just as
+    # the remediator writes its backup pointer
+    gw = FakeGateway([group(rule("sgr-ssh", 22, "0.0.0.0/0"))])
+    gw.before("tag", lambda: gw.modify_rule("sg-1", "sgr-ssh", peer=OFFICE))
+    backups = MemoryBackups()
+    # WHEN remediating
+    (outcome,) = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    # THEN the fixed rule stays, and the outcome says the group changed since it was read
+    assert peers(gw) == ["10.20.0.0/16"]
+    assert outcome.outcome is Outcome.CHANGED  # type: ignore[attr-defined]
+    assert outcome.changed == ["sgr-ssh"]  # type: ignore[attr-defined]
+    assert outcome.revoked == []  # type: ignore[attr-defined]
+    # AND the unused backup's receipt says nothing was revoked under it
+    (receipt,) = (r[0] for r in backups.receipts_by_id.values())
+    assert (receipt.state, receipt.revoked) == (ReceiptState.NOTHING, ())
+    # AND no pointer or in-progress tag is left on the group
+    assert TAG_BACKUP not in gw.groups["sg-1"].tags
+    assert TAG_STATUS not in gw.groups["sg-1"].tags
+
+
+def test_a_rule_fixed_in_place_between_the_re_read_and_the_revoke_is_not_revoked() -> None:
+    # GIVEN a fix that lands after the re-read, just before the revoke call
+    gw = FakeGateway([group(rule("sgr-ssh", 22, "0.0.0.0/0"))])
+    gw.before("revoke", lambda: gw.modify_rule("sg-1", "sgr-ssh", peer=OFFICE))
+    backups = MemoryBackups()
+    # WHEN remediating
+    (outcome,) = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    # THEN the revoke, by content, matched nothing: the office rule stays
+    assert peers(gw) == ["10.20.0.0/16"]
+    assert outcome.outcome is Outcome.CHANGED  # type: ignore[attr-defined]
+    assert outcome.revoked == []  # type: ignore[attr-defined]
+    receipt = backups.receipt(str(outcome.backup_id))  # type: ignore[attr-defined]
+    assert receipt is not None
+    assert receipt.revoked == ()
+    assert receipt.not_revoked == ("sgr-ssh",)
+
+
+def test_an_endpoint_that_fails_the_call_on_changed_content_revokes_the_rest_one_by_one() -> None:
+    # GIVEN two world rules, one fixed just before the revoke, on an endpoint that fails a
+    # call naming content the group does not hold
+    gw = FakeGateway(
+        [group(rule("sgr-a", 22, "0.0.0.0/0"), rule("sgr-b", 22, "::/0"))], fail_unknown=True
+    )
+    gw.before("revoke", lambda: gw.modify_rule("sg-1", "sgr-a", peer=OFFICE))
+    backups = MemoryBackups()
+    # WHEN remediating
+    (outcome,) = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    # THEN the rule still as judged is revoked, the fixed one stays, and each is accounted for
+    assert peers(gw) == ["10.20.0.0/16"]
+    assert outcome.revoked == ["sgr-b"]  # type: ignore[attr-defined]
+    assert outcome.already_gone == ["sgr-a"]  # type: ignore[attr-defined]
+    receipt = backups.receipt(str(outcome.backup_id))  # type: ignore[attr-defined]
+    assert receipt is not None
+    assert (receipt.state, receipt.revoked) == (ReceiptState.PARTIAL, ("sgr-b",))
+
+
+def test_a_group_whose_tags_leave_no_room_for_the_pointer_is_flagged_not_revoked() -> None:
+    # GIVEN a group with 48 tags of its own and SSH open to the world
+    crowded = {f"team:{n}": "x" for n in range(48)}
+    gw = FakeGateway([replace(group(rule("sgr-ssh", 22, "0.0.0.0/0")), tags=crowded)])
+    # WHEN remediating in remove mode
+    (outcome,) = remediate(gw, remediator(policy(), Mode.REMOVE, MemoryBackups()))
+    # THEN nothing is revoked, the plan says why, and the flag uses the room there is
+    assert peers(gw) == ["0.0.0.0/0"]
+    assert outcome.plan.action is Action.FLAG  # type: ignore[attr-defined]
+    assert "limit of 50" in outcome.plan.note  # type: ignore[attr-defined]
+    tags = gw.groups["sg-1"].tags
+    assert (tags[TAG_STATUS], tags[TAG_CHECKS]) == ("flagged", "SSH")
+    assert len(tags) == 50
+
+
+def test_outcome_tags_that_fail_after_the_revoke_keep_the_backup_and_the_removed_rules() -> None:
+    # GIVEN a group with room for exactly the remediator's tags, and someone adding two tags
+    # between its pointer tag and its outcome tags
+    roomy = {f"team:{n}": "x" for n in range(46)}
+    gw = FakeGateway([replace(group(rule("sgr-ssh", 22, "0.0.0.0/0")), tags=roomy)])
+    gw.before("revoke", lambda: gw.set_tags("sg-1", {"late:1": "x", "late:2": "x"}))
+    backups = MemoryBackups()
+    # WHEN remediating
+    (outcome,) = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    # THEN the revoke stands and is reported as such, with its backup and rule
+    assert peers(gw) == []
+    assert outcome.outcome is Outcome.APPLIED_TAGGING_FAILED  # type: ignore[attr-defined]
+    assert outcome.revoked == ["sgr-ssh"]  # type: ignore[attr-defined]
+    assert outcome.backup_id in backups.records  # type: ignore[attr-defined]
+    assert "TagLimitExceeded" in str(outcome.error)  # type: ignore[attr-defined]
+
+
+def test_a_flagged_group_that_became_compliant_is_marked_compliant() -> None:
+    # GIVEN a group the remediator flagged, whose owner has since fixed it
+    flags = {TAG_STATUS: "flagged", TAG_CHECKS: "SSH", TAG_TIME: "2026-11-01T00:00:00+00:00"}
+    gw = FakeGateway([replace(group(rule("sgr-ssh", 22, "10.0.0.0/8")), tags=flags)])
+    snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
+    rem = remediator(policy(), Mode.FLAG_ONLY, MemoryBackups())
+    # WHEN it is judged again
+    run = rem.run(rem.scanner.scan([snapshot]), lambda a, r: gw, [snapshot])
+    # THEN its violations tag is gone and its status says compliant, with the time
+    tags = gw.groups["sg-1"].tags
+    assert TAG_CHECKS not in tags
+    assert (tags[TAG_STATUS], tags[TAG_TIME]) == ("compliant", NOW.isoformat())
+    assert run.cleared == [(ACCOUNT, REGION, "sg-1")]
+
+
+def test_in_progress_tags_pointing_at_another_groups_backup_revoke_nothing() -> None:
+    # GIVEN a backup of group sg-2 (both groups have a port-5432 rule open to the world), and
+    # sg-1's tags set by a member to "remediating" with a pointer to that backup
+    backups = MemoryBackups()
+    other = FakeGateway([group(rule("sgr-db2", 5432, "0.0.0.0/0"), group_id="sg-2")])
+    other.before("rules", lambda: other.delete_rule("sg-2", "sgr-db2"))
+    remediate_other = remediator(policy(), Mode.REMOVE, backups)
+    snap = RegionSnapshot(ACCOUNT, REGION, tuple(other.groups.values()))
+    remediate_other.run(remediate_other.scanner.scan([snap]), lambda a, r: other, [snap])
+    (foreign,) = backups.records
+    forged = {TAG_STATUS: "remediating", TAG_BACKUP: foreign}
+    gw = FakeGateway([replace(group(rule("sgr-web", 443, "0.0.0.0/0")), tags=forged)])
+    # WHEN the remediator sees sg-1 (compliant) in remove mode
+    (outcome,) = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    # THEN nothing is revoked, the outcome says the tags could not be verified, once
+    assert peers(gw) == ["0.0.0.0/0"]
+    assert outcome.outcome is Outcome.FAILED  # type: ignore[attr-defined]
+    assert "could not be verified" in str(outcome.error)  # type: ignore[attr-defined]
+    assert gw.groups["sg-1"].tags[TAG_STATUS] == "interrupted-unverified"
+    assert remediate(gw, remediator(policy(), Mode.REMOVE, backups)) == []
+
+
+def test_in_progress_tags_with_a_bare_backup_id_are_not_acted_on() -> None:
+    # GIVEN an interrupted remediation of sg-1 whose pointer a member rewrote without digest
+    backups = MemoryBackups()
+    gw = FakeGateway([group(rule("sgr-a", 22, "0.0.0.0/0"), rule("sgr-db", 5432, "0.0.0.0/0"))])
+    rem = remediator(policy(), Mode.REMOVE, backups, defer_outcome_tags=True)
+    remediate(gw, rem)
+    pointer = parse_pointer(gw.groups["sg-1"].tags[TAG_BACKUP])
+    assert pointer is not None
+    gw.groups["sg-1"] = replace(
+        gw.groups["sg-1"],
+        rules=(rule("sgr-db", 5432, "0.0.0.0/0"),),
+        tags={TAG_STATUS: "remediating", TAG_BACKUP: pointer.backup_id},
+    )
+    backups.receipts_by_id.clear()
+    # WHEN the next run meets the group
+    outcomes = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    # THEN the pointer is refused, and the group is judged on what it holds now
+    assert [o.outcome for o in outcomes] == [Outcome.APPLIED]  # type: ignore[attr-defined]
+    assert outcomes[0].resumed is False  # type: ignore[attr-defined]
+    assert pointed(gw.groups["sg-1"].tags) != pointer.backup_id
