@@ -201,6 +201,36 @@ def revoke_rules(
         )
 
 
+def revoke_matching(
+    ec2: EC2Client,
+    group_id: str,
+    direction: Direction,
+    ip_permissions: Sequence[Mapping[str, Any]],
+) -> tuple[list[dict[str, Any]], list[str] | None]:
+    """Revoke by content in one call: (the permissions AWS did not know, the ids it says it
+    removed, or None where its answer does not list them).
+
+    AWS answers content the group does not hold with `UnknownIpPermissions` and revokes the
+    rest; some endpoints fail the call with InvalidPermission.NotFound instead (NotFoundError).
+    """
+    if not ip_permissions:
+        return [], []
+    perms: Any = [dict(p) for p in ip_permissions]
+    operation = "RevokeSecurityGroup" + direction.title()
+    with translating(operation, scope=group_id):
+        if direction is Direction.INGRESS:
+            response: Mapping[str, Any] = ec2.revoke_security_group_ingress(
+                GroupId=group_id, IpPermissions=perms
+            )
+        else:
+            response = ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=perms)
+    if response.get("Return") is False and not response.get("UnknownIpPermissions"):
+        raise AwsApiError(f"revoking rules of {group_id} was refused", operation=operation)
+    listed = response.get("RevokedSecurityGroupRules")
+    ids = None if listed is None else [str(r["SecurityGroupRuleId"]) for r in listed]
+    return [dict(p) for p in response.get("UnknownIpPermissions", []) or []], ids
+
+
 def authorize_rules(
     ec2: EC2Client,
     group_id: str,
