@@ -133,4 +133,7 @@ def outcome_audit_record(
         revoked_rule_ids=outcome.revoked,
         reason=outcome.error or "",
         dry_run=outcome.outcome is Outcome.DRY_RUN,
+        backup=(outcome.backup_version, outcome.backup_sha256),
+        changed_rule_ids=outcome.changed,
+        not_revoked_rule_ids=outcome.already_gone,
     )
