@@ -15,14 +15,16 @@ from dataclasses import dataclass, replace
 from sgcompliance.app.audit_log import outcome_audit_record
 from sgcompliance.app.metrics_manager import MetricsManager
 from sgcompliance.app.pipeline import Pipeline, Services, error_code, is_transient
+from sgcompliance.app.remediation_outcome import REVOKED_OUTCOMES
 from sgcompliance.app.remediator import (
     GroupOutcome,
     Outcome,
     RemediationRun,
+    SecurityGroupRemediator,
     write_outcome_tags,
 )
 from sgcompliance.core.audit import AuditAction, AuditRecord, Trigger, audit_record, latency_ms
-from sgcompliance.core.errors import BackupError, SgcError
+from sgcompliance.core.errors import SgcError
 from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.core.model import RegionSnapshot
 from sgcompliance.core.plan import Action, Mode, RemediationPlan, pre_image_hash
@@ -30,6 +32,8 @@ from sgcompliance.core.plan import Action, Mode, RemediationPlan, pre_image_hash
 log = logging.getLogger(__name__)
 
 Reader = Callable[[], Sequence[RegionSnapshot]]
+# The outcome of a compliance record whose group's stale flag tags were cleared.
+FLAGS_CLEARED = "flags_cleared"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,8 @@ class Enforced:
     # stored before that run died, but their alert has not gone out (the outcome tags, written
     # only after the alert, were missing), so they are alerted even when not fresh.
     owed: tuple[AuditRecord, ...] = ()
+    # What was done, group by group (None when combined from several runs).
+    run: RemediationRun | None = None
 
     @property
     def alert_owed(self) -> bool:
@@ -80,6 +86,18 @@ def finish(services: Services, unfinished: Sequence[GroupOutcome]) -> None:
             log.warning("outcome tags of %s not written: %s", plan.group_id, exc)
 
 
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """The groups read, what the policy found, and the plans: all before any write, so that a
+    person can be asked in between (`sgc remediate`)."""
+
+    snapshots: list[RegionSnapshot]
+    result: ScanResult
+    remediator: SecurityGroupRemediator
+    plans: list[RemediationPlan]
+    note: str
+
+
 def enforce(
     pipeline: Pipeline, services: Services, trigger: Trigger, read: Reader, how: Enforcement
 ) -> Enforced:
@@ -87,29 +105,50 @@ def enforce(
     a transient BackupError when the backup store may accept the backup later."""
     start = time.perf_counter()
     snapshots = narrowed(read(), how.only_groups)
+    judged = judge(pipeline, services, snapshots, how, started=start)
+    return carry_out(pipeline, services, trigger, judged, how)
+
+
+def judge(
+    pipeline: Pipeline,
+    services: Services,
+    snapshots: Sequence[RegionSnapshot],
+    how: Enforcement,
+    *,
+    started: float | None = None,
+) -> Judgement:
+    """Scan `snapshots` and plan in `how.mode` (with the run-wide blast-radius limit)."""
+    start = time.perf_counter() if started is None else started
     result = services.scanner.scan(snapshots)
     scan_metrics(pipeline.metrics, result, (time.perf_counter() - start) * 1000, how.mode)
     remediator = pipeline.remediator(
         services, how.mode, dry_run=how.dry_run, defer_outcome_tags=how.defer_outcome_tags
     )
     plans, note = remediator.plan(result)
-    try:
-        run = remediator.execute(plans, note, services.members.gateway, snapshots)
-    except BackupError as exc:
-        if is_transient(exc):
-            raise
-        # Nothing was revoked: the store refused the first backup, and the run stopped there.
-        log.error("backup store failed, nothing revoked: %s", exc, extra={"error_code": exc.code})
-        return Enforced([_refused(pipeline, services, trigger, plan, exc) for plan in plans])
+    return Judgement(list(snapshots), result, remediator, plans, note)
+
+
+def carry_out(
+    pipeline: Pipeline, services: Services, trigger: Trigger, judged: Judgement, how: Enforcement
+) -> Enforced:
+    """The plans applied (each group read again first), one record per decision."""
+    run = judged.remediator.execute(
+        judged.plans, judged.note, services.members.gateway, judged.snapshots
+    )
+    stopped = run.stopped_by
+    if stopped is not None:
+        log.error("backup store failed: %s", stopped, extra={"error_code": stopped.code})
+        if is_transient(stopped) and not any(o.revoked for o in run.outcomes):
+            raise stopped  # nothing changed: the next delivery may find the store back
     records = [_outcome(pipeline, services, trigger, outcome, how) for outcome in run.outcomes]
     unfinished = tuple(o for o in run.outcomes if o.pending_tags)
     owed = tuple(
         record
         for outcome, record in zip(run.outcomes, records, strict=True)
-        if outcome.resumed and outcome.outcome is Outcome.APPLIED
+        if outcome.resumed and outcome.outcome in REVOKED_OUTCOMES
     )
-    compliant = _compliant(pipeline, services, trigger, snapshots, run, how)
-    return Enforced(records + compliant, unfinished, owed)
+    compliant = _compliant(pipeline, services, trigger, judged.snapshots, run, how)
+    return Enforced(records + compliant, unfinished, owed, run)
 
 
 def scan_metrics(metrics: MetricsManager, result: ScanResult, ms: float, mode: Mode) -> None:
@@ -174,18 +213,20 @@ def _outcome(
 ) -> AuditRecord:
     policy = services.config.policy
     decided = pipeline.clock()
+    # A run over several account-regions (`sgc remediate`) records each group where it is.
+    where = replace(trigger, account_id=outcome.plan.account_id, region=outcome.plan.region)
     record = outcome_audit_record(
-        trigger, outcome, decided_at=decided, policy_id=policy.id, policy_digest=policy.digest
+        where, outcome, decided_at=decided, policy_id=policy.id, policy_digest=policy.digest
     )
     metrics, mode = pipeline.metrics, outcome.plan.mode.value
-    if outcome.outcome is Outcome.APPLIED:
+    if outcome.outcome in REVOKED_OUTCOMES:
         metrics.rules_revoked(len(outcome.revoked), mode=mode)
         if outcome.plan.action is Action.LOCKDOWN:
             metrics.groups_locked_down(1, mode=mode)
         elapsed = latency_ms(trigger.event_time, decided)
         if how.per_event and elapsed is not None:
             metrics.time_to_remediate(elapsed, mode=mode)
-    elif outcome.outcome is Outcome.FAILED:
+    if outcome.outcome in (Outcome.FAILED, *REVOKED_OUTCOMES - {Outcome.APPLIED}):
         metrics.remediation_errors(1, mode=mode, account=outcome.plan.account_id)
     log.info(
         "group %s: %s %s",
@@ -195,25 +236,6 @@ def _outcome(
         extra={"group": outcome.plan.group_id, "plan_id": outcome.plan.plan_id},
     )
     return record
-
-
-def _refused(
-    pipeline: Pipeline,
-    services: Services,
-    trigger: Trigger,
-    plan: RemediationPlan,
-    exc: BackupError,
-) -> AuditRecord:
-    failed = GroupOutcome(plan, Outcome.FAILED, error=f"{exc.code}: {exc}")
-    pipeline.metrics.remediation_errors(1, mode=plan.mode.value, account=plan.account_id)
-    policy = services.config.policy
-    return outcome_audit_record(
-        trigger,
-        failed,
-        decided_at=pipeline.clock(),
-        policy_id=policy.id,
-        policy_digest=policy.digest,
-    )
 
 
 def _compliant(
@@ -227,6 +249,7 @@ def _compliant(
     acted = {o.plan.group_id for o in run.outcomes}
     groups = [g for s in snapshots for g in s.groups if g.group_id not in acted]
     policy = services.config.policy
+    cleared = {group_id for _, _, group_id in run.cleared}
 
     def compliant(group_id: str | None, digest: str | None, reason: str = "") -> AuditRecord:
         return audit_record(
@@ -238,6 +261,7 @@ def _compliant(
             policy_digest=policy.digest,
             mode=how.mode.value,
             pre_image_digest=digest,
+            outcome=FLAGS_CLEARED if group_id in cleared else None,
             reason=reason,
             dry_run=how.dry_run,
         )
@@ -246,4 +270,7 @@ def _compliant(
         return [compliant(g.group_id, pre_image_hash(g.rules)) for g in groups]
     if run.outcomes:
         return []
-    return [compliant(None, None, f"{len(groups)} groups compliant")]
+    why = f"{len(groups)} groups compliant"
+    if cleared:
+        why += f"; the stale flags of {len(cleared)} cleared: {', '.join(sorted(cleared))}"
+    return [compliant(None, None, why)]

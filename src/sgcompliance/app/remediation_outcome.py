@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sgcompliance.core.errors import BackupError
 from sgcompliance.core.plan import Mode, RemediationPlan
 from sgcompliance.core.policy import Severity
 
@@ -82,6 +83,8 @@ class RemediationRun:
     blast_radius_note: str = ""
     # (account, region, group id) of flagged groups found compliant, whose flags were cleared.
     cleared: list[tuple[str, str, str]] = field(default_factory=list)
+    # The backup store failed: no group from the failing one on was changed.
+    stopped_by: BackupError | None = None
 
     @property
     def revoked_count(self) -> int:
@@ -90,7 +93,7 @@ class RemediationRun:
     @property
     def ok(self) -> bool:
         """Every change made as planned and fully recorded on the group."""
-        return all(
+        return self.stopped_by is None and all(
             o.outcome not in (Outcome.FAILED, *REVOKED_OUTCOMES - {Outcome.APPLIED})
             for o in self.outcomes
         )

@@ -125,17 +125,21 @@ class SecurityGroupRemediator:
         snapshots: Sequence[RegionSnapshot] = (),
     ) -> RemediationRun:
         """Apply plans group by group. A failing group (say, AccessDenied in one account) is
-        recorded and the others go on; a failing backup store stops the whole run. Then groups
-        left in progress by an earlier run, and flagged groups that are compliant now."""
+        recorded and the others go on; a failing backup store stops the run (`stopped_by`).
+        Then groups left in progress by an earlier run, and flagged groups compliant now."""
         self._remember(snapshots)
         run = RemediationRun(list(plans), [], note)
-        for plan in plans:
+        for i, plan in enumerate(plans):
             try:
                 run.outcomes.append(
                     self.apply(plan, gateway_for(plan.account_id, plan.region), note)
                 )
-            except BackupError:
-                raise
+            except BackupError as exc:
+                # Without a place for backups nothing more may be revoked: this group and the
+                # rest are reported as not done; what was done before stays reported as done.
+                run.stopped_by = exc
+                run.outcomes.extend(_not_done(plans[i:], exc))
+                return run
             except SgcError as exc:
                 run.outcomes.append(GroupOutcome(plan, Outcome.FAILED, error=str(exc)))
         planned = {(p.account_id, p.region, p.group_id) for p in plans}
@@ -264,6 +268,15 @@ class SecurityGroupRemediator:
             for group in snap.groups:
                 key = (group.account_id, group.region, group.group_id)
                 self._read[key] = (group, snap.prefix_lists)
+
+
+def _not_done(plans: Sequence[RemediationPlan], exc: BackupError) -> list[GroupOutcome]:
+    first = GroupOutcome(plans[0], Outcome.FAILED, error=f"{exc.code}: {exc}")
+    rest = [
+        GroupOutcome(p, Outcome.FAILED, error=f"not attempted: the backup store failed ({exc})")
+        for p in plans[1:]
+    ]
+    return [first, *rest]
 
 
 def write_outcome_tags(outcome: GroupOutcome, gateway: GroupGateway) -> None:

@@ -179,11 +179,18 @@ def _what(records: Sequence[AuditRecord]) -> str:
     return f"{_verb(record)} {record.group_id or 'no group'}"
 
 
+# Outcomes (audit record `outcome`) in which rules were revoked, and those an operator must see.
+APPLIED_OUTCOMES = frozenset({"applied", "applied_tagging_failed", "applied_unrecorded"})
+TROUBLE = frozenset({"failed", "applied_tagging_failed", "applied_unrecorded"})
+
+
 def _verb(record: AuditRecord) -> str:
     if record.outcome == "failed" or record.action is AuditAction.ERROR:
         return "could not remediate"
     if record.outcome == "group_gone":
         return "group already deleted:"
+    if record.outcome == "changed_since_read":
+        return "changed since read, judged again, nothing revoked:"
     ahead = "would " if record.dry_run else ""
     if record.action is AuditAction.REVOKE:
         count = len(record.revoked_rule_ids)
@@ -275,9 +282,9 @@ def _totals(records: Sequence[AuditRecord]) -> dict[str, Any]:
         "by_severity": dict(sorted(by_severity.items(), key=lambda kv: -_RANK.get(kv[0], -1))),
         "rules_revoked": sum(len(r.revoked_rule_ids) for r in records),
         "groups_locked_down": sum(
-            1 for r in records if r.action is AuditAction.LOCKDOWN and r.outcome == "applied"
+            1 for r in records if r.action is AuditAction.LOCKDOWN and r.outcome in APPLIED_OUTCOMES
         ),
-        "errors": sum(1 for r in records if r.action is AuditAction.ERROR or r.outcome == "failed"),
+        "errors": sum(1 for r in records if r.action is AuditAction.ERROR or r.outcome in TROUBLE),
     }
 
 

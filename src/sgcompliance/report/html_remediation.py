@@ -12,6 +12,9 @@ _OUTCOME_LABEL = {
     "applied": "applied",
     "unchanged": "already compliant",
     "group_gone": "group no longer exists",
+    "applied_tagging_failed": "applied; outcome tags not written",
+    "applied_unrecorded": "applied; receipt not stored",
+    "changed_since_read": "changed since read: judged again, nothing revoked",
     "failed": "failed",
 }
 

@@ -21,6 +21,9 @@ OUTCOME_STYLE: dict[str, str] = {
     "dry_run": "yellow",
     "unchanged": "dim",
     "group_gone": "dim",
+    "applied_tagging_failed": "bold yellow",
+    "applied_unrecorded": "bold yellow",
+    "changed_since_read": "yellow",
     "failed": "bold red",
 }
 

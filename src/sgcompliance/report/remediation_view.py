@@ -19,7 +19,8 @@ class RemediationEntry:
     """One group's plan and what became of it."""
 
     plan: RemediationPlan
-    # One of: dry_run, applied, unchanged, group_gone, failed.
+    # One of: dry_run, applied, applied_tagging_failed, applied_unrecorded, changed_since_read,
+    # unchanged, group_gone, failed.
     outcome: str
     backup_id: str | None = None
     revoked: tuple[str, ...] = ()

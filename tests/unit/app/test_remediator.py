@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -145,11 +146,24 @@ def test_blast_radius_limit_revokes_nothing_and_flags_everything() -> None:
     assert gw.groups["sg-1"].tags[TAG_STATUS] == "flagged"
 
 
-def test_a_failed_backup_stops_every_revoke() -> None:
-    gw = FakeGateway([group(rule("sgr-world", 22, "0.0.0.0/0"))])
-    with pytest.raises(BackupError):
-        run(gw, remediator(policy(), Mode.REMOVE, MemoryBackups(fail=True)))
+def test_a_failed_backup_stops_every_revoke_and_says_so() -> None:
+    # GIVEN two groups with world-open SSH and a backup store that refuses every write
+    gw = FakeGateway(
+        [
+            group(rule("sgr-a", 22, "0.0.0.0/0")),
+            group(replace(rule("sgr-b", 22, "0.0.0.0/0"), group_id="sg-2"), group_id="sg-2"),
+        ]
+    )
+    rem = remediator(policy(), Mode.REMOVE, MemoryBackups(fail=True))
+    snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
+    # WHEN remediating
+    done = rem.run(rem.scanner.scan([snapshot]), lambda a, r: gw, [snapshot])
+    # THEN nothing was written, the run says why it stopped, and each group is reported failed
     assert gw.writes == []
+    assert isinstance(done.stopped_by, BackupError)
+    assert [o.outcome for o in done.outcomes] == [Outcome.FAILED, Outcome.FAILED]
+    assert "not attempted" in str(done.outcomes[1].error)
+    assert not done.ok
 
 
 def test_a_rule_deleted_between_plan_and_apply_does_not_fail_the_group() -> None:
