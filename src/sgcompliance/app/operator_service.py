@@ -15,7 +15,7 @@ from sgcompliance.app.enforcement import narrowed, record_all, scan_metrics
 from sgcompliance.app.event_processor import decision
 from sgcompliance.app.fleet import read_fleet
 from sgcompliance.app.pipeline import Pipeline, Services, error_code, is_transient
-from sgcompliance.app.rollback import RollbackService
+from sgcompliance.app.rollback import RollbackOutcome, RollbackService
 from sgcompliance.app.sweep import configured_scopes, judge_scope
 from sgcompliance.core.alert import sweep_alert, worth_alerting
 from sgcompliance.core.audit import AuditRecord, Trigger
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 # A Lambda response is at most 6 MB: list this many violations, count the rest.
 MAX_LISTED_VIOLATIONS = 1000
 OPERATOR_EVENT_NAME = "OperatorRemediate"
+OPERATOR_ROLLBACK_EVENT_NAME = "OperatorRollback"
 
 
 class OperatorService:
@@ -45,7 +46,7 @@ class OperatorService:
                 return head | self._scan(services, action)
             if action.action is OperatorVerb.REMEDIATE:
                 return head | self._remediate(services, action, request_id)
-            return head | self._rollback(services, action)
+            return head | self._rollback(services, action, request_id)
         except SgcError as exc:
             log.error("%s failed: %s", action.action.value, exc, extra={"error_code": exc.code})
             return head | {
@@ -128,33 +129,72 @@ class OperatorService:
         )
         return services.alerts.send(alert).message_id
 
-    def _rollback(self, services: Services, action: OperatorAction) -> dict[str, Any]:
+    def _rollback(
+        self, services: Services, action: OperatorAction, request_id: str
+    ) -> dict[str, Any]:
+        """Roll back one backup, verified against its receipt (never forced from here), in
+        scope only; the decision, whatever it is, is one audit record."""
         config = services.config
         backup_id = str(action.backup_id)
-        plan = services.backups.get(backup_id).plan
-        if not in_scope(plan.account_id, plan.region, config.account_scope, config.region_scope):
-            where = f"{plan.account_id}/{plan.region}"
-            return {
-                "status": "refused",
-                "error": f"backup of {where}, outside the configured scope",
-            }
         dry_run = config.dry_run or bool(action.dry_run)
-        service = RollbackService(services.backups)
-        outcome = service.rollback(backup_id, services.members.gateway, dry_run=dry_run)
-        log.info("rollback of %s from %s", plan.group_id, backup_id, extra={"group": plan.group_id})
+        records: list[AuditRecord] = []
+        service = RollbackService(
+            services.backups,
+            record=records.append,
+            clock=self.pipeline.clock,
+            event_name=OPERATOR_ROLLBACK_EVENT_NAME,
+        )
+        try:
+            checked = service.check(backup_id, request_id=request_id)
+            plan = checked.record.plan
+            where = {"account_id": plan.account_id, "region": plan.region}
+            if not in_scope(
+                plan.account_id, plan.region, config.account_scope, config.region_scope
+            ):
+                error = f"backup of {plan.account_id}/{plan.region}, outside the configured scope"
+                service.refuse(checked, (error,), request_id=request_id)
+                return {"status": "refused", "error": error, "backup_id": backup_id, **where}
+            outcome = service.restore(
+                checked, services.members.gateway, dry_run=dry_run, request_id=request_id
+            )
+        finally:
+            record_all(services, records)
         return {
-            "status": "ok" if dry_run or outcome.verified else "unverified",
+            "status": _ROLLBACK_STATUS[outcome.status],
             "backup_id": backup_id,
-            "account_id": plan.account_id,
-            "region": plan.region,
+            **where,
             "group_id": plan.group_id,
             "dry_run": dry_run,
-            "to_restore": len(outcome.plan.authorize),
-            "restored": outcome.restored,
-            "already_present": len(outcome.plan.skipped),
-            "removed_tags": list(outcome.removed_tags),
-            "verified": outcome.verified,
+            **rollback_counts(outcome),
         }
+
+
+_ROLLBACK_STATUS = {
+    "dry_run": "ok",
+    "restored": "ok",
+    "partial": "partial",
+    "unverified": "unverified",
+}
+
+
+def rollback_counts(outcome: RollbackOutcome) -> dict[str, Any]:
+    """What a rollback did, as the operator's answer lists it."""
+    return {
+        "to_restore": len(outcome.plan.authorize),
+        "restored": outcome.restored,
+        "already_present": len(outcome.already_present),
+        "not_restored": list(outcome.not_restored),
+        "failed": [
+            {"rule_id": f.rule.rule_id, "rule": f.rule.describe(), "reason": f.reason}
+            for f in outcome.failed
+        ],
+        "partial": outcome.partial,
+        "problems": list(outcome.problems),
+        "removed_tags": list(outcome.removed_tags),
+        "status_tag": outcome.status_tag,
+        "tags": outcome.tags_note,
+        "verified": outcome.verified,
+    }
 
 
 def _violation(finding: Finding) -> dict[str, Any]:

@@ -55,7 +55,9 @@ SERVICE_ACTIONS: Final[Mapping[str, str]] = MappingProxyType(
         "metrics in it) as the role",
         "logs:PutLogEvents": "the Lambda runtime writes the function's log as the role",
         "s3:ListBucket": "a missing backup then answers 404 (no such backup) instead of 403, "
-        "and `sgc rollback --latest` lists a group's backups",
+        "and `sgc rollback --latest` lists a group's receipts",
+        "s3:GetObjectVersion": "a rollback reads its backup (and receipt) at the version the "
+        "receipt pins: GetObject with a VersionId is authorised as this action",
     }
 )
 
@@ -68,6 +70,8 @@ HUB_OWN_ACTIONS: Final = frozenset(
         "s3:GetObject",
         "s3:PutObject",
         "s3:GetBucketVersioning",
+        # A receipt with more than one version was rewritten: a rollback refuses it.
+        "s3:ListBucketVersions",
         "sns:Publish",
         # SendMessageBatch (the sweep's work items) is authorised as sqs:SendMessage; so is the
         # asynchronous invocations' on-failure destination.
@@ -101,6 +105,7 @@ PERMISSIONLESS_OPERATIONS: Final = frozenset({"sts:GetCallerIdentity"})
 _OPERATION_ACTIONS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "s3:ListObjectsV2": "s3:ListBucket",
+        "s3:ListObjectVersions": "s3:ListBucketVersions",
         "s3:HeadObject": "s3:GetObject",
         "sqs:SendMessageBatch": "sqs:SendMessage",
         "sqs:DeleteMessageBatch": "sqs:DeleteMessage",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -29,6 +29,7 @@ REASON_LIMIT = 2048
 # A group has at most 1000 rules; several checks can fire per rule.
 MAX_FINDINGS = 2000
 MAX_RULE_IDS = 1000
+MAX_PROBLEMS = 20
 
 
 class AuditAction(StrEnum):
@@ -39,6 +40,7 @@ class AuditAction(StrEnum):
     IGNORED = "ignored"  # not ours to judge (failed call, Revoke*, our own change, malformed)
     OUT_OF_SCOPE = "out_of_scope"  # account or region outside the configured scope: no AWS call
     ERROR = "error"  # no decision could be made (describe failed, access denied, ...)
+    ROLLBACK = "rollback"  # revoked rules authorized again from a backup (or refused)
 
 
 class IgnoreReason(StrEnum):
@@ -82,6 +84,17 @@ class AuditFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class RollbackAudit:
+    """What a rollback restored, could not restore, and could not verify (forced past)."""
+
+    restored_rule_ids: tuple[str, ...]
+    already_present_rule_ids: tuple[str, ...]
+    failed: tuple[tuple[str, str], ...]  # (rule id from the backup, why it did not come back)
+    unverified: tuple[str, ...]  # problems with the backup: forced past, or why it was refused
+    forced: bool
+
+
+@dataclass(frozen=True, slots=True)
 class AuditRecord:
     record_id: str
     event_id: str
@@ -106,6 +119,8 @@ class AuditRecord:
     reason: str
     latency_ms: int | None
     dry_run: bool
+    # Only on records of action `rollback` (and then in the JSON document too).
+    rollback: RollbackAudit | None = None
 
     @property
     def violation_count(self) -> int:
@@ -243,6 +258,51 @@ def plan_audit_record(
     )
 
 
+def rollback_audit_record(
+    trigger: Trigger,
+    *,
+    decided_at: datetime,
+    backup_id: str,
+    group_id: str | None,
+    outcome: str,
+    detail: RollbackAudit,
+    plan_id: str | None = None,
+    dry_run: bool = False,
+) -> AuditRecord:
+    """The record of one rollback, refused or carried out. Restored rules are named by their
+    ids in the backup (AWS gives each a new id), never as `revoked_rule_ids`."""
+    parts = [
+        f"restored {len(detail.restored_rule_ids)} rule(s), "
+        f"{len(detail.already_present_rule_ids)} already present"
+    ]
+    if detail.failed:
+        parts.append("not restored: " + "; ".join(f"{i}: {why}" for i, why in detail.failed))
+    if detail.unverified:
+        verb = "forced past" if detail.forced else "refused"
+        parts.append(f"{verb}: " + "; ".join(detail.unverified))
+    record = audit_record(
+        trigger, decided_at=decided_at, action=AuditAction.ROLLBACK, group_id=group_id,
+        plan_id=plan_id, backup_id=backup_id, outcome=outcome, reason="; ".join(parts),
+        dry_run=dry_run,
+    )  # fmt: skip
+    return replace(record, rollback=_clipped(detail))
+
+
+def _clipped(detail: RollbackAudit) -> RollbackAudit:
+    def ids(values: Sequence[str]) -> tuple[str, ...]:
+        return tuple(clip(v, ID_LIMIT) for v in values[:MAX_RULE_IDS])
+
+    return RollbackAudit(
+        restored_rule_ids=ids(detail.restored_rule_ids),
+        already_present_rule_ids=ids(detail.already_present_rule_ids),
+        failed=tuple(
+            (clip(i, ID_LIMIT), clip(why, NAME_LIMIT)) for i, why in detail.failed[:MAX_RULE_IDS]
+        ),
+        unverified=tuple(clip(p, NAME_LIMIT) for p in detail.unverified[:MAX_PROBLEMS]),
+        forced=detail.forced,
+    )
+
+
 def _finding(finding: PlannedFinding) -> AuditFinding:
     return AuditFinding(
         finding_id=clip(finding.finding_id, ID_LIMIT),
@@ -261,6 +321,20 @@ def highest_severity(records: Sequence[AuditRecord]) -> str | None:
 
 def to_json(record: AuditRecord) -> dict[str, Any]:
     """The record as the documented JSON object (docs/observability.md)."""
+    doc = _common_json(record)
+    if record.rollback is not None:
+        detail = record.rollback
+        doc["rollback"] = {
+            "restored_rule_ids": list(detail.restored_rule_ids),
+            "already_present_rule_ids": list(detail.already_present_rule_ids),
+            "failed": [{"rule_id": i, "reason": why} for i, why in detail.failed],
+            "unverified": list(detail.unverified),
+            "forced": detail.forced,
+        }
+    return doc
+
+
+def _common_json(record: AuditRecord) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "record_id": record.record_id,

@@ -26,6 +26,9 @@ class ExitCode(IntEnum):
     USAGE = 2
     # Some accounts or regions could not be read or changed; the others were.
     PARTIAL = 3
+    # `sgc rollback`: some revoked rules could not be authorized again (each is reported with
+    # its reason); the others were restored.
+    PARTIALLY_RESTORED = 4
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,14 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from sgcompliance.app.fleet import Scope, ScopeResult, read_fleet
 from sgcompliance.app.rollback import RollbackOutcome
 from sgcompliance.aws.api_calls import CallStats
 from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.core.plan import RemediationPlan
+from sgcompliance.core.rollback_trust import CheckedBackup
 from sgcompliance.entrypoints.bootstrap import Runtime
 from sgcompliance.entrypoints.console import Terminal
 
@@ -152,17 +154,57 @@ def plan_view(plans: Sequence[RemediationPlan], note: str) -> Table:
     return table
 
 
+def rollback_header(checked: CheckedBackup, dry_run: bool) -> Text:
+    """What is about to be changed, shown before anything is: account, region and group, and
+    in red everything that could not be verified about the backup (a forced rollback)."""
+    plan = checked.record.plan
+    text = Text()
+    verb = "Dry run of the rollback of" if dry_run else "Rolling back"
+    text.append(f"{verb} {checked.backup_id}\n", style="bold")
+    text.append(f"  account {plan.account_id}  region {plan.region}  group {plan.group_id}")
+    text.append(f" ({plan.group_name})\n" if plan.group_name else "\n")
+    if checked.verified:
+        text.append("  backup verified against its receipt (digest, version, group)\n")
+        return text
+    text.append("  UNVERIFIED, restoring anyway (--force-unverified):\n", style="bold red")
+    for problem in checked.problems:
+        text.append(f"    - {problem}\n", style="red")
+    return text
+
+
 def rollback_view(outcome: RollbackOutcome) -> Table:
     plan = outcome.plan
     verb = "would re-authorize" if outcome.dry_run else "re-authorized"
-    table = Table(title=f"Rollback of {escape(plan.backup_id)}", title_justify="left")
+    title = f"Rollback of {escape(plan.backup_id)}: {outcome.account_id}/{outcome.region}"
+    table = Table(title=f"{title} {escape(outcome.group_id)}", title_justify="left")
     table.add_column("Rule")
     table.add_column("Result")
+    failed = {f.rule: f.reason for f in outcome.failed}
     for rule in plan.authorize:
-        table.add_row(escape(rule.describe()), f"[green]{verb}[/]")
-    for rule in plan.skipped:
+        if rule in failed:
+            table.add_row(escape(rule.describe()), f"[red]NOT restored: {escape(failed[rule])}[/]")
+        elif rule not in outcome.present_rules:
+            table.add_row(escape(rule.describe()), f"[green]{verb}[/]")
+    for rule in outcome.already_present:
         table.add_row(escape(rule.describe()), "already present: skipped")
-    if not outcome.dry_run:
-        tags = ", ".join(outcome.removed_tags) or "none"
-        table.caption = f"verified: {'yes' if outcome.verified else 'NO'}; tags removed: {tags}"
+    for rule_id in outcome.not_restored:
+        table.add_row(escape(rule_id), "not revoked by this remediation: left alone")
+    table.caption = _rollback_caption(outcome)
     return table
+
+
+def _rollback_caption(outcome: RollbackOutcome) -> str:
+    notes = [escape(outcome.tags_note)] if outcome.tags_note else []
+    if outcome.problems:
+        notes.insert(0, f"[red]UNVERIFIED backup ({len(outcome.problems)} problem(s)), forced[/]")
+    if outcome.dry_run:
+        return "; ".join(notes)
+    if outcome.failed:
+        notes.insert(0, f"[red]{len(outcome.failed)} rule(s) could not be restored[/]")
+    tags = ", ".join(outcome.removed_tags)
+    notes.insert(0, f"verified: {'yes' if outcome.verified else '[red]NO[/]'}")
+    if tags:
+        notes.append(f"tags removed: {tags}")
+    if outcome.status_tag:
+        notes.append(f"tagged sgc:status={outcome.status_tag}")
+    return "; ".join(notes)

@@ -9,9 +9,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from sgcompliance.app.rollback import RollbackService
+from sgcompliance.app.ports import BackupStore
+from sgcompliance.app.rollback import RollbackOutcome, RollbackService
 from sgcompliance.app.scanner import ComplianceScanner
 from sgcompliance.core.errors import SgcError
 from sgcompliance.core.evaluate import ScanResult
@@ -19,7 +21,13 @@ from sgcompliance.core.policy import Policy
 from sgcompliance.entrypoints import aws_options as opt
 from sgcompliance.entrypoints.bootstrap import Runtime, Target, build_runtime
 from sgcompliance.entrypoints.console import ExitCode, Terminal, reported_errors
-from sgcompliance.entrypoints.fleet_view import read_scopes, rollback_view, show_scopes, stats_table
+from sgcompliance.entrypoints.fleet_view import (
+    read_scopes,
+    rollback_header,
+    rollback_view,
+    show_scopes,
+    stats_table,
+)
 from sgcompliance.entrypoints.option_groups import takes_option_groups
 from sgcompliance.entrypoints.remediate_cli import remediate
 from sgcompliance.entrypoints.report_output import write_atomically
@@ -102,12 +110,23 @@ def snapshot(
 def rollback(
     *,
     backup_id: Annotated[str | None, typer.Argument(help="Backup id to restore.")] = None,
-    group: Annotated[str | None, typer.Option(help="Group whose backup to restore.")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(help="Group whose backup to restore; with BACKUP_ID, the group it must be."),
+    ] = None,
     latest: Annotated[
-        bool, typer.Option("--latest", help="With --group: its newest backup.")
+        bool, typer.Option("--latest", help="With --group: its newest backup with a receipt.")
     ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be restored.")
+    ] = False,
+    force_unverified: Annotated[
+        bool,
+        typer.Option(
+            "--force-unverified",
+            help="Restore from a backup that does not match its receipt (or has none), "
+            "listing in red what could not be verified.",
+        ),
     ] = False,
     backups: opt.BackupLocation,
     kms_key_id: opt.KmsKey = None,
@@ -117,20 +136,49 @@ def rollback(
     external_id: opt.ExternalId = None,
     max_attempts: opt.MaxAttempts = 10,
 ) -> None:
-    """Re-authorize exactly the rules a remediation revoked and remove its tags."""
+    """Re-authorize exactly the rules a remediation revoked, from its verified backup.
+
+    The backup must be the version and digest its receipt pins, of the group and account its
+    key and receipt name; only the rules the receipt lists as revoked come back. The account,
+    region and group are shown before anything changes. A rule that cannot come back (its peer
+    group or prefix list deleted, the group full) is reported with its reason and the others are
+    restored. The sgc:* tags are removed only when the group's sgc:backup tag names this backup.
+
+    Exit codes: 0 restored and verified (or a dry run); 2 refused (unverifiable backup, wrong
+    group) or a usage error; 3 a restored rule could not be verified; 4 partially restored: some
+    rules could not come back, and the group is tagged sgc:status=rollback-partial.
+    """
     console = Console()
     with reported_errors():
-        if (backup_id is None) == (group is None) or (group is not None and not latest):
-            raise SgcError(
-                "give either BACKUP_ID or --group GROUP_ID --latest",
-                hint="list backups with `sgc backups list`",
-            )
+        chosen_id = _chosen(backup_id, group, latest)
         base = _runtime_for_backups(profile, endpoint_url, role_name, external_id, max_attempts)
         service = RollbackService(base.backups(backups.target(kms_key_id, True)))
-        chosen = backup_id or service.latest(str(group))
-        outcome = service.rollback(chosen, base.gateway, dry_run=dry_run)
+        chosen = chosen_id or service.latest(str(group))
+        checked = service.check(chosen, group_id=group, force_unverified=force_unverified)
+        console.print(rollback_header(checked, dry_run))
+        outcome = service.restore(checked, base.gateway, dry_run=dry_run)
         console.print(rollback_view(outcome))
-    raise typer.Exit(ExitCode.COMPLIANT if dry_run or outcome.verified else ExitCode.PARTIAL)
+    raise typer.Exit(rollback_exit_code(outcome))
+
+
+def _chosen(backup_id: str | None, group: str | None, latest: bool) -> str | None:
+    """The backup id asked for (None for `--group G --latest`); SgcError for any other mix."""
+    if backup_id is not None and not latest:
+        return backup_id
+    if backup_id is None and group is not None and latest:
+        return None
+    raise SgcError(
+        "give BACKUP_ID (optionally with --group GROUP_ID), or --group GROUP_ID --latest",
+        hint="list backups with `sgc backups list`",
+    )
+
+
+def rollback_exit_code(outcome: RollbackOutcome) -> ExitCode:
+    if outcome.dry_run:
+        return ExitCode.COMPLIANT
+    if outcome.partial:
+        return ExitCode.PARTIALLY_RESTORED
+    return ExitCode.COMPLIANT if outcome.verified else ExitCode.PARTIAL
 
 
 def _runtime_for_backups(
@@ -154,19 +202,38 @@ def list_backups(
     profile: opt.Profile = None,
     endpoint_url: opt.EndpointUrl = None,
 ) -> None:
-    """List stored backups, oldest first, with what each remediation did."""
+    """List stored backups, oldest first, with what each remediation did.
+
+    The Receipt column says what sgc recorded after revoking: the rules it removed (a rollback
+    restores those only), or "none" for a document sgc never recorded revoking anything under:
+    `sgc rollback` refuses it without --force-unverified.
+    """
     console = Console()
     with reported_errors():
         runtime = _runtime_for_backups(profile, endpoint_url, None, None, 3)
         store = runtime.backups(backups.target(None, True))
         table = Table(title="Backups", title_justify="left")
-        for column in ("Backup id", "Account/region", "Group", "Mode", "Revoked", "Created"):
+        columns = ("Backup id", "Account/region", "Group", "Mode", "Revoked", "Receipt", "Created")
+        for column in columns:
             table.add_column(column)
         for backup in store.list(group):
             record = store.get(backup)
             plan = record.plan
-            table.add_row(
+            # Documents in the store are data, not markup: a forged one may hold anything.
+            cells = (
                 backup, f"{plan.account_id}/{plan.region}", f"{plan.group_id} ({plan.group_name})",
-                plan.mode.value, str(plan.revoke_count), record.created_at,
+                plan.mode.value, str(plan.revoke_count),
             )  # fmt: skip
+            created = escape(record.created_at)
+            table.add_row(*map(escape, cells), _receipt_cell(store, backup), created)
         console.print(table)
+
+
+def _receipt_cell(store: BackupStore, backup_id: str) -> str:
+    try:
+        receipt = store.receipt(backup_id)
+    except SgcError as exc:
+        return f"[red]untrusted: {escape(str(exc))}[/]"
+    if receipt is None:
+        return "none"
+    return f"{receipt.state.value}: {len(receipt.revoked)} revoked"

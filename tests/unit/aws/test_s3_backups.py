@@ -1,4 +1,5 @@
-"""S3 backup store: versioning required, SSE-KMS on every object, exact round trip."""
+"""S3 backup store: versioning required, SSE-KMS on every object, exact round trip, written
+once, read at a pinned version; receipts beside the backups, written once, rewrites detected."""
 
 from __future__ import annotations
 
@@ -64,8 +65,8 @@ def test_a_backup_round_trips_exactly_and_is_kms_encrypted(aws: dict[str, Any]) 
     versioned(aws)
     store = S3BackupStore(aws["s3"], BUCKET, kms_key_id=aws["key"])
     original = record()
-    location = store.put(original)
-    assert location.startswith(f"s3://{BUCKET}/backups/sg-0abc/")
+    stored = store.put(original)
+    assert stored.location.startswith(f"s3://{BUCKET}/backups/sg-0abc/")
     assert store.get(original.backup_id) == original
     head = aws["s3"].head_object(Bucket=BUCKET, Key=f"backups/sg-0abc/{original.backup_id}.json")
     assert head["ServerSideEncryption"] == "aws:kms"
