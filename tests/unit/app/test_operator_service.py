@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline_fakes import GROUP, MEMBER, OTHER, REGION, SSH_V4, SSH_V6, event_for, world
 
+from sgcompliance.core.audit import AuditAction
 from sgcompliance.core.plan import Mode
 
 
@@ -98,3 +99,42 @@ def test_a_rollback_of_an_unknown_backup_is_an_error_result() -> None:
     }
     body = w.app.handle(request).body
     assert (body["status"], body["code"], body["retryable"]) == ("error", "SGC400", False)
+
+
+def test_a_rollback_is_one_audit_record_of_its_own_action() -> None:
+    w = world()
+    backup_id = w.app.handle(event_for()).body["decisions"][0]["backup_id"]
+    request = {"action": "rollback", "backup_id": backup_id, "request_id": "CHG-9"}
+    w.app.handle(request)
+    (record,) = [r for r in w.audit if r.action is AuditAction.ROLLBACK]
+    assert (record.event_id, record.event_name, record.outcome) == (
+        "CHG-9", "OperatorRollback", "restored"
+    )  # fmt: skip
+    assert record.rollback is not None
+    assert sorted(record.rollback.restored_rule_ids) == [SSH_V4, SSH_V6]
+
+
+def test_a_rollback_answers_what_failed_whether_partial_and_what_was_unverified() -> None:
+    w = world()
+    backup_id = w.app.handle(event_for()).body["decisions"][0]["backup_id"]
+    body = roundtrip(w.app.handle({"action": "rollback", "backup_id": backup_id}).body)
+    assert (body["failed"], body["partial"], body["problems"]) == ([], False, [])
+    assert body["not_restored"] == []
+
+
+def test_a_rollback_of_a_document_without_receipt_is_refused_recorded_and_changes_nothing() -> None:
+    # GIVEN a remediated group, and a document under its key written around the tool
+    w = world()
+    backup_id = w.app.handle(event_for()).body["decisions"][0]["backup_id"]
+    store = w.adapters.backups_store
+    forged_id = backup_id.rsplit(".", 1)[0] + ".ffffffff"
+    store.tamper(forged_id, replace(store.get(backup_id), backup_id=forged_id))
+    writes = list(w.writes)
+    # WHEN the operator rolls it back
+    body = w.app.handle({"action": "rollback", "backup_id": forged_id}).body
+    # THEN it is refused with the reason, audited, and nothing is written
+    assert (body["status"], body["code"]) == ("error", "SGC400")
+    assert "no receipt" in body["error"]
+    assert w.writes == writes
+    (record,) = [r for r in w.audit if r.action is AuditAction.ROLLBACK]
+    assert record.outcome == "refused"
