@@ -23,6 +23,7 @@ from sgcompliance.app.remediator import (
     SecurityGroupRemediator,
     write_outcome_tags,
 )
+from sgcompliance.core.alert import sweep_alert, worth_alerting
 from sgcompliance.core.audit import AuditAction, AuditRecord, Trigger, audit_record, latency_ms
 from sgcompliance.core.errors import SgcError
 from sgcompliance.core.evaluate import ScanResult
@@ -191,6 +192,20 @@ def record_all(services: Services, records: Sequence[AuditRecord]) -> list[Audit
         if not services.audit.write(record).seen_before:
             fresh.append(record)
     return fresh
+
+
+def alert_run(services: Services, run_id: str, fresh: Sequence[AuditRecord]) -> str | None:
+    """One alert for the fresh records of an operator's run (Lambda or CLI), when any is worth
+    telling; the SNS message id, or None."""
+    if services.alerts is None or not worth_alerting(fresh):
+        return None
+    alert = sweep_alert(
+        run_id,
+        fresh,
+        audit_uris=services.audit.locations(fresh),
+        rollback_options=services.rollback_options,
+    )
+    return services.alerts.send(alert).message_id
 
 
 def narrowed(

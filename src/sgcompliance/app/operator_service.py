@@ -11,13 +11,12 @@ import logging
 import uuid
 from typing import Any
 
-from sgcompliance.app.enforcement import narrowed, record_all, scan_metrics
+from sgcompliance.app.enforcement import alert_run, narrowed, record_all, scan_metrics
 from sgcompliance.app.event_processor import decision
 from sgcompliance.app.fleet import read_fleet
 from sgcompliance.app.pipeline import Pipeline, Services, error_code, is_transient
 from sgcompliance.app.rollback import RollbackOutcome, RollbackService
 from sgcompliance.app.sweep import configured_scopes, judge_scope
-from sgcompliance.core.alert import sweep_alert, worth_alerting
 from sgcompliance.core.audit import AuditRecord, Trigger
 from sgcompliance.core.errors import SgcError
 from sgcompliance.core.events import OperatorAction, OperatorVerb, in_scope
@@ -115,19 +114,8 @@ class OperatorService:
             "mode": action.mode.value if action.mode else None,
             "refused": refused,
             "decisions": [decision(r) for r in records],
-            "alert_message_id": self._alert(services, request_id, fresh),
+            "alert_message_id": alert_run(services, request_id, fresh),
         }
-
-    def _alert(self, services: Services, request_id: str, fresh: list[AuditRecord]) -> str | None:
-        if services.alerts is None or not worth_alerting(fresh):
-            return None
-        alert = sweep_alert(
-            request_id,
-            fresh,
-            audit_uris=services.audit.locations(fresh),
-            rollback_options=services.rollback_options,
-        )
-        return services.alerts.send(alert).message_id
 
     def _rollback(
         self, services: Services, action: OperatorAction, request_id: str

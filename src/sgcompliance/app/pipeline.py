@@ -8,6 +8,7 @@ services are cached by the identity of the configuration they were built from.
 
 from __future__ import annotations
 
+import shlex
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -124,6 +125,8 @@ class Services:
     def rollback_options(self) -> str:
         """What `sgc rollback` needs besides the backup id to find the backup."""
         config = self.config
+        if config.backup_dir is not None:
+            return f"--backup-dir {shlex.quote(config.backup_dir)}"
         if config.backup_bucket is None:
             return ""
         options = f"--backup-bucket {config.backup_bucket}"

@@ -44,6 +44,8 @@ class RuntimeConfig:
     backup_bucket: str | None = None
     backup_prefix: str = "backups/"
     backup_kms_key_id: str | None = None
+    # CLI runs only: backups in this local directory instead of a bucket.
+    backup_dir: str | None = None
     # The remediator's own roles (patterns: `*` for partition or account): see `is_own_change`.
     own_role_arns: frozenset[str] = frozenset()
     mode_overrides: ModeOverrides = field(default_factory=ModeOverrides)

@@ -45,6 +45,11 @@ class S3AuditSink:
     def location(self, record: AuditRecord) -> str:
         return f"s3://{self.bucket}/{self.key(record)}"
 
+    def check(self) -> None:
+        """The bucket answers: before a run's first change, not after it."""
+        with translating("HeadBucket", scope=f"s3://{self.bucket}"):
+            self.client.head_bucket(Bucket=self.bucket)
+
     def write(self, record: AuditRecord) -> StoredRecord:
         key = self.key(record)
         body = json.dumps(to_json(record), sort_keys=True, ensure_ascii=True).encode()

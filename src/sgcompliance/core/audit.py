@@ -121,6 +121,13 @@ class AuditRecord:
     dry_run: bool
     # Only on records of action `rollback` (and then in the JSON document too).
     rollback: RollbackAudit | None = None
+    # The backup as stored: its version in the store and the sha256 of its canonical content.
+    backup_version: str | None = None
+    backup_sha256: str | None = None
+    # Planned rules that changed or went between the read and the revoke (judged again), and
+    # planned rules this tool did not remove.
+    changed_rule_ids: tuple[str, ...] = ()
+    not_revoked_rule_ids: tuple[str, ...] = ()
 
     @property
     def violation_count(self) -> int:
@@ -195,8 +202,12 @@ def audit_record(
     revoked_rule_ids: Sequence[str] = (),
     reason: str = "",
     dry_run: bool = False,
+    backup: tuple[str | None, str | None] = (None, None),
+    changed_rule_ids: Sequence[str] = (),
+    not_revoked_rule_ids: Sequence[str] = (),
 ) -> AuditRecord:
-    """The record of one decision. `decided_at` comes from the caller's clock."""
+    """The record of one decision. `decided_at` comes from the caller's clock; `backup` is
+    the stored backup's (version, sha256)."""
     kept = findings[:MAX_FINDINGS]
     return AuditRecord(
         record_id=record_id_for(trigger, group_id, action),
@@ -218,11 +229,19 @@ def audit_record(
         plan_id=_optional(plan_id, ID_LIMIT),
         backup_id=_optional(backup_id, NAME_LIMIT),
         outcome=_optional(outcome, ID_LIMIT),
-        revoked_rule_ids=tuple(clip(r, ID_LIMIT) for r in revoked_rule_ids[:MAX_RULE_IDS]),
+        revoked_rule_ids=_rule_ids(revoked_rule_ids),
         reason=clip(reason, REASON_LIMIT),
         latency_ms=latency_ms(trigger.event_time, decided_at),
         dry_run=dry_run,
+        backup_version=_optional(backup[0], NAME_LIMIT),
+        backup_sha256=_optional(backup[1], ID_LIMIT),
+        changed_rule_ids=_rule_ids(changed_rule_ids),
+        not_revoked_rule_ids=_rule_ids(not_revoked_rule_ids),
     )
+
+
+def _rule_ids(ids: Sequence[str]) -> tuple[str, ...]:
+    return tuple(clip(r, ID_LIMIT) for r in ids[:MAX_RULE_IDS])
 
 
 def plan_audit_record(
@@ -237,6 +256,9 @@ def plan_audit_record(
     revoked_rule_ids: Sequence[str] = (),
     reason: str = "",
     dry_run: bool = False,
+    backup: tuple[str | None, str | None] = (None, None),
+    changed_rule_ids: Sequence[str] = (),
+    not_revoked_rule_ids: Sequence[str] = (),
 ) -> AuditRecord:
     """The record of a plan carried out (or not): action, mode, findings and pre-image from it."""
     return audit_record(
@@ -255,6 +277,9 @@ def plan_audit_record(
         revoked_rule_ids=revoked_rule_ids,
         reason=reason or plan.note,
         dry_run=dry_run,
+        backup=backup,
+        changed_rule_ids=changed_rule_ids,
+        not_revoked_rule_ids=not_revoked_rule_ids,
     )
 
 
@@ -367,5 +392,9 @@ def _common_json(record: AuditRecord) -> dict[str, Any]:
         "pre_image_hash": record.pre_image_hash,
         "plan_id": record.plan_id,
         "backup_id": record.backup_id,
+        "backup_version": record.backup_version,
+        "backup_sha256": record.backup_sha256,
         "revoked_rule_ids": list(record.revoked_rule_ids),
+        "changed_rule_ids": list(record.changed_rule_ids),
+        "not_revoked_rule_ids": list(record.not_revoked_rule_ids),
     }

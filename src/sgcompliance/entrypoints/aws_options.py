@@ -12,6 +12,7 @@ import typer
 
 from sgcompliance.app.scanner import utc_today
 from sgcompliance.entrypoints.bootstrap import BackupTarget, Target
+from sgcompliance.entrypoints.cli_pipeline import DEFAULT_AUDIT_PREFIX, RecordTarget
 from sgcompliance.entrypoints.option_groups import OptionGroup
 from sgcompliance.entrypoints.report_output import check_format, format_help
 from sgcompliance.policy.loader import DEFAULT_POLICY
@@ -186,6 +187,61 @@ class BackupLocation(OptionGroup):
     def target(self, kms_key_id: str | None, allow_unversioned: bool) -> BackupTarget:
         return BackupTarget(
             self.backup_dir, self.backup_bucket, self.backup_prefix, kms_key_id, allow_unversioned
+        )
+
+
+RECORDS = "Audit records, metrics and alerts"
+AuditBucket = Annotated[
+    str | None,
+    typer.Option(
+        envvar="SGC_AUDIT_BUCKET",
+        help="Write an audit record per decision to this S3 bucket "
+        "(default: the backup bucket, or audit/ beside --backup-dir).",
+        rich_help_panel=RECORDS,
+    ),
+]
+AuditPrefix = Annotated[
+    str, typer.Option(help="Key prefix of the audit records.", rich_help_panel=RECORDS)
+]
+AuditDir = Annotated[
+    Path | None,
+    typer.Option(
+        help="Write the audit records to this local directory.",
+        file_okay=False,
+        rich_help_panel=RECORDS,
+    ),
+]
+MetricsFile = Annotated[
+    Path | None,
+    typer.Option(
+        help="Append the run's CloudWatch metrics here, as EMF lines.",
+        dir_okay=False,
+        rich_help_panel=RECORDS,
+    ),
+]
+SnsTopic = Annotated[
+    str | None,
+    typer.Option(
+        envvar="SGC_SNS_TOPIC_ARN",
+        help="Publish the run's alert to this SNS topic.",
+        rich_help_panel=RECORDS,
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLocation(OptionGroup):
+    """Where a run that changes groups leaves its audit records, metrics and alert."""
+
+    audit_bucket: AuditBucket = None
+    audit_prefix: AuditPrefix = DEFAULT_AUDIT_PREFIX
+    audit_dir: AuditDir = None
+    metrics_file: MetricsFile = None
+    sns_topic: SnsTopic = None
+
+    def target(self) -> RecordTarget:
+        return RecordTarget(
+            self.audit_bucket, self.audit_prefix, self.audit_dir, self.metrics_file, self.sns_topic
         )
 
 

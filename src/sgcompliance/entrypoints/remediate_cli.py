@@ -8,22 +8,40 @@ so `--format json` on stdout stays parseable.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from sgcompliance.app.remediator import RemediationSettings, SecurityGroupRemediator
-from sgcompliance.app.scanner import ComplianceScanner
+from sgcompliance.app.enforcement import (
+    Enforcement,
+    Judgement,
+    alert_run,
+    carry_out,
+    finish,
+    judge,
+    record_all,
+)
+from sgcompliance.app.remediator import RemediationRun, RemediationSettings
+from sgcompliance.core.audit import Trigger
+from sgcompliance.core.errors import SgcError
 from sgcompliance.core.evaluate import ScanResult
-from sgcompliance.core.model import RegionSnapshot
 from sgcompliance.core.plan import Mode, RemediationPlan
-from sgcompliance.core.policy import Severity
+from sgcompliance.core.policy import Policy, Severity
 from sgcompliance.entrypoints import aws_options as opt
 from sgcompliance.entrypoints.bootstrap import BackupTarget, Runtime, build_runtime
+from sgcompliance.entrypoints.cli_pipeline import (
+    CliPipeline,
+    RecordTarget,
+    RunChoices,
+    cli_pipeline,
+    preflight,
+    trail_where,
+)
 from sgcompliance.entrypoints.console import ExitCode, Terminal, reported_errors
 from sgcompliance.entrypoints.fleet_view import plan_view, read_scopes, show_scopes, stats_table
 from sgcompliance.entrypoints.option_groups import takes_option_groups
@@ -83,25 +101,31 @@ def remediate(
     backups: opt.BackupLocation,
     kms_key_id: opt.KmsKey = None,
     allow_unversioned: opt.AllowUnversioned = False,
+    records: opt.RecordLocation,
     aws: opt.AwsTarget,
     max_workers: opt.MaxWorkers = 8,
     stats: opt.Stats = False,
 ) -> None:
     """Scan, show the plan as a diff, back up every group it changes, then apply it.
 
-    The report (--format, --output) holds the scan and, per group, the rules removed and kept,
-    the backup id and the rollback command. Exit code 0 when every planned change was applied
-    and verified (or nothing was needed), 2 when aborted at the prompt, 3 when an
-    account-region could not be read or a group could not be changed.
+    Each group is read again just before its revoke: a rule changed since the scan is judged
+    again, never revoked in its old form. The report (--format, --output) holds the scan and,
+    per group, the rules removed and kept, the backup id and the rollback command; every
+    decision leaves an audit record (--audit-bucket, --audit-dir, or audit/ beside
+    --backup-dir), and --metrics-file and --sns-topic add the metrics and the alert the
+    Lambda function would send. Everything written to is checked before the first change.
+    Exit code 0 when every planned change was applied and verified (or nothing was needed), 2
+    when aborted at the prompt or a destination is not usable, 3 when an account-region could
+    not be read or a group could not be changed (or its outcome not fully recorded).
     """
     terminal = Terminal.from_options(quiet=quiet, no_color=no_color)
     report_to = ReportTo(report_format, output, terminal, report_time())
-    settings = RemediationSettings(mode, dry_run, max_revokes, lockdown_severity)
+    choices = RunChoices(mode, dry_run, max_revokes, lockdown_severity)
     with reported_errors():
         policy = load_policy(policy_ref)
         backups_target = backups.target(kms_key_id, allow_unversioned)
-        job = Job(settings, backups_target, report_to, max_workers, stats, yes)
-        ok = job.run(build_runtime(aws.target("remediate")), ComplianceScanner(policy))
+        job = Job(choices, backups_target, records.target(), report_to, max_workers, stats, yes)
+        ok = job.run(build_runtime(aws.target("remediate")), policy)
     raise typer.Exit(ExitCode.COMPLIANT if ok else ExitCode.PARTIAL)
 
 
@@ -109,55 +133,77 @@ def remediate(
 class Job:
     """One `sgc remediate` invocation's choices."""
 
-    settings: RemediationSettings
+    choices: RunChoices
     backups: BackupTarget
+    records: RecordTarget
     report_to: ReportTo
     max_workers: int
     stats: bool
     yes: bool
 
-    def run(self, runtime: Runtime, scanner: ComplianceScanner) -> bool:
+    @property
+    def settings(self) -> RemediationSettings:
+        c = self.choices
+        return RemediationSettings(c.mode, c.dry_run, c.max_revokes, c.lockdown_severity)
+
+    def run(self, runtime: Runtime, policy: Policy) -> bool:
         """True when every account-region was read and every planned change made."""
-        settings, terminal = self.settings, self.report_to.terminal
+        choices, terminal = self.choices, self.report_to.terminal
         # Runs that cannot revoke need no store; one that can is refused without one.
-        revokes = not settings.dry_run and settings.mode is not Mode.FLAG_ONLY
+        revokes = not choices.dry_run and choices.mode is not Mode.FLAG_ONLY
         store = runtime.backups(self.backups, required=revokes)
-        results = read_scopes(runtime, runtime.read, self.max_workers, terminal)
-        snapshots = [r.snapshot for r in results if r.snapshot is not None]
-        scan = scanner.scan(snapshots)
-        show_scopes(terminal, results, scan, timed=self.stats)
-        remediator = SecurityGroupRemediator(scanner, store, lambda: datetime.now(UTC), settings)
-        plans, note = remediator.plan(scan)
-        ok = self._carry_out(remediator, runtime, scan, (plans, note), snapshots)
+        with cli_pipeline(runtime, policy, choices, (self.backups, store), self.records) as cli:
+            preflight(cli.services, self.report_to.output, writes=not choices.dry_run)
+            results = read_scopes(runtime, runtime.read, self.max_workers, terminal)
+            snapshots = [r.snapshot for r in results if r.snapshot is not None]
+            how = Enforcement(choices.mode, choices.dry_run, False, defer_outcome_tags=True)
+            judged = judge(cli.pipeline, cli.services, snapshots, how)
+            show_scopes(terminal, results, judged.result, timed=self.stats)
+            ok = self._carry_out(cli, judged, how, runtime)
         if self.stats:
             terminal.stderr().print(stats_table(runtime.counter.snapshot(), len(results)))
         return ok and all(r.ok for r in results)
 
     def _carry_out(
-        self,
-        remediator: SecurityGroupRemediator,
-        runtime: Runtime,
-        scan: ScanResult,
-        planned: tuple[list[RemediationPlan], str],
-        snapshots: list[RegionSnapshot],
+        self, cli: CliPipeline, judged: Judgement, how: Enforcement, runtime: Runtime
     ) -> bool:
-        plans, note = planned
+        plans, note, scan = judged.plans, judged.note, judged.result
         notes = self.report_to.notes()
-        if not plans or self.settings.dry_run:
+        if self.choices.dry_run:
             self.report_to.write(scan, planned_report(plans, note, self.settings))
-            notes.print(
-                "Dry run: nothing was changed." if plans else "Nothing to remediate: no violations."
-            )
+            notes.print("Dry run: nothing was changed." if plans else _NOTHING)
             return True
-        if not self.yes:
+        if plans and not self.yes:
             self._confirm(plans, note)
-        run = remediator.execute(plans, note, runtime.gateway, snapshots)
-        self.report_to.write(scan, run_report(run, self.settings, _where(self.backups)))
-        if any(o.backup_id for o in run.outcomes):
-            notes.print(
-                f"Undo a group with: sgc rollback --group GROUP_ID --latest {_where(self.backups)}"
+        trigger = Trigger(_run_id(), CLI_EVENT_NAME, runtime.caller_account, _regions(runtime))
+        enforced = carry_out(cli.pipeline, cli.services, trigger, judged, how)
+        fresh = record_all(cli.services, enforced.records)
+        alert_run(cli.services, trigger.event_id, fresh)
+        finish(cli.services, enforced.unfinished)
+        run = enforced.run
+        assert run is not None  # carry_out always says what its run did
+        return self._report(cli, scan, run) and run.ok
+
+    def _report(self, cli: CliPipeline, scan: ScanResult, run: RemediationRun) -> bool:
+        """The report, after the changes: a report that cannot be written does not undo them,
+        so it is said as such (exit 3), with where the records went."""
+        notes = self.report_to.notes()
+        options = cli.services.rollback_options
+        try:
+            self.report_to.write(scan, run_report(run, self.settings, options))
+        except SgcError as exc:
+            self.report_to.terminal.stderr().print(
+                f"[red]The changes were made and recorded ({trail_where(cli.services)}), "
+                f"but the report could not be written: {exc}[/red]"
             )
-        return run.ok
+            return False
+        if run.stopped_by is not None:
+            notes.print(f"[red]Stopped: {run.stopped_by}[/red]")
+        if not run.outcomes:
+            notes.print(_NOTHING)
+        if any(o.backup_id for o in run.outcomes):
+            notes.print(f"Undo a group with: sgc rollback --group GROUP_ID --latest {options}")
+        return True
 
     def _confirm(self, plans: list[RemediationPlan], note: str) -> None:
         """The plan as a diff, then the question; both where the person is looking."""
@@ -169,7 +215,14 @@ class Job:
             raise typer.Exit(ExitCode.USAGE)
 
 
-def _where(target: BackupTarget) -> str:
-    if target.directory:
-        return f"--backup-dir {target.directory}"
-    return f"--backup-bucket {target.bucket}"
+CLI_EVENT_NAME = "CliRemediate"
+_NOTHING = "Nothing to remediate: no violations."
+
+
+def _run_id() -> str:
+    return f"cli-{uuid.uuid4().hex[:16]}"
+
+
+def _regions(runtime: Runtime) -> str:
+    regions = runtime.requested_regions
+    return regions[0] if len(regions) == 1 else "multiple"
