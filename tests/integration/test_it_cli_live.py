@@ -16,6 +16,7 @@ from typer.testing import CliRunner, Result
 
 from sgcompliance.aws.session import AwsSettings, ClientFactory
 from sgcompliance.core.plan import TAG_STATUS, Mode
+from sgcompliance.entrypoints import remediate_cli
 from sgcompliance.entrypoints.cli import app
 from sgcompliance.local.demo_org import DemoOrg, seed_demo_org
 
@@ -343,3 +344,94 @@ def test_remediate_exits_3_when_one_account_cannot_be_assumed_and_fixes_the_othe
     assert all(after[k] == before[k] for k in before if k[0] == denied)
     fixed = {k[0] for k in before if after[k].lines != before[k].lines}
     assert fixed == set(org.account_ids) - {denied}
+
+
+# --- the write path: changes under the command, destinations, records ----------------------
+
+OFFICE = "10.20.0.0/16"
+
+
+def world_ssh_rule(estate: Estate, account: str) -> tuple[str, str]:
+    """(group id, rule id) of the bastion's SSH rule open to the world."""
+    group_id = estate.group_ids[account, REGION, "bastion-ssh"]
+    return group_id, estate.rule_id("bastion-ssh", account, REGION, BASTION_WORLD)
+
+
+def test_a_rule_fixed_in_place_while_the_operator_reads_the_plan_is_not_revoked(
+    estate: Estate,
+    org: DemoOrg,
+    policy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN a developer who fixes the world SSH rule in place (same rule id) to the office
+    # range while the operator is looking at the plan
+    account = org.account_ids[0]
+    group_id, rule_id = world_ssh_rule(estate, account)
+    ec2 = estate.ec2(account, REGION)
+
+    def confirm_after_a_fix(*args: object, **kwargs: object) -> bool:
+        fixed = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIpv4": OFFICE}
+        ec2.modify_security_group_rules(
+            GroupId=group_id,
+            SecurityGroupRules=[{"SecurityGroupRuleId": rule_id, "SecurityGroupRule": fixed}],
+        )
+        return True
+
+    monkeypatch.setattr(remediate_cli.typer, "confirm", confirm_after_a_fix)
+    report = tmp_path / "report.json"
+    args = ["--policy", str(policy), "--backup-dir", str(tmp_path / "b"), *target(org)]
+    # WHEN the operator says yes
+    result = sgc(
+        "remediate", "--mode", "remove_non_compliant_rules", *args, "-f", "json", "-o", str(report)
+    )
+    # THEN the office rule is still there, under its id, and the report says why
+    assert result.exit_code == 0, result.output
+    rows = {r["SecurityGroupRuleId"]: r for r in estate.rows(group_id)}
+    assert rows[rule_id].get("CidrIpv4") == OFFICE
+    entries = json.loads(report.read_text())["remediation"]["entries"]
+    entry = next(e for e in entries if e["group_id"] == group_id)
+    assert entry["outcome"] == "changed_since_read"
+    assert entry["removed_rules"] == []
+
+
+def test_an_unwritable_report_path_stops_the_run_before_any_change(
+    estate: Estate, org: DemoOrg, policy: Path, tmp_path: Path
+) -> None:
+    # GIVEN a report path whose directory does not exist
+    before = read_state(estate)
+    args = ["--policy", str(policy), "--backup-dir", str(tmp_path / "b"), *target(org)]
+    # WHEN remediating with --yes
+    result = sgc(
+        "remediate", "--mode", "remove_non_compliant_rules", "--yes", *args,
+        "-f", "json", "-o", str(tmp_path / "nodir" / "x.json"),
+    )  # fmt: skip
+    # THEN it exits 2 naming the directory, and nothing was changed
+    assert result.exit_code == 2, result.output
+    assert "nodir" in result.output
+    assert read_state(estate) == before
+
+
+def test_a_cli_remediation_leaves_audit_records_and_metrics(
+    estate: Estate, org: DemoOrg, policy: Path, tmp_path: Path
+) -> None:
+    # GIVEN backups in a local directory and a metrics file
+    metrics = tmp_path / "metrics.emf"
+    args = ["--policy", str(policy), "--backup-dir", str(tmp_path / "b"), *target(org)]
+    # WHEN remediating
+    result = sgc(
+        "remediate", "--mode", "remove_non_compliant_rules", "--yes", *args,
+        "--metrics-file", str(metrics),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    # THEN one audit record per group changed lies beside the backups, with the backup's digest
+    records = [json.loads(p.read_text()) for p in (tmp_path / "audit").rglob("*.json")]
+    revokes = [r for r in records if r["action"] == "revoke" and r["outcome"] == "applied"]
+    assert revokes
+    assert all(r["backup_id"] and len(r["backup_sha256"]) == 64 for r in revokes)
+    assert all(r["event_name"] == "CliRemediate" for r in revokes)
+    # AND the metrics file holds the revokes as CloudWatch EMF
+    lines = [json.loads(line) for line in metrics.read_text().splitlines()]
+    values = [line.get("RulesRevoked", []) for line in lines]
+    revoked = sum(sum(v) if isinstance(v, list) else v for v in values)
+    assert revoked == sum(len(r["revoked_rule_ids"]) for r in revokes)

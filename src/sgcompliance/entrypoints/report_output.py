@@ -138,4 +138,5 @@ def _entry(outcome: GroupOutcome, rollback_options: str) -> RemediationEntry:
         revoked=tuple(outcome.revoked),
         error=outcome.error,
         rollback_options=rollback_options,
+        changed=tuple(outcome.changed),
     )

@@ -155,6 +155,7 @@ def remediation_entry_record(entry: RemediationEntry) -> Record:
         "check_ids": sorted({f.check_id for f in plan.findings}),
         "removed_rules": [_identified(r) for r in _by_rule_id(entry.removed_rules)],
         "kept_rules": [_identified(r) for r in _by_rule_id(entry.kept_rules)],
+        "changed_rule_ids": sorted(entry.changed),
     }
 
 

@@ -27,6 +27,8 @@ class RemediationEntry:
     error: str | None = None
     # Where the backup is (`--backup-dir DIR` or `--backup-bucket NAME`); empty for the default.
     rollback_options: str = ""
+    # Rules that changed in place or went between the read and the revoke (judged again).
+    changed: tuple[str, ...] = ()
 
     @property
     def removed_rules(self) -> tuple[Rule, ...]:
