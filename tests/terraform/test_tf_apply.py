@@ -55,13 +55,15 @@ SERVICES = ("cloudformation", "cloudwatch", "events", "iam", "kms", "lambda", "l
             "organizations", "s3", "sns", "sqs", "ssm", "sts")  # fmt: skip
 PROVIDERS = (None, "member_1", "member_2", "member_3")
 # moto applies a Deny statement as if its conditions always held, so the hub bucket's TLS-only
-# statement would refuse every object request over the local plain-HTTP endpoint: the hub
-# module's bucket_require_tls is off here (only here). The bucket holds backups by then, so
-# destroy may delete it with them.
+# statement would refuse every object request over the local plain-HTTP endpoint, and the write
+# restrictions (aws:PrincipalArn conditions) every write: the hub module's bucket_require_tls and
+# bucket_restrict_writes are off here (only here), which leaves no bucket policy at all. The
+# bucket holds backups by then, so destroy may delete it with them.
 HUB_OVERRIDE = """
 module "hub" {
-  bucket_require_tls   = false
-  bucket_force_destroy = true
+  bucket_require_tls     = false
+  bucket_restrict_writes = false
+  bucket_force_destroy   = true
 }
 """
 TEAM_POLICY = {"version": "1", "id": "team", "extends": "builtin:strict"}

@@ -38,4 +38,8 @@ module "hub" {
   policy_file           = var.policy_file
   alert_email_addresses = var.alert_email_addresses
   tags                  = var.tags
+
+  operator_role_arns          = var.operator_role_arns
+  bucket_admin_principal_arns = var.bucket_admin_principal_arns
+  backup_object_lock_days     = var.backup_object_lock_days
 }

@@ -53,8 +53,20 @@ variable "member_role_name" {
 
 variable "operator_role_arns" {
   type        = list(string)
-  description = "Operators' IAM roles every member role trusts as well (same ExternalId and organization conditions as the hub's role), for the sgc CLI across the organization (docs/deploy.md). The roles must exist before the members are applied."
+  description = "Operators' IAM roles every member role trusts as well (same ExternalId and organization conditions as the hub's role), for the sgc CLI across the organization (docs/deploy.md); the hub bucket lets them read and write backups and audit records too. The roles must exist before the hub and the members are applied."
   default     = []
+}
+
+variable "bucket_admin_principal_arns" {
+  type        = list(string)
+  description = "Principal ARNs (ArnLike patterns allowed) that may, besides the hub's functions and the operators, write and delete backups and audit records in the hub bucket, and the only ones that may bypass the backup retention (the hub module's variable of the same name; e.g. the deploy role)."
+  default     = []
+}
+
+variable "backup_object_lock_days" {
+  type        = number
+  description = "Days of S3 Object Lock default retention (GOVERNANCE mode) on the hub bucket; 0 leaves it off. It covers every object of the bucket and cannot be switched off once on (the hub module's variable of the same name, docs/deploy.md)."
+  default     = 0
 }
 
 variable "allow_securityhub_export" {

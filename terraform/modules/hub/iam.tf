@@ -1,6 +1,7 @@
 # The functions' execution role: the role every member role trusts. Its actions are exactly
-# sgcompliance.aws.permissions.HUB_ACTIONS (tests/terraform/test_tf_hub_iam.py checks it), each
-# on the narrowest resource AWS accepts for it.
+# sgcompliance.aws.permissions.HUB_ACTIONS (tests/terraform/test_tf_hub_iam.py checks it; the
+# backup version reads s3:GetObjectVersion and s3:ListBucketVersions are granted ahead of the
+# code, see that test), each on the narrowest resource AWS accepts for it.
 
 locals {
   member_role_arns = var.organization_id != null ? [
@@ -103,10 +104,34 @@ data "aws_iam_policy_document" "functions" {
   }
 
   statement {
-    sid       = "PolicyBackupsAuditObjects"
+    sid     = "ReadPolicyBackupsAudit"
+    effect  = "Allow"
+    actions = ["s3:GetObject"]
+    resources = [
+      "${aws_s3_bucket.hub.arn}/${local.policy_prefix}*",
+      "${aws_s3_bucket.hub.arn}/${local.backup_prefix}*",
+      "${aws_s3_bucket.hub.arn}/${local.audit_prefix}*",
+    ]
+  }
+
+  # Never under policy/: the functions read the policy object and do not change it (the bucket
+  # policy denies it to this role as well).
+  statement {
+    sid     = "WriteBackupsAndAudit"
+    effect  = "Allow"
+    actions = ["s3:PutObject"]
+    resources = [
+      "${aws_s3_bucket.hub.arn}/${local.backup_prefix}*",
+      "${aws_s3_bucket.hub.arn}/${local.audit_prefix}*",
+    ]
+  }
+
+  # A receipt's backup is read at the version it was stored as.
+  statement {
+    sid       = "ReadBackupVersions"
     effect    = "Allow"
-    actions   = ["s3:GetObject", "s3:PutObject"]
-    resources = ["${aws_s3_bucket.hub.arn}/*"]
+    actions   = ["s3:GetObjectVersion"]
+    resources = ["${aws_s3_bucket.hub.arn}/${local.backup_prefix}*"]
   }
 
   statement {
@@ -114,6 +139,20 @@ data "aws_iam_policy_document" "functions" {
     effect    = "Allow"
     actions   = ["s3:GetBucketVersioning", "s3:ListBucket"]
     resources = [aws_s3_bucket.hub.arn]
+  }
+
+  # The versions under backups/ show that a receipt was never rewritten; only there.
+  statement {
+    sid       = "ListBackupVersions"
+    effect    = "Allow"
+    actions   = ["s3:ListBucketVersions"]
+    resources = [aws_s3_bucket.hub.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.backup_prefix}*"]
+    }
   }
 
   statement {

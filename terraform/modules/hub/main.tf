@@ -14,7 +14,8 @@ locals {
 
   parameter_path = "/${var.name}"
   bucket_name    = "${var.name}-hub-${local.account_id}-${local.region}"
-  policy_key     = "policy/policy.json"
+  policy_prefix  = "policy/"
+  policy_key     = "${local.policy_prefix}policy.json"
   audit_prefix   = "audit/"
   backup_prefix  = "backups/"
 

@@ -208,6 +208,45 @@ variable "tracing_enabled" {
   default     = false
 }
 
+variable "operator_role_arns" {
+  type        = list(string)
+  description = "ARNs of the operators' IAM roles (the roles the member module's operator_role_arns lists, for the sgc CLI). Besides the functions' role they are the only principals (with bucket_admin_principal_arns) the hub bucket policy lets write under backups/ and audit/, and the bucket policy grants them what the CLI does there: read the policy, backups and audit records, read backup versions and list them under backups/ (s3:GetObjectVersion, s3:ListBucketVersions), write backups and audit records. Their own policies must still allow kms:Decrypt and kms:GenerateDataKey on the hub key. Each role must exist when the bucket policy is written: S3 refuses an unknown principal."
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.operator_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", arn))])
+    error_message = "operator_role_arns must be IAM role ARNs (arn:PARTITION:iam::ACCOUNT:role/NAME), without wildcards."
+  }
+}
+
+variable "bucket_admin_principal_arns" {
+  type        = list(string)
+  description = "Principal ARNs (aws:PrincipalArn, ArnLike patterns with * allowed, e.g. the deploy role or arn:aws:iam::ACCOUNT:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*) that may, besides the functions' role and operator_role_arns, write and delete under backups/ and audit/ of the hub bucket (emptying it before a destroy, bucket_force_destroy), and the only ones that may bypass the governance retention of backup_object_lock_days (s3:BypassGovernanceRetention; their own policies must allow it). Empty: only the functions' and the operators' roles write there and nobody bypasses the retention; the account's root user can still replace the bucket policy."
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.bucket_admin_principal_arns : can(regex("^arn:[a-z*-]+:iam::[0-9*?]+:[A-Za-z0-9+=,.@_/*?-]+$", arn))])
+    error_message = "bucket_admin_principal_arns must be IAM principal ARNs or ArnLike patterns (arn:PARTITION:iam::ACCOUNT:role/NAME, user/NAME or root)."
+  }
+}
+
+variable "backup_object_lock_days" {
+  type        = number
+  description = "Days of S3 Object Lock default retention in GOVERNANCE mode on the hub bucket; 0 (the default) leaves it off. A default retention covers every new object version of the bucket, not only backups/: audit records (written once anyway) and the versions of the policy object are retained as long, so removing policy_file or destroying the hub fails for versions still retained unless a bucket_admin_principal_arns principal bypasses the retention. A new bucket is created with Object Lock enabled (object_lock_enabled, which AWS otherwise sets only at creation); an existing hub bucket (versioned) gets it from the lock configuration instead, without being replaced. Object Lock cannot be switched off again: back to 0 removes the default retention only, and versions already written stay retained until their date. With a retention, each PutObject must carry Content-MD5 or a checksum (boto3 1.36 and later sends one by default)."
+  default     = 0
+
+  validation {
+    condition     = var.backup_object_lock_days >= 0 && var.backup_object_lock_days <= 36500 && floor(var.backup_object_lock_days) == var.backup_object_lock_days
+    error_message = "backup_object_lock_days must be a whole number of days from 0 (off) to 36500."
+  }
+}
+
+variable "bucket_restrict_writes" {
+  type        = bool
+  description = "Add the write restrictions to the hub bucket policy: writes and deletes under backups/ and audit/ only by the functions' role, operator_role_arns and bucket_admin_principal_arns; none under policy/ by the functions' role; governance bypass only by bucket_admin_principal_arns. Only the apply test against the local moto server needs false (moto applies a Deny statement as if its conditions always held); never for a real hub."
+  default     = true
+}
+
 variable "bucket_require_tls" {
   type        = bool
   description = "Deny every request to the hub bucket that is not made over TLS. Only a local endpoint over plain HTTP (the moto server of the apply test) needs false."

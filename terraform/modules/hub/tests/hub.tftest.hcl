@@ -182,6 +182,29 @@ run "functions_run_python_3_12_on_arm64_from_the_zip" {
   }
 }
 
+# Before the first apply run: the bucket is still to be created here.
+run "a_new_bucket_is_created_locked_in_governance_mode_when_days_are_set" {
+  command = plan
+
+  variables {
+    backup_object_lock_days = 30
+  }
+
+  assert {
+    condition     = aws_s3_bucket.hub.object_lock_enabled == true
+    error_message = "A bucket created with a lock period must be created with Object Lock enabled."
+  }
+
+  assert {
+    condition = [
+      for r in aws_s3_bucket_object_lock_configuration.hub[0].rule : [
+        for d in r.default_retention : [d.mode, d.days]
+      ]
+    ] == [[["GOVERNANCE", 30]]]
+    error_message = "The default retention must be GOVERNANCE mode for backup_object_lock_days days."
+  }
+}
+
 run "external_id_is_a_secure_string_under_the_hub_key" {
   command = apply
 
@@ -371,5 +394,131 @@ run "each_queue_hides_a_message_for_six_times_its_function_timeout" {
   assert {
     condition     = aws_sqs_queue.feed["work"].visibility_timeout_seconds == 6 * aws_lambda_function.function["worker"].timeout
     error_message = "The work queue must outlast six runs of the worker."
+  }
+}
+
+run "backups_and_audit_are_written_only_by_the_functions_by_default" {
+  command = apply
+
+  assert {
+    condition     = length(aws_s3_bucket_policy.hub) == 1 && length(data.aws_iam_policy_document.bucket_operators) == 0
+    error_message = "The bucket policy must be attached, without operator grants when there are no operators."
+  }
+
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.bucket_writes.statement : [
+        for c in s.condition : [c.test, c.variable, tolist(c.values)]
+      ] if s.sid == "BackupsAndAuditWrittenOnlyByFunctionsOperatorsAdmins"
+    ] == [[["ArnNotLike", "aws:PrincipalArn", tolist([aws_iam_role.functions.arn])]]]
+    error_message = "Without operators and admins, only the functions' role may write under backups/ and audit/."
+  }
+
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.bucket_writes.statement : [s.effect, tolist(s.resources)] if s.sid == "FunctionsNeverWritePolicy"
+    ] == [["Deny", tolist(["${aws_s3_bucket.hub.arn}/policy/*"])]]
+    error_message = "The functions' role must be denied every write under policy/."
+  }
+
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.bucket_writes.statement : length(s.condition) if s.sid == "OnlyAdminsBypassRetention"
+    ] == [0]
+    error_message = "Without admins, nobody may bypass the governance retention."
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_object_lock_configuration.hub) == 0
+    error_message = "Object Lock must be off by default."
+  }
+}
+
+run "operators_and_admins_may_write_backups_and_audit" {
+  command = apply
+
+  variables {
+    operator_role_arns          = ["arn:aws:iam::999999999999:role/secops"]
+    bucket_admin_principal_arns = ["arn:aws:iam::999999999999:role/sgcompliance-deploy"]
+  }
+
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.bucket_writes.statement : [
+        for c in s.condition : tolist(c.values)
+      ] if s.sid == "BackupsAndAuditWrittenOnlyByFunctionsOperatorsAdmins"
+      ] == [[tolist([
+        aws_iam_role.functions.arn,
+        "arn:aws:iam::999999999999:role/secops",
+        "arn:aws:iam::999999999999:role/sgcompliance-deploy",
+    ])]]
+    error_message = "The functions' role, the operator roles and the admins must be the only writers under backups/ and audit/."
+  }
+
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.bucket_writes.statement : [
+        for c in s.condition : [c.test, tolist(c.values)]
+      ] if s.sid == "OnlyAdminsBypassRetention"
+    ] == [[["ArnNotLike", tolist(["arn:aws:iam::999999999999:role/sgcompliance-deploy"])]]]
+    error_message = "Only the admins may bypass the governance retention."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.bucket_operators[0].statement :
+      flatten([for p in s.principals : tolist(p.identifiers)]) == ["arn:aws:iam::999999999999:role/secops"]
+    ])
+    error_message = "The operator grants must name the operator roles only."
+  }
+
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.bucket_operators[0].statement : tolist(s.resources) if contains(s.actions, "s3:GetObjectVersion")
+    ] == [tolist(["${aws_s3_bucket.hub.arn}/backups/*"])]
+    error_message = "The operators must read backup versions under backups/."
+  }
+}
+
+run "no_bucket_policy_with_every_part_switched_off" {
+  command = plan
+
+  variables {
+    bucket_require_tls     = false
+    bucket_restrict_writes = false
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_policy.hub) == 0
+    error_message = "With no statement switched on, no (empty) bucket policy may be attached."
+  }
+}
+
+run "a_negative_lock_period_is_refused" {
+  command = plan
+
+  variables {
+    backup_object_lock_days = -1
+  }
+
+  expect_failures = [var.backup_object_lock_days]
+}
+
+# After the apply runs: the bucket exists without Object Lock.
+run "an_existing_bucket_gets_the_lock_without_being_replaced" {
+  command = plan
+
+  variables {
+    backup_object_lock_days = 7
+  }
+
+  assert {
+    condition     = aws_s3_bucket.hub.object_lock_enabled == false
+    error_message = "object_lock_enabled must be ignored on an existing bucket: a change would replace it with its backups."
+  }
+
+  assert {
+    condition     = aws_s3_bucket_object_lock_configuration.hub[0].object_lock_enabled == "Enabled" && aws_s3_bucket_object_lock_configuration.hub[0].rule[0].default_retention[0].days == 7
+    error_message = "The lock configuration must enable Object Lock on the existing bucket with the retention given."
   }
 }
