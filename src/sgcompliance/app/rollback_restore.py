@@ -171,7 +171,7 @@ def retag(
         return Retagged(note=tags_note(tags, backup_id, dry_run=False, verified=verified))
     if failed:
         gateway.set_tags(group_id, {TAG_STATUS: STATUS_ROLLBACK_PARTIAL})
-        note = f"{failed} rule(s) could not be restored; {TAG_BACKUP} is kept"
+        note = f"{TAG_BACKUP} is kept: the group still names its backup"
         return Retagged(status=STATUS_ROLLBACK_PARTIAL, note=note)
     present = tuple(k for k in MANAGED_TAG_KEYS if k in tags)
     if present:

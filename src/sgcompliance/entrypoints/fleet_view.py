@@ -183,9 +183,13 @@ def rollback_view(outcome: RollbackOutcome) -> Table:
     for rule in plan.authorize:
         if rule in failed:
             table.add_row(escape(rule.describe()), f"[red]NOT restored: {escape(failed[rule])}[/]")
-        elif rule not in outcome.present_rules:
+        elif rule in outcome.present_rules:
+            # Not there when the rollback began, there after a call that failed: back, but
+            # maybe put back by someone else.
+            table.add_row(escape(rule.describe()), "[green]back[/] (present after a failed call)")
+        else:
             table.add_row(escape(rule.describe()), f"[green]{verb}[/]")
-    for rule in outcome.already_present:
+    for rule in plan.skipped:
         table.add_row(escape(rule.describe()), "already present: skipped")
     for rule_id in outcome.not_restored:
         table.add_row(escape(rule_id), "not revoked by this remediation: left alone")
