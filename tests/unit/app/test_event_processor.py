@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pipeline_fakes import (
@@ -21,7 +22,8 @@ from pipeline_fakes import (
 
 from sgcompliance.core.audit import AuditAction
 from sgcompliance.core.errors import AccessDeniedError, ThrottledError
-from sgcompliance.core.plan import TAG_STATUS, Mode
+from sgcompliance.core.model import Peer, PeerKind
+from sgcompliance.core.plan import TAG_CHECKS, TAG_STATUS, Mode
 from sgcompliance.core.policy import Severity
 
 
@@ -200,3 +202,34 @@ def test_every_step_is_counted_in_the_metrics() -> None:
 
 def _fields(group: Any) -> dict[str, Any]:
     return {name: getattr(group, name) for name in group.__dataclass_fields__}
+
+
+def test_a_rule_fixed_in_place_while_the_backup_is_written_is_not_revoked() -> None:
+    # GIVEN a developer who narrows the IPv4 SSH rule in place (same id) to the office range
+    # just as the handler writes its backup pointer
+    w = world()
+    office = Peer(PeerKind.IPV4, "10.20.0.0/16")
+    w.gateway.before("tag", lambda: w.gateway.modify_rule(GROUP, SSH_V4, peer=office))
+    # WHEN the event arrives
+    decided = only_decision(w.app.handle(event_for()).body)
+    # THEN only the IPv6 world rule is revoked, under a backup of the group as it was re-read
+    assert decided["revoked_rule_ids"] == [SSH_V6]
+    rules = {r.rule_id: r for r in w.gateway.groups[GROUP].rules}
+    assert rules[SSH_V4].peer == office
+    (record,) = w.audit
+    assert record.changed_rule_ids == (SSH_V4,)
+    backup = w.adapters.backups_store.records[str(decided["backup_id"])]
+    assert SSH_V4 not in backup.plan.revoke_ingress
+
+
+def test_a_flagged_group_fixed_by_its_owner_is_marked_compliant_on_its_next_event() -> None:
+    # GIVEN a group flagged earlier, now holding only a private rule
+    flagged = replace(private_group(), tags={TAG_STATUS: "flagged", TAG_CHECKS: "EC2.13"})
+    w = world(flagged, mode=Mode.FLAG_ONLY)
+    # WHEN a change event about it arrives
+    decided = only_decision(w.app.handle(event_for()).body)
+    # THEN its flags are cleared and the record says so
+    assert (decided["action"], decided["outcome"]) == ("none", "flags_cleared")
+    tags = w.gateway.groups[GROUP].tags
+    assert tags[TAG_STATUS] == "compliant"
+    assert TAG_CHECKS not in tags

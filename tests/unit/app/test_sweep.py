@@ -173,3 +173,16 @@ def test_an_unexpected_failure_of_one_record_spares_the_others() -> None:
     body = w.app.handle(batch(item(), item(OTHER))).body
     assert body == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
     assert [r.account_id for r in w.audit] == [MEMBER]
+
+
+def test_a_sweep_clears_the_flags_of_a_group_that_became_compliant() -> None:
+    # GIVEN a flagged group whose owner has fixed it
+    flagged = replace(private_group(), tags={"sgc:status": "flagged", "sgc:violations": "EC2.13"})
+    w = world(flagged)
+    # WHEN the sweep judges its scope
+    w.app.handle(batch(item()))
+    # THEN the group says compliant, and the scope's record names it
+    assert w.gateway.groups[GROUP].tags["sgc:status"] == "compliant"
+    assert "sgc:violations" not in w.gateway.groups[GROUP].tags
+    (record,) = w.audit
+    assert GROUP in record.reason
