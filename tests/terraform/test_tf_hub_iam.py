@@ -26,11 +26,6 @@ WITHOUT_RESOURCE_LEVEL = frozenset(
         "xray:PutTraceSegments",
     }
 )
-# Granted ahead of the code: the backup-integrity reads (a receipt's backup at its stored version,
-# and the versions under backups/ that show it was never rewritten). The role holds them now so
-# that the stores can call them; once sgcompliance.aws.permissions lists them in HUB_ACTIONS this
-# set adds nothing and can go.
-AHEAD_OF_THE_CODE = frozenset({"s3:GetObjectVersion", "s3:ListBucketVersions"})
 Statement = dict[str, Any]
 
 
@@ -102,9 +97,8 @@ def test_the_function_role_holds_exactly_the_hub_actions(
     documents: dict[str, list[Statement]],
 ) -> None:
     # GIVEN the functions' policy WHEN its actions are collected THEN they are the code's list
-    # (with the backup version reads granted ahead of it)
     listed = actions(documents["functions"])
-    assert sorted(set(listed)) == sorted(permissions.HUB_ACTIONS | AHEAD_OF_THE_CODE)
+    assert sorted(set(listed)) == sorted(permissions.HUB_ACTIONS)
 
 
 def test_no_action_is_granted_twice(documents: dict[str, list[Statement]]) -> None:

@@ -1,7 +1,6 @@
 # The functions' execution role: the role every member role trusts. Its actions are exactly
-# sgcompliance.aws.permissions.HUB_ACTIONS (tests/terraform/test_tf_hub_iam.py checks it; the
-# backup version reads s3:GetObjectVersion and s3:ListBucketVersions are granted ahead of the
-# code, see that test), each on the narrowest resource AWS accepts for it.
+# sgcompliance.aws.permissions.HUB_ACTIONS (tests/terraform/test_tf_hub_iam.py checks it), each
+# on the narrowest resource AWS accepts for it.
 
 locals {
   member_role_arns = var.organization_id != null ? [
