@@ -158,6 +158,12 @@ def test_a_forged_backup_named_by_id_is_refused_and_touches_no_group(
     assert "refusing to roll back" in refused.stderr
     assert "no receipt" in refused.stderr
     assert read_state(estate) == locked
+    # AND the listing shows which backups sgc recorded revoking anything under
+    listed = sgc("backups", "list", "--group", group_a, "--backup-bucket", BUCKET,
+                 "--endpoint-url", org.endpoint)  # fmt: skip
+    rows = {line.split()[1]: line for line in listed.stdout.splitlines() if group_a in line}
+    assert "none" in rows[forged_id]
+    assert all("applied" in row for backup_id, row in rows.items() if backup_id != forged_id)
 
 
 def locked_down_by_hand(ec2: Any, account: str, group_id: str, backups: Path) -> str:
