@@ -21,8 +21,10 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from sgcompliance.app.ports import BackupStore, GroupGateway
 from sgcompliance.aws import session as session_module
 from sgcompliance.aws.api_calls import ApiCallCounter
-from sgcompliance.core.backup import BackupRecord
+from sgcompliance.core.backup import BackupRecord, LoadedBackup, StoredBackup
+from sgcompliance.core.drift import RevokeResult
 from sgcompliance.core.model import Direction, Rule, SecurityGroup
+from sgcompliance.core.receipt import BackupReceipt
 
 
 class Crash(BaseException):
@@ -56,13 +58,18 @@ class CrashingGateway:
         self.tripwire.passed("describe_group")
         return group
 
-    def rule_ids(self, group_id: str) -> set[str]:
-        ids = self.inner.rule_ids(group_id)
-        self.tripwire.passed("rule_ids")
-        return ids
+    def rules(self, group_id: str) -> tuple[Rule, ...]:
+        found = self.inner.rules(group_id)
+        self.tripwire.passed("rules")
+        return found
 
-    def revoke(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
-        self.inner.revoke(group_id, direction, rule_ids)
+    def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
+        result = self.inner.revoke(group_id, direction, rules)
+        self.tripwire.passed("revoke")
+        return result
+
+    def revoke_ids(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
+        self.inner.revoke_ids(group_id, direction, rule_ids)
         self.tripwire.passed("revoke")
 
     def authorize(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> None:
@@ -83,16 +90,29 @@ class CrashingBackupStore:
         self.inner = inner
         self.tripwire = tripwire
 
-    def put(self, record: BackupRecord) -> str:
-        where = self.inner.put(record)
+    def put(self, record: BackupRecord) -> StoredBackup:
+        stored = self.inner.put(record)
         self.tripwire.passed("put")
-        return where
+        return stored
 
     def get(self, backup_id: str) -> BackupRecord:
         return self.inner.get(backup_id)
 
+    def load(self, backup_id: str, version_id: str | None = None) -> LoadedBackup:
+        return self.inner.load(backup_id, version_id)
+
     def list(self, group_id: str | None = None) -> list[str]:
         return self.inner.list(group_id)
+
+    def put_receipt(self, receipt: BackupReceipt) -> None:
+        self.inner.put_receipt(receipt)
+        self.tripwire.passed("put_receipt")
+
+    def receipt(self, backup_id: str) -> BackupReceipt | None:
+        return self.inner.receipt(backup_id)
+
+    def receipts(self, group_id: str) -> Sequence[BackupReceipt]:
+        return self.inner.receipts(group_id)
 
 
 # The error documents AWS sends, per protocol (EC2 query, STS query, S3 REST-XML).

@@ -104,14 +104,15 @@ def remediate(
 
 
 def roll_back_everything(estate: Estate, store: BackupStore) -> int:
-    """Every stored backup, newest first per group; returns how many were rolled back."""
+    """Every backup under which rules were revoked (its receipt says which), newest first per
+    group; returns how many were rolled back. A backup without a receipt revoked nothing."""
     service = RollbackService(store)
     runtime = estate.runtime(purpose="rollback")
-    backups = store.list()
-    for backup_id in sorted(backups, reverse=True):
+    used = [b for b in store.list() if (r := store.receipt(b)) is not None and r.revoked]
+    for backup_id in sorted(used, reverse=True):
         outcome = service.rollback(backup_id, runtime.gateway, dry_run=False)
         assert outcome.verified, backup_id
-    return len(backups)
+    return len(used)
 
 
 def write_calls(calls: Mapping[str, int]) -> dict[str, int]:

@@ -47,8 +47,10 @@ CRASHES = [
     (Mode.REMOVE, "put", 1),  # backup stored; no pointer tag, nothing revoked
     (Mode.REMOVE, "put", 5),
     (Mode.REMOVE, "set_tags", 1),  # backup and pointer tag; nothing revoked
-    (Mode.REMOVE, "revoke", 3),  # revoked; no verification, no outcome tags
-    (Mode.REMOVE, "rule_ids", 2),  # revoked and verified; no outcome tags
+    (Mode.REMOVE, "rules", 1),  # read again after the pointer tag; nothing revoked
+    (Mode.REMOVE, "revoke", 3),  # revoked; no verification, no receipt, no outcome tags
+    (Mode.REMOVE, "rules", 4),  # revoked and verified; no receipt, no outcome tags
+    (Mode.REMOVE, "put_receipt", 2),  # revoked, verified, recorded; no outcome tags
     (Mode.EMERGENCY, "revoke", 1),  # ingress revoked, egress not yet: half a lockdown
     (Mode.EMERGENCY, "revoke", 6),
     (Mode.EMERGENCY, "put", 2),
@@ -82,7 +84,7 @@ def crash_then_rerun(
     tripwire = Tripwire(method, after)
     dying_store: BackupStore = store
     wrap: GatewayWrap | None = None
-    if method == "put":
+    if method in ("put", "put_receipt"):
         dying_store = CrashingBackupStore(store, tripwire)
     else:
         wrap = lambda g: CrashingGateway(g, tripwire)  # noqa: E731
@@ -192,11 +194,15 @@ def test_a_backup_store_that_refuses_writes_stops_the_run_before_any_revoke(
     before = read_state(estate)
     store = runtime.backups(BackupTarget(bucket="sgc-backups"))
     # WHEN remediating
-    with pytest.raises(BackupError, match="AccessDenied"):
-        remediate(
-            estate, estate_policy(estate), RemediationSettings(Mode.REMOVE), store, runtime=runtime
-        )
-    # THEN no rule was revoked and no group points to a backup
+    done = remediate(
+        estate, estate_policy(estate), RemediationSettings(Mode.REMOVE), store, runtime=runtime
+    ).run
+    # THEN the run stopped at the first backup and says why, for every group it planned
+    assert isinstance(done.stopped_by, BackupError)
+    assert "AccessDenied" in str(done.stopped_by)
+    assert {o.outcome for o in done.outcomes} == {Outcome.FAILED}
+    assert len(done.outcomes) == len(done.plans)
+    # AND no rule was revoked and no group points to a backup
     calls = observer.counter.snapshot().calls
     after = read_state(estate)
     assert not any(op.startswith("ec2:Revoke") for op in calls)

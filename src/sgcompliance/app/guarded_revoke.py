@@ -23,9 +23,9 @@ from sgcompliance.app.remediation_outcome import (
     Outcome,
 )
 from sgcompliance.core.backup import BackupRecord, StoredBackup, backup_id_for, pointer_value
-from sgcompliance.core.drift import drift, still_present
+from sgcompliance.core.drift import RuleContent, content, drift, still_present
 from sgcompliance.core.errors import BackupError, NotFoundError, SgcError
-from sgcompliance.core.model import Direction, Rule
+from sgcompliance.core.model import Direction, PeerKind, Rule
 from sgcompliance.core.plan import TAG_BACKUP, TAG_STATUS, RemediationPlan, outcome_tags
 from sgcompliance.core.receipt import BackupReceipt, ReceiptState
 
@@ -78,7 +78,12 @@ class GuardedRevoke:
         """The outcome of revoking under `plan` (or under the plan of a new read, when the
         group changed); `Rejudged` when, judged again, the group calls for no revoke."""
         changed: list[str] = []
-        previous = {k: plan.group_tags[k] for k in (TAG_BACKUP, TAG_STATUS) if k in plan.group_tags}
+        # An in-progress status is never put back: its run was closed, or is this one.
+        previous = {
+            k: v
+            for k, v in plan.group_tags.items()
+            if k in (TAG_BACKUP, TAG_STATUS) and v != STATUS_IN_PROGRESS
+        }
         current_plan: RemediationPlan | None = plan
         for _ in range(MAX_READS):
             assert current_plan is not None  # narrowed by the loop's exits below
@@ -212,23 +217,49 @@ def _revoke_direction(
 ) -> set[str]:
     """Revoke `rules` by content; the ids of those this call did not remove.
 
-    Where the endpoint fails the whole call because one rule's content is gone (instead of
-    naming it as unknown), the rules still there are revoked one by one; a rule that went
-    during the failed call is not claimed as revoked (a rollback never restores it).
+    AWS names content the group no longer holds in its answer and revokes the rest. Some
+    endpoints fail the whole call instead, after removing the rules before the unmatched one
+    (moto; and it never matches a group reference that has a description). There, group
+    references go first, so that such a refusal removes nothing; after a refusal the group is
+    read again and each rule still there is revoked alone. A rule that went during the refused
+    call is not claimed as revoked: a rollback never restores what this tool cannot show it
+    removed.
     """
+    ordered = sorted(rules, key=lambda r: r.peer.kind is not PeerKind.GROUP)
     try:
-        return {r.rule_id for r in gateway.revoke(group_id, direction, rules).unknown}
+        return {r.rule_id for r in gateway.revoke(group_id, direction, ordered).unknown}
     except NotFoundError:
-        log.info("a rule of %s went before its revoke; revoking one by one", group_id)
-    present = {r.rule_id for r in still_present(rules, gateway.rules(group_id))}
-    unknown = {r.rule_id for r in rules if r.rule_id not in present}
-    for rule in rules:
-        if rule.rule_id in present:
-            try:
-                unknown |= {r.rule_id for r in gateway.revoke(group_id, direction, [rule]).unknown}
-            except NotFoundError:
-                unknown.add(rule.rule_id)
-    return unknown
+        log.info("a revoke of %s was refused; revoking rule by rule", group_id)
+    held = gateway.rules(group_id)
+    current = {r.rule_id: content(r) for r in held}
+    return {
+        rule.rule_id
+        for rule in ordered
+        if not (
+            still_present([rule], held) and _revoke_one(gateway, group_id, direction, rule, current)
+        )
+    }
+
+
+def _revoke_one(
+    gateway: GroupGateway,
+    group_id: str,
+    direction: Direction,
+    rule: Rule,
+    current: Mapping[str, RuleContent],
+) -> bool:
+    """Whether `rule` was removed by this call: by content, else (an endpoint that refuses
+    content it lists) by id, when the rule under that id is exactly the rule judged."""
+    try:
+        return not gateway.revoke(group_id, direction, [rule]).unknown
+    except NotFoundError:
+        if current.get(rule.rule_id) != content(rule):
+            return False
+    try:
+        gateway.revoke_ids(group_id, direction, [rule.rule_id])
+    except NotFoundError:
+        return False
+    return True
 
 
 def _planned_ids(plan: RemediationPlan) -> tuple[str, ...]:

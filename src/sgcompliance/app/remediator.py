@@ -23,6 +23,7 @@ from sgcompliance.app.remediation_outcome import (
     STATUS_DONE,
     STATUS_FLAGGED,
     STATUS_IN_PROGRESS,
+    STATUS_UNVERIFIED,
     GroupOutcome,
     Outcome,
     RemediationRun,
@@ -131,9 +132,7 @@ class SecurityGroupRemediator:
         run = RemediationRun(list(plans), [], note)
         for i, plan in enumerate(plans):
             try:
-                run.outcomes.append(
-                    self.apply(plan, gateway_for(plan.account_id, plan.region), note)
-                )
+                run.outcomes.extend(self._group(plan, gateway_for, note))
             except BackupError as exc:
                 # Without a place for backups nothing more may be revoked: this group and the
                 # rest are reported as not done; what was done before stays reported as done.
@@ -150,24 +149,58 @@ class SecurityGroupRemediator:
                 log.warning("cannot settle the state of %s: %s", group.group_id, exc)
         return run
 
-    def apply(self, plan: RemediationPlan, gateway: GroupGateway, note: str = "") -> GroupOutcome:
+    def _group(
+        self, plan: RemediationPlan, gateway_for: GatewayFor, note: str
+    ) -> list[GroupOutcome]:
+        """The outcomes of one plan: closing an earlier run's remediation of the group first,
+        when it left one in progress, then the plan (made again if closing changed the group)."""
+        gateway = gateway_for(plan.account_id, plan.region)
+        settled = self._settle(plan, gateway, note)
+        if settled is None:
+            return [self.apply(plan, gateway)]
+        fresh = self._after_settling(plan, settled, gateway)
+        return [settled] if fresh is None else [settled, self.apply(fresh, gateway)]
+
+    def apply(self, plan: RemediationPlan, gateway: GroupGateway) -> GroupOutcome:
         """Carry out one plan made from a read of the group moments ago."""
         if self.settings.dry_run:
             return GroupOutcome(plan, Outcome.DRY_RUN)
         try:
-            where = (plan.account_id, plan.region, plan.group_id)
-            settled = self.interrupted.settle(
-                where, plan.group_tags, gateway, may_revoke=self._may_revoke(note)
-            )
             if plan.revoke_count:
-                return self._revoke(plan, gateway, settled)
-            return settled if settled is not None else self._flag(plan, gateway)
+                return self._revoke(plan, gateway)
+            return self._flag(plan, gateway)
         except NotFoundError:
             return GroupOutcome(plan, Outcome.GROUP_GONE, error=f"{plan.group_id} no longer exists")
 
-    def _revoke(
-        self, plan: RemediationPlan, gateway: GroupGateway, settled: GroupOutcome | None
-    ) -> GroupOutcome:
+    def _settle(
+        self, plan: RemediationPlan, gateway: GroupGateway, note: str
+    ) -> GroupOutcome | None:
+        """The outcome of closing an earlier run's remediation of the plan's group, if any."""
+        if self.settings.dry_run:
+            return None
+        where = (plan.account_id, plan.region, plan.group_id)
+        try:
+            return self.interrupted.settle(
+                where, plan.group_tags, gateway, may_revoke=self._may_revoke(note)
+            )
+        except NotFoundError:
+            return None
+
+    def _after_settling(
+        self, plan: RemediationPlan, settled: GroupOutcome, gateway: GroupGateway
+    ) -> RemediationPlan | None:
+        """The plan to carry out once an earlier run's remediation was closed: a new one from a
+        new read when that changed the group (None when it calls for no revoke: the closing
+        outcome tags say what was done), else `plan` itself."""
+        if settled.outcome not in REVOKED_OUTCOMES:
+            return replace(plan, group_tags=_without_status(plan.group_tags))
+        try:
+            fresh = self._rejudge(plan, gateway)
+        except NotFoundError:
+            return None
+        return fresh if fresh is not None and fresh.revoke_count else None
+
+    def _revoke(self, plan: RemediationPlan, gateway: GroupGateway) -> GroupOutcome:
         done = self.guarded.run(plan, gateway, self._rejudge)
         if isinstance(done, Rejudged):
             if done.plan is None:
@@ -180,8 +213,6 @@ class SecurityGroupRemediator:
             done_outcome = outcome
         else:
             done_outcome = done
-        # An earlier run's alert is owed when its remediation was closed here.
-        done_outcome.resumed = settled is not None and settled.outcome in REVOKED_OUTCOMES
         return done_outcome
 
     def _rejudge(self, plan: RemediationPlan, gateway: GroupGateway) -> RemediationPlan | None:
@@ -277,6 +308,11 @@ def _not_done(plans: Sequence[RemediationPlan], exc: BackupError) -> list[GroupO
         for p in plans[1:]
     ]
     return [first, *rest]
+
+
+def _without_status(tags: Mapping[str, str]) -> dict[str, str]:
+    """The tags as closing an unverified in-progress remediation left them."""
+    return {**tags, TAG_STATUS: STATUS_UNVERIFIED} if TAG_STATUS in tags else dict(tags)
 
 
 def write_outcome_tags(outcome: GroupOutcome, gateway: GroupGateway) -> None:

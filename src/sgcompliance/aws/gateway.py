@@ -56,6 +56,9 @@ class Ec2GroupGateway:
         )
         return RevokeResult(unknown_rules(rules, unknown), None if ids is None else tuple(ids))
 
+    def revoke_ids(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
+        ec2_calls.revoke_rules(self.ec2, group_id, direction, rule_ids)
+
     def authorize(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> None:
         ec2_calls.authorize_rules(self.ec2, group_id, direction, [ip_permission(r) for r in rules])
 

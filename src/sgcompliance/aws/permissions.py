@@ -107,6 +107,7 @@ _OPERATION_ACTIONS: Final[Mapping[str, str]] = MappingProxyType(
         "s3:ListObjectsV2": "s3:ListBucket",
         "s3:ListObjectVersions": "s3:ListBucketVersions",
         "s3:HeadObject": "s3:GetObject",
+        "s3:HeadBucket": "s3:ListBucket",
         "sqs:SendMessageBatch": "sqs:SendMessage",
         "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
     }

@@ -18,7 +18,7 @@ from sgcompliance.core.backup import (
 )
 from sgcompliance.core.drift import RevokeResult
 from sgcompliance.core.errors import AwsApiError, BackupError, NotFoundError
-from sgcompliance.core.model import Direction, Rule, SecurityGroup
+from sgcompliance.core.model import Direction, PeerKind, Rule, SecurityGroup
 from sgcompliance.core.receipt import BackupReceipt
 from sgcompliance.core.rule_codec import rule_identity
 
@@ -35,11 +35,17 @@ class FakeGateway:
         log: list[str] | None = None,
         *,
         fail_unknown: bool = False,
+        in_order: bool = False,
+        refuse_references: bool = False,
     ) -> None:
         self.groups = {g.group_id: g for g in groups}
         self.log = log if log is not None else []
         self.writes: list[str] = []
         self.fail_unknown = fail_unknown
+        # moto's answers: the rules of a revoke are removed one after the other until one does
+        # not match, which fails the call; and a group reference never matches by content.
+        self.in_order = in_order
+        self.refuse_references = refuse_references
         self.hooks: dict[str, list[Callable[[], None]]] = {}
         self._ids = itertools.count(1)
 
@@ -66,6 +72,8 @@ class FakeGateway:
 
     def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
         self._hook("revoke")
+        if self.in_order:
+            return self._revoke_in_order(group_id, direction, rules)
         group = self.groups[group_id]
         held = {rule_identity(r): r for r in group.rules if r.direction is direction}
         unknown = tuple(r for r in rules if rule_identity(r) not in held)
@@ -78,6 +86,33 @@ class FakeGateway:
             group, rules=tuple(r for r in group.rules if r.rule_id not in gone)
         )
         return RevokeResult(unknown, tuple(sorted(gone)))
+
+    def _revoke_in_order(
+        self, group_id: str, direction: Direction, rules: Sequence[Rule]
+    ) -> RevokeResult:
+        for rule in rules:
+            group = self.groups[group_id]
+            held = {rule_identity(r): r for r in group.rules if r.direction is direction}
+            match = held.get(rule_identity(rule))
+            if match is None or (self.refuse_references and rule.peer.kind is PeerKind.GROUP):
+                raise NotFoundError("InvalidPermission.NotFound")
+            self.writes.append(f"revoke {group_id} {direction} {[match.rule_id]}")
+            self.log.append(self.writes[-1])
+            rest = tuple(r for r in group.rules if r.rule_id != match.rule_id)
+            self.groups[group_id] = replace(group, rules=rest)
+        return RevokeResult((), None)
+
+    def revoke_ids(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
+        self._hook("revoke_ids")
+        group = self.groups[group_id]
+        present = {r.rule_id for r in group.rules if r.direction is direction}
+        if not set(rule_ids) <= present:
+            raise NotFoundError("InvalidSecurityGroupRuleId.NotFound")
+        self.writes.append(f"revoke-ids {group_id} {direction} {sorted(rule_ids)}")
+        self.log.append(self.writes[-1])
+        self.groups[group_id] = replace(
+            group, rules=tuple(r for r in group.rules if r.rule_id not in set(rule_ids))
+        )
 
     def authorize(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> None:
         self._hook("authorize")

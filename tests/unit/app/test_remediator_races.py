@@ -168,7 +168,57 @@ def test_in_progress_tags_with_a_bare_backup_id_are_not_acted_on() -> None:
     backups.receipts_by_id.clear()
     # WHEN the next run meets the group
     outcomes = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
-    # THEN the pointer is refused, and the group is judged on what it holds now
-    assert [o.outcome for o in outcomes] == [Outcome.APPLIED]  # type: ignore[attr-defined]
-    assert outcomes[0].resumed is False  # type: ignore[attr-defined]
+    # THEN the pointer is reported as unverified, and the group is judged on what it holds now
+    assert [o.outcome for o in outcomes] == [Outcome.FAILED, Outcome.APPLIED]  # type: ignore[attr-defined]
+    assert "carries no digest" in str(outcomes[0].error)  # type: ignore[attr-defined]
+    assert outcomes[1].resumed is False  # type: ignore[attr-defined]
     assert pointed(gw.groups["sg-1"].tags) != pointer.backup_id
+
+
+def test_a_group_reference_an_endpoint_will_not_match_by_content_is_revoked_by_its_id() -> None:
+    # GIVEN a lockdown of a group with a reference to another group, on an endpoint (moto)
+    # that never matches a group reference by content and stops a revoke at the first miss
+    reference = replace(
+        rule("sgr-ref", 443, "0.0.0.0/0"), peer=Peer(PeerKind.GROUP, "sg-peer"), description="app"
+    )
+    gw = FakeGateway(
+        [group(rule("sgr-ssh", 22, "0.0.0.0/0"), reference)], in_order=True, refuse_references=True
+    )
+    backups = MemoryBackups()
+    # WHEN locking it down
+    (outcome,) = remediate(gw, remediator(policy(), Mode.EMERGENCY, backups))
+    # THEN the refused call removed nothing (references go first), and each rule went alone:
+    # the reference by its id, as it was read moments before with the content judged
+    assert gw.groups["sg-1"].rules == ()
+    assert "revoke-ids sg-1 ingress ['sgr-ref']" in gw.writes
+    assert sorted(outcome.revoked) == ["sgr-ref", "sgr-ssh"]  # type: ignore[attr-defined]
+    receipt = backups.receipt(str(outcome.backup_id))  # type: ignore[attr-defined]
+    assert receipt is not None
+    assert sorted(receipt.revoked) == ["sgr-ref", "sgr-ssh"]
+
+
+def test_a_rule_gone_during_a_refused_call_is_not_claimed_and_so_never_restored() -> None:
+    # GIVEN three world rules, one deleted by someone else just before the revoke, on an
+    # endpoint that removes a call's rules in order and fails at the first it cannot match
+    gw = FakeGateway(
+        [
+            group(
+                rule("sgr-a", 22, "0.0.0.0/0"),
+                rule("sgr-b", 22, "::/0"),
+                rule("sgr-c", 5432, "0.0.0.0/0"),
+            )
+        ],
+        in_order=True,
+    )
+    gw.before("revoke", lambda: gw.delete_rule("sg-1", "sgr-b"))
+    backups = MemoryBackups()
+    # WHEN remediating
+    (outcome,) = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    # THEN every violating rule is gone, but only what this tool can show it removed is claimed:
+    # sgr-a went in the refused call, indistinguishable from a removal by someone else
+    assert gw.groups["sg-1"].rules == ()
+    assert outcome.revoked == ["sgr-c"]  # type: ignore[attr-defined]
+    assert sorted(outcome.already_gone) == ["sgr-a", "sgr-b"]  # type: ignore[attr-defined]
+    receipt = backups.receipt(str(outcome.backup_id))  # type: ignore[attr-defined]
+    assert receipt is not None
+    assert receipt.revoked == ("sgr-c",)
