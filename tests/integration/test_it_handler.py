@@ -82,9 +82,11 @@ def test_a_duplicate_delivery_remediates_once_and_alerts_once(hub: Hub) -> None:
     entry.handler(event, Context())
     # WHEN EventBridge delivers the same event again
     body = entry.handler(event, Context())
-    # THEN the group is compliant by then: one backup, one alert, the rules unchanged
+    # THEN the group is compliant by then: one backup (and its receipt), one alert, the rules
+    # unchanged
     assert body["decisions"][0]["action"] == "none"
-    assert len(hub.objects("backups/")) == 1
+    assert len(hub.objects("backups/receipts/")) == 1
+    assert len(hub.objects("backups/")) == 2
     assert len(hub.inbox()) == 1
     assert rules_of(ec2, group_id) == [(443, "10.0.0.0/8")]
 
@@ -128,12 +130,13 @@ def test_api_calls_per_event_stay_within_the_budget(hub: Hub) -> None:
     entry.handler(
         change_event(hub.member, violating, violating_rules, event_id="ev-violating"), Context()
     )
-    # THEN describe + backup + revoke + tag + publish, plus the audit put and the verify
+    # THEN describe + backup + re-read + revoke + verify + receipt + tag + publish + audit put
     assert calls() == {
         "ec2:DescribeSecurityGroups": 1,
-        "ec2:DescribeSecurityGroupRules": 2,  # the describe, and the verify after the revoke
+        # the describe, the re-read after the backup, and the verify after the revoke
+        "ec2:DescribeSecurityGroupRules": 3,
         "ec2:DescribeNetworkInterfaces": 1,  # attachment, part of the describe
-        "s3:PutObject": 2,  # the backup, then the audit record
+        "s3:PutObject": 3,  # the backup, its receipt after the revoke, then the audit record
         "ec2:CreateTags": 2,  # the backup pointer before the revoke, the outcome after
         "ec2:RevokeSecurityGroupIngress": 1,
         "sns:Publish": 1,

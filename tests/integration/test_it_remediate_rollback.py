@@ -102,10 +102,14 @@ def test_a_rule_deleted_between_plan_and_apply_does_not_fail_the_group(
     )
     # WHEN the plans are applied
     run = prepared.apply()
-    # THEN the group is remediated and verified: the gone rule is noted, the other revoked
+    # THEN the group is read again after its backup, judged again, and the rule still there
+    # revoked under a new backup; the gone rule is named as changed since read
     outcome = next(o for o in run.outcomes if o.plan.group_id == group_id)
     assert (outcome.outcome, outcome.verified) == (Outcome.APPLIED, True)
-    assert (outcome.already_gone, outcome.revoked) == ([v6], [v4])
+    assert (outcome.changed, outcome.revoked) == ([v6], [v4])
+    receipt = store.receipt(str(outcome.backup_id))
+    assert receipt is not None
+    assert receipt.revoked == (v4,)
     assert read_state(estate)[account, REGION, "rdp-dual"].lines == {
         "in tcp 443..443 10.0.0.0/8 'https'",
         "out -1 -1..-1 0.0.0.0/0",
