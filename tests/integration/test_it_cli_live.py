@@ -256,6 +256,29 @@ def test_rollback_of_a_backup_id_restores_the_group_exactly(
     assert read_state(estate)[key].tags == before[key].tags
 
 
+def test_every_cli_rollback_leaves_an_audit_record_beside_the_backups(
+    estate: Estate, org: DemoOrg, policy: Path, tmp_path: Path
+) -> None:
+    # GIVEN a locked-down bastion and its backup
+    remediated(org, policy, tmp_path / "b")
+    key = (org.account_ids[0], REGION, "bastion-ssh")
+    group_id = estate.group_ids[key]
+    # WHEN it is rolled back, and then a made-up backup id is asked for
+    common = ["--backup-dir", str(tmp_path / "b"), "--endpoint-url", org.endpoint]
+    done = sgc(
+        "rollback", "--group", group_id, "--latest", *common, "--external-id", "sgc-local-demo"
+    )
+    refused = sgc("rollback", f"{group_id}.20990101T000000000000Z.deadbeef", *common)
+    # THEN both are in the audit trail: the restore, and the refusal with its reason
+    assert (done.exit_code, refused.exit_code) == (0, 2), done.output + refused.output
+    records = [json.loads(p.read_text()) for p in (tmp_path / "audit").rglob("*.json")]
+    rollbacks = [r for r in records if r["action"] == "rollback"]
+    assert sorted(r["outcome"] for r in rollbacks) == ["refused", "restored"]
+    restored = next(r for r in rollbacks if r["outcome"] == "restored")
+    assert restored["group_id"] == group_id
+    assert restored["rollback"]["restored_rule_ids"]
+
+
 def test_rollback_of_a_groups_latest_backup_restores_it(
     estate: Estate, org: DemoOrg, policy: Path, tmp_path: Path
 ) -> None:

@@ -230,18 +230,18 @@ SnsTopic = Annotated[
 
 
 @dataclass(frozen=True, slots=True)
-class RecordLocation(OptionGroup):
-    """Where a run that changes groups leaves its audit records, metrics and alert."""
+class AuditLocation(OptionGroup):
+    """Where a command that changes groups leaves its audit records."""
 
     audit_bucket: AuditBucket = None
     audit_prefix: AuditPrefix = DEFAULT_AUDIT_PREFIX
     audit_dir: AuditDir = None
-    metrics_file: MetricsFile = None
-    sns_topic: SnsTopic = None
 
-    def target(self) -> RecordTarget:
+    def target(
+        self, metrics_file: Path | None = None, sns_topic: str | None = None
+    ) -> RecordTarget:
         return RecordTarget(
-            self.audit_bucket, self.audit_prefix, self.audit_dir, self.metrics_file, self.sns_topic
+            self.audit_bucket, self.audit_prefix, self.audit_dir, metrics_file, sns_topic
         )
 
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sgcompliance.app.audit_log import AuditTrail, LogAuditSink
 from sgcompliance.app.ports import BackupStore
 from sgcompliance.app.rollback import RollbackOutcome, RollbackService
 from sgcompliance.app.scanner import ComplianceScanner
@@ -20,6 +21,7 @@ from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.core.policy import Policy
 from sgcompliance.entrypoints import aws_options as opt
 from sgcompliance.entrypoints.bootstrap import Runtime, Target, build_runtime
+from sgcompliance.entrypoints.cli_pipeline import audit_sinks
 from sgcompliance.entrypoints.console import ExitCode, Terminal, reported_errors
 from sgcompliance.entrypoints.fleet_view import (
     read_scopes,
@@ -130,6 +132,7 @@ def rollback(
     ] = False,
     backups: opt.BackupLocation,
     kms_key_id: opt.KmsKey = None,
+    audit: opt.AuditLocation,
     profile: opt.Profile = None,
     endpoint_url: opt.EndpointUrl = None,
     role_name: opt.RoleName = None,
@@ -147,12 +150,16 @@ def rollback(
     Exit codes: 0 restored and verified (or a dry run); 2 refused (unverifiable backup, wrong
     group) or a usage error; 3 a restored rule could not be verified; 4 partially restored: some
     rules could not come back, and the group is tagged sgc:status=rollback-partial.
+    Every rollback, refused ones and dry runs included, leaves an audit record (--audit-bucket,
+    --audit-dir, or beside the backups as for `sgc remediate`).
     """
     console = Console()
     with reported_errors():
         chosen_id = _chosen(backup_id, group, latest)
         base = _runtime_for_backups(profile, endpoint_url, role_name, external_id, max_attempts)
-        service = RollbackService(base.backups(backups.target(kms_key_id, True)))
+        target = backups.target(kms_key_id, True)
+        trail = AuditTrail([LogAuditSink(), *audit_sinks(base, target, audit.target())])
+        service = RollbackService(base.backups(target), record=trail.write)
         chosen = chosen_id or service.latest(str(group))
         checked = service.check(chosen, group_id=group, force_unverified=force_unverified)
         console.print(rollback_header(checked, dry_run))

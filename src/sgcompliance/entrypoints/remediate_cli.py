@@ -101,7 +101,9 @@ def remediate(
     backups: opt.BackupLocation,
     kms_key_id: opt.KmsKey = None,
     allow_unversioned: opt.AllowUnversioned = False,
-    records: opt.RecordLocation,
+    audit: opt.AuditLocation,
+    metrics_file: opt.MetricsFile = None,
+    sns_topic: opt.SnsTopic = None,
     aws: opt.AwsTarget,
     max_workers: opt.MaxWorkers = 8,
     stats: opt.Stats = False,
@@ -124,7 +126,8 @@ def remediate(
     with reported_errors():
         policy = load_policy(policy_ref)
         backups_target = backups.target(kms_key_id, allow_unversioned)
-        job = Job(choices, backups_target, records.target(), report_to, max_workers, stats, yes)
+        records = audit.target(metrics_file, sns_topic)
+        job = Job(choices, backups_target, records, report_to, max_workers, stats, yes)
         ok = job.run(build_runtime(aws.target("remediate")), policy)
     raise typer.Exit(ExitCode.COMPLIANT if ok else ExitCode.PARTIAL)
 
