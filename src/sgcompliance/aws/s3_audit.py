@@ -60,6 +60,8 @@ class S3AuditSink:
             "ContentType": "application/json",
             "IfNoneMatch": "*",
             "ServerSideEncryption": "aws:kms",
+            # A bucket with Object Lock refuses a write without an integrity checksum.
+            "ChecksumAlgorithm": "SHA256",
         }
         if self.kms_key_id:
             request["SSEKMSKeyId"] = self.kms_key_id

@@ -100,6 +100,8 @@ class S3BackupStore:
         params: PutObjectRequestTypeDef = {
             "Bucket": self.bucket, "Key": key, "Body": body, "ContentType": "application/json",
             "ServerSideEncryption": "aws:kms", "IfNoneMatch": "*",
+            # A bucket with Object Lock refuses a write without an integrity checksum.
+            "ChecksumAlgorithm": "SHA256",
         }  # fmt: skip
         if self.kms_key_id:
             params["SSEKMSKeyId"] = self.kms_key_id

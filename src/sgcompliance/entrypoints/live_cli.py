@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sgcompliance.app.audit_log import AuditTrail, LogAuditSink
+from sgcompliance.app.audit_log import AuditTrail
 from sgcompliance.app.ports import BackupStore
 from sgcompliance.app.rollback import RollbackOutcome, RollbackService
 from sgcompliance.app.scanner import ComplianceScanner
@@ -158,7 +158,7 @@ def rollback(
         chosen_id = _chosen(backup_id, group, latest)
         base = _runtime_for_backups(profile, endpoint_url, role_name, external_id, max_attempts)
         target = backups.target(kms_key_id, True)
-        trail = AuditTrail([LogAuditSink(), *audit_sinks(base, target, audit.target())])
+        trail = AuditTrail(audit_sinks(base, target, audit.target()))
         service = RollbackService(base.backups(target), record=trail.write)
         chosen = chosen_id or service.latest(str(group))
         checked = service.check(chosen, group_id=group, force_unverified=force_unverified)
