@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
+from live_estate import BUCKET, ORG_REGION, Estate, estate_of
 from moto_env import ServerUse, fake_aws_server
 
 from sgcompliance.aws.api_calls import ApiCallCounter
 from sgcompliance.aws.session import AwsSettings, ClientFactory
-from sgcompliance.local.demo_org import DemoOrg
+from sgcompliance.local.demo_org import DemoOrg, seed_demo_org
 from sgcompliance.local.moto_server import LocalServer
 
 DEFAULT_ACCOUNT = "123456789012"  # moto's account for credentials it did not issue
@@ -62,3 +64,25 @@ def factory(endpoint: str, counter: ApiCallCounter) -> ClientFactory:
 def ec2(factory: ClientFactory) -> Any:
     """EC2 in the default account, us-east-1."""
     return factory.ec2("us-east-1")
+
+
+@pytest.fixture
+def org(endpoint: str) -> DemoOrg:
+    """A freshly seeded demo organization (one region), this test's to change."""
+    return seed_demo_org(
+        ClientFactory(AwsSettings.from_options(endpoint_url=endpoint)), regions=(ORG_REGION,)
+    )
+
+
+@pytest.fixture
+def estate(org: DemoOrg) -> Estate:
+    return estate_of(org)
+
+
+@pytest.fixture
+def bucket(org: DemoOrg) -> Any:
+    """A versioned bucket in the account the tool runs in."""
+    s3 = boto3.client("s3", endpoint_url=org.endpoint, region_name=ORG_REGION)
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    return s3

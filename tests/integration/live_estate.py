@@ -35,6 +35,9 @@ WORLD_LIST = "{world-list}"
 
 Permission = dict[str, Any]
 GroupKey = tuple[str, str, str]  # account, region, group name
+# The one region of the demo organization that tests change (short runs), and their bucket.
+ORG_REGION = "us-east-1"
+BUCKET = "sgc-backups"
 
 
 def perm(protocol: str, ports: tuple[int, int], *peers: str, description: str = "") -> Permission:

@@ -9,22 +9,20 @@ from typing import Any
 
 import boto3
 import pytest
-from live_estate import Estate, estate_of, lines_of, read_state
+from live_estate import BUCKET, ORG_REGION, Estate, estate_of, lines_of, read_state
 from live_faults import SessionObserver
 from live_runs import write_calls
 from typer.testing import CliRunner, Result
 
-from sgcompliance.aws.session import AwsSettings, ClientFactory
 from sgcompliance.core.plan import TAG_STATUS, Mode
 from sgcompliance.entrypoints import remediate_cli
 from sgcompliance.entrypoints.cli import app
-from sgcompliance.local.demo_org import DemoOrg, seed_demo_org
+from sgcompliance.local.demo_org import DemoOrg
 
 pytestmark = pytest.mark.integration
 
 runner = CliRunner()
-REGION = "us-east-1"
-BUCKET = "sgc-backups"
+REGION = ORG_REGION
 BASTION_PRIVATE = "in tcp 22..22 10.0.0.0/8 'ops access'"
 BASTION_WORLD = "in tcp 22..22 0.0.0.0/0 'ops access'"
 
@@ -76,30 +74,8 @@ def observer(monkeypatch: pytest.MonkeyPatch) -> SessionObserver:
 
 
 @pytest.fixture
-def org(endpoint: str) -> DemoOrg:
-    """A freshly seeded demo organization (one region), this test's to change."""
-    return seed_demo_org(
-        ClientFactory(AwsSettings.from_options(endpoint_url=endpoint)), regions=(REGION,)
-    )
-
-
-@pytest.fixture
-def estate(org: DemoOrg) -> Estate:
-    return estate_of(org)
-
-
-@pytest.fixture
 def policy(org: DemoOrg, tmp_path: Path) -> Path:
     return policy_file(org, tmp_path / "policy.json")
-
-
-@pytest.fixture
-def bucket(org: DemoOrg) -> Any:
-    """A versioned bucket in the account the tool runs in."""
-    s3 = boto3.client("s3", endpoint_url=org.endpoint, region_name=REGION)
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    return s3
 
 
 # --- scanning: read-only, on the shared demo organization (3 accounts x 2 regions) -------------

@@ -9,17 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from live_estate import estate_of, read_state
+from live_estate import ORG_REGION, estate_of, read_state
 from typer.testing import CliRunner, Result
 
-from sgcompliance.aws.session import AwsSettings, ClientFactory
 from sgcompliance.entrypoints.cli import app
-from sgcompliance.local.demo_org import DemoOrg, seed_demo_org
+from sgcompliance.local.demo_org import DemoOrg
 
 pytestmark = pytest.mark.integration
 
 runner = CliRunner()
-REGION = "us-east-1"
+REGION = ORG_REGION
 
 
 def sgc(*args: str) -> Result:
@@ -38,14 +37,6 @@ def target(org: DemoOrg) -> list[str]:
 def remediation(report: Path) -> dict[str, Any]:
     section: dict[str, Any] = json.loads(report.read_text())["remediation"]
     return section
-
-
-@pytest.fixture
-def org(endpoint: str) -> DemoOrg:
-    """A freshly seeded demo organization (one region), this test's to change."""
-    return seed_demo_org(
-        ClientFactory(AwsSettings.from_options(endpoint_url=endpoint)), regions=(REGION,)
-    )
 
 
 def test_a_dry_run_json_report_to_a_file_holds_the_planned_diff_and_changes_nothing(

@@ -9,14 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from live_estate import Estate, estate_of, read_state
+from live_estate import BUCKET, ORG_REGION, Estate, read_state
 from typer.testing import CliRunner, Result
 
 from sgcompliance.app.local_backups import LocalBackupStore
 from sgcompliance.aws.gateway import Ec2GroupGateway
-from sgcompliance.aws.session import AwsSettings, ClientFactory
 from sgcompliance.core.backup import (
     BackupRecord,
     backup_id_for,
@@ -28,13 +26,12 @@ from sgcompliance.core.model import Direction, Peer, PeerKind, Rule
 from sgcompliance.core.plan import TAG_BACKUP, TAG_STATUS, Action, Mode, RemediationPlan
 from sgcompliance.core.receipt import BackupReceipt, ReceiptState, receipt_to_document
 from sgcompliance.entrypoints.cli import app
-from sgcompliance.local.demo_org import DemoOrg, seed_demo_org
+from sgcompliance.local.demo_org import DemoOrg
 
 pytestmark = pytest.mark.integration
 
 runner = CliRunner()
-REGION = "us-east-1"
-BUCKET = "sgc-backups"
+REGION = ORG_REGION
 PARTIAL_EXIT_CODE = 4
 
 
@@ -54,18 +51,6 @@ def rollback_args(org: DemoOrg) -> list[str]:
 
 
 @pytest.fixture
-def org(endpoint: str) -> DemoOrg:
-    return seed_demo_org(
-        ClientFactory(AwsSettings.from_options(endpoint_url=endpoint)), regions=(REGION,)
-    )
-
-
-@pytest.fixture
-def estate(org: DemoOrg) -> Estate:
-    return estate_of(org)
-
-
-@pytest.fixture
 def policy(org: DemoOrg, tmp_path: Path) -> Path:
     path = tmp_path / "policy.json"
     document = {
@@ -76,14 +61,6 @@ def policy(org: DemoOrg, tmp_path: Path) -> Path:
     }
     path.write_text(json.dumps(document))
     return path
-
-
-@pytest.fixture
-def bucket(org: DemoOrg) -> Any:
-    s3 = boto3.client("s3", endpoint_url=org.endpoint, region_name=REGION)
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    return s3
 
 
 def lockdown(org: DemoOrg, policy: Path, *store: str) -> None:
