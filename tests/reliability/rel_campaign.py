@@ -95,11 +95,14 @@ class Campaign:
 
     def roll_back(self, estate: Estate) -> tuple[int, bool]:
         """(rules restored, every rollback verified), newest backup first per group, as an
-        operator rolling back everything would."""
+        operator rolling back everything would: every backup whose receipt says rules were
+        revoked under it (one without a receipt revoked nothing)."""
         runtime = proxied_runtime(estate, self.proxy.endpoint, purpose="rollback")
-        service = RollbackService(backup_store(runtime))
+        store = backup_store(runtime)
+        service = RollbackService(store)
         count, verified = 0, True
-        for backup_id in sorted(service.backups.list(), reverse=True):
+        used = [b for b in store.list() if (r := store.receipt(b)) is not None and r.revoked]
+        for backup_id in sorted(used, reverse=True):
             outcome = service.rollback(backup_id, runtime.gateway, dry_run=False)
             count += outcome.restored
             verified = verified and outcome.verified

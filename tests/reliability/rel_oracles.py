@@ -12,6 +12,7 @@ from live_estate import State
 
 from sgcompliance.app.ports import BackupStore
 from sgcompliance.core.plan import TAG_CHECKS, TAG_STATUS
+from sgcompliance.core.rule_codec import aws_protocol
 from sgcompliance.local.fault_schedule import Delivered
 
 FLAGGED = "flagged"
@@ -63,18 +64,20 @@ def restored(original: State, expected: State, now: State) -> list[str]:
 
 
 def backup_before_revoke(delivered: Sequence[Delivered], store: BackupStore) -> list[str]:
-    """Each revoke the server carried out came after a stored backup that lists its rules."""
+    """Each revoke the server carried out came after a stored backup that lists its rules: by
+    id for a revoke by id, by content (protocol, ports, peer) for a revoke by content."""
     stored: list[tuple[int, str]] = [
         (d.done, d.call.path.rsplit("/", 1)[-1].removesuffix(".json"))
         for d in delivered
         if d.call.service == "s3" and d.call.operation.startswith("PUT ") and d.status == 200
-        if d.call.path.endswith(".json")
+        if d.call.path.endswith(".json") and "/receipts/" not in d.call.path
     ]
     covered: dict[str, set[str]] = {}
     problems = []
     for revoke in (d for d in delivered if d.call.operation in REVOKES and d.status == 200):
         group = revoke.call.params.get("GroupId", "")
         ids = {v for k, v in revoke.call.params.items() if k.startswith("SecurityGroupRuleId.")}
+        ids |= permission_contents(revoke.call.params)
         before: set[str] = set()
         for done, backup_id in stored:
             if done < revoke.sent and backup_id.startswith(group + "."):
@@ -84,6 +87,36 @@ def backup_before_revoke(delivered: Sequence[Delivered], store: BackupStore) -> 
     return problems
 
 
+# Where a query-string `IpPermissions.N` names its one peer.
+_PEER_PARAMS = (
+    "IpRanges.1.CidrIp",
+    "Ipv6Ranges.1.CidrIpv6",
+    "PrefixListIds.1.PrefixListId",
+    "Groups.1.GroupId",
+)
+
+
+def permission_contents(params: dict[str, str]) -> set[str]:
+    """`protocol ports peer` of each `IpPermissions.N` of a revoke by content."""
+    numbers = {k.split(".")[1] for k in params if k.startswith("IpPermissions.")}
+    found = set()
+    for n in numbers:
+        head = f"IpPermissions.{n}."
+        peer = next((params[head + p] for p in _PEER_PARAMS if head + p in params), "?")
+        found.add(_content(params[head + "IpProtocol"], params.get(head + "FromPort"),
+                           params.get(head + "ToPort"), peer))  # fmt: skip
+    return found
+
+
+def _content(protocol: str, low: object, high: object, peer: str) -> str:
+    ports = "" if protocol == "-1" else f"{low}..{high}"
+    return f"{protocol} {ports} {peer}"
+
+
 def _listed(store: BackupStore, backup_id: str) -> set[str]:
+    """The ids a backup's plan revokes, and the content of each of those rules."""
     plan = store.get(backup_id).plan
-    return {*plan.revoke_ingress, *plan.revoke_egress}
+    return {*plan.revoke_ingress, *plan.revoke_egress} | {
+        _content(aws_protocol(r.protocol), r.from_port, r.to_port, r.peer.value)
+        for r in plan.revoked_rules
+    }

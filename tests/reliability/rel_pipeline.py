@@ -35,6 +35,8 @@ from sgcompliance.entrypoints.handler_adapters import MemberAccess
 MEMBER = MEMBERS[0]
 REGION = "eu-west-1"  # handler_hub's events name this region
 TOPIC = "arn:aws:sns:us-east-1:123456789012:sgc-rel-alerts"
+# Crash points on the backup store's calls; the others are on the member's gateway.
+STORE_CALLS = ("put", "put_receipt")
 
 
 class Inbox:
@@ -83,7 +85,7 @@ class ProcessAdapters:
 
     def __post_init__(self) -> None:
         store = backup_store(self.runtime)
-        dies = self.tripwire is not None and self.tripwire.method == "put"
+        dies = self.tripwire is not None and self.tripwire.method in STORE_CALLS
         self.store = CrashingBackupStore(store, self.tripwire) if dies else store  # type: ignore[arg-type]
 
     def backups(self, config: RuntimeConfig) -> BackupStore:  # noqa: ARG002 - the port's shape
@@ -110,7 +112,7 @@ class ProcessAdapters:
         return TOPIC
 
     def _wrap(self, gateway: GroupGateway) -> GroupGateway:
-        if self.tripwire is None or self.tripwire.method in ("put", "publish"):
+        if self.tripwire is None or self.tripwire.method in (*STORE_CALLS, "publish"):
             return gateway
         return CrashingGateway(gateway, self.tripwire)
 

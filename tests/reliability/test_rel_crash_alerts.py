@@ -30,10 +30,15 @@ CRASHES = [
     pytest.param("put", 1, id="after-backup"),
     # backup and pointer tag; nothing revoked
     pytest.param("set_tags", 1, id="after-pointer-tag"),
-    # revoked; not verified, no outcome tags
+    # backup, pointer tag and the group read again; nothing revoked
+    pytest.param("rules", 1, id="after-re-read"),
+    # revoked; not verified, no receipt, no outcome tags
     pytest.param("revoke", 1, id="after-revoke"),
-    # revoked and verified; no audit record, no alert (the outcome tags come after the alert)
-    pytest.param("rule_ids", 1, id="after-verify"),
+    # revoked and verified; no receipt, no audit record, no alert
+    pytest.param("rules", 2, id="after-verify"),
+    # revoked, verified and the receipt stored; no audit record, no alert (the outcome tags
+    # come after the alert)
+    pytest.param("put_receipt", 1, id="after-receipt"),
     # audit records stored; the alert not sent
     pytest.param("publish", 1, id="before-alert"),
     # alerted and tagged: done; the redelivery finds nothing left to do and sends nothing

@@ -32,7 +32,8 @@ SWEEP_ID = "sweep-5b0c0a51-crash"
 CRASHES = [
     pytest.param("put", 1, id="sweep-after-backup"),
     pytest.param("revoke", 1, id="sweep-after-revoke"),
-    pytest.param("rule_ids", 1, id="sweep-after-verify"),
+    pytest.param("rules", 2, id="sweep-after-verify"),
+    pytest.param("put_receipt", 1, id="sweep-after-receipt"),
     pytest.param("publish", 1, id="sweep-before-alert"),
 ]
 
