@@ -7,6 +7,7 @@ alerting is left to the caller: an event alerts once per event, a sweep once per
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -141,7 +142,9 @@ def carry_out(
         log.error("backup store failed: %s", stopped, extra={"error_code": stopped.code})
         if is_transient(stopped) and not any(o.revoked for o in run.outcomes):
             raise stopped  # nothing changed: the next delivery may find the store back
-    records = [_outcome(pipeline, services, trigger, outcome, how) for outcome in run.outcomes]
+    records = _own_ids(
+        [_outcome(pipeline, services, trigger, outcome, how) for outcome in run.outcomes]
+    )
     unfinished = tuple(o for o in run.outcomes if o.pending_tags)
     owed = tuple(
         record
@@ -150,6 +153,24 @@ def carry_out(
     )
     compliant = _compliant(pipeline, services, trigger, judged.snapshots, run, how)
     return Enforced(records + compliant, unfinished, owed, run)
+
+
+def _own_ids(records: list[AuditRecord]) -> list[AuditRecord]:
+    """The records with distinct ids. A group can have two decisions in one run (an earlier
+    run's remediation closed, then its new plan carried out) whose ids, made of the event, the
+    group and the action, are the same, and a sink takes a second write of an id for a
+    duplicate delivery and keeps the first. The later one gets an id of its own, made with its
+    plan's id, so a delivery of the same event again makes the same ids."""
+    seen: set[str] = set()
+    out = []
+    for record in records:
+        own = record
+        if record.record_id in seen:
+            key = f"{record.record_id}\x1f{record.plan_id or ''}"
+            own = replace(record, record_id=hashlib.sha256(key.encode()).hexdigest()[:32])
+        seen.add(own.record_id)
+        out.append(own)
+    return out
 
 
 def scan_metrics(metrics: MetricsManager, result: ScanResult, ms: float, mode: Mode) -> None:

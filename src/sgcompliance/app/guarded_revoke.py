@@ -26,7 +26,7 @@ from sgcompliance.core.backup import BackupRecord, StoredBackup, backup_id_for, 
 from sgcompliance.core.drift import RuleContent, content, drift, still_present
 from sgcompliance.core.errors import BackupError, NotFoundError, SgcError
 from sgcompliance.core.model import Direction, PeerKind, Rule
-from sgcompliance.core.plan import TAG_BACKUP, TAG_STATUS, RemediationPlan, outcome_tags
+from sgcompliance.core.plan import TAG_BACKUP, TAG_STATUS, Action, RemediationPlan, outcome_tags
 from sgcompliance.core.receipt import BackupReceipt, ReceiptState
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,11 @@ class GuardedRevoke:
             changed.extend(i for i in (*moved.changed, *moved.gone) if i not in changed)
             self.record(current_plan, stored, Applied((), _planned_ids(current_plan), ()))
             current_plan = rejudge(current_plan, gateway)
+            if current_plan is not None:
+                # What changed between that read and the new judgement's own read: the new
+                # plan never names those rules, so only this says they went or changed.
+                later = drift(current, current_plan.pre_image)
+                changed.extend(i for i in (*later.changed, *later.gone) if i not in changed)
             if current_plan is None or not current_plan.revoke_count:
                 _restore(gateway, plan.group_id, previous)
                 return Rejudged(current_plan, changed)
@@ -165,15 +170,21 @@ class GuardedRevoke:
     ) -> Applied:
         revoked: list[str] = []
         not_revoked: list[str] = []
-        for direction in Direction:
-            rules = [
-                r for r in plan.revoked_rules if r.direction is direction and r.rule_id not in skip
-            ]
-            if not rules:
+        causes, rest = _lockdown_causes(plan)
+        for batch in (causes, rest):
+            todo = [r for r in batch if r.rule_id not in skip]
+            if batch is rest and any(r.rule_id in not_revoked for r in causes):
+                # A rule that caused the lockdown changed or went before its revoke: the
+                # others were to go only because of it, so they stay (the next run judges).
+                not_revoked.extend(r.rule_id for r in todo)
                 continue
-            unknown = _revoke_direction(gateway, plan.group_id, direction, rules)
-            revoked.extend(r.rule_id for r in rules if r.rule_id not in unknown)
-            not_revoked.extend(r.rule_id for r in rules if r.rule_id in unknown)
+            for direction in Direction:
+                rules = [r for r in todo if r.direction is direction]
+                if not rules:
+                    continue
+                unknown = _revoke_direction(gateway, plan.group_id, direction, rules)
+                revoked.extend(r.rule_id for r in rules if r.rule_id not in unknown)
+                not_revoked.extend(r.rule_id for r in rules if r.rule_id in unknown)
         after = gateway.rules(plan.group_id)
         gone = [r for r in plan.revoked_rules if r.rule_id in set(revoked)]
         still = tuple(r.rule_id for r in still_present(gone, after))
@@ -221,9 +232,10 @@ def _revoke_direction(
     endpoints fail the whole call instead, after removing the rules before the unmatched one
     (moto; and it never matches a group reference that has a description). There, group
     references go first, so that such a refusal removes nothing; after a refusal the group is
-    read again and each rule still there is revoked alone. A rule that went during the refused
-    call is not claimed as revoked: a rollback never restores what this tool cannot show it
-    removed.
+    read again and each rule still there, under its id and as judged, is revoked alone. A
+    rule that went during the refused call is not claimed as revoked: a rollback never
+    restores what this tool cannot show it removed. Nor is its content held now under another
+    id (someone added it back): that is another rule, which no plan of this run judged.
     """
     ordered = sorted(rules, key=lambda r: r.peer.kind is not PeerKind.GROUP)
     try:
@@ -236,7 +248,8 @@ def _revoke_direction(
         rule.rule_id
         for rule in ordered
         if not (
-            still_present([rule], held) and _revoke_one(gateway, group_id, direction, rule, current)
+            current.get(rule.rule_id) == content(rule)
+            and _revoke_one(gateway, group_id, direction, rule, current)
         )
     }
 
@@ -260,6 +273,19 @@ def _revoke_one(
     except NotFoundError:
         return False
     return True
+
+
+def _lockdown_causes(plan: RemediationPlan) -> tuple[list[Rule], list[Rule]]:
+    """The rules to revoke first and the rest. A lockdown revokes every rule of the group
+    because of its most severe findings: their rules go first, and the rest only once they
+    went. Any other plan revokes its rules for their own findings, all at once."""
+    rules = list(plan.revoked_rules)
+    severities = [f.severity for f in plan.findings if f.rule_id is not None]
+    if plan.action is not Action.LOCKDOWN or not severities:
+        return rules, []
+    worst = max(s.rank for s in severities)
+    ids = {f.rule_id for f in plan.findings if f.rule_id and f.severity.rank == worst}
+    return [r for r in rules if r.rule_id in ids], [r for r in rules if r.rule_id not in ids]
 
 
 def _planned_ids(plan: RemediationPlan) -> tuple[str, ...]:
