@@ -22,7 +22,13 @@ from sgcompliance.app.remediation_outcome import (
     GroupOutcome,
     Outcome,
 )
-from sgcompliance.core.backup import BackupRecord, StoredBackup, backup_id_for, pointer_value
+from sgcompliance.core.backup import (
+    BackupRecord,
+    StoredBackup,
+    backup_id_for,
+    parse_pointer,
+    pointer_value,
+)
 from sgcompliance.core.drift import RuleContent, content, drift, still_present
 from sgcompliance.core.errors import BackupError, NotFoundError, SgcError
 from sgcompliance.core.model import Direction, PeerKind, Rule
@@ -35,7 +41,10 @@ log = logging.getLogger(__name__)
 # group that changes faster than it can be read and backed up is reported, not chased.
 MAX_READS = 3
 
-Rejudge = Callable[[RemediationPlan, GroupGateway], RemediationPlan | None]
+# The plan for the group as read now (None: compliant), and the tags it holds now.
+Rejudge = Callable[
+    [RemediationPlan, GroupGateway], tuple[RemediationPlan | None, Mapping[str, str]]
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +54,8 @@ class Rejudged:
 
     plan: RemediationPlan | None
     changed: list[str]
+    # The group's tags once this run's pointer and status were taken back.
+    tags: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,18 +111,18 @@ class GuardedRevoke:
             log.info("%s changed since read (%s): judged again", plan.group_id, moved.describe())
             changed.extend(i for i in (*moved.changed, *moved.gone) if i not in changed)
             self.record(current_plan, stored, Applied((), _planned_ids(current_plan), ()))
-            current_plan = rejudge(current_plan, gateway)
+            current_plan, tags = rejudge(current_plan, gateway)
             if current_plan is not None:
                 # What changed between that read and the new judgement's own read: the new
                 # plan never names those rules, so only this says they went or changed.
                 later = drift(current, current_plan.pre_image)
                 changed.extend(i for i in (*later.changed, *later.gone) if i not in changed)
             if current_plan is None or not current_plan.revoke_count:
-                _restore(gateway, plan.group_id, previous)
-                return Rejudged(current_plan, changed)
+                left = self.take_back(gateway, plan, previous, stored.backup_id, tags)
+                return Rejudged(current_plan, changed, left)
         failed = GroupOutcome(plan, Outcome.FAILED, changed=changed)
         failed.error = f"{plan.group_id} kept changing while it was read {MAX_READS} times"
-        _restore(gateway, plan.group_id, previous)
+        self.take_back(gateway, plan, previous, stored.backup_id, tags)
         return failed
 
     def store(self, plan: RemediationPlan) -> StoredBackup:
@@ -160,7 +171,8 @@ class GuardedRevoke:
             # Every planned rule changed between the last read and the revoke: none matched.
             outcome.outcome, outcome.changed = Outcome.CHANGED, list(applied.not_revoked)
             outcome.error = "changed between the read and the revoke: nothing was revoked"
-            _restore(gateway, plan.group_id, previous or {})
+            held = gateway.describe_group(plan.group_id).tags
+            self.take_back(gateway, plan, previous or {}, stored.backup_id, held)
         elif outcome.outcome is Outcome.APPLIED:
             self.tag(outcome, pointer_value(stored), gateway)
         return outcome
@@ -210,6 +222,56 @@ class GuardedRevoke:
                 not_revoked=applied.not_revoked,
             )
         )
+
+    def take_back(
+        self,
+        gateway: GroupGateway,
+        plan: RemediationPlan,
+        previous: Mapping[str, str],
+        backup_id: str,
+        tags: Mapping[str, str],
+    ) -> dict[str, str]:
+        """Take back the pointer and status tags of a backup nothing was revoked under, when
+        the group (as read in `tags`) still carries them; the group's tags afterwards.
+
+        Another run may have remediated the group meanwhile (a second delivery of the same
+        event, a sweep): its outcome tags may be the ones this run's pointer overwrote, so what
+        the tags say then comes from the records, the group's newest receipt of a revoke, and
+        only without one from the tags read before this run began (`previous`). A pointer some
+        other run wrote since is left as it is."""
+        pointer = parse_pointer(tags.get(TAG_BACKUP, ""))
+        if pointer is None or pointer.backup_id != backup_id:
+            return dict(tags)
+        recorded = self.recorded_tags(plan)
+        if recorded:
+            gateway.set_tags(plan.group_id, recorded)
+            return {**tags, **recorded}
+        if previous:
+            gateway.set_tags(plan.group_id, dict(previous))
+        gone = [k for k in (TAG_BACKUP, TAG_STATUS) if k not in previous]
+        if gone:
+            gateway.remove_tags(plan.group_id, gone)
+        return {**{k: v for k, v in tags.items() if k not in gone}, **previous}
+
+    def recorded_tags(self, plan: RemediationPlan) -> dict[str, str]:
+        """The outcome tags of the group's newest receipt of a revoke (none: {})."""
+        where = (plan.account_id, plan.region, plan.group_id)
+        done = [
+            r
+            for r in self.backups.receipts(plan.group_id)
+            if r.revoked and (r.account_id, r.region, r.group_id) == where
+        ]
+        if not done:
+            return {}
+        newest = max(done, key=lambda r: (r.created_at, r.backup_id))
+        try:
+            loaded = self.backups.load(newest.backup_id, newest.version_id)
+        except BackupError:
+            return {}
+        if loaded.sha256 != newest.sha256 or loaded.record.plan.group_id != plan.group_id:
+            return {}
+        stored = StoredBackup(newest.backup_id, "", newest.version_id, newest.sha256)
+        return outcome_tags(loaded.record.plan, pointer_value(stored), newest.created_at)
 
     def tag(self, outcome: GroupOutcome, pointer: str, gateway: GroupGateway) -> None:
         tags = outcome_tags(outcome.plan, pointer, self.clock().isoformat())
@@ -290,12 +352,3 @@ def _lockdown_causes(plan: RemediationPlan) -> tuple[list[Rule], list[Rule]]:
 
 def _planned_ids(plan: RemediationPlan) -> tuple[str, ...]:
     return (*plan.revoke_ingress, *plan.revoke_egress)
-
-
-def _restore(gateway: GroupGateway, group_id: str, previous: Mapping[str, str]) -> None:
-    """Put back the pointer and status tags a revoke that did not happen replaced."""
-    if previous:
-        gateway.set_tags(group_id, dict(previous))
-    gone = [k for k in (TAG_BACKUP, TAG_STATUS) if k not in previous]
-    if gone:
-        gateway.remove_tags(group_id, gone)

@@ -195,7 +195,7 @@ class SecurityGroupRemediator:
         if settled.outcome not in REVOKED_OUTCOMES:
             return replace(plan, group_tags=_without_status(plan.group_tags))
         try:
-            fresh = self._rejudge(plan, gateway)
+            fresh, _ = self._rejudge(plan, gateway)
         except NotFoundError:
             return None
         return fresh if fresh is not None and fresh.revoke_count else None
@@ -206,7 +206,7 @@ class SecurityGroupRemediator:
             if done.plan is None:
                 outcome = GroupOutcome(plan, Outcome.CHANGED, verified=True)
             else:
-                outcome = self._flag(done.plan, gateway)
+                outcome = self._flag(replace(done.plan, group_tags=done.tags), gateway)
                 outcome.outcome = Outcome.CHANGED
             outcome.changed = done.changed
             outcome.error = "changed since read: judged again, nothing left to revoke"
@@ -215,8 +215,10 @@ class SecurityGroupRemediator:
             done_outcome = done
         return done_outcome
 
-    def _rejudge(self, plan: RemediationPlan, gateway: GroupGateway) -> RemediationPlan | None:
-        """The plan for the group as it is now (NotFoundError when it is gone)."""
+    def _rejudge(
+        self, plan: RemediationPlan, gateway: GroupGateway
+    ) -> tuple[RemediationPlan | None, Mapping[str, str]]:
+        """The plan for the group as it is now, and its tags (NotFoundError when it is gone)."""
         now = gateway.describe_group(plan.group_id)
         known = self._read.get((plan.account_id, plan.region, plan.group_id))
         prefix_lists: Mapping[str, tuple[str, ...]] = {}
@@ -226,9 +228,10 @@ class SecurityGroupRemediator:
             prefix_lists = known[1]
         snapshot = RegionSnapshot(plan.account_id, plan.region, (now,), prefix_lists)
         result = self.scanner.scan([snapshot])
-        return plan_group(
+        fresh = plan_group(
             now, result.findings, plan.mode, lockdown_severity=self.settings.lockdown_severity
         )
+        return fresh, now.tags
 
     def _may_revoke(self, note: str) -> bool:
         return self.settings.mode is not Mode.FLAG_ONLY and not note

@@ -4,6 +4,7 @@ remediator, tags written by someone who wants a port open, a group near the tag 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from fake_ec2 import FakeGateway, MemoryBackups
 from test_remediator import ACCOUNT, NOW, REGION, group, pointed, policy, remediator, rule
@@ -222,3 +223,27 @@ def test_a_rule_gone_during_a_refused_call_is_not_claimed_and_so_never_restored(
     receipt = backups.receipt(str(outcome.backup_id))  # type: ignore[attr-defined]
     assert receipt is not None
     assert receipt.revoked == ("sgr-c",)
+
+
+def test_a_second_run_that_finds_the_work_done_leaves_the_first_runs_tags_from_its_receipt() -> (
+    None
+):
+    # GIVEN a plan made from a read, then the same group remediated by another run (a second
+    # delivery of the same event) before this plan is applied
+    gw = FakeGateway([group(rule("sgr-ssh", 22, "0.0.0.0/0"))])
+    backups = MemoryBackups()
+    early = remediator(policy(), Mode.REMOVE, backups)
+    late = SecurityGroupRemediator(
+        early.scanner, backups, lambda: NOW + timedelta(seconds=1), early.settings
+    )
+    snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
+    plans, _ = late.plan(late.scanner.scan([snapshot]))
+    (first,) = remediate(gw, early)
+    # WHEN the late plan is applied: its pointer overwrites the first run's outcome tags, and
+    # its read again finds nothing left to revoke
+    outcome = late.apply(plans[0], gw)
+    # THEN it revokes nothing, and the tags say what the records say: the first run's revoke
+    assert outcome.outcome is Outcome.CHANGED
+    tags = gw.groups["sg-1"].tags
+    assert pointed(tags) == first.backup_id  # type: ignore[attr-defined]
+    assert (tags[TAG_STATUS], tags[TAG_CHECKS]) == ("remediated", "SSH")
