@@ -152,7 +152,8 @@ def test_a_run_after_recovering_from_a_crash_makes_no_write_call(
 def test_a_crash_between_the_two_directions_is_finished_from_the_recorded_plan(
     endpoint: str, tmp_path: Path
 ) -> None:
-    # GIVEN a lockdown that died after revoking a group's ingress, before its egress
+    # GIVEN a lockdown that died after its first revoke call (its most severe rules go
+    # first), before the rest of its ingress and its egress
     estate = build_estate(endpoint, accounts=SOLO)
     store = LocalBackupStore(tmp_path / "backups")
     policy, settings = estate_policy(estate), RemediationSettings(Mode.EMERGENCY)
@@ -164,17 +165,21 @@ def test_a_crash_between_the_two_directions_is_finished_from_the_recorded_plan(
             store,
             wrap=lambda g: CrashingGateway(g, Tripwire("revoke", 1)),
         )
-    half = {k for k, g in read_state(estate).items() if g.tags.get(TAG_STATUS) == "remediating"}
+    crashed = read_state(estate)
+    half = {k for k, g in crashed.items() if g.tags.get(TAG_STATUS) == "remediating"}
     assert len(half) == 1
     # WHEN the run is repeated
     rerun = remediate(estate, policy, settings, store)
-    # THEN the recorded plan is finished: its egress is revoked under the first backup
+    # THEN the recorded plan is finished under the first backup: every planned rule the dead
+    # run had not revoked, its egress among them
     (key,) = half
     outcome = next(o for o in rerun.run.outcomes if estate.key_of(o.plan.group_id) == key)
     (backup_id,) = store.list(outcome.plan.group_id)
     recorded = store.get(backup_id).plan
+    planned = [*recorded.revoke_ingress, *recorded.revoke_egress]
     assert outcome.backup_id == backup_id
-    assert outcome.revoked == list(recorded.revoke_egress)
+    assert sorted(outcome.revoked) == sorted(i for i in planned if i in crashed[key].rule_ids)
+    assert set(recorded.revoke_egress) <= set(outcome.revoked)
     assert outcome.verified
     left = read_state(estate)[key]
     assert not {*recorded.revoke_ingress, *recorded.revoke_egress} & left.rule_ids

@@ -29,7 +29,7 @@ from sgcompliance.core.backup import (
     parse_pointer,
     pointer_value,
 )
-from sgcompliance.core.drift import RuleContent, content, drift, still_present
+from sgcompliance.core.drift import content, drift, still_present
 from sgcompliance.core.errors import BackupError, NotFoundError, SgcError
 from sgcompliance.core.model import Direction, PeerKind, Rule
 from sgcompliance.core.plan import TAG_BACKUP, TAG_STATUS, Action, RemediationPlan, outcome_tags
@@ -311,25 +311,25 @@ def _revoke_direction(
         for rule in ordered
         if not (
             current.get(rule.rule_id) == content(rule)
-            and _revoke_one(gateway, group_id, direction, rule, current)
+            and _revoke_one(gateway, group_id, direction, rule)
         )
     }
 
 
-def _revoke_one(
-    gateway: GroupGateway,
-    group_id: str,
-    direction: Direction,
-    rule: Rule,
-    current: Mapping[str, RuleContent],
-) -> bool:
-    """Whether `rule` was removed by this call: by content, else (an endpoint that refuses
-    content it lists) by id, when the rule under that id is exactly the rule judged."""
+def _revoke_one(gateway: GroupGateway, group_id: str, direction: Direction, rule: Rule) -> bool:
+    """Whether `rule` was removed by this call: by content, else (a group reference, which
+    such an endpoint refuses to match by content while it is there) by id, when the group
+    read again right before holds exactly the rule judged under that id. Any other refused
+    rule changed or went since the last read: removing it by id would remove what was not
+    judged."""
     try:
         return not gateway.revoke(group_id, direction, [rule]).unknown
     except NotFoundError:
-        if current.get(rule.rule_id) != content(rule):
+        if rule.peer.kind is not PeerKind.GROUP:
             return False
+    held = {r.rule_id: content(r) for r in gateway.rules(group_id)}
+    if held.get(rule.rule_id) != content(rule):
+        return False
     try:
         gateway.revoke_ids(group_id, direction, [rule.rule_id])
     except NotFoundError:

@@ -80,3 +80,24 @@ def test_after_a_refused_revoke_a_rule_added_back_under_a_new_id_is_not_claimed(
     receipt = backups.receipt(str(outcome.backup_id))  # type: ignore[attr-defined]
     assert receipt is not None
     assert receipt.revoked == ()
+
+
+def test_after_a_refused_revoke_a_rule_fixed_before_its_retry_is_not_revoked_by_id() -> None:
+    # GIVEN an endpoint that refuses a revoke naming content the group no longer holds; one
+    # world SSH rule is fixed in place before the revoke (so the call is refused), the other
+    # just before its own retry (after the group was read again)
+    gw = FakeGateway(
+        [group(rule("sgr-a", 22, "0.0.0.0/0"), rule("sgr-b", 22, "::/0"))], fail_unknown=True
+    )
+    gw.before("revoke", lambda: gw.modify_rule("sg-1", "sgr-a", peer=OFFICE))
+    gw.before("revoke", lambda: gw.modify_rule("sg-1", "sgr-b", from_port=8443, to_port=8443))
+    backups = MemoryBackups()
+    # WHEN remediating
+    (outcome,) = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    # THEN neither fixed rule is removed (not by content, and not by id either): only a group
+    # reference is refused while it is there, any other refused rule changed or went
+    assert sorted(r.rule_id for r in gw.groups["sg-1"].rules) == ["sgr-a", "sgr-b"]
+    assert outcome.revoked == []  # type: ignore[attr-defined]
+    receipt = backups.receipt(str(outcome.backup_id))  # type: ignore[attr-defined]
+    assert receipt is not None
+    assert receipt.revoked == ()
