@@ -112,11 +112,12 @@ class GuardedRevoke:
             changed.extend(i for i in (*moved.changed, *moved.gone) if i not in changed)
             self.record(current_plan, stored, Applied((), _planned_ids(current_plan), ()))
             current_plan, tags = rejudge(current_plan, gateway)
-            if current_plan is not None:
-                # What changed between that read and the new judgement's own read: the new
-                # plan never names those rules, so only this says they went or changed.
-                later = drift(current, current_plan.pre_image)
-                changed.extend(i for i in (*later.changed, *later.gone) if i not in changed)
+            # What changed between that read and the new judgement's own read: the new plan
+            # never names those rules, so only this says they went or changed (a group judged
+            # compliant now has no plan to read them from: it is read once more).
+            now = current_plan.pre_image if current_plan else gateway.rules(plan.group_id)
+            later = drift(current, now)
+            changed.extend(i for i in (*later.changed, *later.gone) if i not in changed)
             if current_plan is None or not current_plan.revoke_count:
                 left = self.take_back(gateway, plan, previous, stored.backup_id, tags)
                 return Rejudged(current_plan, changed, left)

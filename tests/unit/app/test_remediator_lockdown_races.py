@@ -101,3 +101,20 @@ def test_after_a_refused_revoke_a_rule_fixed_before_its_retry_is_not_revoked_by_
     receipt = backups.receipt(str(outcome.backup_id))  # type: ignore[attr-defined]
     assert receipt is not None
     assert receipt.revoked == ()
+
+
+def test_a_planned_rule_fixed_before_a_new_judgement_that_finds_the_group_compliant_is_named() -> (
+    None
+):
+    # GIVEN SSH open to the world; a rule is added before the re-read (so the group is judged
+    # again), and the SSH rule is fixed in place before that new judgement reads the group
+    gw = FakeGateway([group(rule("sgr-a", 22, "0.0.0.0/0"))])
+    gw.before("rules", lambda: gw.add_rule("sg-1", rule("sgr-c", 443, "10.0.0.0/8")))
+    gw.before("describe", lambda: None)  # the pointer tag's read
+    gw.before("describe", lambda: gw.modify_rule("sg-1", "sgr-a", peer=OFFICE))
+    # WHEN remediating
+    (outcome,) = remediate(gw, remediator(policy(), Mode.REMOVE, MemoryBackups()))
+    # THEN nothing is revoked, and the outcome names the planned rule that changed
+    assert outcome.outcome is Outcome.CHANGED  # type: ignore[attr-defined]
+    assert outcome.revoked == []  # type: ignore[attr-defined]
+    assert outcome.changed == ["sgr-a"]  # type: ignore[attr-defined]
