@@ -1,15 +1,17 @@
 # Reliability: the fault-injection campaign (tests/reliability, docs/reliability.md).
 # `make test` runs a small campaign as part of the suite; `make reliability` runs the full one
-# and prints its table: schedules, faults by kind, rules revoked and restored, invariant
-# violations, peak memory.
+# and prints its tables: schedules, faults by kind, rules revoked and restored, invariant
+# violations, peak memory; and the concurrent-change campaign's (adversary actions by kind,
+# refused rollbacks, violations per invariant, port calls per remediated group).
 REL_SCHEDULES ?= 200
 REL_RACES ?= 20
 REL_LOAD_GROUPS ?= 10000
+REL_CHANGE_SCHEDULES ?= 200
 REL_WORKERS ?= 2
 
 .PHONY: reliability
 
 reliability: $(STAMP)
 	SGC_REL_SCHEDULES=$(REL_SCHEDULES) SGC_REL_RACES=$(REL_RACES) \
-	SGC_REL_LOAD_GROUPS=$(REL_LOAD_GROUPS) \
+	SGC_REL_LOAD_GROUPS=$(REL_LOAD_GROUPS) SGC_REL_CHANGE_SCHEDULES=$(REL_CHANGE_SCHEDULES) \
 		$(BIN)/pytest -q -p no:cacheprovider -n $(REL_WORKERS) tests/reliability

@@ -68,7 +68,22 @@ class Tally:
         return not self.schedules and not self.counts
 
     def table(self) -> list[str]:
-        rows = [
+        # Imported here: the change campaign's modules need the import path conftest sets.
+        from rel_change_tally import PREFIX, change_rows
+
+        own = Counter({k: n for k, n in self.counts.items() if not k.startswith(PREFIX)})
+        lines = []
+        if self.schedules or own or self.load_peak_mib is not None:
+            lines += _render(self._rows(own))
+        change = change_rows(self.counts)
+        if change:
+            lines += ([""] if lines else []) + _render(change, "concurrent-change campaign")
+        stops = [f"stopped: {why} x{n}" for why, n in sorted(self.stopped_by.items())]
+        problems = [f"violation: {v}" for v in self.violations[:50]]
+        return lines + stops + self.notes + problems
+
+    def _rows(self, counts: Counter[str]) -> list[tuple[str, str]]:
+        return [
             ("schedules run", str(self.schedules)),
             ("runs stopped by a fault (then re-run)", str(sum(self.stopped_by.values()))),
             *((f"faults injected: {k.value}", str(self.faults[k])) for k in FaultKind),
@@ -76,16 +91,16 @@ class Tally:
             ("rules revoked", str(self.revoked)),
             ("rules restored", str(self.restored)),
             ("invariant violations", str(len(self.violations))),
-            *((name, str(n)) for name, n in sorted(self.counts.items())),
+            *((name, str(n)) for name, n in sorted(counts.items())),
             ("peak memory, load sweep (tracemalloc)", _mib(self.load_peak_mib)),
             ("peak memory, test process (ru_maxrss)", _mib(self.rss_mib)),
         ]
-        width = max(len(name) for name, _ in rows)
-        lines = [f"| {'measure'.ljust(width)} | value |", f"|{'-' * (width + 2)}|-------|"]
-        lines += [f"| {name.ljust(width)} | {value} |" for name, value in rows]
-        stops = [f"stopped: {why} x{n}" for why, n in sorted(self.stopped_by.items())]
-        problems = [f"violation: {v}" for v in self.violations[:50]]
-        return lines + stops + self.notes + problems
+
+
+def _render(rows: list[tuple[str, str]], heading: str = "measure") -> list[str]:
+    width = max(len(name) for name, _ in [(heading, ""), *rows])
+    lines = [f"| {heading.ljust(width)} | value |", f"|{'-' * (width + 2)}|-------|"]
+    return lines + [f"| {name.ljust(width)} | {value} |" for name, value in rows]
 
 
 def peak_rss_mib() -> float:
