@@ -32,7 +32,7 @@ from rel_wiring import BUCKET, create_bucket, proxied_runtime
 
 from sgcompliance.app.enforcement import Enforcement, carry_out, finish, judge, record_all
 from sgcompliance.app.fleet import read_fleet
-from sgcompliance.app.remediation_outcome import REVOKED_OUTCOMES, GroupOutcome
+from sgcompliance.app.remediation_outcome import REVOKED_OUTCOMES, GroupOutcome, Outcome
 from sgcompliance.app.rollback import RollbackService
 from sgcompliance.app.scanner import ComplianceScanner
 from sgcompliance.core.audit import Trigger
@@ -229,8 +229,23 @@ def _attempt(out: ChangeOutcome, step: Callable[[], T]) -> T | None:
     return None
 
 
+# Why an outcome failed, by what its error says (the table counts them apart).
+FAILURES = (
+    ("could not be verified", "in-progress tags not verified"),
+    ("verification failed", "a revoked rule was back before the verification"),
+    ("kept changing", "kept changing"),
+    ("backup store failed", "the backup store stopped the run"),
+    ("receipt", "the backup store stopped the run"),
+)
+
+
 def _count_pass(out: ChangeOutcome, outcomes: Sequence[GroupOutcome]) -> None:
     for outcome in outcomes:
-        out.outcomes[outcome.outcome.value] += 1
+        what = outcome.outcome.value
+        if outcome.outcome is Outcome.FAILED:
+            error = outcome.error or ""
+            why = next((label for text, label in FAILURES if text in error), "other")
+            what += f" ({why})"
+        out.outcomes[what] += 1
         if outcome.outcome in REVOKED_OUTCOMES and outcome.revoked:
             out.groups_remediated += 1
