@@ -30,6 +30,7 @@ from sgcompliance.app.remediation_outcome import (
     RemediationSettings,
 )
 from sgcompliance.app.scanner import ComplianceScanner
+from sgcompliance.core.backup import group_of, parse_pointer
 from sgcompliance.core.errors import BackupError, NotFoundError, SgcError
 from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.core.findings import Finding
@@ -238,7 +239,10 @@ class SecurityGroupRemediator:
 
     def _flag(self, plan: RemediationPlan, gateway: GroupGateway) -> GroupOutcome:
         current = plan.group_tags
-        tags = outcome_tags(plan, current.get(TAG_BACKUP, ""), self.clock().isoformat())
+        # A flag carries a pointer only to a backup of this group: anyone may write the tag.
+        pointer = parse_pointer(current.get(TAG_BACKUP, ""))
+        own = pointer is not None and group_of(pointer.backup_id) == plan.group_id
+        tags = outcome_tags(plan, current[TAG_BACKUP] if own else "", self.clock().isoformat())
         if current.get(TAG_STATUS) in STATUS_DONE:
             # Rules were revoked earlier and what is left is only flagged: the status keeps
             # saying what was done, and checks it already names need no new write.
@@ -252,6 +256,8 @@ class SecurityGroupRemediator:
         tags = fitting(tags, current)
         try:
             gateway.set_tags(plan.group_id, tags)
+            if TAG_BACKUP in current and not own:
+                gateway.remove_tags(plan.group_id, [TAG_BACKUP])
         except NotFoundError:
             raise
         except SgcError as exc:

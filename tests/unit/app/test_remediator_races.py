@@ -247,3 +247,15 @@ def test_a_second_run_that_finds_the_work_done_leaves_the_first_runs_tags_from_i
     tags = gw.groups["sg-1"].tags
     assert pointed(tags) == first.backup_id  # type: ignore[attr-defined]
     assert (tags[TAG_STATUS], tags[TAG_CHECKS]) == ("remediated", "SSH")
+
+
+def test_a_flag_never_carries_a_pointer_to_another_groups_backup() -> None:
+    # GIVEN a group whose sgc:backup tag a member pointed at another group's backup
+    forged = {TAG_BACKUP: "sg-2.20261101T000000000000Z.deadbeef sha256=00"}
+    gw = FakeGateway([replace(group(rule("sgr-ssh", 22, "0.0.0.0/0")), tags=forged)])
+    # WHEN it is flagged
+    remediate(gw, remediator(policy(), Mode.FLAG_ONLY, MemoryBackups()))
+    # THEN the flag is written and the foreign pointer is gone
+    tags = gw.groups["sg-1"].tags
+    assert tags[TAG_STATUS] == "flagged"
+    assert TAG_BACKUP not in tags
