@@ -4,7 +4,6 @@ written once (a record already there is left as it is and reported as seen befor
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from sgcompliance.core.audit import AuditRecord, StoredRecord, as_utc, to_json
@@ -21,19 +20,6 @@ class LocalAuditSink:
 
     def location(self, record: AuditRecord) -> str:
         return str(self.path(record))
-
-    def check(self) -> None:
-        """The directory exists (or is made) and takes a file: before the first change."""
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            probe = self.directory / f".probe-{os.getpid()}"
-            probe.write_text("")
-            probe.unlink()
-        except OSError as exc:
-            raise SgcError(
-                f"audit directory {self.directory} is not writable: {exc.strerror or exc}",
-                hint="pass --audit-dir DIR with a writable directory",
-            ) from exc
 
     def write(self, record: AuditRecord) -> StoredRecord:
         path = self.path(record)

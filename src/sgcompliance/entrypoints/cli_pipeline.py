@@ -194,7 +194,9 @@ def preflight(services: Services, output: Path | None, *, writes: bool) -> None:
     if writes and services.config.backup_dir is not None:
         _writable_directory(Path(services.config.backup_dir), "the backup directory")
     for sink in services.audit.sinks:
-        if isinstance(sink, LocalAuditSink | S3AuditSink):
+        if isinstance(sink, LocalAuditSink):
+            _writable_directory(sink.directory, f"the audit directory {sink.directory}")
+        elif isinstance(sink, S3AuditSink):
             sink.check()
 
 
