@@ -31,6 +31,7 @@ from sgcompliance.app.remediation_outcome import (
 )
 from sgcompliance.app.scanner import ComplianceScanner
 from sgcompliance.core.backup import group_of, parse_pointer
+from sgcompliance.core.drift import drift
 from sgcompliance.core.errors import BackupError, NotFoundError, SgcError
 from sgcompliance.core.evaluate import ScanResult
 from sgcompliance.core.findings import Finding
@@ -281,8 +282,8 @@ class SecurityGroupRemediator:
                 run.outcomes.append(done)
         elif status == STATUS_FLAGGED:
             gateway = gateway_for(group.account_id, group.region)
-            self.mark_compliant(group, gateway)
-            run.cleared.append((group.account_id, group.region, group.group_id))
+            if self.mark_compliant(group, gateway):
+                run.cleared.append((group.account_id, group.region, group.group_id))
 
     def finish_interrupted(
         self, group: SecurityGroup, gateway: GroupGateway, note: str = ""
@@ -295,13 +296,18 @@ class SecurityGroupRemediator:
             where, group.tags, gateway, may_revoke=self._may_revoke(note)
         )
 
-    def mark_compliant(self, group: SecurityGroup, gateway: GroupGateway) -> None:
-        """A flagged group judged compliant: its violations tag goes, its status says so."""
+    def mark_compliant(self, group: SecurityGroup, gateway: GroupGateway) -> bool:
+        """A flagged group judged compliant: its violations tag goes, its status says so.
+        Only while its rules are still those judged (read again first): a rule opened since
+        leaves the flags, and the change's own event judges it. Whether it was marked."""
+        if drift(group.rules, gateway.rules(group.group_id)):
+            return False
         gateway.set_tags(
             group.group_id, {TAG_STATUS: STATUS_COMPLIANT, TAG_TIME: self.clock().isoformat()}
         )
         if TAG_CHECKS in group.tags:
             gateway.remove_tags(group.group_id, [TAG_CHECKS])
+        return True
 
     def _remember(self, snapshots: Sequence[RegionSnapshot]) -> None:
         for snap in snapshots:

@@ -259,3 +259,19 @@ def test_a_flag_never_carries_a_pointer_to_another_groups_backup() -> None:
     tags = gw.groups["sg-1"].tags
     assert tags[TAG_STATUS] == "flagged"
     assert TAG_BACKUP not in tags
+
+
+def test_a_flagged_group_opened_again_after_its_read_is_not_marked_compliant() -> None:
+    # GIVEN a flagged group read as compliant, whose rule is opened to the world right after
+    flags = {TAG_STATUS: "flagged", TAG_CHECKS: "SSH"}
+    gw = FakeGateway([replace(group(rule("sgr-ssh", 22, "10.0.0.0/8")), tags=flags)])
+    snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
+    gw.before(
+        "rules", lambda: gw.modify_rule("sg-1", "sgr-ssh", peer=Peer(PeerKind.IPV4, "0.0.0.0/0"))
+    )
+    rem = remediator(policy(), Mode.FLAG_ONLY, MemoryBackups())
+    # WHEN the run settles the groups it did not plan for
+    run = rem.run(rem.scanner.scan([snapshot]), lambda a, r: gw, [snapshot])
+    # THEN the flags stay: the group is no longer what was judged compliant
+    assert gw.groups["sg-1"].tags == flags
+    assert run.cleared == []
