@@ -29,7 +29,7 @@ from sgcompliance.core.errors import ConfigError, SgcError
 from sgcompliance.core.plan import Mode
 from sgcompliance.core.policy import Policy, Severity
 from sgcompliance.entrypoints.bootstrap import BackupTarget, Runtime
-from sgcompliance.entrypoints.handler_adapters import MemberAccess
+from sgcompliance.entrypoints.handler_adapters import MemberAccess, topic_region
 
 DEFAULT_AUDIT_PREFIX = "audit/"
 
@@ -90,9 +90,9 @@ class CliAdapters:
         return list(self._sinks)
 
     def notifier(self, topic_arn: str) -> SnsNotifier:
-        region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else None
         credentials = self.runtime.clients.credentials(self.runtime.caller_account)
-        return SnsNotifier(self.runtime.factory.client("sns", region, credentials), topic_arn)
+        client = self.runtime.factory.client("sns", topic_region(topic_arn), credentials)
+        return SnsNotifier(client, topic_arn)
 
     def members(self, config: RuntimeConfig) -> MemberAccess:  # noqa: ARG002
         return self._members

@@ -95,9 +95,7 @@ class HandlerAdapters:
         return [S3AuditSink(s3, config.audit_bucket, prefix=config.audit_prefix, kms_key_id=key)]
 
     def notifier(self, topic_arn: str) -> SnsNotifier:
-        match = _TOPIC_ARN.fullmatch(topic_arn)
-        region = match.group(1) if match else None
-        return SnsNotifier(self.factory.client("sns", region), topic_arn)
+        return SnsNotifier(self.factory.client("sns", topic_region(topic_arn)), topic_arn)
 
     def members(self, config: RuntimeConfig) -> MemberAccess:
         key = (config.role_name, config.external_id)
@@ -139,6 +137,12 @@ class HandlerAdapters:
                 return None
             topic = stored.get(full_name(path, Parameter.SNS_TOPIC_ARN), "")
         return topic if _TOPIC_ARN.fullmatch(topic) else None
+
+
+def topic_region(topic_arn: str) -> str | None:
+    """The region an SNS topic ARN names (None for anything that is not one)."""
+    match = _TOPIC_ARN.fullmatch(topic_arn)
+    return match.group(1) if match else None
 
 
 class LazyDirectory:
