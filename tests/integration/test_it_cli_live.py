@@ -434,3 +434,34 @@ def test_a_cli_remediation_leaves_audit_records_and_metrics(
     values = [line.get("RulesRevoked", []) for line in lines]
     revoked = sum(sum(v) if isinstance(v, list) else v for v in values)
     assert revoked == sum(len(r["revoked_rule_ids"]) for r in revokes)
+
+
+def test_a_cli_remediation_publishes_the_alert_the_function_would(
+    org: DemoOrg, policy: Path, tmp_path: Path
+) -> None:
+    # GIVEN an SNS topic in the account the tool runs in, with a raw SQS inbox
+    sns = boto3.client("sns", endpoint_url=org.endpoint, region_name=REGION)
+    sqs = boto3.client("sqs", endpoint_url=org.endpoint, region_name=REGION)
+    topic_arn = sns.create_topic(Name="sgc-cli-alerts")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="sgc-cli-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(
+        TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )  # fmt: skip
+    args = ["--policy", str(policy), "--backup-dir", str(tmp_path / "b"), *target(org)]
+    # WHEN remediating with --sns-topic
+    result = sgc(
+        "remediate", "--mode", "remove_non_compliant_rules", "--yes", *args,
+        "--sns-topic", topic_arn,
+    )  # fmt: skip
+    # THEN one alert for the run arrived, naming the revokes and how to undo them
+    assert result.exit_code == 0, result.output
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    assert len(messages) == 1
+    body = json.loads(messages[0]["Body"])
+    assert body["totals"]["rules_revoked"] > 0
+    groups = [g for scope in body["scopes"] for g in scope["groups"]]
+    assert any(g.get("rollback") for g in groups)
