@@ -39,12 +39,12 @@ from datetime import date
 from typing import TypeVar
 
 from estate_generator import ACCOUNTS, REGIONS, describe_documents, generate_estate
-from sgcompliance.core.evaluate import ScanResult, evaluate
-from sgcompliance.core.model import RegionSnapshot
-from sgcompliance.core.network import cidr_info
-from sgcompliance.core.policy import Policy
-from sgcompliance.core.snapshot import read_snapshots
+from sgcompliance.engine.evaluate import ScanResult, evaluate
+from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.engine.network import cidr_info
 from sgcompliance.policy.loader import load_policy
+from sgcompliance.policy.model import Policy
+from sgcompliance.sources.snapshot import read_snapshots
 
 RULES_PER_SECOND_FLOOR = 250_000
 BYTES_PER_RULE_CEILING = 1024

@@ -35,8 +35,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from sgcompliance.core.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.core.rule_codec import rule_to_row
+from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.engine.rule_codec import rule_to_row
 
 ACCOUNTS = ("111111111111", "222222222222", "333333333333")
 OUTSIDE_ACCOUNT = "999999999999"

@@ -32,13 +32,13 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
-from sgcompliance.aws.session import AwsSettings, ClientFactory, StaticCredentials
-from sgcompliance.local.cloudtrail_emitter import CloudTrailEmitter, identify
-from sgcompliance.local.cloudtrail_record import eventbridge_event
-from sgcompliance.local.demo_org import DemoOrg, demo_role
-from sgcompliance.local.moto_server import start
-from sgcompliance.local.pipeline import Pipeline, deploy_pipeline
-from sgcompliance.local.worker import LambdaContext, environment
+from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory, StaticCredentials
+from sgcompliance.local.demo.org import DemoOrg, demo_role
+from sgcompliance.local.pipeline.cloudtrail_emitter import CloudTrailEmitter, identify
+from sgcompliance.local.pipeline.cloudtrail_record import eventbridge_event
+from sgcompliance.local.pipeline.flow import Pipeline, deploy_pipeline
+from sgcompliance.local.pipeline.worker import LambdaContext, environment
+from sgcompliance.local.server.moto_server import start
 
 REGION = "us-east-1"
 IMPORT_FLOOR_MS = 150.0

@@ -43,19 +43,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sgcompliance.app.fleet import Scope, read_fleet
-from sgcompliance.app.local_backups import LocalBackupStore
-from sgcompliance.app.remediator import RemediationSettings, SecurityGroupRemediator
-from sgcompliance.app.scanner import ComplianceScanner
-from sgcompliance.aws.assume import AccountClients, RoleAssumer, RoleSettings
-from sgcompliance.aws.session import AwsSettings, ClientFactory
-from sgcompliance.core.evaluate import ScanResult
-from sgcompliance.core.model import Direction, PeerKind, RegionSnapshot
-from sgcompliance.core.plan import Mode, RemediationPlan
-from sgcompliance.core.policy import Policy
+from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer, RoleSettings
+from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
+from sgcompliance.adapters.local_backups import LocalBackupStore
+from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.fleet import Scope, read_fleet
+from sgcompliance.engine.model import Direction, PeerKind, RegionSnapshot
+from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.entrypoints.bootstrap import Runtime, Target, build_runtime
-from sgcompliance.local.moto_server import LocalServer, reset, start
+from sgcompliance.local.server.moto_server import LocalServer, reset, start
 from sgcompliance.policy.loader import load_policy
+from sgcompliance.policy.model import Policy
+from sgcompliance.remediation.plan import Mode, RemediationPlan
+from sgcompliance.remediation.remediator import RemediationSettings, SecurityGroupRemediator
 
 MEMBERS = ("111111111111", "222222222222", "333333333333", "444444444444", "555555555555")
 REGIONS = ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2")

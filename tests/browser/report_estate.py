@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sgcompliance.core.evaluate import ScanResult, evaluate
-from sgcompliance.core.model import (
+from sgcompliance.engine.evaluate import ScanResult, evaluate
+from sgcompliance.engine.model import (
     Attachment,
     Direction,
     Peer,
@@ -15,8 +15,7 @@ from sgcompliance.core.model import (
     Rule,
     SecurityGroup,
 )
-from sgcompliance.core.plan import Mode, plan_group
-from sgcompliance.core.policy import (
+from sgcompliance.policy.model import (
     Check,
     CheckType,
     DefaultGroupClosed,
@@ -29,6 +28,7 @@ from sgcompliance.core.policy import (
     Severity,
     Sources,
 )
+from sgcompliance.remediation.plan import Mode, plan_group
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 
 PROD, DEV = "111111111111", "222222222222"

@@ -14,11 +14,11 @@ import headless_chromium
 import pytest
 from report_estate import HOSTILE, INJECTED_IDS, remediation, scan
 
-from sgcompliance.core.evaluate import ScanResult
-from sgcompliance.core.model import Attachment
+from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.model import Attachment
 from sgcompliance.report.formats import Presentation
-from sgcompliance.report.html import HtmlWriter
-from sgcompliance.report.html_text import visible
+from sgcompliance.report.html.page import HtmlWriter
+from sgcompliance.report.html.text import visible
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artifacts"
 

@@ -15,12 +15,18 @@ from typing import Any
 import atheris
 
 with atheris.instrument_imports():
-    from sgcompliance.core.errors import SgcError
-    from sgcompliance.core.events import RejectCode, Rejected, SqsRecord, classify, record_payload
-    from sgcompliance.core.snapshot import read_snapshots
-    from sgcompliance.core.work_items import parse_work_item
-    from sgcompliance.documents import parse_yaml
+    from sgcompliance.errors import SgcError
+    from sgcompliance.events.classify import (
+        RejectCode,
+        Rejected,
+        SqsRecord,
+        classify,
+        record_payload,
+    )
+    from sgcompliance.events.work_items import parse_work_item
     from sgcompliance.policy.loader import parse_policy
+    from sgcompliance.sources.documents import parse_yaml
+    from sgcompliance.sources.snapshot import read_snapshots
 
 
 def _document(data: bytes) -> Any:

@@ -13,7 +13,7 @@ from fuzz_world import MEMBER, REGION, fixture, private_group, world
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sgcompliance.core.events import (
+from sgcompliance.events.classify import (
     BadRecord,
     Rejected,
     SqsBatch,
@@ -22,7 +22,7 @@ from sgcompliance.core.events import (
     classify,
     record_payload,
 )
-from sgcompliance.core.work_items import parse_work_item
+from sgcompliance.events.work_items import parse_work_item
 
 CHANGE_FIXTURES = [
     "authorize_ingress",

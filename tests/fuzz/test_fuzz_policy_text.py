@@ -13,8 +13,8 @@ from fuzz_support import FUZZ, JSON_VALUES, assert_clear
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sgcompliance.app.config_manager import ConfigManager, PolicySource
-from sgcompliance.core.errors import ConfigError, SgcError
+from sgcompliance.config.manager import ConfigManager, PolicySource
+from sgcompliance.errors import ConfigError, SgcError
 from sgcompliance.policy.loader import load_policy
 
 VALID = {"version": "1", "id": "fuzz", "extends": "builtin:strict"}

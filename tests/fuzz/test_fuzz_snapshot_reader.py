@@ -11,8 +11,8 @@ from fuzz_support import FUZZ, JSON_VALUES, assert_clear, paths_in, replaced
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sgcompliance.core.errors import InputError, SgcError
-from sgcompliance.core.snapshot import read_snapshots
+from sgcompliance.errors import InputError, SgcError
+from sgcompliance.sources.snapshot import read_snapshots
 
 RULES_DOC: dict[str, Any] = {
     "account_id": "111111111111",

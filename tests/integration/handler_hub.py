@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.aws.assume import RoleAssumer, RoleSettings
-from sgcompliance.aws.session import ClientFactory
+from sgcompliance.adapters.aws.assume import RoleAssumer, RoleSettings
+from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.entrypoints import handler as entry
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"

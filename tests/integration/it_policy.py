@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sgcompliance.core.policy import (
+from sgcompliance.policy.model import (
     AllTraffic,
     Check,
     CheckType,

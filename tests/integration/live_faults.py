@@ -18,13 +18,13 @@ from urllib.parse import parse_qs
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-from sgcompliance.app.ports import BackupStore, GroupGateway
-from sgcompliance.aws import session as session_module
-from sgcompliance.aws.api_calls import ApiCallCounter
-from sgcompliance.core.backup import BackupRecord, LoadedBackup, StoredBackup
-from sgcompliance.core.drift import RevokeResult
-from sgcompliance.core.model import Direction, Rule, SecurityGroup
-from sgcompliance.core.receipt import BackupReceipt
+from sgcompliance.adapters.aws import session as session_module
+from sgcompliance.adapters.aws.api_calls import ApiCallCounter
+from sgcompliance.engine.model import Direction, Rule, SecurityGroup
+from sgcompliance.remediation.backup import BackupRecord, LoadedBackup, StoredBackup
+from sgcompliance.remediation.drift import RevokeResult
+from sgcompliance.remediation.ports import BackupStore, GroupGateway
+from sgcompliance.remediation.receipt import BackupReceipt
 
 
 class Crash(BaseException):

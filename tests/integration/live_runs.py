@@ -9,15 +9,19 @@ from datetime import UTC, datetime
 
 from live_estate import TODAY, Estate
 
-from sgcompliance.app.fleet import ScopeResult, read_fleet
-from sgcompliance.app.ports import BackupStore, GroupGateway
-from sgcompliance.app.remediator import RemediationRun, RemediationSettings, SecurityGroupRemediator
-from sgcompliance.app.rollback import RollbackService
-from sgcompliance.app.scanner import ComplianceScanner
-from sgcompliance.core.model import RegionSnapshot
-from sgcompliance.core.plan import RemediationPlan
-from sgcompliance.core.policy import Policy
+from sgcompliance.engine.fleet import ScopeResult, read_fleet
+from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.entrypoints.bootstrap import Runtime
+from sgcompliance.policy.model import Policy
+from sgcompliance.remediation.plan import RemediationPlan
+from sgcompliance.remediation.ports import BackupStore, GroupGateway
+from sgcompliance.remediation.remediator import (
+    RemediationRun,
+    RemediationSettings,
+    SecurityGroupRemediator,
+)
+from sgcompliance.remediation.rollback import RollbackService
 
 WRITE_OPERATIONS = frozenset(
     {

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sgcompliance.aws.session import AwsSettings, ClientFactory
-from sgcompliance.local.demo_org import DemoOrg, seed_demo_org
-from sgcompliance.local.moto_server import LocalServer, reset, start
+from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
+from sgcompliance.local.demo.org import DemoOrg, seed_demo_org
+from sgcompliance.local.server.moto_server import LocalServer, reset, start
 
 # Generous: a cold start (imports on a loaded machine) is the slow part, typically well under 2s.
 START_TIMEOUT = 60.0

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sgcompliance.aws.session import ClientFactory, StaticCredentials
-from sgcompliance.local.cloudtrail_emitter import CloudTrailEmitter, DefaultBus, identify
-from sgcompliance.local.demo_org import DemoOrg, demo_role
-from sgcompliance.local.pipeline import Pipeline, deploy_pipeline
+from sgcompliance.adapters.aws.session import ClientFactory, StaticCredentials
+from sgcompliance.local.demo.org import DemoOrg, demo_role
+from sgcompliance.local.pipeline.cloudtrail_emitter import CloudTrailEmitter, DefaultBus, identify
+from sgcompliance.local.pipeline.flow import Pipeline, deploy_pipeline
 
 REGIONS = ("us-east-1", "eu-west-1")
 MEMBER_NAMES = ("pipeline-a", "pipeline-b")

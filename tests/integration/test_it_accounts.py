@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from sgcompliance.aws.accounts import enabled_regions, organization_accounts
-from sgcompliance.aws.api_calls import ApiCallCounter
-from sgcompliance.aws.assume import AccountClients, RoleAssumer, RoleSettings
-from sgcompliance.aws.ec2 import read_region
-from sgcompliance.aws.session import ClientFactory
-from sgcompliance.core.snapshot import read_snapshot
+from sgcompliance.adapters.aws.accounts import enabled_regions, organization_accounts
+from sgcompliance.adapters.aws.api_calls import ApiCallCounter
+from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer, RoleSettings
+from sgcompliance.adapters.aws.ec2 import read_region
+from sgcompliance.adapters.aws.session import ClientFactory
+from sgcompliance.sources.snapshot import read_snapshot
 
 pytestmark = pytest.mark.integration
 

@@ -14,10 +14,10 @@ from live_faults import SessionObserver
 from live_runs import write_calls
 from typer.testing import CliRunner, Result
 
-from sgcompliance.core.plan import TAG_STATUS, Mode
-from sgcompliance.entrypoints import remediate_cli
-from sgcompliance.entrypoints.cli import app
-from sgcompliance.local.demo_org import DemoOrg
+from sgcompliance.entrypoints.cli import remediate as remediate_cli
+from sgcompliance.entrypoints.cli.app import app
+from sgcompliance.local.demo.org import DemoOrg
+from sgcompliance.remediation.plan import TAG_STATUS, Mode
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ import pytest
 from live_estate import ORG_REGION, estate_of, read_state
 from typer.testing import CliRunner, Result
 
-from sgcompliance.entrypoints.cli import app
-from sgcompliance.local.demo_org import DemoOrg
+from sgcompliance.entrypoints.cli.app import app
+from sgcompliance.local.demo.org import DemoOrg
 
 pytestmark = pytest.mark.integration
 

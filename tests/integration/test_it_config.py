@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.app.config_manager import AccountPlacement, ConfigManager
-from sgcompliance.aws.api_calls import ApiCallCounter
-from sgcompliance.aws.directory import OrganizationsDirectory
-from sgcompliance.aws.parameters import SsmParameterSource
-from sgcompliance.aws.policy_object import S3PolicyObject
-from sgcompliance.aws.session import ClientFactory
-from sgcompliance.core.errors import ConfigError, NotFoundError
-from sgcompliance.core.plan import Mode
+from sgcompliance.adapters.aws.api_calls import ApiCallCounter
+from sgcompliance.adapters.aws.directory import OrganizationsDirectory
+from sgcompliance.adapters.aws.parameters import SsmParameterSource
+from sgcompliance.adapters.aws.policy_object import S3PolicyObject
+from sgcompliance.adapters.aws.session import ClientFactory
+from sgcompliance.config.manager import AccountPlacement, ConfigManager
+from sgcompliance.errors import ConfigError, NotFoundError
+from sgcompliance.remediation.plan import Mode
 
 pytestmark = pytest.mark.integration
 

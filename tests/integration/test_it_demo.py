@@ -10,13 +10,13 @@ import pytest
 from moto_env import ServerUse
 from typer.testing import CliRunner
 
-from sgcompliance.entrypoints.cli import app
-from sgcompliance.entrypoints.local_cli import run_sgc
-from sgcompliance.local.demo_context import DemoOptions
-from sgcompliance.local.demo_findings import compare_restored, read_report
-from sgcompliance.local.demo_story import DEMO_STEPS, new_run_dir, run_demo
-from sgcompliance.local.moto_server import answers
-from sgcompliance.local.story import StoryReport
+from sgcompliance.entrypoints.cli.app import app
+from sgcompliance.entrypoints.cli.local import run_sgc
+from sgcompliance.local.demo.context import DemoOptions
+from sgcompliance.local.demo.findings import compare_restored, read_report
+from sgcompliance.local.demo.runner import StoryReport
+from sgcompliance.local.demo.story import DEMO_STEPS, new_run_dir, run_demo
+from sgcompliance.local.server.moto_server import answers
 
 pytestmark = pytest.mark.integration
 

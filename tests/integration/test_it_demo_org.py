@@ -7,16 +7,16 @@ from datetime import date
 import pytest
 from it_policy import ADMIN_PORTS, ALL_TRAFFIC, DEFAULT_CLOSED, UNTRUSTED, admin_policy
 
-from sgcompliance.aws.accounts import organization_accounts
-from sgcompliance.aws.assume import AccountClients, RoleAssumer
-from sgcompliance.aws.ec2 import read_region
-from sgcompliance.aws.session import AwsSettings, ClientFactory
-from sgcompliance.core.errors import ConfigError
-from sgcompliance.core.evaluate import ScanResult, evaluate
-from sgcompliance.core.model import Attachment, RegionSnapshot
-from sgcompliance.core.policy import Exemption
-from sgcompliance.core.snapshot import read_snapshot
-from sgcompliance.local.demo_org import DemoOrg, seed_demo_org
+from sgcompliance.adapters.aws.accounts import organization_accounts
+from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer
+from sgcompliance.adapters.aws.ec2 import read_region
+from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
+from sgcompliance.engine.evaluate import ScanResult, evaluate
+from sgcompliance.engine.model import Attachment, RegionSnapshot
+from sgcompliance.errors import ConfigError
+from sgcompliance.local.demo.org import DemoOrg, seed_demo_org
+from sgcompliance.policy.model import Exemption
+from sgcompliance.sources.snapshot import read_snapshot
 
 pytestmark = pytest.mark.integration
 

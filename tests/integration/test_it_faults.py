@@ -31,14 +31,14 @@ from live_faults import (
 )
 from live_runs import GatewayWrap, remediate, roll_back_everything, write_calls
 
-from sgcompliance.app.fleet import read_fleet
-from sgcompliance.app.local_backups import LocalBackupStore
-from sgcompliance.app.ports import BackupStore
-from sgcompliance.app.remediator import Outcome, RemediationSettings
-from sgcompliance.core.errors import BackupError
-from sgcompliance.core.plan import TAG_BACKUP, TAG_CHECKS, TAG_STATUS, Mode
-from sgcompliance.core.policy import Policy
+from sgcompliance.adapters.local_backups import LocalBackupStore
+from sgcompliance.engine.fleet import read_fleet
 from sgcompliance.entrypoints.bootstrap import BackupTarget, build_runtime
+from sgcompliance.errors import BackupError
+from sgcompliance.policy.model import Policy
+from sgcompliance.remediation.plan import TAG_BACKUP, TAG_CHECKS, TAG_STATUS, Mode
+from sgcompliance.remediation.ports import BackupStore
+from sgcompliance.remediation.remediator import Outcome, RemediationSettings
 
 pytestmark = pytest.mark.integration
 

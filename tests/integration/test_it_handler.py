@@ -26,7 +26,7 @@ from handler_hub import (
     tags_of,
 )
 
-from sgcompliance.aws.session import ClientFactory
+from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.entrypoints import handler as entry
 
 pytestmark = pytest.mark.integration

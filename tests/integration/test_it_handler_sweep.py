@@ -23,7 +23,7 @@ from handler_hub import (
     sqs_event,
 )
 
-from sgcompliance.aws.session import ClientFactory
+from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.entrypoints import handler as entry
 
 pytestmark = pytest.mark.integration

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sgcompliance.entrypoints.local_cli import local_app
-from sgcompliance.local.server_state import StateFile, down
+from sgcompliance.entrypoints.cli.local import local_app
+from sgcompliance.local.server.state import StateFile, down
 
 pytestmark = pytest.mark.integration
 
@@ -69,8 +69,8 @@ def test_seed_without_a_server_explains_how_to_start_one(
 
 READ_SCRIPT = """
 import sys
-from sgcompliance.aws.ec2 import read_region
-from sgcompliance.aws.session import AwsSettings, ClientFactory
+from sgcompliance.adapters.aws.ec2 import read_region
+from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
 factory = ClientFactory(AwsSettings.from_options(endpoint_url=sys.argv[1]))
 doc = read_region(factory.ec2("eu-west-1"), "123456789012", "eu-west-1")
 print(len(doc["SecurityGroups"]))

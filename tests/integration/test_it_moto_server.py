@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sgcompliance.local.moto_server import LocalServerError, ServerInfo, answers, start
-from sgcompliance.local.server_state import StateFile, down, running, up
+from sgcompliance.local.server.moto_server import LocalServerError, ServerInfo, answers, start
+from sgcompliance.local.server.state import StateFile, down, running, up
 
 pytestmark = pytest.mark.integration
 

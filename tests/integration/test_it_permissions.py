@@ -1,4 +1,4 @@
-"""The code calls exactly the IAM actions `sgcompliance.aws.permissions` lists, by principal.
+"""The code calls exactly the IAM actions `adapters.aws.permissions` lists, by principal.
 
 The handler is driven through everything it does on the moto server (an operator scan, change
 events remediated in the member account and in the hub account itself, rollbacks, a sweep
@@ -31,9 +31,9 @@ from handler_hub import (
     sqs_event,
 )
 
-from sgcompliance.aws import permissions
-from sgcompliance.aws.api_calls import ApiCallCounter, operation_key
-from sgcompliance.aws.session import ClientFactory
+from sgcompliance.adapters.aws import permissions
+from sgcompliance.adapters.aws.api_calls import ApiCallCounter, operation_key
+from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.entrypoints import bootstrap
 from sgcompliance.entrypoints import handler as entry
 

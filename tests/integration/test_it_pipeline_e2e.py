@@ -14,20 +14,20 @@ import pytest
 from pipeline_org import Change, deployed, developer_change, drain, ssh_from
 from typer.testing import CliRunner
 
-from sgcompliance.aws.assume import RoleAssumer, RoleSettings
-from sgcompliance.aws.session import ClientFactory
+from sgcompliance.adapters.aws.assume import RoleAssumer, RoleSettings
+from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.entrypoints import handler as handler_module
-from sgcompliance.entrypoints.local_cli import local_app
-from sgcompliance.local.cloudtrail_emitter import identify
-from sgcompliance.local.pipeline import (
+from sgcompliance.entrypoints.cli.local import local_app
+from sgcompliance.local.pipeline.cloudtrail_emitter import identify
+from sgcompliance.local.pipeline.flow import (
     Pipeline,
     PipelineState,
     pipeline_worker,
     read_audit_records,
     read_inbox,
 )
-from sgcompliance.local.pipeline_report import metric_total, metric_values
-from sgcompliance.local.worker import Handled, environment
+from sgcompliance.local.pipeline.report import metric_total, metric_values
+from sgcompliance.local.pipeline.worker import Handled, environment
 
 pytestmark = pytest.mark.integration
 

@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 from pipeline_org import deployed, developer_change, drain, ssh_from
 
-from sgcompliance.app.config_manager import ConfigManager
-from sgcompliance.app.config_parameters import Parameter
-from sgcompliance.aws.parameters import SsmParameterSource
-from sgcompliance.aws.policy_object import S3PolicyObject
-from sgcompliance.aws.session import ClientFactory
-from sgcompliance.core.events import SgChangeEvent, classify
-from sgcompliance.core.plan import Mode
-from sgcompliance.local.hub import HUB_BUS, POLICY_KEY, builtin_strict_document
-from sgcompliance.local.members import FORWARD_RULE, deployer
-from sgcompliance.local.pipeline import Pipeline
+from sgcompliance.adapters.aws.parameters import SsmParameterSource
+from sgcompliance.adapters.aws.policy_object import S3PolicyObject
+from sgcompliance.adapters.aws.session import ClientFactory
+from sgcompliance.config.manager import ConfigManager
+from sgcompliance.config.parameters import Parameter
+from sgcompliance.events.classify import SgChangeEvent, classify
+from sgcompliance.local.pipeline.flow import Pipeline
+from sgcompliance.local.pipeline.hub import HUB_BUS, POLICY_KEY, builtin_strict_document
+from sgcompliance.local.pipeline.members import FORWARD_RULE, deployer
+from sgcompliance.remediation.plan import Mode
 
 pytestmark = pytest.mark.integration
 

@@ -16,11 +16,11 @@ import pytest
 from pipeline_org import deployed, developer_change, drain, ssh_from
 from typer.testing import CliRunner
 
-from sgcompliance.aws.session import ClientFactory
-from sgcompliance.entrypoints.local_cli import local_app
-from sgcompliance.local.pipeline import Pipeline, PipelineState, pipeline_worker
-from sgcompliance.local.server_state import StateFile, down
-from sgcompliance.local.worker import environment
+from sgcompliance.adapters.aws.session import ClientFactory
+from sgcompliance.entrypoints.cli.local import local_app
+from sgcompliance.local.pipeline.flow import Pipeline, PipelineState, pipeline_worker
+from sgcompliance.local.pipeline.worker import environment
+from sgcompliance.local.server.state import StateFile, down
 
 pytestmark = pytest.mark.integration
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.aws.api_calls import ApiCallCounter
-from sgcompliance.aws.ec2 import read_group, read_region
-from sgcompliance.core.errors import NotFoundError
-from sgcompliance.core.model import Attachment, Direction, PeerKind, RegionSnapshot
-from sgcompliance.core.snapshot import read_snapshot
+from sgcompliance.adapters.aws.api_calls import ApiCallCounter
+from sgcompliance.adapters.aws.ec2 import read_group, read_region
+from sgcompliance.engine.model import Attachment, Direction, PeerKind, RegionSnapshot
+from sgcompliance.errors import NotFoundError
+from sgcompliance.sources.snapshot import read_snapshot
 
 pytestmark = pytest.mark.integration
 

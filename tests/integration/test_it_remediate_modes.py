@@ -21,10 +21,10 @@ from live_estate import (
 )
 from live_runs import remediate, write_calls
 
-from sgcompliance.app.local_backups import LocalBackupStore
-from sgcompliance.app.remediator import Outcome, RemediationSettings
-from sgcompliance.core.plan import TAG_STATUS, Action, Mode
+from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.entrypoints.bootstrap import BackupTarget
+from sgcompliance.remediation.plan import TAG_STATUS, Action, Mode
+from sgcompliance.remediation.remediator import Outcome, RemediationSettings
 
 pytestmark = pytest.mark.integration
 

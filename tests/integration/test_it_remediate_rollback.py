@@ -9,10 +9,10 @@ import pytest
 from live_estate import Estate, build_estate, estate_policy, read_state
 from live_runs import prepare, remediate, roll_back_everything, write_calls
 
-from sgcompliance.app.local_backups import LocalBackupStore
-from sgcompliance.app.remediator import Outcome, RemediationSettings
-from sgcompliance.app.rollback import RollbackService
-from sgcompliance.core.plan import MANAGED_TAG_KEYS, Mode
+from sgcompliance.adapters.local_backups import LocalBackupStore
+from sgcompliance.remediation.plan import MANAGED_TAG_KEYS, Mode
+from sgcompliance.remediation.remediator import Outcome, RemediationSettings
+from sgcompliance.remediation.rollback import RollbackService
 
 pytestmark = pytest.mark.integration
 

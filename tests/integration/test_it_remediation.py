@@ -9,11 +9,7 @@ from typing import Any
 import pytest
 from it_policy import admin_policy
 
-from sgcompliance.app.local_backups import LocalBackupStore
-from sgcompliance.app.remediator import Outcome, RemediationSettings, SecurityGroupRemediator
-from sgcompliance.app.rollback import RollbackService
-from sgcompliance.app.scanner import ComplianceScanner
-from sgcompliance.aws.ec2 import (
+from sgcompliance.adapters.aws.ec2 import (
     authorize_rules,
     describe_group_rules,
     read_region,
@@ -21,11 +17,19 @@ from sgcompliance.aws.ec2 import (
     revoke_rules,
     set_tags,
 )
-from sgcompliance.aws.gateway import Ec2GroupGateway
-from sgcompliance.core.errors import AwsApiError, NotFoundError
-from sgcompliance.core.model import Direction
-from sgcompliance.core.plan import Mode
-from sgcompliance.core.snapshot import read_snapshot
+from sgcompliance.adapters.aws.gateway import Ec2GroupGateway
+from sgcompliance.adapters.local_backups import LocalBackupStore
+from sgcompliance.engine.model import Direction
+from sgcompliance.engine.scanner import ComplianceScanner
+from sgcompliance.errors import AwsApiError, NotFoundError
+from sgcompliance.remediation.plan import Mode
+from sgcompliance.remediation.remediator import (
+    Outcome,
+    RemediationSettings,
+    SecurityGroupRemediator,
+)
+from sgcompliance.remediation.rollback import RollbackService
+from sgcompliance.sources.snapshot import read_snapshot
 
 pytestmark = pytest.mark.integration
 

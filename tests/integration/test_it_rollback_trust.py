@@ -13,20 +13,20 @@ import pytest
 from live_estate import BUCKET, ORG_REGION, Estate, read_state
 from typer.testing import CliRunner, Result
 
-from sgcompliance.app.local_backups import LocalBackupStore
-from sgcompliance.aws.gateway import Ec2GroupGateway
-from sgcompliance.core.backup import (
+from sgcompliance.adapters.aws.gateway import Ec2GroupGateway
+from sgcompliance.adapters.local_backups import LocalBackupStore
+from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule
+from sgcompliance.entrypoints.cli.app import app
+from sgcompliance.local.demo.org import DemoOrg
+from sgcompliance.remediation.backup import (
     BackupRecord,
     backup_id_for,
     parse_pointer,
     pointer_value,
     to_document,
 )
-from sgcompliance.core.model import Direction, Peer, PeerKind, Rule
-from sgcompliance.core.plan import TAG_BACKUP, TAG_STATUS, Action, Mode, RemediationPlan
-from sgcompliance.core.receipt import BackupReceipt, ReceiptState, receipt_to_document
-from sgcompliance.entrypoints.cli import app
-from sgcompliance.local.demo_org import DemoOrg
+from sgcompliance.remediation.plan import TAG_BACKUP, TAG_STATUS, Action, Mode, RemediationPlan
+from sgcompliance.remediation.receipt import BackupReceipt, ReceiptState, receipt_to_document
 
 pytestmark = pytest.mark.integration
 

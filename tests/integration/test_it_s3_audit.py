@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.app.audit_log import AuditTrail, LogAuditSink
-from sgcompliance.aws.s3_audit import S3AuditSink
-from sgcompliance.aws.session import ClientFactory
-from sgcompliance.core.audit import AuditAction, AuditRecord, Trigger, audit_record, to_json
-from sgcompliance.core.errors import SgcError
+from sgcompliance.adapters.aws.s3_audit import S3AuditSink
+from sgcompliance.adapters.aws.session import ClientFactory
+from sgcompliance.errors import SgcError
+from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record, to_json
+from sgcompliance.records.audit_log import AuditTrail, LogAuditSink
 
 pytestmark = pytest.mark.integration
 

@@ -12,14 +12,14 @@ import pytest
 from typer import Typer
 from typer.testing import CliRunner
 
-from sgcompliance.app.securityhub_export import ExportReport, export_findings
-from sgcompliance.aws.api_calls import ApiCallCounter
-from sgcompliance.aws.assume import RoleAssumer, RoleSettings
-from sgcompliance.aws.securityhub import SecurityHubImporter
-from sgcompliance.aws.session import ClientFactory
-from sgcompliance.core.evaluate import evaluate
-from sgcompliance.core.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.core.policy import (
+from sgcompliance.adapters.aws.api_calls import ApiCallCounter
+from sgcompliance.adapters.aws.assume import RoleAssumer, RoleSettings
+from sgcompliance.adapters.aws.securityhub import SecurityHubImporter
+from sgcompliance.adapters.aws.session import ClientFactory
+from sgcompliance.engine.evaluate import evaluate
+from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.entrypoints.cli.export import export_app
+from sgcompliance.policy.model import (
     Check,
     CheckType,
     Policy,
@@ -29,8 +29,8 @@ from sgcompliance.core.policy import (
     Severity,
     Sources,
 )  # fmt: skip
-from sgcompliance.entrypoints.export_cli import export_app
-from sgcompliance.report.asff import asff_documents
+from sgcompliance.records.securityhub_export import ExportReport, export_findings
+from sgcompliance.report.documents.asff import asff_documents
 
 ACCOUNT = "123456789012"  # the caller's own account on the moto server
 REGION = "us-east-1"

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.aws.session import ClientFactory
-from sgcompliance.aws.sns import SnsNotifier
-from sgcompliance.core.alert import SNS_MAX_BYTES, Alert, event_alert
-from sgcompliance.core.audit import AuditAction, Trigger, audit_record
-from sgcompliance.core.errors import SgcError
-from sgcompliance.core.plan import PlannedFinding
-from sgcompliance.core.policy import Severity
+from sgcompliance.adapters.aws.session import ClientFactory
+from sgcompliance.adapters.aws.sns import SnsNotifier
+from sgcompliance.errors import SgcError
+from sgcompliance.policy.model import Severity
+from sgcompliance.records.alert import SNS_MAX_BYTES, Alert, event_alert
+from sgcompliance.records.audit import AuditAction, Trigger, audit_record
+from sgcompliance.remediation.plan import PlannedFinding
 
 pytestmark = pytest.mark.integration
 

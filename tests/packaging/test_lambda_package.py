@@ -18,7 +18,7 @@ import boto3
 import pytest
 from lambda_build import ROOT, build_into, normalized, pins
 
-from sgcompliance.local.moto_server import LocalServer, start
+from sgcompliance.local.server.moto_server import LocalServer, start
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 FAKE_AWS = {

@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from sgcompliance.core.findings import Reason
-from sgcompliance.core.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.core.policy import (
+from sgcompliance.engine.findings import Reason
+from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.policy.model import (
     UNRESOLVED_PREFIX_LIST_CHECK,
     AllTraffic,
     AuthorizedPorts,

@@ -8,7 +8,7 @@ import ipaddress
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sgcompliance.core.network import CidrInfo, cidr_info
+from sgcompliance.engine.network import CidrInfo, cidr_info
 
 ipv4_cidrs = st.builds(
     lambda a, p: f"{ipaddress.IPv4Address(a)}/{p}",

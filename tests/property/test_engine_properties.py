@@ -21,11 +21,11 @@ from engine_estates import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sgcompliance.core.evaluate import ScanResult, evaluate
-from sgcompliance.core.findings import Finding
-from sgcompliance.core.model import Direction, PeerKind, RegionSnapshot, Rule
-from sgcompliance.core.network import SourceClass, classify
-from sgcompliance.core.policy import Policy
+from sgcompliance.engine.evaluate import ScanResult, evaluate
+from sgcompliance.engine.findings import Finding
+from sgcompliance.engine.model import Direction, PeerKind, RegionSnapshot, Rule
+from sgcompliance.engine.network import SourceClass, classify
+from sgcompliance.policy.model import Policy
 
 # --- helpers -----------------------------------------------------------------------------
 

@@ -19,8 +19,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sgcompliance.core.errors import PolicyError
-from sgcompliance.documents import parse_yaml
+from sgcompliance.errors import PolicyError
 from sgcompliance.policy.loader import (
     load_policy,
     parse_policy,
@@ -28,6 +27,7 @@ from sgcompliance.policy.loader import (
     schema,
     validate_document,
 )
+from sgcompliance.sources.documents import parse_yaml
 
 SCHEMA = schema()
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

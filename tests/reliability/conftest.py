@@ -24,8 +24,8 @@ from moto_env import fake_aws_server
 from rel_campaign import Campaign
 from rel_wiring import STALL
 
-from sgcompliance.local.fault_proxy import FaultProxy
-from sgcompliance.local.moto_server import LocalServer, reset
+from sgcompliance.local.faults.proxy import FaultProxy
+from sgcompliance.local.server.moto_server import LocalServer, reset
 
 
 @pytest.fixture(scope="session")

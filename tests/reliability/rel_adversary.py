@@ -22,7 +22,7 @@ from live_estate import VENDOR, Estate, perm
 from rel_rows import Row, admin_exposure, cidr, content, describe, open_to_world, permission
 from rel_tamper import StoreFiles, Tamper, backup_names, id_of, pointer_to
 
-from sgcompliance.core.plan import TAG_BACKUP, TAG_STATUS
+from sgcompliance.remediation.plan import TAG_BACKUP, TAG_STATUS
 
 
 class Kind(StrEnum):

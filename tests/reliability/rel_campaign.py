@@ -23,15 +23,15 @@ from rel_oracles import (
 )
 from rel_wiring import backup_store, create_bucket, proxied_runtime
 
-from sgcompliance.app.ports import BackupStore
-from sgcompliance.app.remediator import RemediationSettings
-from sgcompliance.app.rollback import RollbackService
-from sgcompliance.core.errors import AwsApiError, SgcError
-from sgcompliance.core.plan import Mode
-from sgcompliance.core.policy import Policy
 from sgcompliance.entrypoints.bootstrap import Runtime
-from sgcompliance.local.fault_proxy import FaultProxy
-from sgcompliance.local.fault_schedule import NO_FAULTS, FaultKind, FaultSchedule
+from sgcompliance.errors import AwsApiError, SgcError
+from sgcompliance.local.faults.proxy import FaultProxy
+from sgcompliance.local.faults.schedule import NO_FAULTS, FaultKind, FaultSchedule
+from sgcompliance.policy.model import Policy
+from sgcompliance.remediation.plan import Mode
+from sgcompliance.remediation.ports import BackupStore
+from sgcompliance.remediation.remediator import RemediationSettings
+from sgcompliance.remediation.rollback import RollbackService
 
 MODES = (Mode.REMOVE, Mode.EMERGENCY)
 ACCOUNTS = MEMBERS[:1]

@@ -22,8 +22,8 @@ from rel_adversary import Act, Kind
 from rel_change_oracles import ChangeOracle
 from rel_rows import rule_content
 
-from sgcompliance.app.remediation_outcome import GroupOutcome, Outcome
-from sgcompliance.core.plan import RemediationPlan
+from sgcompliance.remediation.outcome import GroupOutcome, Outcome
+from sgcompliance.remediation.plan import RemediationPlan
 
 # Outcomes that say by themselves that the group was not remediated as planned.
 SAYS_CHANGED = frozenset({Outcome.CHANGED, Outcome.GROUP_GONE, Outcome.FAILED})

@@ -30,17 +30,17 @@ from rel_tamper import DirFiles, S3Files, StoreFiles
 from rel_watch import ADVERSARY, Journal, Watch, WatchedGateway, WatchedMembers, WatchedStore
 from rel_wiring import BUCKET, create_bucket, proxied_runtime
 
-from sgcompliance.app.enforcement import Enforcement, carry_out, finish, judge, record_all
-from sgcompliance.app.fleet import read_fleet
-from sgcompliance.app.remediation_outcome import REVOKED_OUTCOMES, GroupOutcome, Outcome
-from sgcompliance.app.rollback import RollbackService
-from sgcompliance.app.scanner import ComplianceScanner
-from sgcompliance.core.audit import Trigger
-from sgcompliance.core.errors import BackupError, SgcError
-from sgcompliance.core.plan import Mode
-from sgcompliance.core.policy import Policy, Severity
+from sgcompliance.engine.fleet import read_fleet
+from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.entrypoints.bootstrap import BackupTarget
-from sgcompliance.entrypoints.cli_pipeline import RecordTarget, RunChoices, cli_pipeline
+from sgcompliance.entrypoints.cli.pipeline import RecordTarget, RunChoices, cli_pipeline
+from sgcompliance.errors import BackupError, SgcError
+from sgcompliance.policy.model import Policy, Severity
+from sgcompliance.records.audit import Trigger
+from sgcompliance.remediation.enforcement import Enforcement, carry_out, finish, judge, record_all
+from sgcompliance.remediation.outcome import REVOKED_OUTCOMES, GroupOutcome, Outcome
+from sgcompliance.remediation.plan import Mode
+from sgcompliance.remediation.rollback import RollbackService
 
 T = TypeVar("T")
 MODES = (Mode.REMOVE, Mode.EMERGENCY)

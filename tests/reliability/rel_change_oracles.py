@@ -24,15 +24,15 @@ from rel_rows import Content, Row, content, describe, rule_content
 from rel_tamper import StoreFiles, backup_name, digest
 from rel_watch import Entry, Journal
 
-from sgcompliance.app.scanner import ComplianceScanner
-from sgcompliance.aws.ec2 import read_group, referenced_prefix_lists, resolve_prefix_lists
-from sgcompliance.core.backup import BackupRecord, StoredBackup
-from sgcompliance.core.errors import NotFoundError
-from sgcompliance.core.model import Rule
-from sgcompliance.core.plan import TAG_BACKUP, Mode, RemediationPlan, plan_group
-from sgcompliance.core.policy import Severity
-from sgcompliance.core.receipt import BackupReceipt
-from sgcompliance.core.snapshot import read_snapshot
+from sgcompliance.adapters.aws.ec2 import read_group, referenced_prefix_lists, resolve_prefix_lists
+from sgcompliance.engine.model import Rule
+from sgcompliance.engine.scanner import ComplianceScanner
+from sgcompliance.errors import NotFoundError
+from sgcompliance.policy.model import Severity
+from sgcompliance.remediation.backup import BackupRecord, StoredBackup
+from sgcompliance.remediation.plan import TAG_BACKUP, Mode, RemediationPlan, plan_group
+from sgcompliance.remediation.receipt import BackupReceipt
+from sgcompliance.sources.snapshot import read_snapshot
 
 INVARIANTS = {
     1: "(1) revoked only as judged, in its current content",

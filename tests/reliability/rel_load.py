@@ -16,11 +16,11 @@ from it_policy import admin_policy
 from live_estate import TODAY, Estate, perm
 from rel_wiring import ClientTuning, backup_store, proxied_runtime
 
-from sgcompliance.app.fleet import ScopeResult, read_fleet
-from sgcompliance.app.remediator import RemediationSettings, SecurityGroupRemediator
-from sgcompliance.app.scanner import ComplianceScanner
-from sgcompliance.core.model import RegionSnapshot
-from sgcompliance.core.plan import Mode
+from sgcompliance.engine.fleet import ScopeResult, read_fleet
+from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.engine.scanner import ComplianceScanner
+from sgcompliance.remediation.plan import Mode
+from sgcompliance.remediation.remediator import RemediationSettings, SecurityGroupRemediator
 
 ACCOUNTS = ("111111111111", "222222222222", "333333333333", "444444444444", "555555555555")
 REGIONS = ("eu-west-1", "us-east-1")

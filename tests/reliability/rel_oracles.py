@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 from live_estate import State
 
-from sgcompliance.app.ports import BackupStore
-from sgcompliance.core.plan import TAG_CHECKS, TAG_STATUS
-from sgcompliance.core.rule_codec import aws_protocol
-from sgcompliance.local.fault_schedule import Delivered
+from sgcompliance.engine.rule_codec import aws_protocol
+from sgcompliance.local.faults.schedule import Delivered
+from sgcompliance.remediation.plan import TAG_CHECKS, TAG_STATUS
+from sgcompliance.remediation.ports import BackupStore
 
 FLAGGED = "flagged"
 REVOKES = frozenset({"RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"})

@@ -21,16 +21,16 @@ from live_faults import CrashingBackupStore, CrashingGateway, Tripwire
 from pipeline_fakes import FakeConfigs, FakeEstate, FakeQueue, MemoryAuditSink, config
 from rel_wiring import backup_store, proxied_runtime
 
-from sgcompliance.app.audit_log import AuditSink
-from sgcompliance.app.invocation import HandlerApp
-from sgcompliance.app.metrics_manager import MetricsManager
-from sgcompliance.app.pipeline import Pipeline
-from sgcompliance.app.ports import BackupStore, GroupGateway
-from sgcompliance.app.runtime_config import RuntimeConfig
-from sgcompliance.core.alert import Alert
-from sgcompliance.core.plan import Mode
+from sgcompliance.config.runtime import RuntimeConfig
 from sgcompliance.entrypoints.bootstrap import Runtime
 from sgcompliance.entrypoints.handler_adapters import MemberAccess
+from sgcompliance.events.invocation import HandlerApp
+from sgcompliance.events.services import Pipeline
+from sgcompliance.records.alert import Alert
+from sgcompliance.records.audit_log import AuditSink
+from sgcompliance.records.metrics import MetricsManager
+from sgcompliance.remediation.plan import Mode
+from sgcompliance.remediation.ports import BackupStore, GroupGateway
 
 MEMBER = MEMBERS[0]
 REGION = "eu-west-1"  # handler_hub's events name this region

@@ -9,8 +9,8 @@ from typing import Any
 
 from live_estate import Permission, perm
 
-from sgcompliance.core.model import Rule
-from sgcompliance.core.rule_codec import rule_to_row
+from sgcompliance.engine.model import Rule
+from sgcompliance.engine.rule_codec import rule_to_row
 
 Row = Mapping[str, Any]
 # (egress, protocol, from port, to port, peer)

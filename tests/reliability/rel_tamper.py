@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from live_estate import VENDOR
 
-from sgcompliance.core.backup import canonical_json, group_of, sha256_hex
+from sgcompliance.remediation.backup import canonical_json, group_of, sha256_hex
 
 RECEIPTS = "receipts/"
 # What a forged document adds: a port open to the world that no estate group ever had (so a

@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from sgcompliance.app.pipeline import MemberGroups
-from sgcompliance.app.ports import BackupStore, GroupGateway
-from sgcompliance.core.backup import BackupRecord, LoadedBackup, StoredBackup, group_of
-from sgcompliance.core.drift import RevokeResult
-from sgcompliance.core.model import Direction, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.core.receipt import BackupReceipt
+from sgcompliance.engine.model import Direction, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.events.services import MemberGroups
+from sgcompliance.remediation.backup import BackupRecord, LoadedBackup, StoredBackup, group_of
+from sgcompliance.remediation.drift import RevokeResult
+from sgcompliance.remediation.ports import BackupStore, GroupGateway
+from sgcompliance.remediation.receipt import BackupReceipt
 
 T = TypeVar("T")
 SGC = "sgc"

@@ -19,13 +19,13 @@ import botocore.loaders
 import botocore.session
 from live_estate import EXTERNAL_ID, ROLE_NAME, Estate
 
-from sgcompliance.app.ports import BackupStore
-from sgcompliance.aws import session as session_module
-from sgcompliance.aws.api_calls import ApiCallCounter
-from sgcompliance.aws.assume import AccountClients, RoleAssumer, RoleSettings
-from sgcompliance.aws.errors import translating
-from sgcompliance.aws.session import AwsSettings, ClientFactory
+from sgcompliance.adapters.aws import session as session_module
+from sgcompliance.adapters.aws.api_calls import ApiCallCounter
+from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer, RoleSettings
+from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
 from sgcompliance.entrypoints.bootstrap import BackupTarget, Runtime
+from sgcompliance.remediation.ports import BackupStore
 
 BUCKET = "sgc-rel-backups"
 READ_TIMEOUT = 1.0

@@ -19,7 +19,7 @@ from rel_pipeline import MEMBER, REGION, Durable, event_for, open_group, process
 from rel_tally import Tally, sized
 from rel_wiring import backup_store, create_bucket, proxied_runtime
 
-from sgcompliance.core.plan import TAG_CHECKS, TAG_STATUS, Mode
+from sgcompliance.remediation.plan import TAG_CHECKS, TAG_STATUS, Mode
 
 pytestmark = pytest.mark.integration
 

@@ -20,9 +20,9 @@ from rel_pipeline import MEMBER, REGION, Durable, open_group, process
 from rel_tally import Tally
 from rel_wiring import create_bucket, proxied_runtime
 
-from sgcompliance.app.remediator import STATUS_IN_PROGRESS
-from sgcompliance.core.events import WorkItem
-from sgcompliance.core.plan import TAG_STATUS, Mode
+from sgcompliance.events.classify import WorkItem
+from sgcompliance.remediation.plan import TAG_STATUS, Mode
+from sgcompliance.remediation.remediator import STATUS_IN_PROGRESS
 
 pytestmark = pytest.mark.integration
 

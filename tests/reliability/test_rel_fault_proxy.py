@@ -11,10 +11,10 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
-from sgcompliance.aws.errors import translating
-from sgcompliance.core.errors import AwsApiError, ThrottledError
-from sgcompliance.local.fault_proxy import FaultProxy
-from sgcompliance.local.fault_schedule import Call, FaultKind, FaultSchedule
+from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.errors import AwsApiError, ThrottledError
+from sgcompliance.local.faults.proxy import FaultProxy
+from sgcompliance.local.faults.schedule import Call, FaultKind, FaultSchedule
 
 pytestmark = pytest.mark.integration
 

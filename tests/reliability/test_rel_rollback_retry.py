@@ -8,11 +8,11 @@ from live_estate import MEMBERS, build_estate, estate_policy, lines_of, read_sta
 from live_runs import remediate
 from rel_wiring import backup_store, create_bucket, proxied_runtime
 
-from sgcompliance.app.remediator import RemediationSettings
-from sgcompliance.app.rollback import RollbackService
-from sgcompliance.core.plan import Mode
-from sgcompliance.local.fault_proxy import FaultProxy
-from sgcompliance.local.fault_schedule import Call, FaultKind, FaultSchedule
+from sgcompliance.local.faults.proxy import FaultProxy
+from sgcompliance.local.faults.schedule import Call, FaultKind, FaultSchedule
+from sgcompliance.remediation.plan import Mode
+from sgcompliance.remediation.remediator import RemediationSettings
+from sgcompliance.remediation.rollback import RollbackService
 
 pytestmark = pytest.mark.integration
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from sgcompliance.app.config_manager import ConfigManager
-from sgcompliance.app.runtime_config import DEFAULT_MAX_EVENT_AGE
-from sgcompliance.aws.session import AwsSettings
-from sgcompliance.core.errors import ConfigError
+from sgcompliance.adapters.aws.session import AwsSettings
+from sgcompliance.config.manager import ConfigManager
+from sgcompliance.config.runtime import DEFAULT_MAX_EVENT_AGE
+from sgcompliance.errors import ConfigError
 
 HOME = "999999999999"
 BASE = {"SGC_ACCOUNTS": HOME, "SGC_POLICY": "builtin:strict"}

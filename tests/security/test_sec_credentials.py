@@ -15,10 +15,10 @@ import boto3
 import pytest
 from credential_patterns import leaks
 
-from sgcompliance.entrypoints.local_cli import run_sgc
-from sgcompliance.local.demo_context import DemoOptions
-from sgcompliance.local.demo_story import new_run_dir, run_demo
-from sgcompliance.local.moto_server import LocalServer, start
+from sgcompliance.entrypoints.cli.local import run_sgc
+from sgcompliance.local.demo.context import DemoOptions
+from sgcompliance.local.demo.story import new_run_dir, run_demo
+from sgcompliance.local.server.moto_server import LocalServer, start
 
 pytestmark = pytest.mark.integration
 

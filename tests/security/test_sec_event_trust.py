@@ -22,7 +22,7 @@ from sec_world import (
     world,
 )
 
-from sgcompliance.core.audit import AuditAction
+from sgcompliance.records.audit import AuditAction
 
 OWN = fixture("own_role_authorize_ingress")["detail"]["userIdentity"]
 OUTSIDER = "333333333333"

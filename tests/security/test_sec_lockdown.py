@@ -8,10 +8,10 @@ from datetime import date
 
 from sec_world import GROUP, MEMBER, OTHER, World, event_for, open_ssh_group, world
 
-from sgcompliance.app.config_manager import ConfigManager
-from sgcompliance.core.plan import Mode
-from sgcompliance.core.policy import Exemption, Policy
+from sgcompliance.config.manager import ConfigManager
 from sgcompliance.policy.loader import load_policy
+from sgcompliance.policy.model import Exemption, Policy
+from sgcompliance.remediation.plan import Mode
 
 HTTPS_PRIVATE = "sgr-06f70819203142536"  # the fixture group's one compliant rule
 

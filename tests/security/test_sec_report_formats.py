@@ -23,10 +23,10 @@ from hostile_strings import (
     strings_in,
 )
 
-from sgcompliance.core.evaluate import ScanResult, evaluate
-from sgcompliance.core.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.core.policy import Exemption
+from sgcompliance.engine.evaluate import ScanResult, evaluate
+from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
 from sgcompliance.policy.loader import load_policy
+from sgcompliance.policy.model import Exemption
 from sgcompliance.report.formats import Presentation, format_names, render
 
 ACCOUNT, REGION = "111111111111", "eu-west-1"

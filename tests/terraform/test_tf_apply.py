@@ -31,7 +31,7 @@ import pytest
 import tf_harness
 
 from sgcompliance.entrypoints import handler as entry
-from sgcompliance.local.moto_server import LocalServer, start
+from sgcompliance.local.server.moto_server import LocalServer, start
 
 pytestmark = pytest.mark.xdist_group("terraform-apply")
 

@@ -1,5 +1,5 @@
 """The hub module's IAM, read from its HCL: the functions' role holds exactly the actions the code
-calls (`sgcompliance.aws.permissions.HUB_ACTIONS`), with no wildcard action, "*" only where AWS
+calls (`adapters.aws.permissions.HUB_ACTIONS`), with no wildcard action, "*" only where AWS
 supports no narrower resource, and the tag actions limited to the project's tag keys."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.aws import permissions
+from sgcompliance.adapters.aws import permissions
 
 hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 is not installed (a dev dependency)")
 

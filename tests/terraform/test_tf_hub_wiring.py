@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.app.config_manager import PATH_ENV
-from sgcompliance.app.config_parameters import Parameter
-from sgcompliance.app.metrics_manager import DEFAULT_NAMESPACE, MetricName
-from sgcompliance.core.cloudtrail import DETAIL_TYPE, SG_CHANGE_EVENTS, SOURCE
+from sgcompliance.config.manager import PATH_ENV
+from sgcompliance.config.parameters import Parameter
 from sgcompliance.entrypoints.handler_adapters import WORK_QUEUE_ENV
+from sgcompliance.events.cloudtrail import DETAIL_TYPE, SG_CHANGE_EVENTS, SOURCE
+from sgcompliance.records.metrics import DEFAULT_NAMESPACE, MetricName
 
 hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 is not installed (a dev dependency)")
 

@@ -1,5 +1,5 @@
 """The IAM in the terraform configurations is what the code needs and no more: the member and
-forwarding policies equal the lists in sgcompliance.aws.permissions, no Allow statement has a
+forwarding policies equal the lists in adapters.aws.permissions, no Allow statement has a
 wildcard action, "*" resources appear only where AWS allows nothing narrower, and the member role
 trusts the hub's role and the operators' roles alone, all with the ExternalId."""
 
@@ -11,7 +11,7 @@ import pytest
 import tf_hcl
 from tf_harness import EXAMPLES_ROOT, MODULES_ROOT, REPO_ROOT, configuration_dirs
 
-from sgcompliance.aws.permissions import (
+from sgcompliance.adapters.aws.permissions import (
     EXPORT_ACTIONS,
     FORWARDER_ACTIONS,
     MEMBER_ACTIONS,
@@ -19,8 +19,8 @@ from sgcompliance.aws.permissions import (
     TAG_KEYS,
     tag_key_conditions,
 )
-from sgcompliance.core.cloudtrail import SG_CHANGE_EVENTS
-from sgcompliance.local.hub import sg_change_pattern
+from sgcompliance.events.cloudtrail import SG_CHANGE_EVENTS
+from sgcompliance.local.pipeline.hub import sg_change_pattern
 
 MEMBER = MODULES_ROOT / "member"
 ORGANIZATION_EXAMPLE = EXAMPLES_ROOT / "organization"

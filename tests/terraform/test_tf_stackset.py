@@ -13,13 +13,13 @@ import tf_tools
 import yaml
 from tf_harness import EXAMPLES_ROOT, MODULES_ROOT
 
-from sgcompliance.aws.permissions import (
+from sgcompliance.adapters.aws.permissions import (
     EXPORT_ACTIONS,
     FORWARDER_ACTIONS,
     MEMBER_ACTIONS,
     tag_key_conditions,
 )
-from sgcompliance.local.hub import sg_change_pattern
+from sgcompliance.local.pipeline.hub import sg_change_pattern
 
 TEMPLATE = EXAMPLES_ROOT / "organization" / "member-stackset.yaml"
 # modules/member variable -> template parameter. hub_account_id only feeds the module's

@@ -29,12 +29,12 @@ from pipeline_fakes import (
     world,
 )
 
-from sgcompliance.app.metrics_manager import MetricsManager
-from sgcompliance.aws.api_calls import ApiCallCounter
-from sgcompliance.core.errors import ThrottledError
-from sgcompliance.core.events import WorkItem
+from sgcompliance.adapters.aws.api_calls import ApiCallCounter
 from sgcompliance.entrypoints import handler as entry
 from sgcompliance.entrypoints.bootstrap import HandlerWiring
+from sgcompliance.errors import ThrottledError
+from sgcompliance.events.classify import WorkItem
+from sgcompliance.records.metrics import MetricsManager
 
 FAKES = Path(__file__).resolve().parent / "app"
 
@@ -193,8 +193,8 @@ sys.path.insert(0, {fakes!r})
 from pipeline_fakes import world
 from sgcompliance.entrypoints import handler as entry
 from sgcompliance.entrypoints.bootstrap import HandlerWiring
-from sgcompliance.aws.api_calls import ApiCallCounter
-from sgcompliance.app.audit_log import LogAuditSink
+from sgcompliance.adapters.aws.api_calls import ApiCallCounter
+from sgcompliance.records.audit_log import LogAuditSink
 w = world()
 logger = entry.structured_logger({{}})
 w.pipeline.audit_log = LogAuditSink(logger)

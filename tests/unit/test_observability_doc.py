@@ -6,8 +6,8 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from sgcompliance.app.metrics_manager import MetricName
-from sgcompliance.core.audit import AuditAction, IgnoreReason, Trigger, audit_record, to_json
+from sgcompliance.records.audit import AuditAction, IgnoreReason, Trigger, audit_record, to_json
+from sgcompliance.records.metrics import MetricName
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "observability.md"
 

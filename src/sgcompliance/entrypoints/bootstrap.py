@@ -12,33 +12,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from sgcompliance.app.audit_log import LogAuditSink
-from sgcompliance.app.batch import Correlate
-from sgcompliance.app.config_manager import ConfigManager
-from sgcompliance.app.fleet import Scope
-from sgcompliance.app.invocation import HandlerApp
-from sgcompliance.app.local_backups import LocalBackupStore, NoBackupStore
-from sgcompliance.app.metrics_manager import DEFAULT_NAMESPACE, DEFAULT_SERVICE, MetricsManager
-from sgcompliance.app.pipeline import Pipeline
-from sgcompliance.app.ports import BackupStore
-from sgcompliance.aws import accounts as account_source
-from sgcompliance.aws import ec2 as ec2_reads
-from sgcompliance.aws.api_calls import ApiCallCounter
-from sgcompliance.aws.assume import (
+from sgcompliance.adapters.aws import accounts as account_source
+from sgcompliance.adapters.aws import ec2 as ec2_reads
+from sgcompliance.adapters.aws.api_calls import ApiCallCounter
+from sgcompliance.adapters.aws.assume import (
     DEFAULT_ROLE_NAME,
     AccountClients,
     RoleAssumer,
     RoleSettings,
 )
-from sgcompliance.aws.errors import translating
-from sgcompliance.aws.gateway import Ec2GroupGateway
-from sgcompliance.aws.parameters import SsmParameterSource
-from sgcompliance.aws.policy_object import S3PolicyObject
-from sgcompliance.aws.s3_backups import S3BackupStore
-from sgcompliance.aws.session import AwsSettings, ClientFactory
-from sgcompliance.core.errors import ConfigError
-from sgcompliance.core.model import RegionSnapshot
-from sgcompliance.core.snapshot import read_snapshot
+from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.adapters.aws.gateway import Ec2GroupGateway
+from sgcompliance.adapters.aws.parameters import SsmParameterSource
+from sgcompliance.adapters.aws.policy_object import S3PolicyObject
+from sgcompliance.adapters.aws.s3_backups import S3BackupStore
+from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
+from sgcompliance.adapters.local_backups import LocalBackupStore, NoBackupStore
+from sgcompliance.config.manager import ConfigManager
+from sgcompliance.engine.fleet import Scope
+from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.errors import ConfigError
+from sgcompliance.events.batch import Correlate
+from sgcompliance.events.invocation import HandlerApp
+from sgcompliance.events.services import Pipeline
+from sgcompliance.records.audit_log import LogAuditSink
+from sgcompliance.records.metrics import DEFAULT_NAMESPACE, DEFAULT_SERVICE, MetricsManager
+from sgcompliance.remediation.ports import BackupStore
+from sgcompliance.sources.snapshot import read_snapshot
 
 # What the handler's wiring is built from: a change in any of these builds it again.
 WIRING_ENV_PREFIXES = ("SGC_", "AWS_", "POWERTOOLS_")

@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from sgcompliance.app.invocation import Response
     from sgcompliance.entrypoints.bootstrap import HandlerWiring
+    from sgcompliance.events.invocation import Response
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +106,8 @@ def _flush(wiring: HandlerWiring) -> None:
 
 def _failed(event: Any, error: str, code: str = INTERNAL_ERROR) -> Response:
     """The answer when the work was not done: an SQS batch gets every message back."""
-    from sgcompliance.app.invocation import Response  # noqa: PLC0415
-    from sgcompliance.core.events import SqsBatch, batch_response, classify  # noqa: PLC0415
+    from sgcompliance.events.classify import SqsBatch, batch_response, classify  # noqa: PLC0415
+    from sgcompliance.events.invocation import Response  # noqa: PLC0415
 
     incoming = classify(event)
     if isinstance(incoming, SqsBatch):

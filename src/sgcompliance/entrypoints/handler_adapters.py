@@ -9,29 +9,29 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from sgcompliance.app.audit_log import AuditSink
-from sgcompliance.app.config_manager import PATH_ENV, AccountPlacement
-from sgcompliance.app.config_parameters import DEFAULT_PATH, Parameter, full_name, normalize_path
-from sgcompliance.app.fleet import Scope
-from sgcompliance.app.local_backups import NoBackupStore
-from sgcompliance.app.ports import BackupStore
-from sgcompliance.app.runtime_config import RuntimeConfig
-from sgcompliance.aws import accounts as account_source
-from sgcompliance.aws import ec2 as ec2_reads
-from sgcompliance.aws.assume import AccountClients, RoleAssumer, RoleSettings
-from sgcompliance.aws.directory import OrganizationsDirectory
-from sgcompliance.aws.errors import translating
-from sgcompliance.aws.gateway import Ec2GroupGateway
-from sgcompliance.aws.parameters import SsmParameterSource
-from sgcompliance.aws.s3_audit import S3AuditSink
-from sgcompliance.aws.s3_backups import S3BackupStore
-from sgcompliance.aws.session import ClientFactory
-from sgcompliance.aws.sns import SnsNotifier
-from sgcompliance.aws.sqs import SqsQueue
-from sgcompliance.core.errors import ConfigError, NotFoundError, SgcError
-from sgcompliance.core.model import RegionSnapshot
-from sgcompliance.core.snapshot import read_snapshot
+from sgcompliance.adapters.aws import accounts as account_source
+from sgcompliance.adapters.aws import ec2 as ec2_reads
+from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer, RoleSettings
+from sgcompliance.adapters.aws.directory import OrganizationsDirectory
+from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.adapters.aws.gateway import Ec2GroupGateway
+from sgcompliance.adapters.aws.parameters import SsmParameterSource
+from sgcompliance.adapters.aws.s3_audit import S3AuditSink
+from sgcompliance.adapters.aws.s3_backups import S3BackupStore
+from sgcompliance.adapters.aws.session import ClientFactory
+from sgcompliance.adapters.aws.sns import SnsNotifier
+from sgcompliance.adapters.aws.sqs import SqsQueue
+from sgcompliance.adapters.local_backups import NoBackupStore
+from sgcompliance.config.manager import PATH_ENV, AccountPlacement
+from sgcompliance.config.parameters import DEFAULT_PATH, Parameter, full_name, normalize_path
+from sgcompliance.config.runtime import RuntimeConfig
+from sgcompliance.engine.fleet import Scope
+from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.entrypoints.bootstrap import Runtime
+from sgcompliance.errors import ConfigError, NotFoundError, SgcError
+from sgcompliance.records.audit_log import AuditSink
+from sgcompliance.remediation.ports import BackupStore
+from sgcompliance.sources.snapshot import read_snapshot
 
 WORK_QUEUE_ENV = "SGC_WORK_QUEUE_URL"
 # The member role session: `sgcompliance-handler`, which `is_own_change` recognises.

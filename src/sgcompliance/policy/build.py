@@ -6,8 +6,9 @@ import ipaddress
 from datetime import date
 from typing import Any
 
-from sgcompliance.core.model import Direction
-from sgcompliance.core.policy import (
+from sgcompliance.engine.model import Direction
+from sgcompliance.engine.protocol import parse_port_range
+from sgcompliance.policy.model import (
     AllTraffic,
     AuthorizedPorts,
     Check,
@@ -28,7 +29,6 @@ from sgcompliance.core.policy import (
     UntrustedReference,
     WidePublicCidr,
 )
-from sgcompliance.core.protocol import parse_port_range
 
 Doc = dict[str, Any]
 

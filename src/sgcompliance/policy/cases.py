@@ -15,16 +15,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sgcompliance.core.errors import InputError, PolicyError
-from sgcompliance.core.evaluate import evaluate
-from sgcompliance.core.findings import Finding
-from sgcompliance.core.model import RegionSnapshot
-from sgcompliance.core.policy import Policy
-from sgcompliance.core.snapshot import read_snapshot, read_snapshots
-from sgcompliance.documents import load_document
+from sgcompliance.engine.evaluate import evaluate
+from sgcompliance.engine.findings import Finding
+from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.errors import InputError, PolicyError
 from sgcompliance.policy.loader import load_policy, parse_policy
+from sgcompliance.policy.model import Policy
 from sgcompliance.policy.problems import Problem, make_validator, schema_problems
 from sgcompliance.policy.semantics import PACK_PREFIX
+from sgcompliance.sources.documents import load_document
+from sgcompliance.sources.snapshot import read_snapshot, read_snapshots
 
 CASE_SUFFIXES = frozenset({".json", ".yaml", ".yml"})
 

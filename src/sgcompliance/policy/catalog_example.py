@@ -11,11 +11,11 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sgcompliance.core.evaluate import evaluate
-from sgcompliance.core.findings import Finding
-from sgcompliance.core.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.core.policy import Check, Policy, Selector
+from sgcompliance.engine.evaluate import evaluate
+from sgcompliance.engine.findings import Finding
+from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
 from sgcompliance.policy.catalog import CatalogEntry
+from sgcompliance.policy.model import Check, Policy, Selector
 
 EXAMPLE_ACCOUNT = "111122223333"
 EXAMPLE_REGION = "eu-west-1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sgcompliance.core.protocol import parse_port_range
+from sgcompliance.engine.protocol import parse_port_range
 
 Doc = dict[str, Any]
 

@@ -13,11 +13,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sgcompliance.core.errors import InputError, PolicyError
-from sgcompliance.core.policy import Policy
-from sgcompliance.documents import load_document, parse_json
+from sgcompliance.errors import InputError, PolicyError
 from sgcompliance.policy.build import build_policy
 from sgcompliance.policy.compose import Base, compose, name_problems
+from sgcompliance.policy.model import Policy
 from sgcompliance.policy.problems import (
     PathPart,
     Problem,
@@ -27,6 +26,7 @@ from sgcompliance.policy.problems import (
     schema_problems,
 )
 from sgcompliance.policy.semantics import PACK_PREFIX, document_problems
+from sgcompliance.sources.documents import load_document, parse_json
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator

@@ -13,7 +13,7 @@ import io
 import json
 from typing import Any
 
-from sgcompliance.core.evaluate import ScanResult
+from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.records import Record, by_location, finding_record
 from sgcompliance.report.remediation_view import RemediationReport

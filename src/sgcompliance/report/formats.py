@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from sgcompliance.core.errors import SgcError
-from sgcompliance.core.evaluate import ScanResult
+from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.errors import SgcError
 from sgcompliance.report.remediation_view import RemediationReport
 
 
@@ -55,10 +55,10 @@ _WRITERS: Mapping[str, str] = {
     "json": "sgcompliance.report.json_report:JsonWriter",
     "jsonl": "sgcompliance.report.jsonl:JsonLinesWriter",
     "csv": "sgcompliance.report.csv_report:CsvWriter",
-    "sarif": "sgcompliance.report.sarif:SarifWriter",
-    "asff": "sgcompliance.report.asff:AsffWriter",
-    "ocsf": "sgcompliance.report.ocsf:OcsfWriter",
-    "html": "sgcompliance.report.html:HtmlWriter",
+    "sarif": "sgcompliance.report.documents.sarif:SarifWriter",
+    "asff": "sgcompliance.report.documents.asff:AsffWriter",
+    "ocsf": "sgcompliance.report.documents.ocsf:OcsfWriter",
+    "html": "sgcompliance.report.html.page:HtmlWriter",
 }
 
 

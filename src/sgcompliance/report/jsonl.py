@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from sgcompliance.core.evaluate import ScanResult
+from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.records import (
     Record,

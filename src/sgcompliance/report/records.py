@@ -10,10 +10,10 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from sgcompliance.core.evaluate import ScanResult
-from sgcompliance.core.findings import Finding
-from sgcompliance.core.model import Rule
-from sgcompliance.core.policy import Exemption, Severity
+from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.findings import Finding
+from sgcompliance.engine.model import Rule
+from sgcompliance.policy.model import Exemption, Severity
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 
 Record = dict[str, Any]

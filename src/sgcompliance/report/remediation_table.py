@@ -11,7 +11,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from sgcompliance.core.model import Rule
+from sgcompliance.engine.model import Rule
 from sgcompliance.report.records import rule_summary
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 from sgcompliance.report.terminal_text import lines, literal

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sgcompliance.core.alert import rollback_command
-from sgcompliance.core.model import Rule
-from sgcompliance.core.plan import Mode, RemediationPlan
+from sgcompliance.engine.model import Rule
+from sgcompliance.records.alert import rollback_command
+from sgcompliance.remediation.plan import Mode, RemediationPlan
 
 
 @dataclass(frozen=True, slots=True)

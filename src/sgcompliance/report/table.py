@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from sgcompliance.core.evaluate import ScanResult
-from sgcompliance.core.findings import Finding
-from sgcompliance.core.policy import Severity
+from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.findings import Finding
+from sgcompliance.policy.model import Severity
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.records import SEVERITIES_DESC, by_severity, rule_summary
 from sgcompliance.report.remediation_table import (

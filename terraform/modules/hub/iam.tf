@@ -1,5 +1,5 @@
 # The functions' execution role: the role every member role trusts. Its actions are exactly
-# sgcompliance.aws.permissions.HUB_ACTIONS (tests/terraform/test_tf_hub_iam.py checks it), each
+# sgcompliance.adapters.aws.permissions.HUB_ACTIONS (tests/terraform/test_tf_hub_iam.py checks it), each
 # on the narrowest resource AWS accepts for it.
 
 locals {

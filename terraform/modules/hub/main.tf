@@ -29,7 +29,7 @@ locals {
   ]
 
   # The CloudTrail events of the security-group calls the handler acts on
-  # (sgcompliance.core.cloudtrail.SG_CHANGE_EVENTS). Revoke* calls are left out, so that the
+  # (sgcompliance.events.cloudtrail.SG_CHANGE_EVENTS). Revoke* calls are left out, so that the
   # functions' own revokes never come back to them.
   sg_change_pattern = {
     source        = ["aws.ec2"]
@@ -47,6 +47,6 @@ locals {
     }
   }
 
-  # The metrics the functions write as EMF (sgcompliance.app.metrics_manager).
+  # The metrics the functions write as EMF (sgcompliance.records.metrics).
   metric_namespace = "sgcompliance"
 }

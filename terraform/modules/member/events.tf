@@ -5,7 +5,7 @@ locals {
   forward_rule_name   = "${var.role_name}-sg-changes"
   forwarder_role_arn  = "arn:${local.partition}:iam::${local.account_id}:role/${local.forwarder_role_name}"
 
-  # The same pattern as the hub's rule (sgcompliance.local.hub.sg_change_pattern): Revoke* calls
+  # The same pattern as the hub's rule (sgcompliance.local.pipeline.hub.sg_change_pattern): Revoke* calls
   # are left out, so the remediator's own revokes never travel to the hub.
   sg_change_events = [
     "AuthorizeSecurityGroupEgress",

@@ -11,7 +11,7 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
-  # The keys remediation writes and removes (sgcompliance.core.plan.MANAGED_TAG_KEYS).
+  # The keys remediation writes and removes (sgcompliance.remediation.plan.MANAGED_TAG_KEYS).
   managed_tag_keys = ["sgc:backup", "sgc:remediated-at", "sgc:status", "sgc:violations"]
 
   security_group_arn      = "arn:${local.partition}:ec2:*:${local.account_id}:security-group/*"

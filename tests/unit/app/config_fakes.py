@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from sgcompliance.app.config_manager import AccountPlacement, ConfigManager, PolicySource
+from sgcompliance.config.manager import AccountPlacement, ConfigManager, PolicySource
 
 PATH = "/sgcompliance"
 HOME = "999999999999"

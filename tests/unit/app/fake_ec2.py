@@ -8,7 +8,10 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from sgcompliance.core.backup import (
+from sgcompliance.engine.model import Direction, PeerKind, Rule, SecurityGroup
+from sgcompliance.engine.rule_codec import rule_identity
+from sgcompliance.errors import AwsApiError, BackupError, NotFoundError
+from sgcompliance.remediation.backup import (
     BackupRecord,
     LoadedBackup,
     StoredBackup,
@@ -16,11 +19,8 @@ from sgcompliance.core.backup import (
     from_document,
     sha256_hex,
 )
-from sgcompliance.core.drift import RevokeResult
-from sgcompliance.core.errors import AwsApiError, BackupError, NotFoundError
-from sgcompliance.core.model import Direction, PeerKind, Rule, SecurityGroup
-from sgcompliance.core.receipt import BackupReceipt
-from sgcompliance.core.rule_codec import rule_identity
+from sgcompliance.remediation.drift import RevokeResult
+from sgcompliance.remediation.receipt import BackupReceipt
 
 
 class FakeGateway:

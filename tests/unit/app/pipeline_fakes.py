@@ -19,19 +19,19 @@ from typing import Any
 
 from fake_ec2 import FakeGateway, MemoryBackups
 
-from sgcompliance.app.audit_log import AuditSink
-from sgcompliance.app.invocation import HandlerApp
-from sgcompliance.app.metrics_manager import MetricsManager
-from sgcompliance.app.mode_overrides import ModeOverrides
-from sgcompliance.app.pipeline import Pipeline
-from sgcompliance.app.runtime_config import RuntimeConfig
-from sgcompliance.core.alert import Alert
-from sgcompliance.core.audit import AuditRecord, StoredRecord
-from sgcompliance.core.errors import ConfigError, NotFoundError, SgcError
-from sgcompliance.core.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.core.plan import Mode
-from sgcompliance.core.policy import Policy
+from sgcompliance.config.mode_overrides import ModeOverrides
+from sgcompliance.config.runtime import RuntimeConfig
+from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.errors import ConfigError, NotFoundError, SgcError
+from sgcompliance.events.invocation import HandlerApp
+from sgcompliance.events.services import Pipeline
 from sgcompliance.policy.loader import load_policy
+from sgcompliance.policy.model import Policy
+from sgcompliance.records.alert import Alert
+from sgcompliance.records.audit import AuditRecord, StoredRecord
+from sgcompliance.records.audit_log import AuditSink
+from sgcompliance.records.metrics import MetricsManager
+from sgcompliance.remediation.plan import Mode
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "events"
 MEMBER = "111111111111"

@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 
 from fake_ec2 import FakeGateway, MemoryBackups
 
-from sgcompliance.app.ports import GroupGateway
-from sgcompliance.app.rollback import RollbackService
-from sgcompliance.core.audit import AuditRecord
-from sgcompliance.core.backup import BackupRecord, backup_id_for, pointer_value
-from sgcompliance.core.errors import AccessDeniedError, AwsApiError
-from sgcompliance.core.model import Direction, Peer, PeerKind, Rule, SecurityGroup
-from sgcompliance.core.plan import TAG_BACKUP, TAG_STATUS, Action, Mode, RemediationPlan
-from sgcompliance.core.receipt import BackupReceipt, ReceiptState
+from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule, SecurityGroup
+from sgcompliance.errors import AccessDeniedError, AwsApiError
+from sgcompliance.records.audit import AuditRecord
+from sgcompliance.remediation.backup import BackupRecord, backup_id_for, pointer_value
+from sgcompliance.remediation.plan import TAG_BACKUP, TAG_STATUS, Action, Mode, RemediationPlan
+from sgcompliance.remediation.ports import GroupGateway
+from sgcompliance.remediation.receipt import BackupReceipt, ReceiptState
+from sgcompliance.remediation.rollback import RollbackService
 
 ACCOUNT, OTHER_ACCOUNT, REGION = "111111111111", "222222222222", "eu-west-1"
 GROUP, VICTIM, PEER = "sg-0aaa0000000000001", "sg-0bbb0000000000002", "sg-0ccc0000000000003"

@@ -11,15 +11,9 @@ from datetime import UTC, datetime
 import pytest
 from aws_lambda_powertools import Logger
 
-from sgcompliance.app.audit_log import (
-    AUDIT_KEY,
-    AUDIT_LOGGER,
-    AuditTrail,
-    LogAuditSink,
-    outcome_audit_record,
-)
-from sgcompliance.app.remediator import GroupOutcome, Outcome
-from sgcompliance.core.audit import (
+from sgcompliance.errors import AccessDeniedError
+from sgcompliance.policy.model import Severity
+from sgcompliance.records.audit import (
     AuditAction,
     AuditRecord,
     StoredRecord,
@@ -27,9 +21,15 @@ from sgcompliance.core.audit import (
     audit_record,
     to_json,
 )
-from sgcompliance.core.errors import AccessDeniedError
-from sgcompliance.core.plan import Action, Mode, PlannedFinding, RemediationPlan
-from sgcompliance.core.policy import Severity
+from sgcompliance.records.audit_log import (
+    AUDIT_KEY,
+    AUDIT_LOGGER,
+    AuditTrail,
+    LogAuditSink,
+    outcome_audit_record,
+)
+from sgcompliance.remediation.plan import Action, Mode, PlannedFinding, RemediationPlan
+from sgcompliance.remediation.remediator import GroupOutcome, Outcome
 
 EVENT_TIME = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 DECIDED_AT = datetime(2026, 11, 27, 12, 0, 1, tzinfo=UTC)

@@ -16,9 +16,9 @@ from config_fakes import (
     manager,
 )
 
-from sgcompliance.app.config_manager import AccountPlacement, ConfigManager
-from sgcompliance.core.errors import ConfigError
-from sgcompliance.core.plan import Mode
+from sgcompliance.config.manager import AccountPlacement, ConfigManager
+from sgcompliance.errors import ConfigError
+from sgcompliance.remediation.plan import Mode
 
 
 def test_within_the_ttl_nothing_is_read_again() -> None:

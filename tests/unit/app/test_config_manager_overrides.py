@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from config_fakes import MEMBER, FakeDirectory, base_parameters, manager
 
-from sgcompliance.app.config_manager import AccountPlacement
-from sgcompliance.app.mode_overrides import ModeOverrides, TagOverride
-from sgcompliance.app.runtime_config import RuntimeConfig
-from sgcompliance.core.plan import Mode
-from sgcompliance.core.policy import Policy
+from sgcompliance.config.manager import AccountPlacement
+from sgcompliance.config.mode_overrides import ModeOverrides, TagOverride
+from sgcompliance.config.runtime import RuntimeConfig
+from sgcompliance.policy.model import Policy
+from sgcompliance.remediation.plan import Mode
 
 OU_DEV = "ou-ab12-devdevdev"
 OU_TEAM = "ou-ab12-teamteam"

@@ -13,11 +13,11 @@ from config_fakes import (
     manager,
 )
 
-from sgcompliance.app.config_manager import ConfigManager
-from sgcompliance.app.runtime_config import ORGANIZATION
-from sgcompliance.core.errors import ConfigError
-from sgcompliance.core.plan import Mode
-from sgcompliance.core.policy import Severity
+from sgcompliance.config.manager import ConfigManager
+from sgcompliance.config.runtime import ORGANIZATION
+from sgcompliance.errors import ConfigError
+from sgcompliance.policy.model import Severity
+from sgcompliance.remediation.plan import Mode
 
 
 def test_an_almost_empty_configuration_gets_the_documented_defaults() -> None:

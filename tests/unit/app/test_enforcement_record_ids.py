@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pipeline_fakes import GROUP, SSH_V4, SSH_V6, event_for, rule, world
 
-from sgcompliance.app.remediation_outcome import STATUS_IN_PROGRESS
-from sgcompliance.core.plan import TAG_STATUS
+from sgcompliance.remediation.outcome import STATUS_IN_PROGRESS
+from sgcompliance.remediation.plan import TAG_STATUS
 
 LATER_EVENT = "3f1c8a52-0d7e-4b6a-9d21-6c0e5b7a4f10"
 

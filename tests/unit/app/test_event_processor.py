@@ -20,11 +20,11 @@ from pipeline_fakes import (
     world,
 )
 
-from sgcompliance.core.audit import AuditAction
-from sgcompliance.core.errors import AccessDeniedError, ThrottledError
-from sgcompliance.core.model import Peer, PeerKind
-from sgcompliance.core.plan import TAG_CHECKS, TAG_STATUS, Mode
-from sgcompliance.core.policy import Severity
+from sgcompliance.engine.model import Peer, PeerKind
+from sgcompliance.errors import AccessDeniedError, ThrottledError
+from sgcompliance.policy.model import Severity
+from sgcompliance.records.audit import AuditAction
+from sgcompliance.remediation.plan import TAG_CHECKS, TAG_STATUS, Mode
 
 
 def only_decision(body: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def test_flag_only_tags_the_group_and_revokes_nothing() -> None:
 
 def test_the_account_override_decides_the_mode() -> None:
     # GIVEN flag_only by default and emergency_remediation for this account
-    from sgcompliance.app.mode_overrides import ModeOverrides
+    from sgcompliance.config.mode_overrides import ModeOverrides
 
     overrides = ModeOverrides(accounts={MEMBER: Mode.EMERGENCY})
     w = world(mode=Mode.FLAG_ONLY, mode_overrides=overrides, lockdown_severity=Severity.HIGH)

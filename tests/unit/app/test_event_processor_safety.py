@@ -19,9 +19,9 @@ from pipeline_fakes import (
     world,
 )
 
-from sgcompliance.app.runtime_config import ORGANIZATION
-from sgcompliance.core.audit import AuditAction
-from sgcompliance.core.errors import ConfigError
+from sgcompliance.config.runtime import ORGANIZATION
+from sgcompliance.errors import ConfigError
+from sgcompliance.records.audit import AuditAction
 
 OWN_IDENTITY = fixture("own_role_authorize_ingress")["detail"]["userIdentity"]
 MODE_ERROR = "/sgcompliance/mode: 'remove' is not one of flag_only, remove_non_compliant_rules"

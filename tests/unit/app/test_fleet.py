@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from sgcompliance.app.fleet import Scope, ScopeResult, read_fleet
-from sgcompliance.core.errors import AccessDeniedError
-from sgcompliance.core.model import RegionSnapshot
+from sgcompliance.engine.fleet import Scope, ScopeResult, read_fleet
+from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.errors import AccessDeniedError
 
 SCOPES = [
     Scope(a, r)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from rollback_world import SSH_V4, plan
 
-from sgcompliance.app.local_backups import LocalBackupStore, NoBackupStore
-from sgcompliance.core.backup import BackupRecord, canonical_bytes, sha256_hex
-from sgcompliance.core.errors import BackupError
-from sgcompliance.core.receipt import BackupReceipt, ReceiptState
+from sgcompliance.adapters.local_backups import LocalBackupStore, NoBackupStore
+from sgcompliance.errors import BackupError
+from sgcompliance.remediation.backup import BackupRecord, canonical_bytes, sha256_hex
+from sgcompliance.remediation.receipt import BackupReceipt, ReceiptState
 
 BACKUP_ID = "sg-0aaa0000000000001.20261127T120000000000Z.00000001"
 

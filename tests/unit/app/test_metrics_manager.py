@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.app.metrics_manager import MAX_VALUES_PER_DOCUMENT, MetricsManager
+from sgcompliance.records.metrics import MAX_VALUES_PER_DOCUMENT, MetricsManager
 
 
 def emitted(out: io.StringIO) -> list[dict[str, Any]]:

@@ -6,13 +6,13 @@ import io
 import json
 from datetime import UTC, datetime
 
-from sgcompliance.app.metrics_manager import MetricsManager
-from sgcompliance.app.notifier import AlertPublisher
-from sgcompliance.core.alert import Alert
-from sgcompliance.core.audit import AuditAction, AuditRecord, Trigger, audit_record
-from sgcompliance.core.errors import AwsUnavailableError
-from sgcompliance.core.plan import PlannedFinding
-from sgcompliance.core.policy import Severity
+from sgcompliance.errors import AwsUnavailableError
+from sgcompliance.policy.model import Severity
+from sgcompliance.records.alert import Alert
+from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record
+from sgcompliance.records.metrics import MetricsManager
+from sgcompliance.records.notifier import AlertPublisher
+from sgcompliance.remediation.plan import PlannedFinding
 
 TRIGGER = Trigger(
     "ev-1", "AuthorizeSecurityGroupIngress", "111111111111", "eu-west-1",

@@ -8,8 +8,8 @@ from typing import Any
 
 from pipeline_fakes import GROUP, MEMBER, OTHER, REGION, SSH_V4, SSH_V6, event_for, world
 
-from sgcompliance.core.audit import AuditAction
-from sgcompliance.core.plan import Mode
+from sgcompliance.records.audit import AuditAction
+from sgcompliance.remediation.plan import Mode
 
 
 def roundtrip(body: dict[str, Any]) -> dict[str, Any]:

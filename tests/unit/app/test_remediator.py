@@ -9,21 +9,11 @@ from datetime import UTC, date, datetime
 import pytest
 from fake_ec2 import FakeGateway, MemoryBackups
 
-from sgcompliance.app.remediator import (
-    STATUS_IN_PROGRESS,
-    Outcome,
-    RemediationSettings,
-    SecurityGroupRemediator,
-    write_outcome_tags,
-)
-from sgcompliance.app.rollback import RollbackService
-from sgcompliance.app.scanner import ComplianceScanner
-from sgcompliance.core.backup import parse_pointer
-from sgcompliance.core.drift import RevokeResult
-from sgcompliance.core.errors import BackupError
-from sgcompliance.core.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.core.plan import TAG_BACKUP, TAG_STATUS, Action, Mode
-from sgcompliance.core.policy import (
+from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.engine.rule_codec import rule_identity
+from sgcompliance.engine.scanner import ComplianceScanner
+from sgcompliance.errors import BackupError
+from sgcompliance.policy.model import (
     Check,
     CheckType,
     DescriptionRequired,
@@ -35,7 +25,17 @@ from sgcompliance.core.policy import (
     Severity,
     Sources,
 )
-from sgcompliance.core.rule_codec import rule_identity
+from sgcompliance.remediation.backup import parse_pointer
+from sgcompliance.remediation.drift import RevokeResult
+from sgcompliance.remediation.plan import TAG_BACKUP, TAG_STATUS, Action, Mode
+from sgcompliance.remediation.remediator import (
+    STATUS_IN_PROGRESS,
+    Outcome,
+    RemediationSettings,
+    SecurityGroupRemediator,
+    write_outcome_tags,
+)
+from sgcompliance.remediation.rollback import RollbackService
 
 ACCOUNT, REGION = "111111111111", "eu-west-1"
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ from fake_ec2 import FakeGateway, MemoryBackups
 from test_remediator import group, policy, remediator, rule
 from test_remediator_races import OFFICE, remediate
 
-from sgcompliance.app.remediator import Outcome
-from sgcompliance.core.model import Direction
-from sgcompliance.core.plan import Mode
+from sgcompliance.engine.model import Direction
+from sgcompliance.remediation.plan import Mode
+from sgcompliance.remediation.remediator import Outcome
 
 
 def test_a_lockdown_whose_cause_is_fixed_just_before_the_revoke_removes_nothing_else() -> None:

@@ -9,11 +9,11 @@ from datetime import timedelta
 from fake_ec2 import FakeGateway, MemoryBackups
 from test_remediator import ACCOUNT, NOW, REGION, group, pointed, policy, remediator, rule
 
-from sgcompliance.app.remediator import Outcome, SecurityGroupRemediator
-from sgcompliance.core.backup import parse_pointer
-from sgcompliance.core.model import Peer, PeerKind, RegionSnapshot
-from sgcompliance.core.plan import TAG_BACKUP, TAG_CHECKS, TAG_STATUS, TAG_TIME, Action, Mode
-from sgcompliance.core.receipt import ReceiptState
+from sgcompliance.engine.model import Peer, PeerKind, RegionSnapshot
+from sgcompliance.remediation.backup import parse_pointer
+from sgcompliance.remediation.plan import TAG_BACKUP, TAG_CHECKS, TAG_STATUS, TAG_TIME, Action, Mode
+from sgcompliance.remediation.receipt import ReceiptState
+from sgcompliance.remediation.remediator import Outcome, SecurityGroupRemediator
 
 OFFICE = Peer(PeerKind.IPV4, "10.20.0.0/16")
 

@@ -21,10 +21,10 @@ from rollback_world import (
     peer_group_deleted,
 )
 
-from sgcompliance.core.backup import parse_pointer
-from sgcompliance.core.errors import AccessDeniedError
-from sgcompliance.core.model import Rule
-from sgcompliance.core.plan import MANAGED_TAG_KEYS, TAG_BACKUP, TAG_STATUS
+from sgcompliance.engine.model import Rule
+from sgcompliance.errors import AccessDeniedError
+from sgcompliance.remediation.backup import parse_pointer
+from sgcompliance.remediation.plan import MANAGED_TAG_KEYS, TAG_BACKUP, TAG_STATUS
 
 
 def test_a_rule_whose_peer_group_was_deleted_is_reported_and_the_others_come_back() -> None:

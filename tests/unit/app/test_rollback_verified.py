@@ -22,11 +22,11 @@ from rollback_world import (
     by_id,
 )
 
-from sgcompliance.core.audit import AuditAction
-from sgcompliance.core.backup import BackupRecord
-from sgcompliance.core.errors import BackupError
-from sgcompliance.core.model import Peer, PeerKind
-from sgcompliance.core.plan import MANAGED_TAG_KEYS
+from sgcompliance.engine.model import Peer, PeerKind
+from sgcompliance.errors import BackupError
+from sgcompliance.records.audit import AuditAction
+from sgcompliance.remediation.backup import BackupRecord
+from sgcompliance.remediation.plan import MANAGED_TAG_KEYS
 
 
 def test_a_verified_backup_restores_its_revoked_rules_and_removes_the_tags() -> None:

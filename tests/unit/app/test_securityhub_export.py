@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sgcompliance.app.securityhub_export import Document, export_findings
-from sgcompliance.core.errors import AccessDeniedError, AwsApiError, ConfigError
+from sgcompliance.errors import AccessDeniedError, AwsApiError, ConfigError
+from sgcompliance.records.securityhub_export import Document, export_findings
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,11 +21,11 @@ from pipeline_fakes import (
     world,
 )
 
-from sgcompliance.app.runtime_config import ORGANIZATION
-from sgcompliance.core.errors import AccessDeniedError, ThrottledError
-from sgcompliance.core.events import WorkItem
-from sgcompliance.core.plan import Mode
-from sgcompliance.core.work_items import parse_work_item
+from sgcompliance.config.runtime import ORGANIZATION
+from sgcompliance.errors import AccessDeniedError, ThrottledError
+from sgcompliance.events.classify import WorkItem
+from sgcompliance.events.work_items import parse_work_item
+from sgcompliance.remediation.plan import Mode
 
 SWEEP = "sweep-20261127T020000Z-4f2a9c1e"
 ISSUED = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)

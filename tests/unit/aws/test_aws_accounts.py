@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from sgcompliance.aws.accounts import (
+from sgcompliance.adapters.aws.accounts import (
     enabled_regions,
     organization_accounts,
     parse_account_ids,
@@ -18,7 +18,7 @@ from sgcompliance.aws.accounts import (
     parse_regions,
     read_accounts_file,
 )
-from sgcompliance.core.errors import ConfigError, InputError
+from sgcompliance.errors import ConfigError, InputError
 
 
 def test_accounts_file_skips_comments_and_blank_lines() -> None:

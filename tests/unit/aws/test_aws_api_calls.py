@@ -13,10 +13,10 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.retries import bucket, standard
 
-from sgcompliance.aws.api_calls import ApiCallCounter, operation_key
-from sgcompliance.aws.ec2 import collect
-from sgcompliance.aws.session import AwsSettings, ClientFactory
-from sgcompliance.core.errors import ThrottledError
+from sgcompliance.adapters.aws.api_calls import ApiCallCounter, operation_key
+from sgcompliance.adapters.aws.ec2 import collect
+from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
+from sgcompliance.errors import ThrottledError
 
 LOCAL = "http://127.0.0.1:5999"
 EMPTY_GROUPS = (

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.aws.assume import RoleAssumer, RoleSettings
-from sgcompliance.core.errors import ConfigError
+from sgcompliance.adapters.aws.assume import RoleAssumer, RoleSettings
+from sgcompliance.errors import ConfigError
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from sgcompliance.aws.ec2 import collect, read_region, trim_interface
-from sgcompliance.core.model import Attachment
-from sgcompliance.core.snapshot import read_snapshot
+from sgcompliance.adapters.aws.ec2 import collect, read_region, trim_interface
+from sgcompliance.engine.model import Attachment
+from sgcompliance.sources.snapshot import read_snapshot
 
 ACCOUNT = "111111111111"
 REGION = "eu-west-1"

@@ -11,8 +11,8 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from sgcompliance.aws.errors import translating
-from sgcompliance.core.errors import (
+from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.errors import (
     AccessDeniedError,
     AwsApiError,
     AwsUnavailableError,

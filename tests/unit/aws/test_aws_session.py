@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sgcompliance import __version__
-from sgcompliance.aws.session import AwsSettings, ClientFactory, StaticCredentials
-from sgcompliance.core.errors import ConfigError
+from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory, StaticCredentials
+from sgcompliance.errors import ConfigError
 
 LOCAL = "http://127.0.0.1:5999"
 

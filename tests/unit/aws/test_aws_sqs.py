@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from sgcompliance.aws.sqs import MAX_BATCH_BYTES, SqsQueue, chunks
-from sgcompliance.core.errors import InputError, ThrottledError
+from sgcompliance.adapters.aws.sqs import MAX_BATCH_BYTES, SqsQueue, chunks
+from sgcompliance.errors import InputError, ThrottledError
 
 URL = "https://sqs.eu-west-1.amazonaws.com/999999999999/sgcompliance-work"
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from sgcompliance.aws import permissions
-from sgcompliance.core.plan import MANAGED_TAG_KEYS
+from sgcompliance.adapters.aws import permissions
+from sgcompliance.remediation.plan import MANAGED_TAG_KEYS
 
 ACTION = re.compile(r"^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$")
-SRC = Path(permissions.__file__).resolve().parents[1]
+SRC = Path(permissions.__file__).resolve().parents[2]
 # Every operation name the AWS adapters translate errors for: the calls the product makes.
 TRANSLATED = re.compile(r'with translating\(\s*"([A-Za-z0-9]+)"')
 ALL_SETS = {
@@ -27,7 +27,7 @@ ALL_SETS = {
     "tracing": permissions.TRACING_ACTIONS,
     "export": permissions.EXPORT_ACTIONS,
 }
-EXPORT_ADAPTER = SRC / "aws" / "securityhub.py"
+EXPORT_ADAPTER = SRC / "adapters" / "aws" / "securityhub.py"
 
 
 @pytest.mark.parametrize("name", sorted(ALL_SETS))
@@ -99,7 +99,7 @@ def handler_operations() -> set[str]:
     sources = [
         SRC.joinpath(*name.split(".")[1:]).with_suffix(".py")
         for name in loaded
-        if name.startswith(("sgcompliance.aws.", "sgcompliance.entrypoints."))
+        if name.startswith(("sgcompliance.adapters.aws.", "sgcompliance.entrypoints."))
     ]
     return {m for path in sources for m in TRANSLATED.findall(path.read_text("utf-8"))}
 

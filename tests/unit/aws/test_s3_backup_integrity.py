@@ -14,10 +14,10 @@ import pytest
 from moto import mock_aws
 from test_s3_backups import BUCKET, record
 
-from sgcompliance.aws.s3_backups import S3BackupStore
-from sgcompliance.core.backup import canonical_bytes, group_of, sha256_hex, to_document
-from sgcompliance.core.errors import BackupError
-from sgcompliance.core.receipt import BackupReceipt, ReceiptState, receipt_to_document
+from sgcompliance.adapters.aws.s3_backups import S3BackupStore
+from sgcompliance.errors import BackupError
+from sgcompliance.remediation.backup import canonical_bytes, group_of, sha256_hex, to_document
+from sgcompliance.remediation.receipt import BackupReceipt, ReceiptState, receipt_to_document
 
 
 @pytest.fixture

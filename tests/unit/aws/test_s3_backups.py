@@ -11,11 +11,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from sgcompliance.aws.s3_backups import S3BackupStore
-from sgcompliance.core.backup import BackupRecord, backup_id_for
-from sgcompliance.core.errors import BackupError
-from sgcompliance.core.model import Direction, Peer, PeerKind, Rule
-from sgcompliance.core.plan import Action, Mode, RemediationPlan
+from sgcompliance.adapters.aws.s3_backups import S3BackupStore
+from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule
+from sgcompliance.errors import BackupError
+from sgcompliance.remediation.backup import BackupRecord, backup_id_for
+from sgcompliance.remediation.plan import Action, Mode, RemediationPlan
 
 BUCKET = "sgc-backups"
 

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sgcompliance import __version__
-from sgcompliance.entrypoints.cli import app
-from sgcompliance.entrypoints.console import PIPED_WIDTH, presentation_for
+from sgcompliance.entrypoints.cli.app import app
+from sgcompliance.entrypoints.cli.console import PIPED_WIDTH, presentation_for
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sgcompliance.entrypoints.cli import app
+from sgcompliance.entrypoints.cli.app import app
 from sgcompliance.policy.catalog import catalog, catalog_data, pack_checks, parse_reference
 from sgcompliance.policy.catalog_doc import DOC_PATH, REGENERATE, checks_markdown
 from sgcompliance.policy.catalog_example import example_findings

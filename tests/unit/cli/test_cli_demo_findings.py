@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.core.errors import InputError
-from sgcompliance.local.demo_findings import ScanReport, compare_restored, read_report
+from sgcompliance.errors import InputError
+from sgcompliance.local.demo.findings import ScanReport, compare_restored, read_report
 
 
 def finding(

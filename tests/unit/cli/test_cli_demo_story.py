@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sgcompliance.core.errors import SgcError
-from sgcompliance.local.story import Check, Step, run_story
+from sgcompliance.errors import SgcError
+from sgcompliance.local.demo.runner import Check, Step, run_story
 
 
 class Trail:

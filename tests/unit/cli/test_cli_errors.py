@@ -10,9 +10,9 @@ import typer
 from cli_estates import small_estate, ssh_policy, write
 from typer.testing import CliRunner
 
-from sgcompliance.core.errors import InputError
-from sgcompliance.entrypoints import cli
-from sgcompliance.entrypoints.cli import app
+from sgcompliance.entrypoints.cli import app as cli
+from sgcompliance.entrypoints.cli.app import app
+from sgcompliance.errors import InputError
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ from typing import Any
 from cli_estates import ACCOUNT, DB, REGION, WEB, small_estate, ssh_policy, write
 from typer.testing import CliRunner
 
-from sgcompliance.entrypoints.cli import app
+from sgcompliance.entrypoints.cli.app import app
 
 EXPECTED_FINDINGS: list[dict[str, Any]] = [
     {

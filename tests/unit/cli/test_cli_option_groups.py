@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from typer.testing import CliRunner
 
-from sgcompliance.entrypoints.option_groups import OptionGroup, takes_option_groups
+from sgcompliance.entrypoints.cli.option_groups import OptionGroup, takes_option_groups
 
 runner = CliRunner()
 

@@ -13,12 +13,12 @@ from cli_estates import small_estate, write
 from rich.console import Console
 from typer.testing import CliRunner
 
-from sgcompliance.app.fleet import Scope, ScopeResult
-from sgcompliance.core.errors import SgcError
-from sgcompliance.entrypoints.cli import app
-from sgcompliance.entrypoints.console import Terminal, presentation_for
-from sgcompliance.entrypoints.fleet_view import ScopeProgress, scope_table, show_scopes
-from sgcompliance.entrypoints.report_output import write_atomically
+from sgcompliance.engine.fleet import Scope, ScopeResult
+from sgcompliance.entrypoints.cli.app import app
+from sgcompliance.entrypoints.cli.console import Terminal, presentation_for
+from sgcompliance.entrypoints.cli.fleet_view import ScopeProgress, scope_table, show_scopes
+from sgcompliance.entrypoints.cli.report_output import write_atomically
+from sgcompliance.errors import SgcError
 from sgcompliance.report.formats import format_names
 
 runner = CliRunner()

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sgcompliance.app.remediator import GroupOutcome, Outcome, RemediationRun, RemediationSettings
-from sgcompliance.core.evaluate import ScanResult, evaluate
-from sgcompliance.core.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.core.plan import Mode, RemediationPlan, plan_group
-from sgcompliance.core.policy import (
+from sgcompliance.engine.evaluate import ScanResult, evaluate
+from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.entrypoints.cli.report_output import planned_report, run_report
+from sgcompliance.policy.model import (
     Check,
     CheckType,
     Policy,
@@ -20,7 +19,13 @@ from sgcompliance.core.policy import (
     Severity,
     Sources,
 )
-from sgcompliance.entrypoints.report_output import planned_report, run_report
+from sgcompliance.remediation.plan import Mode, RemediationPlan, plan_group
+from sgcompliance.remediation.remediator import (
+    GroupOutcome,
+    Outcome,
+    RemediationRun,
+    RemediationSettings,
+)
 from sgcompliance.report.formats import Presentation, render
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from sgcompliance.entrypoints.cli import app
+from sgcompliance.entrypoints.cli.app import app
 
 runner = CliRunner()
 BACKUP_ID = "sg-0aaa0000000000001.20261127T120000000000Z.00000001"

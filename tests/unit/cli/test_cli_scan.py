@@ -9,7 +9,7 @@ import pytest
 from cli_estates import compliant_estate, small_estate, ssh_policy, write
 from typer.testing import CliRunner
 
-from sgcompliance.entrypoints.cli import app
+from sgcompliance.entrypoints.cli.app import app
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 REQUIRED_FINDING_KEYS = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sgcompliance.core.audit import AuditAction, AuditRecord, Trigger, audit_record
-from sgcompliance.core.plan import PlannedFinding
-from sgcompliance.core.policy import Severity
+from sgcompliance.policy.model import Severity
+from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record
+from sgcompliance.remediation.plan import PlannedFinding
 
 ACCOUNT, REGION = "111111111111", "eu-west-1"
 ACTOR = "arn:aws:sts::111111111111:assumed-role/developer/alice"

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 
-from sgcompliance.core.evaluate import ScanResult, evaluate
-from sgcompliance.core.findings import Finding
-from sgcompliance.core.model import (
+from sgcompliance.engine.evaluate import ScanResult, evaluate
+from sgcompliance.engine.findings import Finding
+from sgcompliance.engine.model import (
     Direction,
     Peer,
     PeerKind,
@@ -17,7 +17,7 @@ from sgcompliance.core.model import (
     Rule,
     SecurityGroup,
 )
-from sgcompliance.core.policy import (
+from sgcompliance.policy.model import (
     AllTraffic,
     AuthorizedPorts,
     Check,

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from estate_builder import ACCOUNT, REGION
 
-from sgcompliance.core.errors import InputError
-from sgcompliance.core.snapshot import read_snapshots
+from sgcompliance.errors import InputError
+from sgcompliance.sources.snapshot import read_snapshots
 
 Doc = dict[str, Any]
 

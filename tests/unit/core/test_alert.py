@@ -13,7 +13,8 @@ from audit_samples import (
     trigger,
 )
 
-from sgcompliance.core.alert import (
+from sgcompliance.policy.model import Severity
+from sgcompliance.records.alert import (
     MIN_ALERT_BYTES,
     SNS_MAX_BYTES,
     event_alert,
@@ -22,9 +23,8 @@ from sgcompliance.core.alert import (
     sweep_alert,
     worth_alerting,
 )
-from sgcompliance.core.audit import AuditAction, audit_record
-from sgcompliance.core.policy import Severity
-from sgcompliance.core.sns_message import SUBJECT_MAX, attribute_value
+from sgcompliance.records.audit import AuditAction, audit_record
+from sgcompliance.records.sns_message import SUBJECT_MAX, attribute_value
 
 URI = "s3://sgc-audit/audit/2026/11/27/abc.json"
 

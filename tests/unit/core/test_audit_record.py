@@ -17,7 +17,9 @@ from audit_samples import (
     trigger,
 )
 
-from sgcompliance.core.audit import (
+from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule
+from sgcompliance.policy.model import Severity
+from sgcompliance.records.audit import (
     ARN_LIMIT,
     MAX_FINDINGS,
     REASON_LIMIT,
@@ -30,9 +32,7 @@ from sgcompliance.core.audit import (
     plan_audit_record,
     to_json,
 )
-from sgcompliance.core.model import Direction, Peer, PeerKind, Rule
-from sgcompliance.core.plan import Action, Mode, RemediationPlan, pre_image_hash
-from sgcompliance.core.policy import Severity
+from sgcompliance.remediation.plan import Action, Mode, RemediationPlan, pre_image_hash
 
 DOCUMENTED_FIELDS = {
     "schema_version", "record_id", "event_id", "event_name", "event_time", "decided_at",

@@ -14,8 +14,8 @@ from estate_builder import (
     snapshot,
 )
 
-from sgcompliance.core.model import Rule
-from sgcompliance.core.policy import AuthorizedPorts, Sources
+from sgcompliance.engine.model import Rule
+from sgcompliance.policy.model import AuthorizedPorts, Sources
 
 WEB_ONLY = check(AuthorizedPorts((port_spec("tcp", 80), port_spec("tcp", 443)), Sources()))
 

@@ -20,8 +20,8 @@ from estate_builder import (
     snapshot,
 )
 
-from sgcompliance.core.model import RegionSnapshot
-from sgcompliance.core.policy import Selector
+from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.policy.model import Selector
 
 SPEC = restricted(port_spec("tcp", 22))
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from estate_builder import TODAY, group, policy, rule, scan, snapshot
 
-from sgcompliance.core.collector import collector_paused
-from sgcompliance.core.evaluate import evaluate
-from sgcompliance.core.model import RegionSnapshot
+from sgcompliance.engine.collector import collector_paused
+from sgcompliance.engine.evaluate import evaluate
+from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.policy.loader import load_policy
 
 

@@ -14,8 +14,8 @@ from estate_builder import (
     snapshot,
 )
 
-from sgcompliance.core.findings import Reason
-from sgcompliance.core.policy import DefaultGroupClosed
+from sgcompliance.engine.findings import Reason
+from sgcompliance.policy.model import DefaultGroupClosed
 
 CLOSED = check(DefaultGroupClosed(), directions=BOTH_DIRECTIONS)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from event_fixtures import HUB, MEMBER, REGION, load, names
 
-from sgcompliance.core.events import (
+from sgcompliance.events.classify import (
     OperatorAction,
     OperatorVerb,
     RejectCode,
@@ -17,7 +17,7 @@ from sgcompliance.core.events import (
     SweepTick,
     classify,
 )
-from sgcompliance.core.plan import Mode
+from sgcompliance.remediation.plan import Mode
 
 SG_CHANGE_FIXTURES = {
     "authorize_ingress": "AuthorizeSecurityGroupIngress",

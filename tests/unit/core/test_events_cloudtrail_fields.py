@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from event_fixtures import MEMBER, load
 
-from sgcompliance.core.events import RejectCode, Rejected, SgChangeEvent, classify
+from sgcompliance.events.classify import RejectCode, Rejected, SgChangeEvent, classify
 
 WEB = "sg-0a1b2c3d4e5f60718"
 APP = "sg-0b2c3d4e5f6071829"

@@ -14,7 +14,7 @@ from event_fixtures import load, names
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sgcompliance.core.events import (
+from sgcompliance.events.classify import (
     BadRecord,
     RejectCode,
     Rejected,

@@ -7,8 +7,14 @@ from dataclasses import replace
 import pytest
 from event_fixtures import ANY_ACCOUNT_MEMBER_ROLE, MEMBER, MEMBER_ROLE, load
 
-from sgcompliance.core.cloudtrail import Actor, arn_matches, is_own_change
-from sgcompliance.core.events import IgnoreReason, SgChangeEvent, classify, ignore_reason, in_scope
+from sgcompliance.events.classify import (
+    IgnoreReason,
+    SgChangeEvent,
+    classify,
+    ignore_reason,
+    in_scope,
+)
+from sgcompliance.events.cloudtrail import Actor, arn_matches, is_own_change
 
 OWN = frozenset({MEMBER_ROLE})
 

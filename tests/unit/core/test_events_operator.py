@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.core.events import OperatorAction, OperatorVerb, RejectCode, Rejected, classify
+from sgcompliance.events.classify import (
+    OperatorAction,
+    OperatorVerb,
+    RejectCode,
+    Rejected,
+    classify,
+)
 
 
 def test_a_bare_scan_means_the_configured_scope() -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from event_fixtures import MEMBER, load
 
-from sgcompliance.core.events import (
+from sgcompliance.events.classify import (
     BadRecord,
     RejectCode,
     SgChangeEvent,
@@ -19,7 +19,7 @@ from sgcompliance.core.events import (
     classify,
     record_payload,
 )
-from sgcompliance.core.plan import Mode
+from sgcompliance.remediation.plan import Mode
 
 SWEEP = "sweep-20261127T020000Z-4f2a9c1e"
 

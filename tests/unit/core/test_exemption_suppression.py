@@ -22,8 +22,8 @@ from estate_builder import (
     snapshot,
 )
 
-from sgcompliance.core.evaluate import ScanResult
-from sgcompliance.core.policy import Exemption, MaxRules
+from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.policy.model import Exemption, MaxRules
 
 SSH = check(restricted(port_spec("tcp", 22)), check_id="SSH")
 # A world-open tcp 22 rule in a tagged group, with a tagged rule.

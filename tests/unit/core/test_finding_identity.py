@@ -18,9 +18,9 @@ from estate_builder import (
     snapshot,
 )
 
-from sgcompliance.core.findings import finding_id
-from sgcompliance.core.model import RegionSnapshot
-from sgcompliance.core.policy import DescriptionRequired, MaxRules
+from sgcompliance.engine.findings import finding_id
+from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.policy.model import DescriptionRequired, MaxRules
 
 SSH = check(restricted(port_spec("tcp", 22)), check_id="SSH")
 
@@ -126,8 +126,8 @@ def test_scan_result_counts_groups_rules_and_scopes() -> None:
 
 def test_ids_made_through_an_evaluation_context_equal_the_documented_hash() -> None:
     # GIVEN the incremental hashing an evaluation uses  WHEN compared with finding_id
-    from sgcompliance.core.check_findings import Context
-    from sgcompliance.core.findings import finding_id
+    from sgcompliance.engine.check_findings import Context
+    from sgcompliance.engine.findings import finding_id
 
     ctx = Context("strict", "111111111111", "eu-west-1", frozenset())
     # THEN both give the same id, with and without a rule, and for a second call

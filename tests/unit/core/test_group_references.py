@@ -17,9 +17,9 @@ from estate_builder import (
     snapshot,
 )
 
-from sgcompliance.core.findings import Reason
-from sgcompliance.core.model import Rule
-from sgcompliance.core.policy import Check, Settings, Sources, UntrustedReference
+from sgcompliance.engine.findings import Reason
+from sgcompliance.engine.model import Rule
+from sgcompliance.policy.model import Check, Settings, Sources, UntrustedReference
 
 UNTRUSTED = check(UntrustedReference())
 

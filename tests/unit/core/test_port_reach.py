@@ -18,9 +18,9 @@ from estate_builder import (
     snapshot,
 )
 
-from sgcompliance.core.findings import Reason
-from sgcompliance.core.model import Rule
-from sgcompliance.core.policy import AllTraffic, Check, Sources
+from sgcompliance.engine.findings import Reason
+from sgcompliance.engine.model import Rule
+from sgcompliance.policy.model import AllTraffic, Check, Sources
 
 SSH = check(restricted(port_spec("tcp", 22)))
 ALL_TRAFFIC = check(AllTraffic(Sources()))

@@ -17,8 +17,8 @@ from estate_builder import (
     snapshot,
 )
 
-from sgcompliance.core.findings import Reason
-from sgcompliance.core.policy import (
+from sgcompliance.engine.findings import Reason
+from sgcompliance.policy.model import (
     UNRESOLVED_PREFIX_LIST_CHECK,
     Remediation,
     Settings,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sgcompliance.core.errors import InputError
-from sgcompliance.core.model import Direction, Peer, PeerKind, Rule
-from sgcompliance.core.protocol import (
+from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule
+from sgcompliance.engine.protocol import (
     ALL,
     ICMP,
     ICMPV6,
@@ -20,6 +19,7 @@ from sgcompliance.core.protocol import (
     port_interval,
     subtract,
 )
+from sgcompliance.errors import InputError
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sgcompliance.core.audit import (
+from sgcompliance.records.audit import (
     AuditAction,
     RollbackAudit,
     Trigger,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sgcompliance.core.receipt import BackupReceipt, ReceiptState
-from sgcompliance.core.rollback_trust import latest_receipt
+from sgcompliance.remediation.receipt import BackupReceipt, ReceiptState
+from sgcompliance.remediation.rollback_trust import latest_receipt
 
 GROUP = "sg-0aaa0000000000001"
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

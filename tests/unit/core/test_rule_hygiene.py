@@ -15,9 +15,9 @@ from estate_builder import (
     snapshot,
 )
 
-from sgcompliance.core.findings import Reason
-from sgcompliance.core.model import Direction
-from sgcompliance.core.policy import DescriptionRequired, MaxRules
+from sgcompliance.engine.findings import Reason
+from sgcompliance.engine.model import Direction
+from sgcompliance.policy.model import DescriptionRequired, MaxRules
 
 THREE_RULES = group(
     rule("sgr-1", "10.0.0.0/8"),

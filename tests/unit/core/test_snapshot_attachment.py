@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from snapshot_documents import Doc, groups_doc, rules_doc
 
-from sgcompliance.core.model import Attachment
-from sgcompliance.core.snapshot import read_snapshot
+from sgcompliance.engine.model import Attachment
+from sgcompliance.sources.snapshot import read_snapshot
 
 
 def attachment_of(*enis: Doc, group_id: str = "sg-1") -> Attachment:

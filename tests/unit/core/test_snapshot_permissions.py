@@ -5,7 +5,7 @@ from __future__ import annotations
 from estate_builder import OTHER_ACCOUNT, check, policy, port_spec, restricted, scan
 from snapshot_documents import Doc, groups_doc, permission, read_error
 
-from sgcompliance.core.snapshot import read_snapshot
+from sgcompliance.sources.snapshot import read_snapshot
 
 
 def permissions_doc(*ingress: Doc, egress: tuple[Doc, ...] = ()) -> Doc:

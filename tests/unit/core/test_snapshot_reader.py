@@ -18,9 +18,9 @@ from estate_builder import (
 )
 from snapshot_documents import Doc, groups_doc, read_error, rule_row, rules_doc
 
-from sgcompliance.core.errors import InputError
-from sgcompliance.core.model import Direction, Peer, PeerKind
-from sgcompliance.core.snapshot import read_snapshot, read_snapshots
+from sgcompliance.engine.model import Direction, Peer, PeerKind
+from sgcompliance.errors import InputError
+from sgcompliance.sources.snapshot import read_snapshot, read_snapshots
 
 # --- DescribeSecurityGroupRules rows -----------------------------------------------------
 

@@ -17,8 +17,8 @@ from estate_builder import (
     snapshot,
 )
 
-from sgcompliance.core.network import SourceClass, cidr_info, classify, covers_family
-from sgcompliance.core.policy import Sources
+from sgcompliance.engine.network import SourceClass, cidr_info, classify, covers_family
+from sgcompliance.policy.model import Sources
 
 
 def cls(cidr: str) -> SourceClass:

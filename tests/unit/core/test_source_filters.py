@@ -18,9 +18,9 @@ from estate_builder import (
     snapshot,
 )
 
-from sgcompliance.core.findings import Reason
-from sgcompliance.core.model import Rule
-from sgcompliance.core.policy import Sources
+from sgcompliance.engine.findings import Reason
+from sgcompliance.engine.model import Rule
+from sgcompliance.policy.model import Sources
 
 V4 = frozenset({4})
 V6 = frozenset({6})

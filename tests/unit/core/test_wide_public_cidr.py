@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from estate_builder import check, flagged, group, one_finding, policy, rule, scan, snapshot
 
-from sgcompliance.core.findings import Reason
-from sgcompliance.core.policy import WidePublicCidr
+from sgcompliance.engine.findings import Reason
+from sgcompliance.policy.model import WidePublicCidr
 
 WIDE = check(WidePublicCidr(ipv4_min_prefix=16, ipv6_min_prefix=48))
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.core.cloudtrail import IgnoreReason
-from sgcompliance.core.events import SgChangeEvent, classify, ignore_reason
-from sgcompliance.local.cloudtrail_record import (
+from sgcompliance.events.classify import SgChangeEvent, classify, ignore_reason
+from sgcompliance.events.cloudtrail import IgnoreReason
+from sgcompliance.local.pipeline.cloudtrail_record import (
     ApiCall,
     Caller,
     cloudtrail_record,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from sgcompliance.local.cloudtrail_emitter import EmittedEvent
-from sgcompliance.local.pipeline import InboxAlert
-from sgcompliance.local.pipeline_report import alert_for, metric_total, metric_values
-from sgcompliance.local.timeline import backup_time, change_timeline, latency_ms, render
-from sgcompliance.local.worker import Handled, split_output
+from sgcompliance.local.pipeline.cloudtrail_emitter import EmittedEvent
+from sgcompliance.local.pipeline.flow import InboxAlert
+from sgcompliance.local.pipeline.report import alert_for, metric_total, metric_values
+from sgcompliance.local.pipeline.timeline import backup_time, change_timeline, latency_ms, render
+from sgcompliance.local.pipeline.worker import Handled, split_output
 
 T0 = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
 RECORD = {"eventID": "ev-1", "eventName": "AuthorizeSecurityGroupIngress",

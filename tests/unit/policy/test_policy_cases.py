@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.core.errors import InputError
+from sgcompliance.errors import InputError
 from sgcompliance.policy.cases import CaseError, Expectation, load_case, run_case
 
 GROUP = "sg-0000000000000a001"

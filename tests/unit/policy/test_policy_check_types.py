@@ -6,8 +6,9 @@ import ipaddress
 from datetime import date
 from typing import Any
 
-from sgcompliance.core.model import Direction
-from sgcompliance.core.policy import (
+from sgcompliance.engine.model import Direction
+from sgcompliance.policy.loader import parse_policy
+from sgcompliance.policy.model import (
     AllTraffic,
     AuthorizedPorts,
     Check,
@@ -25,7 +26,6 @@ from sgcompliance.core.policy import (
     UntrustedReference,
     WidePublicCidr,
 )
-from sgcompliance.policy.loader import parse_policy
 
 INGRESS = frozenset({Direction.INGRESS})
 BOTH = frozenset({Direction.INGRESS, Direction.EGRESS})

@@ -9,7 +9,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from sgcompliance.entrypoints.policy_cli import policy_app
+from sgcompliance.entrypoints.cli.policy import policy_app
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "policy-tests"
 VALID = '{"version": "1", "id": "acme", "extends": "builtin:strict"}'

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sgcompliance.core.errors import InputError, PolicyError
-from sgcompliance.documents import load_document, parse_yaml
+from sgcompliance.errors import InputError, PolicyError
 from sgcompliance.policy.loader import load_policy, parse_policy, schema
+from sgcompliance.sources.documents import load_document, parse_yaml
 
 POLICY_YAML = """\
 version: "1"

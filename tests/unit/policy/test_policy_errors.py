@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.core.errors import PolicyError
+from sgcompliance.errors import PolicyError
 from sgcompliance.policy.loader import parse_policy, validate_document
 
 SSH = {"protocols": ["tcp"], "ports": "22"}

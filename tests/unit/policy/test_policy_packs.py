@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sgcompliance.core.model import Direction
-from sgcompliance.core.policy import (
+from sgcompliance.engine.model import Direction
+from sgcompliance.engine.protocol import Interval
+from sgcompliance.policy.loader import DEFAULT_POLICY, builtin_packs, load_policy
+from sgcompliance.policy.model import (
     AuthorizedPorts,
     Check,
     CheckType,
@@ -18,8 +20,6 @@ from sgcompliance.core.policy import (
     Sources,
     WidePublicCidr,
 )
-from sgcompliance.core.protocol import Interval
-from sgcompliance.policy.loader import DEFAULT_POLICY, builtin_packs, load_policy
 
 FSBP_IDS = ["EC2.2", "EC2.13", "EC2.14", "EC2.18", "EC2.19"]
 CIS_IDS = ["CIS-5.2", "CIS-5.3", "CIS-5.4"]

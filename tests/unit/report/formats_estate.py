@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from sgcompliance import __version__
-from sgcompliance.core.evaluate import ScanResult, evaluate
-from sgcompliance.core.policy import Exemption
-from sgcompliance.core.snapshot import read_snapshots
+from sgcompliance.engine.evaluate import ScanResult, evaluate
 from sgcompliance.policy.loader import load_policy
+from sgcompliance.policy.model import Exemption
 from sgcompliance.report.formats import Presentation, render
+from sgcompliance.sources.snapshot import read_snapshots
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "report"
 ESTATE = FIXTURES / "estate.json"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sgcompliance.core.evaluate import ScanResult, evaluate
-from sgcompliance.core.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.core.policy import (
+from sgcompliance.engine.evaluate import ScanResult, evaluate
+from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.policy.model import (
     Check,
     CheckType,
     DescriptionRequired,

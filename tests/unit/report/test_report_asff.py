@@ -13,9 +13,14 @@ import botocore.session
 from botocore.validate import ParamValidator
 from formats_estate import GENERATED_AT, PRESENTATION, assert_golden, estate_result
 
-from sgcompliance.core.evaluate import ScanResult
-from sgcompliance.core.policy import Severity
-from sgcompliance.report.asff import DESCRIPTION_LIMIT, TITLE_LIMIT, AsffWriter, asff_documents
+from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.policy.model import Severity
+from sgcompliance.report.documents.asff import (
+    DESCRIPTION_LIMIT,
+    TITLE_LIMIT,
+    AsffWriter,
+    asff_documents,
+)
 from sgcompliance.report.formats import Presentation
 
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 from report_samples import sample_result
 
-from sgcompliance.core.errors import SgcError
+from sgcompliance.errors import SgcError
 from sgcompliance.report.formats import (
     Presentation,
     ReportWriter,
@@ -45,8 +45,8 @@ def test_writing_json_does_not_load_the_table_library() -> None:
     # GIVEN a fresh interpreter WHEN it renders JSON THEN rich was never imported
     program = (
         "import sys\n"
-        "from sgcompliance.core.evaluate import ScanResult\n"
-        "from sgcompliance.core.policy import Policy\n"
+        "from sgcompliance.engine.evaluate import ScanResult\n"
+        "from sgcompliance.policy.model import Policy\n"
         "from sgcompliance.report.formats import render\n"
         "render(ScanResult(Policy('p', '1', ()), (), 0, 0), 'json')\n"
         "print('rich' in sys.modules)\n"

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from report_samples import compliant_result, sample_result
 
-from sgcompliance.core.evaluate import ScanResult
-from sgcompliance.core.plan import Mode, plan_group
+from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.remediation.plan import Mode, plan_group
 from sgcompliance.report.formats import Presentation, ReportWriter
-from sgcompliance.report.html import HtmlWriter
+from sgcompliance.report.html.page import HtmlWriter
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "html" / "sample_report.html"

@@ -12,10 +12,9 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sgcompliance.core.evaluate import ScanResult, evaluate
-from sgcompliance.core.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.core.plan import Mode, plan_group
-from sgcompliance.core.policy import (
+from sgcompliance.engine.evaluate import ScanResult, evaluate
+from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.policy.model import (
     Check,
     CheckType,
     DescriptionRequired,
@@ -27,9 +26,10 @@ from sgcompliance.core.policy import (
     Severity,
     Sources,
 )
+from sgcompliance.remediation.plan import Mode, plan_group
 from sgcompliance.report.formats import Presentation
-from sgcompliance.report.html import HtmlWriter
-from sgcompliance.report.html_text import text as html_text
+from sgcompliance.report.html.page import HtmlWriter
+from sgcompliance.report.html.text import text as html_text
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 
 HOSTILE = (

@@ -7,7 +7,7 @@ from typing import Any
 
 from formats_estate import PRESENTATION, assert_golden, estate_result
 
-from sgcompliance.core.plan import Action, Mode, RemediationPlan
+from sgcompliance.remediation.plan import Action, Mode, RemediationPlan
 from sgcompliance.report.jsonl import JsonLinesWriter
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 

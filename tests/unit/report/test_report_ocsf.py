@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from formats_estate import GENERATED_AT, PRESENTATION, assert_golden, estate_result
 
-from sgcompliance.core.policy import Severity
-from sgcompliance.report.ocsf import OcsfWriter, ocsf_records
+from sgcompliance.policy.model import Severity
+from sgcompliance.report.documents.ocsf import OcsfWriter, ocsf_records
 
 models = pytest.importorskip(
     "py_ocsf_models.events.findings.compliance_finding",

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 from formats_estate import FIXTURES, PRESENTATION, assert_golden, estate_result
 
-from sgcompliance.report.sarif import FINGERPRINT_KEY, SarifWriter, message_text
+from sgcompliance.report.documents.sarif import FINGERPRINT_KEY, SarifWriter, message_text
 
 
 @cache

@@ -1,0 +1,272 @@
+"""EC2 reads (whole regions, single groups) and the write primitives remediation is built on.
+
+Reads produce the snapshot document `sgcompliance.sources.snapshot.read_snapshot` accepts. A region
+costs a fixed number of calls whatever its size: every Describe loops on NextToken with the
+largest page, never one call per group; each referenced prefix list is resolved once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.engine.model import Direction
+from sgcompliance.errors import AccessDeniedError, AwsApiError, NotFoundError
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 1000  # the EC2 maximum for the Describe calls used here
+PREFIX_LIST_PAGE_SIZE = 100  # the maximum for GetManagedPrefixListEntries
+Document = dict[str, Any]
+
+# Only what the engine reads is kept of a group; its rules come from SecurityGroupRules.
+_GROUP_FIELDS = ("GroupId", "GroupName", "Description", "OwnerId", "VpcId", "SecurityGroupArn")
+
+
+def read_region(ec2: EC2Client, account_id: str, region: str) -> Document:
+    """Everything the engine needs about one account x region, as a snapshot document."""
+    scope = f"{account_id}/{region}"
+    groups = collect(ec2, "describe_security_groups", "SecurityGroups", scope=scope)
+    rules = collect(ec2, "describe_security_group_rules", "SecurityGroupRules", scope=scope)
+    interfaces = _interfaces(ec2, scope)
+    prefix_lists = resolve_prefix_lists(ec2, referenced_prefix_lists(rules), scope=scope)
+    return snapshot_document(account_id, region, groups, rules, prefix_lists, interfaces)
+
+
+def read_group(ec2: EC2Client, account_id: str, region: str, group_id: str) -> Document:
+    """One group as a snapshot document, for event-driven checks; NotFoundError if it is gone."""
+    scope = f"{account_id}/{region}"
+    with translating("DescribeSecurityGroups", scope=scope):
+        groups = ec2.describe_security_groups(GroupIds=[group_id]).get("SecurityGroups", [])
+    rules = describe_group_rules(ec2, group_id, scope=scope)
+    interfaces = _interfaces(ec2, scope, Filters=[{"Name": "group-id", "Values": [group_id]}])
+    prefix_lists = resolve_prefix_lists(ec2, referenced_prefix_lists(rules), scope=scope)
+    return snapshot_document(account_id, region, list(groups), rules, prefix_lists, interfaces)
+
+
+def snapshot_document(
+    account_id: str,
+    region: str,
+    groups: Iterable[Mapping[str, Any]],
+    rules: Iterable[Mapping[str, Any]],
+    prefix_lists: Mapping[str, list[str]],
+    interfaces: Iterable[Mapping[str, Any]] | None,
+) -> Document:
+    """The document; without `NetworkInterfaces` when they could not be read, so that the
+    engine reports attachment as unknown instead of wrongly as unattached."""
+    doc: Document = {
+        "account_id": account_id,
+        "region": region,
+        "SecurityGroups": [trim_group(g) for g in groups],
+        "SecurityGroupRules": [dict(r) for r in rules],
+        "ManagedPrefixLists": dict(prefix_lists),
+    }
+    if interfaces is not None:
+        trimmed = (trim_interface(i) for i in interfaces)
+        doc["NetworkInterfaces"] = [n for n in trimmed if n["Groups"]]
+    return doc
+
+
+def _interfaces(ec2: EC2Client, scope: str, **params: Any) -> list[dict[str, Any]] | None:
+    # Attachment is context, not compliance: a role that may not list interfaces still scans.
+    try:
+        return collect(
+            ec2, "describe_network_interfaces", "NetworkInterfaces", scope=scope, **params
+        )
+    except AccessDeniedError as exc:
+        log.warning("attachment unknown in %s: %s", scope, exc)
+        return None
+
+
+def collect(
+    client: Any,
+    method: str,
+    result_key: str,
+    *,
+    scope: str = "",
+    page_size: int = PAGE_SIZE,
+    **params: Any,
+) -> list[dict[str, Any]]:
+    """Every item of a paginated call, following NextToken until the last page."""
+    operation = client.meta.method_to_api_mapping.get(method, method)
+    items: list[dict[str, Any]] = []
+    with translating(operation, scope=scope):
+        pages = client.get_paginator(method).paginate(
+            **params, PaginationConfig={"PageSize": page_size}
+        )
+        for page in pages:
+            items.extend(page.get(result_key, []))
+    return items
+
+
+def referenced_prefix_lists(rules: Iterable[Mapping[str, Any]]) -> list[str]:
+    return sorted({str(r["PrefixListId"]) for r in rules if r.get("PrefixListId")})
+
+
+def resolve_prefix_lists(
+    ec2: EC2Client, list_ids: Iterable[str], *, scope: str = ""
+) -> dict[str, list[str]]:
+    """Prefix list id -> its CIDRs. A list that cannot be read is left out, so the engine
+    reports it as unresolved instead of passing it silently."""
+    resolved: dict[str, list[str]] = {}
+    for list_id in dict.fromkeys(list_ids):
+        try:
+            entries = collect(
+                ec2,
+                "get_managed_prefix_list_entries",
+                "Entries",
+                scope=scope,
+                page_size=PREFIX_LIST_PAGE_SIZE,
+                PrefixListId=list_id,
+            )
+        except (NotFoundError, AccessDeniedError) as exc:
+            log.warning("prefix list %s in %s is unresolvable: %s", list_id, scope, exc)
+            continue
+        resolved[list_id] = [str(e["Cidr"]) for e in entries if e.get("Cidr")]
+    return resolved
+
+
+def trim_group(group: Mapping[str, Any]) -> dict[str, Any]:
+    out = {key: group[key] for key in _GROUP_FIELDS if group.get(key) is not None}
+    out["Tags"] = [dict(t) for t in group.get("Tags", []) or []]
+    return out
+
+
+def trim_interface(interface: Mapping[str, Any]) -> dict[str, Any]:
+    """Which groups an interface carries and whether it is reachable from the internet."""
+    out: dict[str, Any] = {
+        "NetworkInterfaceId": interface.get("NetworkInterfaceId", ""),
+        "Groups": [
+            {"GroupId": g["GroupId"]} for g in interface.get("Groups", []) if "GroupId" in g
+        ],
+    }
+    public_ip = _public_ip(interface)
+    if public_ip:
+        out["Association"] = {"PublicIp": public_ip}
+    ipv6 = [a["Ipv6Address"] for a in interface.get("Ipv6Addresses", []) if a.get("Ipv6Address")]
+    if ipv6:
+        out["Ipv6Addresses"] = [{"Ipv6Address": a} for a in ipv6]
+    return out
+
+
+def _public_ip(interface: Mapping[str, Any]) -> str | None:
+    # A secondary private address can carry the only public IP (an Elastic IP on it).
+    associations = [interface.get("Association")] + [
+        p.get("Association") for p in interface.get("PrivateIpAddresses", []) or []
+    ]
+    for association in associations:
+        if association and association.get("PublicIp"):
+            return str(association["PublicIp"])
+    return None
+
+
+def describe_group_rules(ec2: EC2Client, group_id: str, *, scope: str = "") -> list[dict[str, Any]]:
+    """The `DescribeSecurityGroupRules` rows of one group (all pages)."""
+    return collect(
+        ec2,
+        "describe_security_group_rules",
+        "SecurityGroupRules",
+        scope=scope or group_id,
+        Filters=[{"Name": "group-id", "Values": [group_id]}],
+    )
+
+
+def revoke_rules(
+    ec2: EC2Client, group_id: str, direction: Direction, rule_ids: Sequence[str]
+) -> None:
+    """One call for every rule id of one group and direction.
+
+    AWS fails the whole call when any id is gone (NotFoundError); the caller re-describes.
+    """
+    ids = list(dict.fromkeys(rule_ids))
+    if not ids:
+        return
+    if direction is Direction.INGRESS:
+        with translating("RevokeSecurityGroupIngress", scope=group_id):
+            response: Mapping[str, Any] = ec2.revoke_security_group_ingress(
+                GroupId=group_id, SecurityGroupRuleIds=ids
+            )
+    else:
+        with translating("RevokeSecurityGroupEgress", scope=group_id):
+            response = ec2.revoke_security_group_egress(GroupId=group_id, SecurityGroupRuleIds=ids)
+    if response.get("Return") is False:
+        raise AwsApiError(
+            f"revoking {len(ids)} rule(s) of {group_id} was refused",
+            operation="RevokeSecurityGroup" + direction.title(),
+        )
+
+
+def revoke_matching(
+    ec2: EC2Client,
+    group_id: str,
+    direction: Direction,
+    ip_permissions: Sequence[Mapping[str, Any]],
+) -> tuple[list[dict[str, Any]], list[str] | None]:
+    """Revoke by content in one call: (the permissions AWS did not know, the ids it says it
+    removed, or None where its answer does not list them).
+
+    AWS answers content the group does not hold with `UnknownIpPermissions` and revokes the
+    rest; some endpoints fail the call with InvalidPermission.NotFound instead (NotFoundError).
+    """
+    if not ip_permissions:
+        return [], []
+    perms: Any = [dict(p) for p in ip_permissions]
+    operation = "RevokeSecurityGroup" + direction.title()
+    with translating(operation, scope=group_id):
+        if direction is Direction.INGRESS:
+            response: Mapping[str, Any] = ec2.revoke_security_group_ingress(
+                GroupId=group_id, IpPermissions=perms
+            )
+        else:
+            response = ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=perms)
+    if response.get("Return") is False and not response.get("UnknownIpPermissions"):
+        raise AwsApiError(f"revoking rules of {group_id} was refused", operation=operation)
+    listed = response.get("RevokedSecurityGroupRules")
+    ids = None if listed is None else [str(r["SecurityGroupRuleId"]) for r in listed]
+    return [dict(p) for p in response.get("UnknownIpPermissions", []) or []], ids
+
+
+def authorize_rules(
+    ec2: EC2Client,
+    group_id: str,
+    direction: Direction,
+    ip_permissions: Sequence[Mapping[str, Any]],
+) -> list[str]:
+    """Authorize the permissions in one call; returns the new rule ids.
+
+    A rule that already exists fails the call with aws_code "InvalidPermission.Duplicate".
+    """
+    if not ip_permissions:
+        return []
+    perms: Any = [dict(p) for p in ip_permissions]
+    if direction is Direction.INGRESS:
+        with translating("AuthorizeSecurityGroupIngress", scope=group_id):
+            response: Mapping[str, Any] = ec2.authorize_security_group_ingress(
+                GroupId=group_id, IpPermissions=perms
+            )
+    else:
+        with translating("AuthorizeSecurityGroupEgress", scope=group_id):
+            response = ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=perms)
+    return [str(r["SecurityGroupRuleId"]) for r in response.get("SecurityGroupRules", [])]
+
+
+def set_tags(ec2: EC2Client, resource_id: str, tags: Mapping[str, str]) -> None:
+    if not tags:
+        return
+    with translating("CreateTags", scope=resource_id):
+        ec2.create_tags(
+            Resources=[resource_id], Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+        )
+
+
+def remove_tags(ec2: EC2Client, resource_id: str, keys: Sequence[str]) -> None:
+    """Remove the tags whatever their values."""
+    if not keys:
+        return
+    with translating("DeleteTags", scope=resource_id):
+        ec2.delete_tags(Resources=[resource_id], Tags=[{"Key": k} for k in dict.fromkeys(keys)])

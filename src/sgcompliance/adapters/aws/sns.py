@@ -1,0 +1,33 @@
+"""Alerts to an SNS topic: Publish with a subject, the JSON body and String attributes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.records.alert import Alert
+from sgcompliance.records.sns_message import ATTRIBUTE_TYPE
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
+
+
+class SnsNotifier:
+    def __init__(self, client: SNSClient, topic_arn: str) -> None:
+        self.client = client
+        self.topic_arn = topic_arn
+
+    def publish(self, alert: Alert) -> str:
+        attributes: dict[str, MessageAttributeValueTypeDef] = {
+            name: {"DataType": ATTRIBUTE_TYPE, "StringValue": value}
+            for name, value in alert.attributes.items()
+        }
+        with translating("Publish", scope=self.topic_arn):
+            response = self.client.publish(
+                TopicArn=self.topic_arn,
+                Subject=alert.subject,
+                Message=alert.message,
+                MessageAttributes=attributes,
+            )
+        return response["MessageId"]

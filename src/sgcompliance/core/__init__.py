@@ -1,1 +1,0 @@
-"""The pure engine: values and functions only (standard library, no I/O, no clock)."""

@@ -1,0 +1,30 @@
+"""The `ComplianceScanner` service: a policy plus a clock over the pure engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+
+from sgcompliance.engine.evaluate import ScanResult, evaluate
+from sgcompliance.engine.findings import Finding
+from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
+from sgcompliance.policy.model import Policy
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+class ComplianceScanner:
+    def __init__(self, policy: Policy, today: Callable[[], date] = utc_today) -> None:
+        self.policy = policy
+        self._today = today
+
+    def scan(self, snapshots: Iterable[RegionSnapshot]) -> ScanResult:
+        return evaluate(self.policy, snapshots, today=self._today())
+
+    def scan_group(
+        self, group: SecurityGroup, prefix_lists: dict[str, tuple[str, ...]] | None = None
+    ) -> list[Finding]:
+        snapshot = RegionSnapshot(group.account_id, group.region, (group,), prefix_lists or {})
+        return list(self.scan([snapshot]).findings)

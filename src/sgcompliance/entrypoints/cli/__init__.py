@@ -1,0 +1,1 @@
+"""`sgc`: the command line, one module per command group."""

@@ -1,0 +1,105 @@
+"""`sgc`: the command line. The root app, `sgc scan` (offline or live), `sgc version`, sub-apps.
+
+This is an entry point: it reads the clock, the environment and the terminal, and turns expected
+errors into one line plus a hint on stderr and exit code 2. Nothing below it does either.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sgcompliance import __version__
+from sgcompliance.entrypoints.cli import aws_options as opt
+from sgcompliance.entrypoints.cli.checks import checks_app
+from sgcompliance.entrypoints.cli.console import ExitCode, Terminal, reported_errors, show_error
+from sgcompliance.entrypoints.cli.export import export_app
+from sgcompliance.entrypoints.cli.live import judge, register
+from sgcompliance.entrypoints.cli.local import local_app
+from sgcompliance.entrypoints.cli.option_groups import takes_option_groups
+from sgcompliance.entrypoints.cli.policy import policy_app
+from sgcompliance.entrypoints.cli.report_output import report_time, write_report
+from sgcompliance.errors import SgcError
+
+app = typer.Typer(
+    name="sgc",
+    help="sgcompliance: keep AWS security groups compliant across an AWS Organization.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(policy_app, name="policy")
+app.add_typer(local_app, name="local")
+app.add_typer(checks_app, name="checks")
+app.add_typer(export_app, name="export")
+register(app)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"sgc {__version__}")
+        raise typer.Exit(ExitCode.COMPLIANT)
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_show_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """sgcompliance: exact security-group compliance for an AWS Organization.
+
+    Exit codes: 0 compliant, 1 violations found, 2 usage or input error, 3 some account-region
+    or group could not be read or changed.
+    """
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(f"sgc {__version__}")
+
+
+@app.command()
+@takes_option_groups
+def scan(
+    *,
+    source: opt.ScanInput,
+    report_format: opt.ReportFormat = "table",
+    output: opt.ReportOutput = None,
+    aws: opt.AwsTarget,
+    max_workers: opt.MaxWorkers = 8,
+    stats: opt.Stats = False,
+    quiet: opt.Quiet = False,
+    no_color: opt.NoColor = False,
+) -> None:
+    """Judge security groups against a policy: a snapshot file (--input), or AWS live.
+
+    The report goes to stdout, or with --output to a file (the terminal then gets one line).
+    A live scan shows progress per account-region on a terminal (not with --quiet, nor in CI).
+
+    Exit code 0 when compliant, 1 when violations are found (exempted findings do not count),
+    2 when the input, the policy or the command line is wrong, 3 when an account-region of a
+    live scan could not be read (the others are still reported).
+    """
+    started = report_time()
+    terminal = Terminal.from_options(quiet=quiet, no_color=no_color)
+    with reported_errors():
+        result, complete = judge(source, aws.target("scan"), max_workers, stats, terminal)
+        write_report(result, report_format, output, terminal, started=started)
+    if not complete:
+        raise typer.Exit(ExitCode.PARTIAL)
+    raise typer.Exit(ExitCode.VIOLATIONS if result.violations else ExitCode.COMPLIANT)
+
+
+def main() -> None:
+    """Console script `sgc`; the backstop keeps any sub-command's expected errors traceback-free."""
+    try:
+        app()
+    except SgcError as exc:
+        show_error(exc)
+        raise SystemExit(ExitCode.USAGE) from None

@@ -1,0 +1,288 @@
+"""Command-line options shared by the commands: what to judge, the AWS target, backups, report
+and terminal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sgcompliance.engine.scanner import utc_today
+from sgcompliance.entrypoints.bootstrap import BackupTarget, Target
+from sgcompliance.entrypoints.cli.option_groups import OptionGroup
+from sgcompliance.entrypoints.cli.pipeline import DEFAULT_AUDIT_PREFIX, RecordTarget
+from sgcompliance.entrypoints.cli.report_output import check_format, format_help
+from sgcompliance.policy.loader import DEFAULT_POLICY
+from sgcompliance.report.formats import format_names
+
+AWS = "AWS target"
+BACKUP = "Backups"
+OUTPUT = "Report and terminal"
+
+InputRef = Annotated[
+    str | None,
+    typer.Option(
+        "--input",
+        "-i",
+        metavar="FILE",
+        help="Snapshot file (JSON or YAML), or - for stdin. Without it, scan AWS live.",
+    ),
+]
+PolicyRef = Annotated[
+    str, typer.Option("--policy", "-p", metavar="FILE|builtin:NAME", help="Policy to judge by.")
+]
+Today = Annotated[
+    datetime | None,
+    typer.Option(
+        formats=["%Y-%m-%d"],
+        metavar="YYYY-MM-DD",
+        help="Date that exemption expiry is judged against (default: today, UTC).",
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanInput(OptionGroup):
+    """What a scan judges (a snapshot file, or AWS live when none), by which policy and day."""
+
+    input_ref: InputRef = None
+    policy_ref: PolicyRef = DEFAULT_POLICY
+    today: Today = None
+
+    def day(self) -> date:
+        return self.today.date() if self.today is not None else utc_today()
+
+
+# --- the AWS target: every live command ------------------------------------------------------
+
+Profile = Annotated[
+    str | None, typer.Option(help="AWS profile for the base credentials.", rich_help_panel=AWS)
+]
+EndpointUrl = Annotated[
+    str | None,
+    typer.Option(
+        help="Send every AWS call here, e.g. the local AWS of `sgc local up` "
+        "(default: $AWS_ENDPOINT_URL).",
+        rich_help_panel=AWS,
+    ),
+]
+Regions = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Regions (repeat or comma-separate) (default: the account's enabled regions).",
+        rich_help_panel=AWS,
+    ),
+]
+Accounts = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Member account ids (repeat or comma-separate) (default: the caller's account).",
+        rich_help_panel=AWS,
+    ),
+]
+AccountsFile = Annotated[
+    Path | None,
+    typer.Option(help="File of account ids, one per line.", dir_okay=False, rich_help_panel=AWS),
+]
+Organization = Annotated[
+    bool,
+    typer.Option(
+        "--organization", help="Every ACTIVE account of the AWS Organization.", rich_help_panel=AWS
+    ),
+]
+RoleName = Annotated[
+    str | None,
+    typer.Option(
+        help="Role assumed in member accounts (default: sgcompliance-member).", rich_help_panel=AWS
+    ),
+]
+ExternalId = Annotated[
+    str | None,
+    typer.Option(
+        envvar="SGC_EXTERNAL_ID",
+        help="ExternalId for AssumeRole (env: SGC_EXTERNAL_ID).",
+        rich_help_panel=AWS,
+    ),
+]
+MaxAttempts = Annotated[
+    int, typer.Option(min=1, help="Attempts per AWS call (adaptive retries).", rich_help_panel=AWS)
+]
+MaxWorkers = Annotated[
+    int, typer.Option(min=1, help="Account-regions read at once.", rich_help_panel=AWS)
+]
+Stats = Annotated[
+    bool,
+    typer.Option("--stats", help="Print AWS API calls made, by operation.", rich_help_panel=AWS),
+]
+BackupDir = Annotated[
+    Path | None,
+    typer.Option(
+        help="Store backups in this local directory.", file_okay=False, rich_help_panel=BACKUP
+    ),
+]
+BackupBucket = Annotated[
+    str | None,
+    typer.Option(
+        envvar="SGC_BACKUP_BUCKET",
+        help="Store backups in this versioned S3 bucket.",
+        rich_help_panel=BACKUP,
+    ),
+]
+BackupPrefix = Annotated[
+    str, typer.Option(help="Key prefix in the bucket.", rich_help_panel=BACKUP)
+]
+KmsKey = Annotated[
+    str | None,
+    typer.Option(
+        envvar="SGC_KMS_KEY_ID",
+        help="KMS key for SSE-KMS on backup objects.",
+        rich_help_panel=BACKUP,
+    ),
+]
+AllowUnversioned = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unversioned-backups",
+        help="Accept a bucket without versioning (not recommended).",
+        rich_help_panel=BACKUP,
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AwsTarget(OptionGroup):
+    """The accounts and regions a live command acts on, and how it reaches them."""
+
+    profile: Profile = None
+    endpoint_url: EndpointUrl = None
+    regions: Regions = None
+    accounts: Accounts = None
+    accounts_file: AccountsFile = None
+    organization: Organization = False
+    role_name: RoleName = None
+    external_id: ExternalId = None
+    max_attempts: MaxAttempts = 10
+
+    def target(self, purpose: str) -> Target:
+        return Target(
+            profile=self.profile, endpoint_url=self.endpoint_url,
+            regions=tuple(self.regions or ()), accounts=tuple(self.accounts or ()),
+            accounts_file=self.accounts_file, organization=self.organization,
+            role_name=self.role_name, external_id=self.external_id,
+            max_attempts=self.max_attempts, purpose=purpose,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class BackupLocation(OptionGroup):
+    """Where backups are kept: a local directory, or a prefix in an S3 bucket."""
+
+    backup_dir: BackupDir = None
+    backup_bucket: BackupBucket = None
+    backup_prefix: BackupPrefix = "backups/"
+
+    def target(self, kms_key_id: str | None, allow_unversioned: bool) -> BackupTarget:
+        return BackupTarget(
+            self.backup_dir, self.backup_bucket, self.backup_prefix, kms_key_id, allow_unversioned
+        )
+
+
+RECORDS = "Audit records, metrics and alerts"
+AuditBucket = Annotated[
+    str | None,
+    typer.Option(
+        envvar="SGC_AUDIT_BUCKET",
+        help="Write an audit record per decision to this S3 bucket "
+        "(default: the backup bucket, or audit/ beside --backup-dir).",
+        rich_help_panel=RECORDS,
+    ),
+]
+AuditPrefix = Annotated[
+    str, typer.Option(help="Key prefix of the audit records.", rich_help_panel=RECORDS)
+]
+AuditDir = Annotated[
+    Path | None,
+    typer.Option(
+        help="Write the audit records to this local directory.",
+        file_okay=False,
+        rich_help_panel=RECORDS,
+    ),
+]
+MetricsFile = Annotated[
+    Path | None,
+    typer.Option(
+        help="Append the run's CloudWatch metrics here, as EMF lines.",
+        dir_okay=False,
+        rich_help_panel=RECORDS,
+    ),
+]
+SnsTopic = Annotated[
+    str | None,
+    typer.Option(
+        envvar="SGC_SNS_TOPIC_ARN",
+        help="Publish the run's alert to this SNS topic.",
+        rich_help_panel=RECORDS,
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLocation(OptionGroup):
+    """Where a command that changes groups leaves its audit records."""
+
+    audit_bucket: AuditBucket = None
+    audit_prefix: AuditPrefix = DEFAULT_AUDIT_PREFIX
+    audit_dir: AuditDir = None
+
+    def target(
+        self, metrics_file: Path | None = None, sns_topic: str | None = None
+    ) -> RecordTarget:
+        return RecordTarget(
+            self.audit_bucket, self.audit_prefix, self.audit_dir, metrics_file, sns_topic
+        )
+
+
+# --- the report and the terminal: every command that writes a report -------------------------
+
+ReportFormat = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="|".join(format_names()),
+        help=format_help(),
+        callback=check_format,
+        rich_help_panel=OUTPUT,
+    ),
+]
+ReportOutput = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        dir_okay=False,
+        help="Write the report here (atomically); the terminal gets a one-line summary.",
+        rich_help_panel=OUTPUT,
+    ),
+]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No progress, no per-account-region table, no summary line; errors still show.",
+        rich_help_panel=OUTPUT,
+    ),
+]
+NoColor = Annotated[
+    bool,
+    typer.Option(
+        "--no-color",
+        help="No colour anywhere (also when NO_COLOR is set).",
+        rich_help_panel=OUTPUT,
+    ),
+]

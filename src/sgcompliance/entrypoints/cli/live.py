@@ -1,0 +1,246 @@
+"""Live commands: scan, snapshot, remediate and roll back real accounts (or the local AWS)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.scanner import ComplianceScanner
+from sgcompliance.entrypoints.bootstrap import Runtime, Target, build_runtime
+from sgcompliance.entrypoints.cli import aws_options as opt
+from sgcompliance.entrypoints.cli.console import ExitCode, Terminal, reported_errors
+from sgcompliance.entrypoints.cli.fleet_view import (
+    read_scopes,
+    rollback_header,
+    rollback_view,
+    show_scopes,
+    stats_table,
+)
+from sgcompliance.entrypoints.cli.option_groups import takes_option_groups
+from sgcompliance.entrypoints.cli.pipeline import audit_sinks
+from sgcompliance.entrypoints.cli.remediate import remediate
+from sgcompliance.entrypoints.cli.report_output import write_atomically
+from sgcompliance.entrypoints.cli.snapshot_input import read_input
+from sgcompliance.errors import SgcError
+from sgcompliance.policy.loader import load_policy
+from sgcompliance.policy.model import Policy
+from sgcompliance.records.audit_log import AuditTrail
+from sgcompliance.remediation.ports import BackupStore
+from sgcompliance.remediation.rollback import RollbackOutcome, RollbackService
+
+backups_app = typer.Typer(name="backups", help="Backups written before every remediation.")
+
+
+def live_scan(
+    target: Target,
+    policy: Policy,
+    today: Callable[[], Any],
+    max_workers: int,
+    stats: bool,
+    terminal: Terminal,
+) -> tuple[ScanResult, bool]:
+    """Scan every account-region; returns the result and whether every scope was read."""
+    runtime = build_runtime(target)
+    results = read_scopes(runtime, runtime.read, max_workers, terminal)
+    snapshots = [r.snapshot for r in results if r.snapshot is not None]
+    result = ComplianceScanner(policy, today=today).scan(snapshots)
+    show_scopes(terminal, results, result, timed=stats)
+    if stats:
+        terminal.stderr().print(stats_table(runtime.counter.snapshot(), len(results)))
+    return result, all(r.ok for r in results)
+
+
+def judge(
+    source: opt.ScanInput, target: Target, max_workers: int, stats: bool, terminal: Terminal
+) -> tuple[ScanResult, bool]:
+    """Judge the snapshot file when one is given, else every account-region of the target live;
+    returns the result and whether everything meant to be judged was read."""
+    policy = load_policy(source.policy_ref)
+    day = source.day()
+    if source.input_ref is None:
+        return live_scan(target, policy, lambda: day, max_workers, stats, terminal)
+    return ComplianceScanner(policy, today=lambda: day).scan(read_input(source.input_ref)), True
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(snapshot)
+    app.command()(remediate)
+    app.command()(rollback)
+    app.add_typer(backups_app, name="backups")
+
+
+@takes_option_groups
+def snapshot(
+    *,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", dir_okay=False, help="Snapshot file to write.")
+    ],
+    aws: opt.AwsTarget,
+    max_workers: opt.MaxWorkers = 8,
+    stats: opt.Stats = False,
+    quiet: opt.Quiet = False,
+    no_color: opt.NoColor = False,
+) -> None:
+    """Write the security groups of every account-region as an offline snapshot file.
+
+    `sgc scan --input FILE` replays it. Exit code 3 when some account-region could not be read.
+    """
+    terminal = Terminal.from_options(quiet=quiet, no_color=no_color)
+    with reported_errors():
+        runtime = build_runtime(aws.target("snapshot"))
+        results = read_scopes(runtime, runtime.read_document, max_workers, terminal)
+        documents = [r.snapshot for r in results if r.snapshot is not None]
+        text = json.dumps(documents, indent=2, sort_keys=True, default=str) + "\n"
+        write_atomically(output, text)
+        show_scopes(terminal, results, None, timed=stats)
+        console = terminal.stderr()
+        console.print(f"wrote {len(documents)} account-region snapshot(s) to {output}")
+        if stats:
+            console.print(stats_table(runtime.counter.snapshot(), len(results)))
+    raise typer.Exit(ExitCode.COMPLIANT if all(r.ok for r in results) else ExitCode.PARTIAL)
+
+
+@takes_option_groups
+def rollback(
+    *,
+    backup_id: Annotated[str | None, typer.Argument(help="Backup id to restore.")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(help="Group whose backup to restore; with BACKUP_ID, the group it must be."),
+    ] = None,
+    latest: Annotated[
+        bool, typer.Option("--latest", help="With --group: its newest backup with a receipt.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be restored.")
+    ] = False,
+    force_unverified: Annotated[
+        bool,
+        typer.Option(
+            "--force-unverified",
+            help="Restore from a backup that does not match its receipt (or has none), "
+            "listing in red what could not be verified.",
+        ),
+    ] = False,
+    backups: opt.BackupLocation,
+    kms_key_id: opt.KmsKey = None,
+    audit: opt.AuditLocation,
+    profile: opt.Profile = None,
+    endpoint_url: opt.EndpointUrl = None,
+    role_name: opt.RoleName = None,
+    external_id: opt.ExternalId = None,
+    max_attempts: opt.MaxAttempts = 10,
+) -> None:
+    """Re-authorize exactly the rules a remediation revoked, from its verified backup.
+
+    The backup must be the version and digest its receipt pins, of the group and account its
+    key and receipt name; only the rules the receipt lists as revoked come back. The account,
+    region and group are shown before anything changes. A rule that cannot come back (its peer
+    group or prefix list deleted, the group full) is reported with its reason and the others are
+    restored. The sgc:* tags are removed only when the group's sgc:backup tag names this backup.
+
+    Exit codes: 0 restored and verified (or a dry run); 2 refused (unverifiable backup, wrong
+    group) or a usage error; 3 a restored rule could not be verified; 4 partially restored: some
+    rules could not come back, and the group is tagged sgc:status=rollback-partial.
+    Every rollback, refused ones and dry runs included, leaves an audit record (--audit-bucket,
+    --audit-dir, or beside the backups as for `sgc remediate`).
+    """
+    console = Console()
+    with reported_errors():
+        chosen_id = _chosen(backup_id, group, latest)
+        base = _runtime_for_backups(profile, endpoint_url, role_name, external_id, max_attempts)
+        target = backups.target(kms_key_id, True)
+        trail = AuditTrail(audit_sinks(base, target, audit.target()))
+        service = RollbackService(base.backups(target), record=trail.write)
+        chosen = chosen_id or service.latest(str(group))
+        checked = service.check(chosen, group_id=group, force_unverified=force_unverified)
+        console.print(rollback_header(checked, dry_run))
+        outcome = service.restore(checked, base.gateway, dry_run=dry_run)
+        console.print(rollback_view(outcome))
+    raise typer.Exit(rollback_exit_code(outcome))
+
+
+def _chosen(backup_id: str | None, group: str | None, latest: bool) -> str | None:
+    """The backup id asked for (None for `--group G --latest`); SgcError for any other mix."""
+    if backup_id is not None and not latest:
+        return backup_id
+    if backup_id is None and group is not None and latest:
+        return None
+    raise SgcError(
+        "give BACKUP_ID (optionally with --group GROUP_ID), or --group GROUP_ID --latest",
+        hint="list backups with `sgc backups list`",
+    )
+
+
+def rollback_exit_code(outcome: RollbackOutcome) -> ExitCode:
+    if outcome.dry_run:
+        return ExitCode.COMPLIANT
+    if outcome.partial:
+        return ExitCode.PARTIALLY_RESTORED
+    return ExitCode.COMPLIANT if outcome.verified else ExitCode.PARTIAL
+
+
+def _runtime_for_backups(
+    profile: str | None, endpoint_url: str | None, role_name: str | None,
+    external_id: str | None, max_attempts: int,
+) -> Runtime:  # fmt: skip
+    """Accounts come from the backup itself: any account other than the caller's is assumed."""
+    target = Target(
+        profile=profile, endpoint_url=endpoint_url, role_name=role_name, external_id=external_id,
+        max_attempts=max_attempts, purpose="rollback",
+    )  # fmt: skip
+    return build_runtime(target)
+
+
+@backups_app.command("list")
+@takes_option_groups
+def list_backups(
+    *,
+    group: Annotated[str | None, typer.Option(help="Only this group's backups.")] = None,
+    backups: opt.BackupLocation,
+    profile: opt.Profile = None,
+    endpoint_url: opt.EndpointUrl = None,
+) -> None:
+    """List stored backups, oldest first, with what each remediation did.
+
+    The Receipt column says what sgc recorded after revoking: the rules it removed (a rollback
+    restores those only), or "none" for a document sgc never recorded revoking anything under:
+    `sgc rollback` refuses it without --force-unverified.
+    """
+    console = Console()
+    with reported_errors():
+        runtime = _runtime_for_backups(profile, endpoint_url, None, None, 3)
+        store = runtime.backups(backups.target(None, True))
+        table = Table(title="Backups", title_justify="left")
+        columns = ("Backup id", "Account/region", "Group", "Mode", "Revoked", "Receipt", "Created")
+        for column in columns:
+            table.add_column(column)
+        for backup in store.list(group):
+            record = store.get(backup)
+            plan = record.plan
+            # Documents in the store are data, not markup: a forged one may hold anything.
+            cells = (
+                backup, f"{plan.account_id}/{plan.region}", f"{plan.group_id} ({plan.group_name})",
+                plan.mode.value, str(plan.revoke_count),
+            )  # fmt: skip
+            created = escape(record.created_at)
+            table.add_row(*map(escape, cells), _receipt_cell(store, backup), created)
+        console.print(table)
+
+
+def _receipt_cell(store: BackupStore, backup_id: str) -> str:
+    try:
+        receipt = store.receipt(backup_id)
+    except SgcError as exc:
+        return f"[red]untrusted: {escape(str(exc))}[/]"
+    if receipt is None:
+        return "none"
+    return f"{receipt.state.value}: {len(receipt.revoked)} revoked"

@@ -1,0 +1,245 @@
+"""`sgc local`: start, stop and seed the local AWS (a moto server on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sgcompliance.entrypoints.cli.console import ExitCode, reported_errors, show_error
+from sgcompliance.errors import ConfigError, SgcError
+from sgcompliance.local.server import moto_server
+from sgcompliance.local.server import state as server_state
+from sgcompliance.local.server.moto_server import START_TIMEOUT
+from sgcompliance.local.server.state import StateFile
+
+if TYPE_CHECKING:
+    from sgcompliance.local.demo.context import CommandRun
+
+local_app = typer.Typer(
+    name="local",
+    help="The local AWS: a moto server on 127.0.0.1 with a seeded demo organization.",
+    no_args_is_help=True,
+)
+
+StateOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        help="State file of the running server "
+        f"(default: ${server_state.STATE_ENV} or .sgc/local.json)",
+        dir_okay=False,
+    ),
+]
+
+
+@local_app.command()
+def up(
+    state: StateOption = None,
+    port: Annotated[int | None, typer.Option(help="Port to use (default: a free one)")] = None,
+    seed: Annotated[bool, typer.Option(help="Also seed the demo organization")] = False,
+    pipeline: Annotated[
+        bool,
+        typer.Option(
+            help="Also deploy the event pipeline (hub account and member forwarding) for the "
+            "seeded demo organization; implies --seed on a server not seeded yet"
+        ),
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the server")] = START_TIMEOUT,
+) -> None:
+    """Start the local AWS unless it is already running, and print its endpoint."""
+    store = _state(state)
+    with reported_errors():
+        info, started = server_state.up(store, port=port, timeout=timeout)
+        verb = "started" if started else "already running"
+        typer.echo(f"local AWS {verb} at {info.endpoint} (pid {info.pid}, log {info.log_path})")
+        if seed or (pipeline and not _seeded(info.endpoint, store)):
+            _seed(info.endpoint, store, reset=False, as_json=False)
+        if pipeline:
+            _deploy(info.endpoint, store)
+    typer.echo(f"export AWS_ENDPOINT_URL={info.endpoint}")
+
+
+@local_app.command(name="pipeline")
+def pipeline_command(state: StateOption = None) -> None:
+    """Deploy the event pipeline into the running, seeded local AWS: the hub account's bucket,
+    key, parameters, topic, bus, rule and queues, and each member account's forwarding rule."""
+    store = _state(state)
+    with reported_errors():
+        _deploy(_running_endpoint(store), store)
+
+
+@local_app.command()
+def worker(
+    state: StateOption = None,
+    seconds: Annotated[
+        float, typer.Option(help="How long to poll the hub's events queue (Ctrl-C stops)")
+    ] = 60.0,
+) -> None:
+    """Run the handler on every event that reaches the hub's events queue, as Lambda would."""
+    store = _state(state)
+    with reported_errors():
+        from sgcompliance.entrypoints.cli.local_pipeline import run_worker  # noqa: PLC0415
+
+        handled = run_worker(_running_endpoint(store), store, seconds)
+    typer.echo(f"worker: handled {len(handled)} events")
+    raise typer.Exit(ExitCode.COMPLIANT if all(h.ok for h in handled) else ExitCode.PARTIAL)
+
+
+def _seeded(endpoint: str, store: StateFile) -> bool:
+    from sgcompliance.local.pipeline.flow import PipelineState  # noqa: PLC0415
+
+    return PipelineState(store.path).seeded(endpoint)
+
+
+def _deploy(endpoint: str, store: StateFile) -> None:
+    # Imported here: boto3 is loaded only by the commands that talk to the server.
+    from sgcompliance.entrypoints.cli.local_pipeline import deploy  # noqa: PLC0415
+
+    deploy(endpoint, store)
+
+
+@local_app.command()
+def down(state: StateOption = None) -> None:
+    """Stop the local AWS started by `sgc local up`."""
+    with reported_errors():
+        info = server_state.down(_state(state))
+    if info is None:
+        typer.echo("no local AWS was running")
+    else:
+        typer.echo(f"stopped the local AWS at {info.endpoint} (pid {info.pid})")
+
+
+@local_app.command()
+def status(state: StateOption = None) -> None:
+    """Say whether the local AWS is running (exit code 1 when it is not)."""
+    with reported_errors():
+        info = server_state.running(_state(state))
+    if info is None:
+        typer.echo("local AWS: not running (start it with `sgc local up`)")
+        raise typer.Exit(1)
+    typer.echo(f"local AWS: running at {info.endpoint} (pid {info.pid}, since {info.started_at})")
+    typer.echo(f"export AWS_ENDPOINT_URL={info.endpoint}")
+
+
+@local_app.command()
+def seed(
+    state: StateOption = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="Seed this endpoint (default: the running local AWS)")
+    ] = None,
+    reset: Annotated[bool, typer.Option(help="Forget everything in the server first")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was seeded as JSON")] = False,
+) -> None:
+    """Seed the demo organization: 3 member accounts x 2 regions of realistic groups."""
+    store = _state(state)
+    with reported_errors():
+        endpoint = endpoint_url or _running_endpoint(store)
+        _seed(endpoint, store, reset=reset, as_json=as_json)
+
+
+def _seed(endpoint: str, store: StateFile, *, reset: bool, as_json: bool) -> None:
+    # Imported here: boto3 is loaded only by the commands that talk to the server.
+    from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory  # noqa: PLC0415
+    from sgcompliance.local.demo.org import seed_demo_org  # noqa: PLC0415
+
+    if reset:
+        moto_server.reset(endpoint)
+    org = seed_demo_org(ClientFactory(AwsSettings.from_options(endpoint_url=endpoint)))
+    document = org.to_json()
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.with_name("demo.json").write_text(json.dumps(document, indent=2) + "\n")
+    if as_json:
+        typer.echo(json.dumps(document, indent=2))
+        return
+    typer.echo(f"seeded the demo organization into {endpoint}")
+    typer.echo(f"  management account  {org.management_account}")
+    for account_id, name in org.accounts:
+        counts = ", ".join(
+            f"{s.region}: {len(s.groups)} groups" for s in org.scopes if s.account_id == account_id
+        )
+        typer.echo(f"  {name:<22}{account_id}  {counts}")
+    typer.echo(f"  member role         {org.role.role_name} (ExternalId {org.role.external_id})")
+    typer.echo(f"  accounts            {','.join(org.account_ids)}")
+    typer.echo(f"  regions             {','.join(org.regions)}")
+
+
+@local_app.command()
+def demo(
+    endpoint_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Use this local AWS (from `sgc local up`, not yet seeded) and leave it running "
+            "(default: start one for the demo and stop it at the end)"
+        ),
+    ] = None,
+    reset: Annotated[
+        bool, typer.Option(help="With --endpoint-url: forget everything in it first")
+    ] = False,
+    work_dir: Annotated[
+        Path, typer.Option(help="Each run writes its files to a new directory under this one")
+    ] = Path(".sgc") / "demo",
+) -> None:
+    """Scan, remediate and roll back the demo organization, checking every step (exit 1 if
+    a check fails). Needs no AWS account, credentials or network."""
+    # Imported here: boto3 is loaded only by the commands that talk to AWS.
+    from sgcompliance.local.demo.context import DemoOptions  # noqa: PLC0415
+    from sgcompliance.local.demo.story import new_run_dir, run_demo  # noqa: PLC0415
+
+    with reported_errors():
+        if reset and endpoint_url is None:
+            raise ConfigError("--reset empties a server given with --endpoint-url; none was given")
+        options = DemoOptions(new_run_dir(work_dir), endpoint_url=endpoint_url, reset=reset)
+        report = run_demo(options, run_sgc, typer.echo)
+    raise typer.Exit(ExitCode.COMPLIANT if report.ok else ExitCode.VIOLATIONS)
+
+
+def run_sgc(args: Sequence[str], *, quiet: bool = False) -> CommandRun:
+    """Run `sgc ARGS` in this process, exactly as typed on the command line."""
+    from sgcompliance.local.demo.context import CommandRun  # noqa: PLC0415
+
+    if not quiet:
+        return CommandRun(_invoke_sgc(args))
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+        code = _invoke_sgc(args)
+    return CommandRun(code, captured.getvalue())
+
+
+def _invoke_sgc(args: Sequence[str]) -> int:
+    # Imported here: the root command imports this module.
+    import click  # noqa: PLC0415
+
+    from sgcompliance.entrypoints.cli.app import app  # noqa: PLC0415
+
+    try:
+        code = app(list(args), prog_name="sgc", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except SgcError as exc:
+        show_error(exc)
+        return int(ExitCode.USAGE)
+    return int(code or 0)
+
+
+def _running_endpoint(store: StateFile) -> str:
+    info = server_state.running(store)
+    if info is not None:
+        return info.endpoint
+    env = os.environ.get("AWS_ENDPOINT_URL")
+    if env:
+        return env
+    raise ConfigError(
+        "no local AWS is running", hint="start one with `sgc local up` or pass --endpoint-url"
+    )
+
+
+def _state(path: Path | None) -> StateFile:
+    return StateFile(path) if path is not None else StateFile.default()

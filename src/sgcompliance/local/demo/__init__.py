@@ -1,0 +1,1 @@
+"""The demo: `sgc local demo` tells a story against the local AWS."""

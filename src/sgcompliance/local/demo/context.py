@@ -1,0 +1,115 @@
+"""What the demo's steps share: options, the `sgc` command they drive, and what earlier steps made.
+
+The steps run the real `sgc` commands, with the arguments printed so that a reader can type
+them; the caller supplies how a command is run (`SgcCommand`), so this package does not import
+the command line.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from sgcompliance.adapters.local_backups import LocalBackupStore
+from sgcompliance.local.demo.findings import ScanReport, read_report
+from sgcompliance.local.demo.groups import DEMO_REGIONS
+from sgcompliance.local.demo.org import DemoOrg
+from sgcompliance.local.demo.runner import Echo
+from sgcompliance.local.server.moto_server import START_TIMEOUT, LocalServer
+from sgcompliance.remediation.backup import BackupRecord
+
+if TYPE_CHECKING:
+    from sgcompliance.local.demo.pipeline import LiveRun
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRun:
+    exit_code: int
+    output: str = ""  # what the command printed, when it ran quietly
+
+
+class SgcCommand(Protocol):
+    def __call__(self, args: Sequence[str], *, quiet: bool = False) -> CommandRun:
+        """Run `sgc ARGS`; quietly means capture the output instead of printing it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    """`run_dir` receives the policy, the reports, the backups and the server log."""
+
+    run_dir: Path
+    # A local AWS the user started: the demo seeds it and leaves it running.
+    endpoint_url: str | None = None
+    reset: bool = False
+    regions: tuple[str, ...] = DEMO_REGIONS
+    start_timeout: float = START_TIMEOUT
+
+
+@dataclass(slots=True)
+class DemoContext:
+    options: DemoOptions
+    sgc: SgcCommand
+    echo: Echo
+    endpoint: str = ""
+    # The server the demo started itself (None when it uses one the user started).
+    server: LocalServer | None = None
+    org: DemoOrg | None = None
+    policy_path: Path | None = None
+    reports: dict[str, ScanReport] = field(default_factory=dict)
+    # The event-driven part of the story (local/demo_pipeline.py).
+    live: LiveRun | None = None
+
+    @property
+    def run_dir(self) -> Path:
+        return self.options.run_dir
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.run_dir / "backups"
+
+    def demo_org(self) -> DemoOrg:
+        if self.org is None:
+            raise RuntimeError("the demo organization is not seeded yet")
+        return self.org
+
+    def aws_args(self) -> list[str]:
+        """Where and how every command reaches the demo organization."""
+        org = self.demo_org()
+        return [
+            "--endpoint-url", self.endpoint, "--organization",
+            "--regions", ",".join(org.regions),
+            "--role-name", org.role.role_name,
+            "--external-id", org.role.external_id or "",
+        ]  # fmt: skip
+
+    def run(self, args: Sequence[str], *, quiet: bool = False, show: bool = True) -> CommandRun:
+        if show:
+            self.echo(f"  $ sgc {shlex.join(args)}")
+        return self.sgc(args, quiet=quiet)
+
+    def scan(self, label: str, *, quiet: bool) -> tuple[CommandRun, ScanReport]:
+        """`sgc scan` of the whole organization into `scan-LABEL.json`, read back."""
+        path = self.run_dir / f"scan-{label}.json"
+        policy = str(self.policy_path)
+        args = ["scan", *self.aws_args(), "--policy", policy, "--format", "json", "-o", str(path)]
+        done = self.run(args, quiet=quiet)
+        report = read_report(path)
+        self.reports[label] = report
+        return done, report
+
+    def backups(self) -> list[BackupRecord]:
+        """The backups this run's remediation wrote, oldest first."""
+        store = LocalBackupStore(self.backup_dir)
+        return [store.get(backup_id) for backup_id in store.list()]
+
+    def revoked_rule_ids(self) -> set[str]:
+        return {rule.rule_id for r in self.backups() for rule in r.plan.revoked_rules}
+
+    def show_output(self, done: CommandRun) -> None:
+        """A quiet command that failed: print what it said."""
+        for line in done.output.rstrip().splitlines():
+            self.echo(f"    | {line}")

@@ -1,0 +1,1 @@
+"""The live local pipeline: stand-ins for CloudTrail, EventBridge delivery and Lambda."""

@@ -1,0 +1,183 @@
+"""Backup records: a plan and its group's full pre-image, as a self-describing JSON document.
+
+A backup is written before any change to a group; rollback reads nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sgcompliance.engine.rule_codec import rule_to_row
+from sgcompliance.errors import InputError
+from sgcompliance.policy.model import Severity
+from sgcompliance.remediation.plan import Action, Mode, PlannedFinding, RemediationPlan
+from sgcompliance.sources.snapshot import parse_rule
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class BackupRecord:
+    backup_id: str
+    created_at: str
+    plan: RemediationPlan
+    policy_id: str = ""
+    policy_digest: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBackup:
+    """Where a backup went and what exactly was stored: the version the store gave it (None
+    where the store keeps no versions) and the sha256 of its canonical bytes."""
+
+    backup_id: str
+    location: str
+    version_id: str | None
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedBackup:
+    """A backup as read back: the record, the sha256 of its canonical content as read (to
+    compare with the receipt's), and the version that was read."""
+
+    record: BackupRecord
+    sha256: str
+    version_id: str | None
+
+
+def canonical_bytes(record: BackupRecord) -> bytes:
+    """The one byte string a backup is stored as and digested from."""
+    return canonical_json(to_document(record))
+
+
+def canonical_json(doc: Any) -> bytes:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def backup_id_for(plan: RemediationPlan, created_at: datetime) -> str:
+    """Sortable by time within a group, unique per plan, safe in S3 keys and tag values."""
+    return f"{plan.group_id}.{created_at:%Y%m%dT%H%M%S%fZ}.{plan.plan_id[-8:]}"
+
+
+def group_of(backup_id: str) -> str:
+    return backup_id.split(".", 1)[0]
+
+
+def to_document(record: BackupRecord) -> dict[str, Any]:
+    plan = record.plan
+    return {
+        "format_version": FORMAT_VERSION,
+        "backup_id": record.backup_id,
+        "created_at": record.created_at,
+        "policy": {"id": record.policy_id, "digest": record.policy_digest},
+        "plan": {
+            "plan_id": plan.plan_id,
+            "mode": plan.mode.value,
+            "action": plan.action.value,
+            "account_id": plan.account_id,
+            "region": plan.region,
+            "group_id": plan.group_id,
+            "group_name": plan.group_name,
+            "revoke_ingress": list(plan.revoke_ingress),
+            "revoke_egress": list(plan.revoke_egress),
+            "note": plan.note,
+            "findings": [
+                {
+                    "finding_id": f.finding_id,
+                    "check_id": f.check_id,
+                    "severity": f.severity.value,
+                    "rule_id": f.rule_id,
+                    "message": f.message,
+                }
+                for f in plan.findings
+            ],
+        },
+        "pre_image": [rule_to_row(rule) for rule in plan.pre_image],
+    }
+
+
+def from_document(doc: Any, source: str = "") -> BackupRecord:
+    """Read a backup document back; every problem names its JSON path."""
+    try:
+        return _read(doc, source)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"not a valid backup record ({exc!r})", source=source) from exc
+
+
+def _read(doc: Any, source: str) -> BackupRecord:
+    if not isinstance(doc, dict) or doc.get("format_version") != FORMAT_VERSION:
+        raise InputError(
+            f"expected a backup record of format_version {FORMAT_VERSION}", source=source
+        )
+    raw = doc["plan"]
+    rules = tuple(
+        parse_rule(row, source, f"$.pre_image[{i}]") for i, row in enumerate(doc["pre_image"])
+    )
+    plan = RemediationPlan(
+        plan_id=str(raw["plan_id"]),
+        mode=Mode(raw["mode"]),
+        action=Action(raw["action"]),
+        account_id=str(raw["account_id"]),
+        region=str(raw["region"]),
+        group_id=str(raw["group_id"]),
+        group_name=str(raw.get("group_name", "")),
+        pre_image=rules,
+        findings=tuple(
+            PlannedFinding(
+                str(f["finding_id"]),
+                str(f["check_id"]),
+                Severity(f["severity"]),
+                f.get("rule_id"),
+                str(f.get("message", "")),
+            )
+            for f in raw["findings"]
+        ),
+        revoke_ingress=tuple(raw["revoke_ingress"]),
+        revoke_egress=tuple(raw["revoke_egress"]),
+        note=str(raw.get("note", "")),
+    )
+    policy = doc.get("policy", {})
+    return BackupRecord(
+        backup_id=str(doc["backup_id"]),
+        created_at=str(doc["created_at"]),
+        plan=plan,
+        policy_id=str(policy.get("id", "")),
+        policy_digest=str(policy.get("digest", "")),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BackupPointer:
+    """What the `sgc:backup` tag says: a hint only (anyone who may tag the group may write it);
+    a resume or rollback acts on it only once the stored receipt agrees."""
+
+    backup_id: str
+    sha256: str | None = None
+    version_id: str | None = None
+
+
+def pointer_value(stored: StoredBackup) -> str:
+    """`BACKUP_ID sha256=HEX [v=VERSION]`: within the 256 characters of a tag value."""
+    value = f"{stored.backup_id} sha256={stored.sha256}"
+    if stored.version_id:
+        value += f" v={stored.version_id}"
+    return value
+
+
+def parse_pointer(value: str) -> BackupPointer | None:
+    """The pointer a tag value names; None for an empty or malformed value. A bare backup id
+    (the tag as written before digests) reads as a pointer without digest."""
+    parts = value.split()
+    if not parts or "/" in parts[0] or parts[0].startswith("."):
+        return None
+    fields = dict(part.split("=", 1) for part in parts[1:] if "=" in part)
+    return BackupPointer(parts[0], fields.get("sha256") or None, fields.get("v") or None)

@@ -1,0 +1,77 @@
+"""What the use cases need from the outside world; the aws package provides it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from sgcompliance.engine.model import Direction, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.remediation.backup import BackupRecord, LoadedBackup, StoredBackup
+from sgcompliance.remediation.drift import RevokeResult
+from sgcompliance.remediation.receipt import BackupReceipt
+
+
+class GroupGateway(Protocol):
+    """Reads and writes security groups of one account x region."""
+
+    def describe_group(self, group_id: str) -> SecurityGroup:
+        """The group with its current rules; raises NotFoundError if it is gone."""
+        ...
+
+    def rules(self, group_id: str) -> tuple[Rule, ...]:
+        """The group's current rules, in one call: the re-read before a revoke and the
+        verification after it. NotFoundError when the group is gone."""
+        ...
+
+    def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
+        """Revoke by content (protocol, ports, peer), one call for all `rules`: a rule changed
+        in place since it was judged no longer matches and is never removed. Raises
+        NotFoundError where the API fails a call naming content the group does not hold."""
+        ...
+
+    def revoke_ids(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
+        """Revoke by rule id, one call: only for a rule just read under that id with exactly
+        the content judged, on an endpoint that refused to match that content."""
+        ...
+
+    def authorize(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> None: ...
+
+    def set_tags(self, group_id: str, tags: Mapping[str, str]) -> None: ...
+
+    def remove_tags(self, group_id: str, keys: Sequence[str]) -> None: ...
+
+
+class RegionReader(Protocol):
+    def read(self) -> RegionSnapshot: ...
+
+
+class BackupStore(Protocol):
+    def put(self, record: BackupRecord) -> StoredBackup:
+        """Store durably, never over an existing backup; raises BackupError on any failure."""
+        ...
+
+    def get(self, backup_id: str) -> BackupRecord:
+        """The newest stored content under `backup_id` (listing and display only: a rollback
+        reads the receipt's pinned version through `load`)."""
+        ...
+
+    def load(self, backup_id: str, version_id: str | None = None) -> LoadedBackup:
+        """Exactly that version (the newest when None), with the digest of what was read."""
+        ...
+
+    def list(self, group_id: str | None = None) -> list[str]:
+        """Backup ids, oldest first."""
+        ...
+
+    def put_receipt(self, receipt: BackupReceipt) -> None:
+        """Store the receipt once; a receipt already there is never replaced (BackupError)."""
+        ...
+
+    def receipt(self, backup_id: str) -> BackupReceipt | None:
+        """The receipt of `backup_id`; None when there is none; BackupError when it cannot be
+        trusted (unreadable, or rewritten since it was stored)."""
+        ...
+
+    def receipts(self, group_id: str) -> Sequence[BackupReceipt]:
+        """The group's receipts (any order); unreadable ones are left out and logged."""
+        ...

@@ -1,0 +1,361 @@
+"""The `SecurityGroupRemediator`: backup first, revoke only what was judged, verify, tag.
+
+Order per group: plan (from a read) -> backup stored -> pointer tag -> read again (a change
+since the first read is judged again under a new backup) -> revoke by content -> verify by
+content -> receipt -> outcome tags. Nothing is revoked unless the backup store accepted the
+record (see `guarded_revoke`). Groups an earlier run left in progress are finished or reported
+(`interrupted`); flagged groups found compliant have their flags cleared.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.findings import Finding
+from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
+from sgcompliance.engine.scanner import ComplianceScanner
+from sgcompliance.errors import BackupError, NotFoundError, SgcError
+from sgcompliance.remediation.backup import group_of, parse_pointer
+from sgcompliance.remediation.drift import drift
+from sgcompliance.remediation.guarded_revoke import GuardedRevoke, Rejudged
+from sgcompliance.remediation.interrupted import InterruptedRemediations
+from sgcompliance.remediation.outcome import (
+    REVOKED_OUTCOMES,
+    STATUS_COMPLIANT,
+    STATUS_DONE,
+    STATUS_FLAGGED,
+    STATUS_IN_PROGRESS,
+    STATUS_UNVERIFIED,
+    GroupOutcome,
+    Outcome,
+    RemediationRun,
+    RemediationSettings,
+)
+from sgcompliance.remediation.plan import (
+    TAG_BACKUP,
+    TAG_CHECKS,
+    TAG_STATUS,
+    TAG_TIME,
+    Action,
+    Mode,
+    RemediationPlan,
+    fitting,
+    limit_blast_radius,
+    outcome_tags,
+    plan_group,
+)
+from sgcompliance.remediation.ports import BackupStore, GroupGateway
+
+__all__ = [
+    "STATUS_IN_PROGRESS",
+    "GatewayFor",
+    "GroupOutcome",
+    "Outcome",
+    "RemediationRun",
+    "RemediationSettings",
+    "SecurityGroupRemediator",
+    "interrupted",
+    "plans_by_action",
+    "write_outcome_tags",
+]
+
+log = logging.getLogger(__name__)
+
+GatewayFor = Callable[[str, str], GroupGateway]
+GroupKey = tuple[str, str, str]
+
+
+class SecurityGroupRemediator:
+    def __init__(
+        self,
+        scanner: ComplianceScanner,
+        backups: BackupStore,
+        clock: Callable[[], datetime],
+        settings: RemediationSettings,
+    ) -> None:
+        self.scanner = scanner
+        self.backups = backups
+        self.clock = clock
+        self.settings = settings
+        self.guarded = GuardedRevoke(
+            backups,
+            clock,
+            policy_id=scanner.policy.id,
+            policy_digest=scanner.policy.digest,
+            defer_outcome_tags=settings.defer_outcome_tags,
+        )
+        self.interrupted = InterruptedRemediations(backups, self.guarded, clock)
+        # What a group was read as, to judge it again from a new read of its rules.
+        self._read: dict[GroupKey, tuple[SecurityGroup, Mapping[str, tuple[str, ...]]]] = {}
+
+    def plan(self, result: ScanResult) -> tuple[list[RemediationPlan], str]:
+        """Plans for every group with violations, after the run-wide blast-radius limit."""
+        by_group: dict[tuple[str, str, str], list[Finding]] = {}
+        for finding in result.findings:
+            by_group.setdefault((finding.account_id, finding.region, finding.group_id), []).append(
+                finding
+            )
+        plans = []
+        for findings in by_group.values():
+            plan = plan_group(
+                findings[0].group,
+                findings,
+                self.settings.mode,
+                lockdown_severity=self.settings.lockdown_severity,
+            )
+            if plan is not None:
+                plans.append(plan)
+        return limit_blast_radius(plans, self.settings.max_revokes)
+
+    def run(
+        self,
+        result: ScanResult,
+        gateway_for: GatewayFor,
+        snapshots: Sequence[RegionSnapshot] = (),
+    ) -> RemediationRun:
+        plans, note = self.plan(result)
+        return self.execute(plans, note, gateway_for, snapshots)
+
+    def execute(
+        self,
+        plans: Sequence[RemediationPlan],
+        note: str,
+        gateway_for: GatewayFor,
+        snapshots: Sequence[RegionSnapshot] = (),
+    ) -> RemediationRun:
+        """Apply plans group by group. A failing group (say, AccessDenied in one account) is
+        recorded and the others go on; a failing backup store stops the run (`stopped_by`).
+        Then groups left in progress by an earlier run, and flagged groups compliant now."""
+        self._remember(snapshots)
+        run = RemediationRun(list(plans), [], note)
+        for i, plan in enumerate(plans):
+            try:
+                run.outcomes.extend(self._group(plan, gateway_for, note))
+            except BackupError as exc:
+                # Without a place for backups nothing more may be revoked: this group and the
+                # rest are reported as not done; what was done before stays reported as done.
+                run.stopped_by = exc
+                run.outcomes.extend(_not_done(plans[i:], exc))
+                return run
+            except SgcError as exc:
+                run.outcomes.append(GroupOutcome(plan, Outcome.FAILED, error=str(exc)))
+        planned = {(p.account_id, p.region, p.group_id) for p in plans}
+        for group in _unplanned(snapshots, planned):
+            try:
+                self._settle_unplanned(group, gateway_for, note, run)
+            except SgcError as exc:  # this group only, as for a plan
+                log.warning("cannot settle the state of %s: %s", group.group_id, exc)
+        return run
+
+    def _group(
+        self, plan: RemediationPlan, gateway_for: GatewayFor, note: str
+    ) -> list[GroupOutcome]:
+        """The outcomes of one plan: closing an earlier run's remediation of the group first,
+        when it left one in progress, then the plan (made again if closing changed the group)."""
+        gateway = gateway_for(plan.account_id, plan.region)
+        settled = self._settle(plan, gateway, note)
+        if settled is None:
+            return [self.apply(plan, gateway)]
+        fresh = self._after_settling(plan, settled, gateway)
+        return [settled] if fresh is None else [settled, self.apply(fresh, gateway)]
+
+    def apply(self, plan: RemediationPlan, gateway: GroupGateway) -> GroupOutcome:
+        """Carry out one plan made from a read of the group moments ago."""
+        if self.settings.dry_run:
+            return GroupOutcome(plan, Outcome.DRY_RUN)
+        try:
+            if plan.revoke_count:
+                return self._revoke(plan, gateway)
+            return self._flag(plan, gateway)
+        except NotFoundError:
+            return GroupOutcome(plan, Outcome.GROUP_GONE, error=f"{plan.group_id} no longer exists")
+
+    def _settle(
+        self, plan: RemediationPlan, gateway: GroupGateway, note: str
+    ) -> GroupOutcome | None:
+        """The outcome of closing an earlier run's remediation of the plan's group, if any."""
+        if self.settings.dry_run:
+            return None
+        where = (plan.account_id, plan.region, plan.group_id)
+        try:
+            return self.interrupted.settle(
+                where, plan.group_tags, gateway, may_revoke=self._may_revoke(note)
+            )
+        except NotFoundError:
+            return None
+
+    def _after_settling(
+        self, plan: RemediationPlan, settled: GroupOutcome, gateway: GroupGateway
+    ) -> RemediationPlan | None:
+        """The plan to carry out once an earlier run's remediation was closed: a new one from a
+        new read when that changed the group (None when it calls for no revoke: the closing
+        outcome tags say what was done), else `plan` itself."""
+        if settled.outcome not in REVOKED_OUTCOMES:
+            return replace(plan, group_tags=_without_status(plan.group_tags))
+        try:
+            fresh, _ = self._rejudge(plan, gateway)
+        except NotFoundError:
+            return None
+        return fresh if fresh is not None and fresh.revoke_count else None
+
+    def _revoke(self, plan: RemediationPlan, gateway: GroupGateway) -> GroupOutcome:
+        done = self.guarded.run(plan, gateway, self._rejudge)
+        if isinstance(done, Rejudged):
+            if done.plan is None:
+                outcome = GroupOutcome(plan, Outcome.CHANGED, verified=True)
+            else:
+                outcome = self._flag(replace(done.plan, group_tags=done.tags), gateway)
+                outcome.outcome = Outcome.CHANGED
+            outcome.changed = done.changed
+            outcome.error = "changed since read: judged again, nothing left to revoke"
+            done_outcome = outcome
+        else:
+            done_outcome = done
+        return done_outcome
+
+    def _rejudge(
+        self, plan: RemediationPlan, gateway: GroupGateway
+    ) -> tuple[RemediationPlan | None, Mapping[str, str]]:
+        """The plan for the group as it is now, and its tags (NotFoundError when it is gone)."""
+        now = gateway.describe_group(plan.group_id)
+        known = self._read.get((plan.account_id, plan.region, plan.group_id))
+        prefix_lists: Mapping[str, tuple[str, ...]] = {}
+        if known is not None:
+            # The describe does not read attachments; the first read's stands.
+            now = replace(now, attachment=known[0].attachment)
+            prefix_lists = known[1]
+        snapshot = RegionSnapshot(plan.account_id, plan.region, (now,), prefix_lists)
+        result = self.scanner.scan([snapshot])
+        fresh = plan_group(
+            now, result.findings, plan.mode, lockdown_severity=self.settings.lockdown_severity
+        )
+        return fresh, now.tags
+
+    def _may_revoke(self, note: str) -> bool:
+        return self.settings.mode is not Mode.FLAG_ONLY and not note
+
+    def _flag(self, plan: RemediationPlan, gateway: GroupGateway) -> GroupOutcome:
+        current = plan.group_tags
+        # A flag carries a pointer only to a backup of this group: anyone may write the tag.
+        pointer = parse_pointer(current.get(TAG_BACKUP, ""))
+        own = pointer is not None and group_of(pointer.backup_id) == plan.group_id
+        tags = outcome_tags(plan, current[TAG_BACKUP] if own else "", self.clock().isoformat())
+        if current.get(TAG_STATUS) in STATUS_DONE:
+            # Rules were revoked earlier and what is left is only flagged: the status keeps
+            # saying what was done, and checks it already names need no new write.
+            tags[TAG_STATUS] = current[TAG_STATUS]
+            if set(tags[TAG_CHECKS].split(",")) <= set(current.get(TAG_CHECKS, "").split(",")):
+                return GroupOutcome(plan, Outcome.UNCHANGED, verified=True)
+        elif all(current.get(k) == tags[k] for k in (TAG_STATUS, TAG_CHECKS)):
+            return GroupOutcome(plan, Outcome.UNCHANGED, verified=True)
+        if not tags[TAG_BACKUP]:
+            del tags[TAG_BACKUP]
+        tags = fitting(tags, current)
+        try:
+            gateway.set_tags(plan.group_id, tags)
+            if TAG_BACKUP in current and not own:
+                gateway.remove_tags(plan.group_id, [TAG_BACKUP])
+        except NotFoundError:
+            raise
+        except SgcError as exc:
+            return GroupOutcome(plan, Outcome.FAILED, error=f"flag tags not written: {exc}")
+        return GroupOutcome(plan, Outcome.APPLIED, verified=True)
+
+    def _settle_unplanned(
+        self, group: SecurityGroup, gateway_for: GatewayFor, note: str, run: RemediationRun
+    ) -> None:
+        """A group without a plan: close an earlier run's remediation, or clear stale flags."""
+        if self.settings.dry_run:
+            return
+        status = group.tags.get(TAG_STATUS)
+        if status == STATUS_IN_PROGRESS:
+            gateway = gateway_for(group.account_id, group.region)
+            where = (group.account_id, group.region, group.group_id)
+            done = self.interrupted.settle(
+                where, group.tags, gateway, may_revoke=self._may_revoke(note)
+            )
+            if done is not None:
+                run.outcomes.append(done)
+        elif status == STATUS_FLAGGED:
+            gateway = gateway_for(group.account_id, group.region)
+            if self.mark_compliant(group, gateway):
+                run.cleared.append((group.account_id, group.region, group.group_id))
+
+    def finish_interrupted(
+        self, group: SecurityGroup, gateway: GroupGateway, note: str = ""
+    ) -> GroupOutcome | None:
+        """Close the remediation an earlier run left in progress on `group` (see `interrupted`)."""
+        if self.settings.dry_run:
+            return None
+        where = (group.account_id, group.region, group.group_id)
+        return self.interrupted.settle(
+            where, group.tags, gateway, may_revoke=self._may_revoke(note)
+        )
+
+    def mark_compliant(self, group: SecurityGroup, gateway: GroupGateway) -> bool:
+        """A flagged group judged compliant: its violations tag goes, its status says so.
+        Only while its rules are still those judged (read again first): a rule opened since
+        leaves the flags, and the change's own event judges it. Whether it was marked."""
+        if drift(group.rules, gateway.rules(group.group_id)):
+            return False
+        gateway.set_tags(
+            group.group_id, {TAG_STATUS: STATUS_COMPLIANT, TAG_TIME: self.clock().isoformat()}
+        )
+        if TAG_CHECKS in group.tags:
+            gateway.remove_tags(group.group_id, [TAG_CHECKS])
+        return True
+
+    def _remember(self, snapshots: Sequence[RegionSnapshot]) -> None:
+        for snap in snapshots:
+            for group in snap.groups:
+                key = (group.account_id, group.region, group.group_id)
+                self._read[key] = (group, snap.prefix_lists)
+
+
+def _not_done(plans: Sequence[RemediationPlan], exc: BackupError) -> list[GroupOutcome]:
+    first = GroupOutcome(plans[0], Outcome.FAILED, error=f"{exc.code}: {exc}")
+    rest = [
+        GroupOutcome(p, Outcome.FAILED, error=f"not attempted: the backup store failed ({exc})")
+        for p in plans[1:]
+    ]
+    return [first, *rest]
+
+
+def _without_status(tags: Mapping[str, str]) -> dict[str, str]:
+    """The tags as closing an unverified in-progress remediation left them."""
+    return {**tags, TAG_STATUS: STATUS_UNVERIFIED} if TAG_STATUS in tags else dict(tags)
+
+
+def write_outcome_tags(outcome: GroupOutcome, gateway: GroupGateway) -> None:
+    """The deferred outcome tags of `outcome`, which end its group's "in progress" state."""
+    if outcome.pending_tags:
+        gateway.set_tags(outcome.plan.group_id, outcome.pending_tags)
+        outcome.pending_tags = None
+
+
+def interrupted(snapshots: Sequence[RegionSnapshot]) -> list[SecurityGroup]:
+    return [
+        g for snap in snapshots for g in snap.groups if g.tags.get(TAG_STATUS) == STATUS_IN_PROGRESS
+    ]
+
+
+def _unplanned(
+    snapshots: Sequence[RegionSnapshot], planned: set[tuple[str, str, str]]
+) -> list[SecurityGroup]:
+    return [
+        g
+        for snap in snapshots
+        for g in snap.groups
+        if (g.account_id, g.region, g.group_id) not in planned
+    ]
+
+
+def plans_by_action(plans: Sequence[RemediationPlan]) -> dict[Action, int]:
+    counts: dict[Action, int] = {}
+    for plan in plans:
+        counts[plan.action] = counts.get(plan.action, 0) + 1
+    return counts

@@ -1,0 +1,307 @@
+"""Rollback: re-authorize what a remediation revoked, from the exact backup it stored.
+
+Nothing in the backup store is taken on trust: the document must be the version and digest the
+receipt pins, of the group its key names, and only the rules the receipt says this tool removed
+are restored (`sgcompliance.remediation.rollback_trust`). A rule that cannot come back does not keep
+the others out (`rollback_restore`). The group's `sgc:*` tags are removed only when its pointer
+tag names this backup, so rolling back an older backup leaves a newer remediation's tags alone.
+Every rollback, refused or carried out, is one audit record given to `record`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sgcompliance.engine.model import Direction, Rule
+from sgcompliance.errors import BackupError, SgcError
+from sgcompliance.records.audit import AuditRecord, RollbackAudit, Trigger, rollback_audit_record
+from sgcompliance.remediation.backup import group_of
+from sgcompliance.remediation.inverse import RollbackPlan, without_existing
+from sgcompliance.remediation.ports import BackupStore, GroupGateway
+from sgcompliance.remediation.receipt import BackupReceipt
+from sgcompliance.remediation.rollback_restore import (
+    FailedRule,
+    Restored,
+    all_back,
+    restore,
+    retag,
+    tags_note,
+)
+from sgcompliance.remediation.rollback_trust import (
+    CheckedBackup,
+    backup_problems,
+    latest_receipt,
+    request_problem,
+)
+
+log = logging.getLogger(__name__)
+
+GatewayFor = Callable[[str, str], GroupGateway]
+RecordSink = Callable[[AuditRecord], object]
+CLI_EVENT_NAME = "SgcRollback"
+FORCE_HINT = (
+    "investigate the backup store; `sgc rollback BACKUP_ID --force-unverified` restores from "
+    "it regardless, knowingly"
+)
+
+
+@dataclass(slots=True)
+class RollbackOutcome:
+    plan: RollbackPlan
+    dry_run: bool
+    group_name: str = ""
+    # What could not be verified about the backup (a forced rollback only).
+    problems: tuple[str, ...] = ()
+    # Planned rule ids the receipt says this tool did not revoke: never restored.
+    not_restored: tuple[str, ...] = ()
+    restored_rules: list[Rule] = field(default_factory=list)
+    # Found present while restoring (put back by a retried call, or by someone else).
+    present_rules: list[Rule] = field(default_factory=list)
+    failed: list[FailedRule] = field(default_factory=list)
+    verified: bool = False
+    removed_tags: list[str] = field(default_factory=list)
+    status_tag: str | None = None
+    tags_note: str = ""
+
+    @property
+    def backup_id(self) -> str:
+        return self.plan.backup_id
+
+    @property
+    def account_id(self) -> str:
+        return self.plan.account_id
+
+    @property
+    def region(self) -> str:
+        return self.plan.region
+
+    @property
+    def group_id(self) -> str:
+        return self.plan.group_id
+
+    @property
+    def restored(self) -> int:
+        return len(self.restored_rules)
+
+    @property
+    def already_present(self) -> tuple[Rule, ...]:
+        return self.plan.skipped + tuple(self.present_rules)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.failed)
+
+    def audit_detail(self) -> RollbackAudit:
+        return RollbackAudit(
+            restored_rule_ids=tuple(r.rule_id for r in self.restored_rules),
+            already_present_rule_ids=tuple(r.rule_id for r in self.already_present),
+            failed=tuple((f.rule.rule_id, f.reason) for f in self.failed),
+            unverified=self.problems,
+            forced=bool(self.problems),
+        )
+
+    @property
+    def status(self) -> str:
+        """`dry_run`, `restored`, `partial` (some rules could not come back) or `unverified`."""
+        if self.dry_run:
+            return "dry_run"
+        if self.failed:
+            return "partial"
+        return "restored" if self.verified else "unverified"
+
+
+class RollbackService:
+    def __init__(
+        self,
+        backups: BackupStore,
+        *,
+        record: RecordSink | None = None,
+        clock: Callable[[], datetime] | None = None,
+        event_name: str = CLI_EVENT_NAME,
+    ) -> None:
+        self.backups = backups
+        self.record = record
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.event_name = event_name
+
+    def latest(self, group_id: str) -> str:
+        """The group's newest backup with a receipt of revoked rules (never merely the newest
+        object under its prefix: anyone who may write there can name one)."""
+        chosen = latest_receipt(group_id, self.backups.receipts(group_id), self.clock())
+        if chosen is None:
+            raise BackupError(
+                f"no restorable backup of {group_id}: no receipt records a remediation that "
+                "revoked rules of it",
+                hint=f"list its backups with `sgc backups list --group {group_id}` and roll "
+                "one back by id",
+            )
+        return chosen.backup_id
+
+    def rollback(
+        self,
+        backup_id: str,
+        gateway_for: GatewayFor,
+        *,
+        dry_run: bool,
+        group_id: str | None = None,
+        force_unverified: bool = False,
+        request_id: str | None = None,
+    ) -> RollbackOutcome:
+        request_id = request_id or new_request_id()
+        checked = self.check(
+            backup_id, group_id=group_id, force_unverified=force_unverified, request_id=request_id
+        )
+        return self.restore(checked, gateway_for, dry_run=dry_run, request_id=request_id)
+
+    def check(
+        self,
+        backup_id: str,
+        *,
+        group_id: str | None = None,
+        force_unverified: bool = False,
+        request_id: str | None = None,
+    ) -> CheckedBackup:
+        """The backup as a rollback may use it; BackupError (audited) when it may not: a group
+        other than the one requested, or (unless forced) anything unverifiable."""
+        receipt, receipt_problem = self._receipt(backup_id)
+        problems = (receipt_problem,) if receipt_problem else ()
+        try:
+            loaded = self.backups.load(backup_id, receipt.version_id if receipt else None)
+        except BackupError as exc:
+            where = (receipt.account_id, receipt.region) if receipt else ("", "")
+            detail = RollbackAudit((), (), (), (*problems, str(exc)), forced=False)
+            self._write(backup_id, None, where, "refused", detail, request_id, dry_run=False)
+            raise
+        checked = CheckedBackup(
+            backup_id, loaded, receipt, problems + backup_problems(backup_id, loaded, receipt)
+        )
+        mismatch = request_problem(loaded.record, group_id)
+        if mismatch is None and (checked.verified or force_unverified):
+            return checked
+        reasons = (mismatch,) if mismatch else checked.problems
+        self.refuse(checked, reasons, request_id=request_id)
+        raise BackupError(
+            f"refusing to roll back {backup_id}: " + "; ".join(reasons),
+            hint="check the backup id and --group" if mismatch else FORCE_HINT,
+        )
+
+    def _receipt(self, backup_id: str) -> tuple[BackupReceipt | None, str | None]:
+        try:
+            receipt = self.backups.receipt(backup_id)
+        except BackupError as exc:
+            return None, f"its receipt cannot be trusted: {exc}"
+        if receipt is None:
+            return None, (
+                f"no receipt of {backup_id}: sgc never recorded revoking anything under it "
+                "(a document written around sgc, or a remediation stopped before its receipt)"
+            )
+        return receipt, None
+
+    def refuse(
+        self, checked: CheckedBackup, reasons: tuple[str, ...], *, request_id: str | None = None
+    ) -> None:
+        """Record that a rollback of `checked` was refused, for `reasons`."""
+        receipt, plan = checked.receipt, checked.record.plan
+        where = (receipt.account_id, receipt.region) if receipt else (plan.account_id, plan.region)
+        detail = RollbackAudit((), (), (), reasons, forced=False)
+        self._write(
+            checked.backup_id, plan.plan_id, where, "refused", detail, request_id, dry_run=False
+        )
+
+    def restore(
+        self,
+        checked: CheckedBackup,
+        gateway_for: GatewayFor,
+        *,
+        dry_run: bool,
+        request_id: str | None = None,
+    ) -> RollbackOutcome:
+        """Re-authorize the checked backup's revoked rules (audited, even when it fails)."""
+        plan = checked.record.plan
+        try:
+            outcome = self._restore(checked, gateway_for(plan.account_id, plan.region), dry_run)
+        except SgcError as exc:
+            problems = (*checked.problems, str(exc))
+            detail = RollbackAudit((), (), (), problems, bool(checked.problems))
+            where = (plan.account_id, plan.region)
+            self._write(
+                checked.backup_id, plan.plan_id, where, "failed", detail, request_id, dry_run
+            )
+            raise
+        where, detail = (plan.account_id, plan.region), outcome.audit_detail()
+        self._write(
+            checked.backup_id, plan.plan_id, where, outcome.status, detail, request_id, dry_run
+        )
+        return outcome
+
+    def _restore(
+        self, checked: CheckedBackup, gateway: GroupGateway, dry_run: bool
+    ) -> RollbackOutcome:
+        plan = checked.record.plan
+        current = gateway.describe_group(plan.group_id)
+        wanted = RollbackPlan(
+            checked.backup_id, plan.account_id, plan.region, plan.group_id, checked.to_restore
+        )
+        outcome = RollbackOutcome(
+            without_existing(wanted, current.rules),
+            dry_run,
+            group_name=current.name,
+            problems=checked.problems,
+            not_restored=checked.not_restored,
+        )
+        if dry_run:
+            outcome.tags_note = tags_note(current.tags, checked.backup_id, dry_run=True)
+            return outcome
+        done = Restored()
+        for direction in Direction:
+            done.add(restore(gateway, plan.group_id, direction, outcome.plan.rules(direction)))
+        outcome.restored_rules, outcome.present_rules, outcome.failed = (
+            done.restored, done.present, done.failed
+        )  # fmt: skip
+        after = gateway.describe_group(plan.group_id)
+        outcome.verified = all_back(outcome.plan, outcome.failed, after.rules)
+        tagged = retag(
+            gateway, plan.group_id, checked.backup_id, after.tags,
+            failed=len(outcome.failed), verified=outcome.verified,
+        )  # fmt: skip
+        outcome.removed_tags, outcome.status_tag, outcome.tags_note = (
+            list(tagged.removed), tagged.status, tagged.note
+        )  # fmt: skip
+        return outcome
+
+    def _write(
+        self,
+        backup_id: str,
+        plan_id: str | None,
+        where: tuple[str, str],
+        outcome: str,
+        detail: RollbackAudit,
+        request_id: str | None,
+        dry_run: bool,
+    ) -> None:
+        group_id = group_of(backup_id)
+        log.info("rollback of %s: %s", backup_id, outcome, extra={"group": group_id})
+        if self.record is None:
+            return
+        trigger = Trigger(request_id or new_request_id(), self.event_name, *where)
+        self.record(
+            rollback_audit_record(
+                trigger,
+                decided_at=self.clock(),
+                backup_id=backup_id,
+                # The group the backup's key names: what was asked to be rolled back.
+                group_id=group_id,
+                outcome=outcome,
+                detail=detail,
+                plan_id=plan_id,
+                dry_run=dry_run,
+            )
+        )
+
+
+def new_request_id() -> str:
+    return f"rollback-{uuid.uuid4().hex[:16]}"

@@ -1,0 +1,1 @@
+"""Formats of one JSON document per finding (ASFF, OCSF) and SARIF."""

@@ -1,0 +1,36 @@
+"""Formats of one JSON document per finding (ASFF, OCSF): the documents, exempted findings
+included, in location order, each made from its finding and the check behind it."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from datetime import datetime
+from typing import Any
+
+from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.findings import Finding
+from sgcompliance.report.controls import CheckInfo, findings_with_checks
+from sgcompliance.report.formats import Presentation
+from sgcompliance.report.remediation_view import RemediationReport
+
+
+class FindingDocumentsWriter(ABC):
+    """Writes the documents as one JSON array; a format supplies how one document looks."""
+
+    @abstractmethod
+    def document(self, finding: Finding, info: CheckInfo, at: datetime | None) -> dict[str, Any]:
+        """The document of one finding, stamped with `at` (the epoch when None)."""
+
+    def documents(self, result: ScanResult, at: datetime | None) -> list[dict[str, Any]]:
+        return [self.document(f, info, at) for f, info in findings_with_checks(result)]
+
+    def render(
+        self,
+        result: ScanResult,
+        presentation: Presentation,
+        remediation: RemediationReport | None = None,
+    ) -> str:
+        del remediation  # findings only; remediation has its own formats
+        documents = self.documents(result, presentation.generated_at)
+        return json.dumps(documents, indent=2, sort_keys=True, ensure_ascii=True) + "\n"

@@ -1,0 +1,194 @@
+"""SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+
+One rule per check (with its CIS / AWS FSBP references), one result per finding. The finding id
+is the result's fingerprint, so an upload of a re-run updates the same alerts instead of adding
+new ones. Security groups are not files: each result names its group twice, as a logical
+location chain (account, region, group, rule) and as a physical artifact with the URI
+`aws://ACCOUNT/REGION/GROUP_ID`, because code scanning requires a physical location.
+Exempted findings carry an accepted external suppression with the exemption's reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sgcompliance import __version__
+from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.findings import Finding
+from sgcompliance.policy.model import Severity
+from sgcompliance.report.controls import CheckInfo, check_catalog
+from sgcompliance.report.formats import Presentation
+from sgcompliance.report.records import by_location
+from sgcompliance.report.remediation_view import RemediationReport
+
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+TOOL_NAME = "sgcompliance"
+FINGERPRINT_KEY = "sgcompliance/findingId/v1"
+
+LEVELS: dict[Severity, str] = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+# GitHub's bands: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low, 0.0 none.
+SECURITY_SEVERITY: dict[Severity, str] = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.0",
+}
+
+Json = dict[str, Any]
+
+
+def message_text(text: str) -> str:
+    """Plain SARIF message text: brackets would start an embedded link, so they are escaped."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def artifact_uri(finding: Finding) -> str:
+    return f"aws://{finding.account_id}/{finding.region}/{finding.group_id}"
+
+
+def _help(info: CheckInfo) -> str:
+    lines = [info.help_text]
+    if info.references:
+        lines += ["", "References:", *(f"- {r}" for r in info.references)]
+    return "\n".join(lines)
+
+
+def rule_object(info: CheckInfo) -> Json:
+    return {
+        "id": info.check_id,
+        "name": info.check_id,
+        "shortDescription": {"text": info.title or info.check_id},
+        "fullDescription": {"text": info.description or info.title or info.check_id},
+        "help": {"text": _help(info)},
+        "defaultConfiguration": {"level": LEVELS[info.severity]},
+        "properties": {
+            "tags": ["security", *info.standards],
+            "precision": "very-high",
+            "problem.severity": "error" if LEVELS[info.severity] == "error" else "warning",
+            "security-severity": SECURITY_SEVERITY[info.severity],
+            "severity": info.severity.value,
+            "remediation": info.remediation.value,
+            "references": list(info.references),
+            "controls": [c.text for c in info.controls if c.control_id],
+        },
+    }
+
+
+def _logical_locations(finding: Finding) -> list[Json]:
+    account, region, group = finding.account_id, finding.region, finding.group_id
+    chain = [
+        {"name": account, "kind": "namespace", "fullyQualifiedName": account},
+        {"name": region, "kind": "namespace", "fullyQualifiedName": f"{account}/{region}"},
+        {"name": group, "kind": "resource", "fullyQualifiedName": f"{account}/{region}/{group}"},
+    ]
+    if finding.rule_id:
+        fqn = f"{account}/{region}/{group}/{finding.rule_id}"
+        chain.append({"name": finding.rule_id, "kind": "member", "fullyQualifiedName": fqn})
+    return chain
+
+
+def _suppressions(finding: Finding) -> list[Json]:
+    exemption = finding.exempted_by
+    if exemption is None:
+        return []
+    ticket = f" ({exemption.ticket})" if exemption.ticket else ""
+    return [
+        {
+            "kind": "external",
+            "status": "accepted",
+            "justification": f"exemption {exemption.id} by {exemption.owner}: "
+            f"{exemption.reason}{ticket}",
+        }
+    ]
+
+
+def result_object(finding: Finding, rule_index: int) -> Json:
+    rule = finding.rule
+    result: Json = {
+        "ruleId": finding.check_id,
+        "ruleIndex": rule_index,
+        "kind": "fail",
+        "level": LEVELS[finding.severity],
+        "message": {"text": message_text(finding.message)},
+        "locations": [
+            {
+                "physicalLocation": {"artifactLocation": {"uri": artifact_uri(finding)}},
+                "logicalLocations": _logical_locations(finding),
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.finding_id},
+        "fingerprints": {FINGERPRINT_KEY: finding.finding_id},
+        "properties": {
+            "findingId": finding.finding_id,
+            "severity": finding.severity.value,
+            "reason": finding.reason.value,
+            "accountId": finding.account_id,
+            "region": finding.region,
+            "groupId": finding.group_id,
+            "groupName": finding.group.name,
+            "ruleId": finding.rule_id,
+            "ruleDescription": rule.description if rule is not None else None,
+            "expiredExemption": (
+                finding.expired_exemption.id if finding.expired_exemption is not None else None
+            ),
+        },
+    }
+    suppressions = _suppressions(finding)
+    if suppressions:
+        result["suppressions"] = suppressions
+    return result
+
+
+def sarif_log(result: ScanResult) -> Json:
+    catalog: Mapping[str, CheckInfo] = check_catalog(result)
+    index = {check_id: i for i, check_id in enumerate(catalog)}
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": TOOL_NAME,
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [rule_object(info) for info in catalog.values()],
+                    }
+                },
+                # Separate categories per policy: uploads judged by different policies coexist.
+                "automationDetails": {"id": f"sgcompliance/{result.policy.id}/"},
+                "columnKind": "unicodeCodePoints",
+                "results": [
+                    result_object(f, index[f.check_id]) for f in by_location(result.findings)
+                ],
+                "properties": {
+                    "policyId": result.policy.id,
+                    "policyDigest": result.policy.digest,
+                    "groupsScanned": result.groups_scanned,
+                    "rulesEvaluated": result.rules_evaluated,
+                },
+            }
+        ],
+    }
+
+
+class SarifWriter:
+    def render(
+        self,
+        result: ScanResult,
+        presentation: Presentation,
+        remediation: RemediationReport | None = None,
+    ) -> str:
+        del presentation, remediation  # code scanning shows findings; fixes live elsewhere
+        return json.dumps(sarif_log(result), indent=2, sort_keys=True, ensure_ascii=True) + "\n"

@@ -1,0 +1,1 @@
+"""The HTML report: one self-contained page, its parts, and the text that goes into it."""

@@ -1,0 +1,1 @@
+"""What is judged: snapshots of security groups read from documents (describe output today)."""

@@ -1,0 +1,335 @@
+"""Reading the raw JSON of `describe-security-groups` / `describe-security-group-rules`.
+
+A snapshot document is `{"account_id", "region", "SecurityGroups", "SecurityGroupRules",
+"ManagedPrefixLists"?, "NetworkInterfaces"?}`; a file holds one or a list. Errors name the JSON
+path of the problem. When `SecurityGroupRules` is absent the rules are derived from the groups'
+`IpPermissions`, one per peer, with ids derived from their content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from sgcompliance.engine.model import (
+    Attachment,
+    Direction,
+    Peer,
+    PeerKind,
+    RegionSnapshot,
+    Rule,
+    SecurityGroup,
+)
+from sgcompliance.engine.network import cidr_info
+from sgcompliance.engine.protocol import PORT_PROTOCOLS, normalize_protocol
+from sgcompliance.errors import InputError
+
+Json = Any
+# A value quoted in an error message is cut to this many characters: a hostile document must
+# not turn one message into megabytes of log.
+_SHOWN = 64
+
+
+def read_snapshots(doc: Json, source: str = "") -> list[RegionSnapshot]:
+    if isinstance(doc, list):
+        return [read_snapshot(item, source, f"$[{i}]") for i, item in enumerate(doc)]
+    return [read_snapshot(doc, source, "$")]
+
+
+def read_snapshot(doc: Json, source: str = "", path: str = "$") -> RegionSnapshot:
+    obj = _object(doc, source, path)
+    account_id = _text(obj, "account_id", source, path)
+    region = _text(obj, "region", source, path)
+    groups_raw = _list(obj, "SecurityGroups", source, path)
+    prefix_lists = _prefix_lists(
+        obj.get("ManagedPrefixLists", {}), source, f"{path}.ManagedPrefixLists"
+    )
+    attachment = _attachments(obj.get("NetworkInterfaces"), source, f"{path}.NetworkInterfaces")
+    if "SecurityGroupRules" in obj:
+        rules_raw = _list(obj, "SecurityGroupRules", source, path)
+        by_group: dict[str, list[Rule]] = {}
+        for i, raw in enumerate(rules_raw):
+            rule = parse_rule(raw, source, f"{path}.SecurityGroupRules[{i}]")
+            by_group.setdefault(rule.group_id, []).append(rule)
+    else:
+        by_group = {}
+        for i, raw in enumerate(groups_raw):
+            gpath = f"{path}.SecurityGroups[{i}]"
+            group_id = _text(_object(raw, source, gpath), "GroupId", source, gpath)
+            by_group[group_id] = rules_from_permissions(raw, source, gpath)
+    groups = []
+    for i, raw in enumerate(groups_raw):
+        gpath = f"{path}.SecurityGroups[{i}]"
+        groups.append(parse_group(raw, account_id, region, by_group, attachment, source, gpath))
+    return RegionSnapshot(account_id, region, tuple(groups), prefix_lists)
+
+
+def parse_group(
+    raw: Json,
+    account_id: str,
+    region: str,
+    rules: Mapping[str, list[Rule]],
+    attachment: Mapping[str, Attachment] | None,
+    source: str,
+    path: str,
+) -> SecurityGroup:
+    obj = _object(raw, source, path)
+    group_id = _text(obj, "GroupId", source, path)
+    state = (
+        Attachment.UNKNOWN
+        if attachment is None
+        else attachment.get(group_id, Attachment.UNATTACHED)
+    )
+    return SecurityGroup(
+        group_id=group_id,
+        name=str(obj.get("GroupName", "")),
+        account_id=str(obj.get("OwnerId") or account_id),
+        region=region,
+        rules=tuple(rules.get(group_id, ())),
+        vpc_id=obj.get("VpcId"),
+        description=str(obj.get("Description", "")),
+        tags=_tags(obj.get("Tags", []), source, f"{path}.Tags"),
+        attachment=state,
+    )
+
+
+def parse_rule(raw: Json, source: str = "", path: str = "$") -> Rule:
+    """One `DescribeSecurityGroupRules` row."""
+    obj = _object(raw, source, path)
+    rule_id = _text(obj, "SecurityGroupRuleId", source, path)
+    group_id = _text(obj, "GroupId", source, path)
+    egress = obj.get("IsEgress", False)
+    if not isinstance(egress, bool):
+        raise InputError("IsEgress must be true or false", path=f"{path}.IsEgress", source=source)
+    peers = [
+        key
+        for key in ("CidrIpv4", "CidrIpv6", "PrefixListId", "ReferencedGroupInfo")
+        if obj.get(key)
+    ]
+    if len(peers) != 1:
+        found = ", ".join(peers) or "none"
+        raise InputError(
+            "a rule needs exactly one of CidrIpv4, CidrIpv6, PrefixListId, ReferencedGroupInfo; "
+            f"found {found}",
+            path=path,
+            source=source,
+        )
+    key = peers[0]
+    if key == "ReferencedGroupInfo":
+        ref = _object(obj[key], source, f"{path}.{key}")
+        peer = _group_peer(ref, source, f"{path}.{key}")
+    else:
+        peer = _peer(key, obj[key], source, f"{path}.{key}")
+    protocol, from_port, to_port = _protocol_and_ports(obj, source, path)
+    return Rule(
+        rule_id=rule_id,
+        group_id=group_id,
+        direction=Direction.EGRESS if egress else Direction.INGRESS,
+        protocol=protocol,
+        from_port=from_port,
+        to_port=to_port,
+        peer=peer,
+        description=str(obj.get("Description") or ""),
+        tags=tuple(sorted(_tags(obj.get("Tags", []), source, f"{path}.Tags").items())),
+    )
+
+
+_PERMISSION_PEERS = (
+    ("IpRanges", "CidrIp", "CidrIpv4"),
+    ("Ipv6Ranges", "CidrIpv6", "CidrIpv6"),
+    ("PrefixListIds", "PrefixListId", "PrefixListId"),
+)
+
+
+def rules_from_permissions(raw: Json, source: str, path: str) -> list[Rule]:
+    """Normal form from `IpPermissions`: a permission listing three CIDRs is three rules."""
+    obj = _object(raw, source, path)
+    group_id = _text(obj, "GroupId", source, path)
+    out: list[Rule] = []
+    for field, direction in (
+        ("IpPermissions", Direction.INGRESS),
+        ("IpPermissionsEgress", Direction.EGRESS),
+    ):
+        for i, perm in enumerate(_optional_list(obj, field, source, path)):
+            ppath = f"{path}.{field}[{i}]"
+            pobj = _object(perm, source, ppath)
+            protocol, lo, hi = _protocol_and_ports(pobj, source, ppath)
+            for peer, description in _permission_peers(pobj, source, ppath):
+                key = f"{group_id}|{direction}|{protocol}|{lo}|{hi}|{peer.kind}|{peer}"
+                rule_id = "sgr-derived-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+                out.append(Rule(rule_id, group_id, direction, protocol, lo, hi, peer, description))
+    return out
+
+
+def _permission_peers(pobj: Mapping[str, Any], source: str, path: str) -> list[tuple[Peer, str]]:
+    """Each peer of one permission with its own description."""
+    peers: list[tuple[Peer, str]] = []
+    for list_key, item_key, kind in _PERMISSION_PEERS:
+        for j, item in enumerate(_optional_list(pobj, list_key, source, path)):
+            ipath = f"{path}.{list_key}[{j}]"
+            iobj = _object(item, source, ipath)
+            peer = _peer(kind, iobj.get(item_key), source, f"{ipath}.{item_key}")
+            peers.append((peer, str(iobj.get("Description") or "")))
+    for j, item in enumerate(_optional_list(pobj, "UserIdGroupPairs", source, path)):
+        ipath = f"{path}.UserIdGroupPairs[{j}]"
+        iobj = _object(item, source, ipath)
+        peers.append((_group_peer(iobj, source, ipath), str(iobj.get("Description") or "")))
+    return peers
+
+
+def _group_peer(ref: Mapping[str, Any], source: str, path: str) -> Peer:
+    owner = ref.get("UserId")
+    if owner is not None and not isinstance(owner, str):
+        raise InputError(
+            f"UserId must be an account id, got {_shown(owner)}",
+            path=f"{path}.UserId",
+            source=source,
+        )
+    return Peer(PeerKind.GROUP, _text(ref, "GroupId", source, path), owner or None)
+
+
+def _protocol_and_ports(
+    obj: Mapping[str, Any], source: str, path: str
+) -> tuple[str, int | None, int | None]:
+    protocol = _protocol(obj.get("IpProtocol"), source, f"{path}.IpProtocol")
+    from_port = _port(obj.get("FromPort"), source, f"{path}.FromPort")
+    to_port = _port(obj.get("ToPort"), source, f"{path}.ToPort")
+    # EC2 refuses a reversed tcp/udp range; read as an interval it would reach nothing.
+    reversed_range = from_port is not None and to_port is not None and 0 <= to_port < from_port
+    if protocol in PORT_PROTOCOLS and reversed_range:
+        raise InputError(
+            f"ToPort {to_port} is below FromPort {from_port}", path=f"{path}.ToPort", source=source
+        )
+    return protocol, from_port, to_port
+
+
+def _peer(kind: str, value: object, source: str, path: str) -> Peer:
+    if not isinstance(value, str) or not value:
+        raise InputError(
+            f"expected a non-empty string, got {_shown(value)}", path=path, source=source
+        )
+    if kind == "PrefixListId":
+        return Peer(PeerKind.PREFIX_LIST, value)
+    try:
+        info = cidr_info(value)
+    except ValueError as exc:
+        raise InputError(f"{_shown(value)} is not a valid CIDR", path=path, source=source) from exc
+    expected = 4 if kind == "CidrIpv4" else 6
+    if info.version != expected:
+        raise InputError(f"{_shown(value)} is not an IPv{expected} CIDR", path=path, source=source)
+    return Peer(PeerKind.IPV4 if expected == 4 else PeerKind.IPV6, value)
+
+
+def _protocol(value: object, source: str, path: str) -> str:
+    try:
+        return normalize_protocol(value)
+    except ValueError as exc:
+        short = len(repr(value)) <= _SHOWN
+        message = str(exc) if short else f"unknown protocol {_shown(value)}"
+        raise InputError(message, path=path, source=source) from exc
+
+
+def _port(value: object, source: str, path: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not -1 <= value <= 65535:
+        raise InputError(
+            f"expected a port number from -1 to 65535, got {_shown(value)}",
+            path=path,
+            source=source,
+        )
+    return value
+
+
+def _tags(value: object, source: str, path: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, list):
+        raise InputError("Tags must be a list of {Key, Value}", path=path, source=source)
+    out: dict[str, str] = {}
+    for i, tag in enumerate(value):
+        tobj = _object(tag, source, f"{path}[{i}]")
+        value = tobj.get("Value")
+        out[_text(tobj, "Key", source, f"{path}[{i}]")] = "" if value is None else str(value)
+    return out
+
+
+def _prefix_lists(value: object, source: str, path: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise InputError(
+            "expected an object mapping prefix list id to a list of CIDRs", path=path, source=source
+        )
+    out: dict[str, tuple[str, ...]] = {}
+    for list_id, cidrs in value.items():
+        key = str(list_id)
+        ipath = f"{path}.{key if len(key) <= _SHOWN else key[: _SHOWN - 3] + '...'}"
+        if not isinstance(cidrs, list) or not all(isinstance(c, str) for c in cidrs):
+            raise InputError("expected a list of CIDR strings", path=ipath, source=source)
+        for j, cidr in enumerate(cidrs):
+            try:
+                cidr_info(cidr)
+            except ValueError as exc:
+                raise InputError(
+                    f"{_shown(cidr)} is not a valid CIDR", path=f"{ipath}[{j}]", source=source
+                ) from exc
+        out[list_id] = tuple(cidrs)
+    return out
+
+
+def _attachments(value: object, source: str, path: str) -> dict[str, Attachment] | None:
+    """Group id -> attachment from `describe-network-interfaces` rows, or None if not given."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise InputError("NetworkInterfaces must be a list", path=path, source=source)
+    out: dict[str, Attachment] = {}
+    for i, raw in enumerate(value):
+        eni = _object(raw, source, f"{path}[{i}]")
+        association = _object(eni.get("Association") or {}, source, f"{path}[{i}].Association")
+        public = bool(association.get("PublicIp")) or bool(eni.get("Ipv6Addresses"))
+        state = Attachment.EXPOSED if public else Attachment.ATTACHED
+        for group in _optional_list(eni, "Groups", source, f"{path}[{i}]"):
+            gid = group.get("GroupId") if isinstance(group, dict) else None
+            if isinstance(gid, str) and out.get(gid) is not Attachment.EXPOSED:
+                out[gid] = state
+    return out
+
+
+def _object(value: object, source: str, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InputError(
+            f"expected an object, got {type(value).__name__}", path=path, source=source
+        )
+    return value
+
+
+def _list(obj: Mapping[str, Any], key: str, source: str, path: str) -> list[Any]:
+    value = obj.get(key)
+    if not isinstance(value, list):
+        raise InputError(f"missing or not a list: {key}", path=f"{path}.{key}", source=source)
+    return value
+
+
+def _optional_list(obj: Mapping[str, Any], key: str, source: str, path: str) -> list[Any]:
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(f"not a list: {key}", path=f"{path}.{key}", source=source)
+    return value
+
+
+def _text(obj: Mapping[str, Any], key: str, source: str, path: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value:
+        raise InputError(
+            f"missing or not a non-empty string: {key}", path=f"{path}.{key}", source=source
+        )
+    return value
+
+
+def _shown(value: object) -> str:
+    """`value` quoted for a message, cut short when long."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
