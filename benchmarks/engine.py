@@ -42,8 +42,8 @@ from estate_generator import ACCOUNTS, REGIONS, describe_documents, generate_est
 from sgcompliance.engine.evaluate import ScanResult, evaluate
 from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.engine.network import cidr_info
+from sgcompliance.engine.policy import Policy
 from sgcompliance.policy.loader import load_policy
-from sgcompliance.policy.model import Policy
 from sgcompliance.sources.snapshot import read_snapshots
 
 RULES_PER_SECOND_FLOOR = 250_000

@@ -49,11 +49,11 @@ from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.fleet import Scope, read_fleet
 from sgcompliance.engine.model import Direction, PeerKind, RegionSnapshot
+from sgcompliance.engine.policy import Policy
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.entrypoints.bootstrap import Runtime, Target, build_runtime
 from sgcompliance.local.server.moto_server import LocalServer, reset, start
 from sgcompliance.policy.loader import load_policy
-from sgcompliance.policy.model import Policy
 from sgcompliance.remediation.plan import Mode, RemediationPlan
 from sgcompliance.remediation.remediator import RemediationSettings, SecurityGroupRemediator
 

@@ -21,6 +21,7 @@ from live_faults import CrashingBackupStore, CrashingGateway, Tripwire
 from pipeline_fakes import FakeConfigs, FakeEstate, FakeQueue, MemoryAuditSink, config
 from rel_wiring import backup_store, proxied_runtime
 
+from sgcompliance.adapters.emf import EmfMetricsSink
 from sgcompliance.config.runtime import RuntimeConfig
 from sgcompliance.entrypoints.bootstrap import Runtime
 from sgcompliance.entrypoints.handler_adapters import MemberAccess
@@ -143,7 +144,7 @@ def process(durable: Durable, mode: Mode, tripwire: Tripwire | None = None) -> H
         max_event_age=None,
     )
     adapters = ProcessAdapters(durable, runtime, tripwire)
-    metrics = MetricsManager(out=io.StringIO())
+    metrics = MetricsManager(EmfMetricsSink(io.StringIO()))
     pipeline = Pipeline(FakeConfigs(settings), adapters, metrics, audit_log=MemoryAuditSink())
     return HandlerApp(pipeline)
 

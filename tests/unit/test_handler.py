@@ -30,6 +30,7 @@ from pipeline_fakes import (
 )
 
 from sgcompliance.adapters.aws.api_calls import ApiCallCounter
+from sgcompliance.adapters.emf import EmfMetricsSink
 from sgcompliance.entrypoints import handler as entry
 from sgcompliance.entrypoints.bootstrap import HandlerWiring
 from sgcompliance.errors import ThrottledError
@@ -56,7 +57,7 @@ def logs() -> io.StringIO:
 @pytest.fixture
 def wired(emf: io.StringIO, logs: io.StringIO) -> Iterator[World]:
     """The handler pinned to a wiring of fakes, its metrics and logs in buffers."""
-    w = world(metrics=MetricsManager(out=emf))
+    w = world(metrics=MetricsManager(EmfMetricsSink(emf)))
     logger = Logger(service=f"sgc-unit-{uuid.uuid4().hex}", stream=logs)
     wiring = HandlerWiring(w.app, w.pipeline.metrics, logger, ApiCallCounter())
     w.app.correlate = entry.correlation_hook(logger)

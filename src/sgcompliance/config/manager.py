@@ -32,6 +32,7 @@ from sgcompliance.config import parameters as params
 from sgcompliance.config.parameters import Parameter, Parameters
 from sgcompliance.config.placement import AccountPlacement
 from sgcompliance.config.runtime import ORGANIZATION, RuntimeConfig, max_event_age
+from sgcompliance.engine.policy import Policy
 from sgcompliance.errors import (
     AccessDeniedError,
     ConfigError,
@@ -39,7 +40,6 @@ from sgcompliance.errors import (
     NotFoundError,
     PolicyError,
 )
-from sgcompliance.policy.model import Policy
 from sgcompliance.remediation.plan import Mode
 
 __all__ = [

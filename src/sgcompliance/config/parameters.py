@@ -16,8 +16,8 @@ from typing import Any
 
 from sgcompliance.config.mode_overrides import ModeOverrides, parse_mode_overrides
 from sgcompliance.config.runtime import ORGANIZATION, Accounts
+from sgcompliance.engine.policy import Severity
 from sgcompliance.errors import ConfigError
-from sgcompliance.policy.model import Severity
 from sgcompliance.remediation.plan import Mode
 
 DEFAULT_PATH = "/sgcompliance"

@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import Any, Final, Literal
 
 from sgcompliance.config.mode_overrides import ModeOverrides
+from sgcompliance.engine.policy import Policy, Severity
 from sgcompliance.errors import ConfigError
-from sgcompliance.policy.model import Policy, Severity
 from sgcompliance.remediation.plan import Mode
 
 ORGANIZATION: Final = "organization"

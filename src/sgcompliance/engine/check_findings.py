@@ -8,7 +8,7 @@ from typing import Any
 from sgcompliance.engine.exposure import Exposure, GroupView
 from sgcompliance.engine.findings import ID_SEPARATOR, Finding, Reason
 from sgcompliance.engine.model import Rule
-from sgcompliance.policy.model import Check, Remediation, Severity
+from sgcompliance.engine.policy import Check, Remediation, Severity
 
 
 class Context:

@@ -14,15 +14,7 @@ from sgcompliance.engine.exposure import DirectionView, Exposure, GroupView
 from sgcompliance.engine.findings import Finding, Reason
 from sgcompliance.engine.model import Direction
 from sgcompliance.engine.network import CidrInfo, SourceClass, overlaps
-from sgcompliance.engine.protocol import (
-    ALL,
-    PORT_PROTOCOLS,
-    Interval,
-    format_ports,
-    merge,
-    subtract,
-)
-from sgcompliance.policy.model import (
+from sgcompliance.engine.policy import (
     AllTraffic,
     AuthorizedPorts,
     Check,
@@ -33,6 +25,14 @@ from sgcompliance.policy.model import (
     Sources,
     UntrustedReference,
     WidePublicCidr,
+)
+from sgcompliance.engine.protocol import (
+    ALL,
+    PORT_PROTOCOLS,
+    Interval,
+    format_ports,
+    merge,
+    subtract,
 )
 
 # Enum members bound once: reading `Enum.MEMBER` costs a class lookup in every loop.

@@ -14,7 +14,7 @@ from sgcompliance.engine.exemptions import apply_exemptions
 from sgcompliance.engine.exposure import GroupView, PrefixListIndex, build_view
 from sgcompliance.engine.findings import Finding, Reason
 from sgcompliance.engine.model import RegionSnapshot
-from sgcompliance.policy.model import UNRESOLVED_PREFIX_LIST_CHECK, Policy, Remediation
+from sgcompliance.engine.policy import UNRESOLVED_PREFIX_LIST_CHECK, Policy, Remediation
 
 
 @dataclass(frozen=True, slots=True)

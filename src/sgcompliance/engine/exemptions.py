@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 from sgcompliance.engine.findings import Finding
-from sgcompliance.policy.model import Exemption, tags_match
+from sgcompliance.engine.policy import Exemption, tags_match
 
 
 def exemption_matches(exemption: Exemption, finding: Finding) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sgcompliance.engine.model import Rule, SecurityGroup
-from sgcompliance.policy.model import Exemption, Remediation, Severity
+from sgcompliance.engine.policy import Exemption, Remediation, Severity
 
 
 class Reason(StrEnum):

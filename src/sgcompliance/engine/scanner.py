@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from sgcompliance.engine.evaluate import ScanResult, evaluate
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
-from sgcompliance.policy.model import Policy
+from sgcompliance.engine.policy import Policy
 
 
 def utc_today() -> date:

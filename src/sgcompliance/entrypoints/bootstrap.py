@@ -27,6 +27,7 @@ from sgcompliance.adapters.aws.parameters import SsmParameterSource
 from sgcompliance.adapters.aws.policy_object import S3PolicyObject
 from sgcompliance.adapters.aws.s3_backups import S3BackupStore
 from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
+from sgcompliance.adapters.emf import EmfMetricsSink
 from sgcompliance.adapters.local_backups import LocalBackupStore, NoBackupStore
 from sgcompliance.config.manager import ConfigManager
 from sgcompliance.engine.fleet import Scope
@@ -207,7 +208,7 @@ def build_handler_wiring(
     )
     service = env.get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE
     namespace = env.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
-    metrics = MetricsManager(namespace=namespace, service=service, out=metrics_out)
+    metrics = MetricsManager(EmfMetricsSink(metrics_out), namespace=namespace, service=service)
     adapters = HandlerAdapters(factory, caller, env)
     pipeline = Pipeline(configs, adapters, metrics, audit_log=LogAuditSink(logger))
     app = HandlerApp(pipeline, correlate=correlate)

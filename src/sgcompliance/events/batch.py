@@ -26,12 +26,12 @@ from sgcompliance.events.classify import (
     batch_response,
     record_payload,
 )
+from sgcompliance.events.enforcement import finish, record_all
 from sgcompliance.events.services import Pipeline, Services
 from sgcompliance.events.sweep import judge_scope, sweep_time, sweep_trigger
 from sgcompliance.records import audit
 from sgcompliance.records.alert import sweep_alert, worth_alerting
 from sgcompliance.records.audit import AuditRecord
-from sgcompliance.remediation.enforcement import finish, record_all
 from sgcompliance.remediation.remediator import GroupOutcome
 
 log = logging.getLogger(__name__)

@@ -26,10 +26,7 @@ from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.errors import NotFoundError, SgcError
 from sgcompliance.events.classify import SgChangeEvent, ignore_reason, in_scope
 from sgcompliance.events.cloudtrail import IgnoreReason as EventIgnore
-from sgcompliance.events.services import Pipeline, Services, is_transient
-from sgcompliance.records import audit
-from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record
-from sgcompliance.remediation.enforcement import (
+from sgcompliance.events.enforcement import (
     Enforced,
     Enforcement,
     combined,
@@ -38,6 +35,9 @@ from sgcompliance.remediation.enforcement import (
     finish,
     record_all,
 )
+from sgcompliance.events.services import Pipeline, Services, is_transient
+from sgcompliance.records import audit
+from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record
 from sgcompliance.remediation.plan import Mode
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sgcompliance.config.load_alert import ConfigAlerts
 from sgcompliance.errors import ConfigError
 from sgcompliance.events.batch import BatchWorker, Correlate, no_correlation
 from sgcompliance.events.change_event import EventProcessor
@@ -33,6 +32,7 @@ from sgcompliance.events.classify import (
     batch_response,
     classify,
 )
+from sgcompliance.events.config_alert import ConfigAlerts
 from sgcompliance.events.operator_service import OperatorService
 from sgcompliance.events.services import Pipeline
 from sgcompliance.events.sweep import SweepDispatcher

@@ -16,10 +16,10 @@ from sgcompliance.engine.fleet import read_fleet
 from sgcompliance.errors import SgcError
 from sgcompliance.events.change_event import decision
 from sgcompliance.events.classify import OperatorAction, OperatorVerb, in_scope
+from sgcompliance.events.enforcement import alert_run, narrowed, record_all, scan_metrics
 from sgcompliance.events.services import Pipeline, Services, error_code, is_transient
 from sgcompliance.events.sweep import configured_scopes, judge_scope
 from sgcompliance.records.audit import AuditRecord, Trigger
-from sgcompliance.remediation.enforcement import alert_run, narrowed, record_all, scan_metrics
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.rollback import RollbackOutcome, RollbackService
 

@@ -20,10 +20,10 @@ from sgcompliance.engine.fleet import Scope
 from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.errors import SgcError
 from sgcompliance.events.classify import SweepTick, WorkItem, in_scope
+from sgcompliance.events.enforcement import Enforced, Enforcement, enforce, failure_record
 from sgcompliance.events.services import Pipeline, Services, is_transient
 from sgcompliance.records import audit
 from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record
-from sgcompliance.remediation.enforcement import Enforced, Enforcement, enforce, failure_record
 from sgcompliance.remediation.plan import Mode
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,7 @@ from datetime import date
 from typing import Any
 
 from sgcompliance.engine.model import Direction
-from sgcompliance.engine.protocol import parse_port_range
-from sgcompliance.policy.model import (
+from sgcompliance.engine.policy import (
     AllTraffic,
     AuthorizedPorts,
     Check,
@@ -29,6 +28,7 @@ from sgcompliance.policy.model import (
     UntrustedReference,
     WidePublicCidr,
 )
+from sgcompliance.engine.protocol import parse_port_range
 
 Doc = dict[str, Any]
 

@@ -18,9 +18,9 @@ from typing import Any
 from sgcompliance.engine.evaluate import evaluate
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.engine.policy import Policy
 from sgcompliance.errors import InputError, PolicyError
 from sgcompliance.policy.loader import load_policy, parse_policy
-from sgcompliance.policy.model import Policy
 from sgcompliance.policy.problems import Problem, make_validator, schema_problems
 from sgcompliance.policy.semantics import PACK_PREFIX
 from sgcompliance.sources.documents import load_document

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sgcompliance.engine.policy import Check
 from sgcompliance.policy.loader import builtin_packs, load_policy
-from sgcompliance.policy.model import Check
 from sgcompliance.policy.semantics import PACK_PREFIX
 
 _DATA = Path(__file__).with_name("catalog.json")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
+from sgcompliance.engine.policy import Remediation
 from sgcompliance.policy.catalog import CatalogEntry, Reference, catalog
 from sgcompliance.policy.catalog_example import example_findings, example_lines
-from sgcompliance.policy.model import Remediation
 
 DOC_PATH = "docs/checks.md"
 REGENERATE = "make docs-checks"

@@ -14,8 +14,8 @@ from typing import Any
 from sgcompliance.engine.evaluate import evaluate
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.engine.policy import Check, Policy, Selector
 from sgcompliance.policy.catalog import CatalogEntry
-from sgcompliance.policy.model import Check, Policy, Selector
 
 EXAMPLE_ACCOUNT = "111122223333"
 EXAMPLE_REGION = "eu-west-1"

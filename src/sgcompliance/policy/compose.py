@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from sgcompliance.engine.policy import UNRESOLVED_PREFIX_LIST_CHECK
 from sgcompliance.policy.completion import complete_check, complete_exemption, complete_settings
-from sgcompliance.policy.model import UNRESOLVED_PREFIX_LIST_CHECK
 from sgcompliance.policy.problems import PathPart, Problem, did_you_mean, json_path
 
 Doc = dict[str, Any]

@@ -13,10 +13,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sgcompliance.engine.policy import Policy
 from sgcompliance.errors import InputError, PolicyError
 from sgcompliance.policy.build import build_policy
 from sgcompliance.policy.compose import Base, compose, name_problems
-from sgcompliance.policy.model import Policy
 from sgcompliance.policy.problems import (
     PathPart,
     Problem,

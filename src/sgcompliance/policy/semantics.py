@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from sgcompliance.engine.policy import UNRESOLVED_PREFIX_LIST_CHECK
 from sgcompliance.engine.protocol import parse_port_range
 from sgcompliance.errors import InputError
-from sgcompliance.policy.model import UNRESOLVED_PREFIX_LIST_CHECK
 from sgcompliance.policy.problems import PathPart, Problem, did_you_mean, json_path
 
 PACK_PREFIX = "builtin:"

@@ -14,10 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
-from sgcompliance.policy.model import Severity
-from sgcompliance.remediation.plan import Action, PlannedFinding, RemediationPlan, pre_image_hash
+from sgcompliance.engine.policy import Severity
 
 SCHEMA_VERSION = 1
 
@@ -56,11 +55,17 @@ class IgnoreReason(StrEnum):
     STALE_EVENT = "stale_event"
 
 
-_PLAN_ACTIONS = {
-    Action.FLAG: AuditAction.FLAG,
-    Action.REVOKE: AuditAction.REVOKE,
-    Action.LOCKDOWN: AuditAction.LOCKDOWN,
-}
+class JudgedFinding(Protocol):
+    """What a record keeps of a finding a decision was about (a remediation plan's findings)."""
+
+    @property
+    def finding_id(self) -> str: ...
+    @property
+    def check_id(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def rule_id(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +199,7 @@ def audit_record(
     policy_id: str | None = None,
     policy_digest: str | None = None,
     mode: str | None = None,
-    findings: Sequence[PlannedFinding] = (),
+    findings: Sequence[JudgedFinding] = (),
     pre_image_digest: str | None = None,
     plan_id: str | None = None,
     backup_id: str | None = None,
@@ -244,45 +249,6 @@ def _rule_ids(ids: Sequence[str]) -> tuple[str, ...]:
     return tuple(clip(r, ID_LIMIT) for r in ids[:MAX_RULE_IDS])
 
 
-def plan_audit_record(
-    trigger: Trigger,
-    plan: RemediationPlan,
-    *,
-    decided_at: datetime,
-    outcome: str,
-    policy_id: str | None = None,
-    policy_digest: str | None = None,
-    backup_id: str | None = None,
-    revoked_rule_ids: Sequence[str] = (),
-    reason: str = "",
-    dry_run: bool = False,
-    backup: tuple[str | None, str | None] = (None, None),
-    changed_rule_ids: Sequence[str] = (),
-    not_revoked_rule_ids: Sequence[str] = (),
-) -> AuditRecord:
-    """The record of a plan carried out (or not): action, mode, findings and pre-image from it."""
-    return audit_record(
-        trigger,
-        decided_at=decided_at,
-        action=_PLAN_ACTIONS[plan.action],
-        group_id=plan.group_id,
-        policy_id=policy_id,
-        policy_digest=policy_digest,
-        mode=plan.mode.value,
-        findings=plan.findings,
-        pre_image_digest=pre_image_hash(plan.pre_image),
-        plan_id=plan.plan_id,
-        backup_id=backup_id,
-        outcome=outcome,
-        revoked_rule_ids=revoked_rule_ids,
-        reason=reason or plan.note,
-        dry_run=dry_run,
-        backup=backup,
-        changed_rule_ids=changed_rule_ids,
-        not_revoked_rule_ids=not_revoked_rule_ids,
-    )
-
-
 def rollback_audit_record(
     trigger: Trigger,
     *,
@@ -328,7 +294,7 @@ def _clipped(detail: RollbackAudit) -> RollbackAudit:
     )
 
 
-def _finding(finding: PlannedFinding) -> AuditFinding:
+def _finding(finding: JudgedFinding) -> AuditFinding:
     return AuditFinding(
         finding_id=clip(finding.finding_id, ID_LIMIT),
         check_id=clip(finding.check_id, NAME_LIMIT),

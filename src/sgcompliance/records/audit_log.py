@@ -10,18 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
 from sgcompliance.errors import SgcError
 from sgcompliance.records.audit import (
     AuditRecord,
     StoredRecord,
-    Trigger,
-    plan_audit_record,
     to_json,
 )
-from sgcompliance.remediation.remediator import GroupOutcome, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -111,29 +107,3 @@ class AuditTrail:
                 )
                 result.errors.append(str(exc))
         return result
-
-
-def outcome_audit_record(
-    trigger: Trigger,
-    outcome: GroupOutcome,
-    *,
-    decided_at: datetime,
-    policy_id: str | None = None,
-    policy_digest: str | None = None,
-) -> AuditRecord:
-    """The record of one group's remediation outcome (`RemediationRun.outcomes` entries)."""
-    return plan_audit_record(
-        trigger,
-        outcome.plan,
-        decided_at=decided_at,
-        outcome=outcome.outcome.value,
-        policy_id=policy_id,
-        policy_digest=policy_digest,
-        backup_id=outcome.backup_id,
-        revoked_rule_ids=outcome.revoked,
-        reason=outcome.error or "",
-        dry_run=outcome.outcome is Outcome.DRY_RUN,
-        backup=(outcome.backup_version, outcome.backup_sha256),
-        changed_rule_ids=outcome.changed,
-        not_revoked_rule_ids=outcome.already_gone,
-    )

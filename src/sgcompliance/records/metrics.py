@@ -1,7 +1,8 @@
-"""The `MetricsManager`: CloudWatch metrics as embedded metric format (EMF) log lines.
+"""The `MetricsManager`: the metrics of a run, gathered in memory and handed to a sink.
 
-Values are gathered in memory and written by `flush()` as one JSON line per set of dimension
-values, through aws-lambda-powertools' `Metrics`; CloudWatch Logs turns the lines into metrics.
+Values are gathered per set of dimension values and handed by `flush()` to a `MetricsSink`; in
+AWS the sink is `adapters.emf.EmfMetricsSink`, which writes embedded metric format (EMF) lines
+that CloudWatch Logs turns into metrics.
 
 Dimensions stay low-cardinality, because every distinct combination is a billed metric:
 - `service` (powertools' convention) and `Mode` on everything about a scan or a remediation:
@@ -11,32 +12,22 @@ Dimensions stay low-cardinality, because every distinct combination is a billed 
 - `Account` on `RemediationErrors` only: errors are rare, so only failing accounts create a
   series, and the alarm that fires must say which account's role or permissions broke. Other
   per-account questions are answered by the audit records, not by one metric per account.
-
-powertools is imported on first use: importing it loads botocore (its user-agent hook), which
-neither `sgcompliance.app` nor a cold start should pay for at import time.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, Protocol
 
 from sgcompliance.records.audit import IgnoreReason
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.metrics import Metrics
 
 DEFAULT_NAMESPACE = "sgcompliance"
 DEFAULT_SERVICE = "sgcompliance"
 UNKNOWN = "unknown"
 OTHER_REASON = "other"
-# powertools writes a document itself, to stdout, when one metric reaches 100 values: stay below.
-MAX_VALUES_PER_DOCUMENT = 99
 _DIMENSION_VALUE_MAX = 250
 
 
@@ -71,26 +62,42 @@ class _Series:
     values: list[float] = field(default_factory=list)
 
 
-class MetricsManager:
-    """Collects metrics for one invocation (or one CLI run) and writes them on `flush()`.
+@dataclass(frozen=True, slots=True)
+class MetricSet:
+    """The metrics gathered under one set of dimension values. `rollup` names the dimensions
+    also published on their own (e.g. `Violations` with and without `Severity`)."""
 
-    `mode` is the default `Mode` dimension; each call may name its own (modes differ per
-    account). `out` receives the EMF lines (stdout by default, which Lambda sends to CloudWatch
-    Logs). Safe to share between threads.
+    dimensions: Dims
+    rollup: tuple[str, ...]
+    metrics: Mapping[str, tuple[str, tuple[float, ...]]]  # name -> (unit, values)
+
+
+class MetricsSink(Protocol):
+    """Where `flush()` sends a run's metrics; returns the documents it wrote (none when off)."""
+
+    def publish(
+        self, namespace: str, service: str, sets: Sequence[MetricSet]
+    ) -> list[dict[str, Any]]: ...
+
+
+class MetricsManager:
+    """Collects metrics for one invocation (or one CLI run) and hands them to `sink` on
+    `flush()`. `mode` is the default `Mode` dimension; each call may name its own (modes differ
+    per account). Safe to share between threads.
     """
 
     def __init__(
         self,
+        sink: MetricsSink,
         *,
         namespace: str = DEFAULT_NAMESPACE,
         service: str = DEFAULT_SERVICE,
         mode: str | None = None,
-        out: TextIO | None = None,
     ) -> None:
         self.namespace = namespace
         self.service = _value(service)
         self.mode = mode
-        self._out = out
+        self._sink = sink
         self._lock = threading.Lock()
         self._pending: dict[_Document, dict[str, _Series]] = {}
 
@@ -145,19 +152,20 @@ class MetricsManager:
         self._sample(self._by_mode(mode), MetricName.TIME_TO_REMEDIATE, ms)
 
     def flush(self) -> list[dict[str, Any]]:
-        """Write every pending document as one EMF JSON line; return them. Empties the buffer."""
+        """Hand every pending set to the sink; return what it wrote. Empties the buffer."""
         with self._lock:
             pending, self._pending = self._pending, {}
-        from aws_lambda_powertools.metrics.functions import is_metrics_disabled  # noqa: PLC0415
-
-        if not pending or is_metrics_disabled():
+        if not pending:
             return []
-        documents = [emf for doc, series in pending.items() for emf in self._serialise(doc, series)]
-        out = self._out if self._out is not None else sys.stdout
-        for emf in documents:
-            out.write(json.dumps(emf, separators=(",", ":")) + "\n")
-        out.flush()
-        return documents
+        sets = [
+            MetricSet(
+                doc.dimensions,
+                doc.rollup,
+                {name: (s.unit, tuple(s.values)) for name, s in series.items()},
+            )
+            for doc, series in pending.items()
+        ]
+        return self._sink.publish(self.namespace, self.service, sets)
 
     def _by_mode(self, mode: str | None) -> _Document:
         return _Document((("service", self.service), ("Mode", _value(mode or self.mode))))
@@ -171,36 +179,6 @@ class MetricsManager:
         with self._lock:
             series = self._pending.setdefault(doc, {}).setdefault(name, _Series(MILLISECONDS))
             series.values.append(value)
-
-    def _serialise(self, doc: _Document, series: dict[str, _Series]) -> list[dict[str, Any]]:
-        """As many documents as the values need (EMF takes at most 100 values per metric)."""
-        documents = []
-        start = 0
-        while any(start < len(s.values) for s in series.values()):
-            metrics = self._new_metrics()
-            for name, s in series.items():
-                for value in s.values[start : start + MAX_VALUES_PER_DOCUMENT]:
-                    metrics.add_metric(name=name, unit=s.unit, value=value)
-            for key, text in doc.dimensions:
-                metrics.add_dimension(name=key, value=text)
-            if doc.rollup:
-                named = dict(doc.dimensions)
-                metrics.add_dimensions(**{key: named[key] for key in doc.rollup})
-            documents.append(dict(metrics.serialize_metric_set()))
-            metrics.clear_metrics()
-            start += MAX_VALUES_PER_DOCUMENT
-        return documents
-
-    def _new_metrics(self) -> Metrics:
-        """`Metrics` keeps its data in class attributes shared by every instance in the process;
-        a private provider per document keeps documents (and managers) apart."""
-        from aws_lambda_powertools.metrics import Metrics  # noqa: PLC0415
-        from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (  # noqa: PLC0415
-            AmazonCloudWatchEMFProvider,
-        )
-
-        provider = AmazonCloudWatchEMFProvider(namespace=self.namespace, service=self.service)
-        return Metrics(provider=provider)
 
 
 def _names(doc: _Document) -> tuple[str, ...]:

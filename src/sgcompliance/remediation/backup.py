@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sgcompliance.engine.policy import Severity
 from sgcompliance.engine.rule_codec import rule_to_row
 from sgcompliance.errors import InputError
-from sgcompliance.policy.model import Severity
 from sgcompliance.remediation.plan import Action, Mode, PlannedFinding, RemediationPlan
 from sgcompliance.sources.snapshot import parse_rule
 

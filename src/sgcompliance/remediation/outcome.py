@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sgcompliance.engine.policy import Severity
 from sgcompliance.errors import BackupError
-from sgcompliance.policy.model import Severity
 from sgcompliance.remediation.plan import Mode, RemediationPlan
 
 STATUS_IN_PROGRESS = "remediating"

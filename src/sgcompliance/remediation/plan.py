@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.model import Direction, Rule, SecurityGroup
-from sgcompliance.policy.model import Remediation, Severity
+from sgcompliance.engine.policy import Remediation, Severity
 
 
 class Mode(StrEnum):

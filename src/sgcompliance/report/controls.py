@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
-from sgcompliance.policy.model import UNRESOLVED_PREFIX_LIST_CHECK, Check, Remediation, Severity
+from sgcompliance.engine.policy import UNRESOLVED_PREFIX_LIST_CHECK, Check, Remediation, Severity
 from sgcompliance.report.records import by_location
 
 # The engine's own checks, which no policy lists: what they mean and how to fix them.

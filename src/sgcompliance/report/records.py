@@ -13,7 +13,7 @@ from typing import Any
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.model import Rule
-from sgcompliance.policy.model import Exemption, Severity
+from sgcompliance.engine.policy import Exemption, Severity
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 
 Record = dict[str, Any]

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
-from sgcompliance.policy.model import Severity
+from sgcompliance.engine.policy import Severity
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.records import SEVERITIES_DESC, by_severity, rule_summary
 from sgcompliance.report.remediation_table import (

@@ -19,14 +19,15 @@ from typing import Any
 
 from fake_ec2 import FakeGateway, MemoryBackups
 
+from sgcompliance.adapters.emf import EmfMetricsSink
 from sgcompliance.config.mode_overrides import ModeOverrides
 from sgcompliance.config.runtime import RuntimeConfig
 from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.engine.policy import Policy
 from sgcompliance.errors import ConfigError, NotFoundError, SgcError
 from sgcompliance.events.invocation import HandlerApp
 from sgcompliance.events.services import Pipeline
 from sgcompliance.policy.loader import load_policy
-from sgcompliance.policy.model import Policy
 from sgcompliance.records.alert import Alert
 from sgcompliance.records.audit import AuditRecord, StoredRecord
 from sgcompliance.records.audit_log import AuditSink
@@ -271,7 +272,7 @@ def world(*groups: SecurityGroup, metrics: MetricsManager | None = None, **chang
     pipeline = Pipeline(
         configs,
         adapters,
-        metrics or MetricsManager(out=io.StringIO()),
+        metrics or MetricsManager(EmfMetricsSink(io.StringIO())),
         audit_log=log_sink,
         clock=lambda: NOW,
         today=lambda: date(2026, 11, 27),

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 from aws_lambda_powertools import Logger
 
+from sgcompliance.engine.policy import Severity
 from sgcompliance.errors import AccessDeniedError
-from sgcompliance.policy.model import Severity
 from sgcompliance.records.audit import (
     AuditAction,
     AuditRecord,
@@ -26,8 +26,8 @@ from sgcompliance.records.audit_log import (
     AUDIT_LOGGER,
     AuditTrail,
     LogAuditSink,
-    outcome_audit_record,
 )
+from sgcompliance.remediation.audit_records import outcome_audit_record
 from sgcompliance.remediation.plan import Action, Mode, PlannedFinding, RemediationPlan
 from sgcompliance.remediation.remediator import GroupOutcome, Outcome
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from sgcompliance.records.metrics import MAX_VALUES_PER_DOCUMENT, MetricsManager
+from sgcompliance.adapters.emf import MAX_VALUES_PER_DOCUMENT, EmfMetricsSink
+from sgcompliance.records.metrics import MetricsManager
 
 
 def emitted(out: io.StringIO) -> list[dict[str, Any]]:
@@ -41,7 +42,7 @@ def out() -> io.StringIO:
 
 @pytest.fixture
 def metrics(out: io.StringIO) -> MetricsManager:
-    return MetricsManager(mode="remove_non_compliant_rules", out=out)
+    return MetricsManager(EmfMetricsSink(out), mode="remove_non_compliant_rules")
 
 
 def test_scan_counts_are_counts_dimensioned_by_service_and_mode(
@@ -165,14 +166,14 @@ def test_a_call_may_name_its_own_mode(metrics: MetricsManager, out: io.StringIO)
 
 
 def test_no_mode_at_all_is_published_as_unknown(out: io.StringIO) -> None:
-    metrics = MetricsManager(out=out)
+    metrics = MetricsManager(EmfMetricsSink(out))
     metrics.groups_scanned(1)
     metrics.flush()
     assert emitted(out)[0]["Mode"] == "unknown"
 
 
 def test_the_namespace_and_service_are_configurable(out: io.StringIO) -> None:
-    metrics = MetricsManager(namespace="Security/SG", service="sgc-prod", out=out)
+    metrics = MetricsManager(EmfMetricsSink(out), namespace="Security/SG", service="sgc-prod")
     metrics.groups_scanned(1)
     metrics.flush()
     (doc,) = emitted(out)
@@ -208,7 +209,7 @@ def test_many_samples_are_split_across_documents_within_the_emf_limit(
 
 
 def test_stdout_is_the_default_output(capsys: pytest.CaptureFixture[str]) -> None:
-    metrics = MetricsManager()
+    metrics = MetricsManager(EmfMetricsSink())
     metrics.groups_scanned(7)
     metrics.flush()
     assert json.loads(capsys.readouterr().out)["GroupsScanned"] == [7.0]
@@ -216,7 +217,10 @@ def test_stdout_is_the_default_output(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_two_managers_do_not_share_metrics(out: io.StringIO) -> None:
     # GIVEN two managers (powertools' Metrics shares its data between instances by default)
-    first, other = MetricsManager(out=out), MetricsManager(out=io.StringIO())
+    first, other = (
+        MetricsManager(EmfMetricsSink(out)),
+        MetricsManager(EmfMetricsSink(io.StringIO())),
+    )
     first.groups_scanned(1)
     other.groups_scanned(5)
     first.flush()

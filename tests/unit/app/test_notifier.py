@@ -6,8 +6,9 @@ import io
 import json
 from datetime import UTC, datetime
 
+from sgcompliance.adapters.emf import EmfMetricsSink
+from sgcompliance.engine.policy import Severity
 from sgcompliance.errors import AwsUnavailableError
-from sgcompliance.policy.model import Severity
 from sgcompliance.records.alert import Alert
 from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record
 from sgcompliance.records.metrics import MetricsManager
@@ -56,7 +57,7 @@ def test_a_published_alert_returns_its_message_id() -> None:
 def test_a_failed_publish_is_reported_and_counted_not_raised() -> None:
     # GIVEN SNS unreachable  WHEN an alert is sent
     out = io.StringIO()
-    metrics = MetricsManager(out=out)
+    metrics = MetricsManager(EmfMetricsSink(out))
     delivery = AlertPublisher(DownNotifier(), metrics).send(ALERT)
     metrics.flush()
     # THEN the caller learns it, and AlertPublishErrors counts it

@@ -18,7 +18,7 @@ from audit_samples import (
 )
 
 from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule
-from sgcompliance.policy.model import Severity
+from sgcompliance.engine.policy import Severity
 from sgcompliance.records.audit import (
     ARN_LIMIT,
     MAX_FINDINGS,
@@ -29,9 +29,9 @@ from sgcompliance.records.audit import (
     clip,
     highest_severity,
     latency_ms,
-    plan_audit_record,
     to_json,
 )
+from sgcompliance.remediation.audit_records import plan_audit_record
 from sgcompliance.remediation.plan import Action, Mode, RemediationPlan, pre_image_hash
 
 DOCUMENTED_FIELDS = {

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.policy import Policy
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.entrypoints.bootstrap import Runtime, Target, build_runtime
 from sgcompliance.entrypoints.cli import aws_options as opt
@@ -31,7 +32,6 @@ from sgcompliance.entrypoints.cli.report_output import write_atomically
 from sgcompliance.entrypoints.cli.snapshot_input import read_input
 from sgcompliance.errors import SgcError
 from sgcompliance.policy.loader import load_policy
-from sgcompliance.policy.model import Policy
 from sgcompliance.records.audit_log import AuditTrail
 from sgcompliance.remediation.ports import BackupStore
 from sgcompliance.remediation.rollback import RollbackOutcome, RollbackService

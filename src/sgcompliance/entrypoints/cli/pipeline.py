@@ -19,13 +19,14 @@ from typing import TextIO
 from sgcompliance.adapters.aws.s3_audit import S3AuditSink
 from sgcompliance.adapters.aws.s3_backups import S3BackupStore
 from sgcompliance.adapters.aws.sns import SnsNotifier
+from sgcompliance.adapters.emf import EmfMetricsSink
 from sgcompliance.adapters.local_audit import LocalAuditSink
 from sgcompliance.config.runtime import RuntimeConfig
+from sgcompliance.engine.policy import Policy, Severity
 from sgcompliance.entrypoints.bootstrap import BackupTarget, Runtime
 from sgcompliance.entrypoints.handler_adapters import MemberAccess, topic_region
 from sgcompliance.errors import ConfigError, SgcError
 from sgcompliance.events.services import Pipeline, Services, WorkQueue
-from sgcompliance.policy.model import Policy, Severity
 from sgcompliance.records.audit_log import AuditSink, LogAuditSink
 from sgcompliance.records.metrics import MetricsManager
 from sgcompliance.remediation.plan import Mode
@@ -157,7 +158,7 @@ def cli_pipeline(
     sinks = audit_sinks(runtime, target, records)
     out = None if records.metrics_file is None else _open_metrics(records.metrics_file)
     try:
-        metrics = MetricsManager(out=out)
+        metrics = MetricsManager(EmfMetricsSink(out))
         pipeline = Pipeline(
             FixedConfig(config),
             CliAdapters(runtime, store, sinks),

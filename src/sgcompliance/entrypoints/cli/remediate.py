@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.policy import Policy, Severity
 from sgcompliance.entrypoints.bootstrap import BackupTarget, Runtime, build_runtime
 from sgcompliance.entrypoints.cli import aws_options as opt
 from sgcompliance.entrypoints.cli.console import ExitCode, Terminal, reported_errors
@@ -38,10 +39,7 @@ from sgcompliance.entrypoints.cli.report_output import (
     write_report,
 )
 from sgcompliance.errors import SgcError
-from sgcompliance.policy.loader import DEFAULT_POLICY, load_policy
-from sgcompliance.policy.model import Policy, Severity
-from sgcompliance.records.audit import Trigger
-from sgcompliance.remediation.enforcement import (
+from sgcompliance.events.enforcement import (
     Enforcement,
     Judgement,
     alert_run,
@@ -50,6 +48,8 @@ from sgcompliance.remediation.enforcement import (
     judge,
     record_all,
 )
+from sgcompliance.policy.loader import DEFAULT_POLICY, load_policy
+from sgcompliance.records.audit import Trigger
 from sgcompliance.remediation.plan import Mode, RemediationPlan
 from sgcompliance.remediation.remediator import RemediationRun, RemediationSettings
 from sgcompliance.report.remediation_view import RemediationReport

@@ -16,7 +16,7 @@ from typing import Any
 from sgcompliance import __version__
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
-from sgcompliance.policy.model import Severity
+from sgcompliance.engine.policy import Severity
 from sgcompliance.report.aws_names import (
     partition_for,
     security_group_arn,

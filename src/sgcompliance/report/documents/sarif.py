@@ -17,7 +17,7 @@ from typing import Any
 from sgcompliance import __version__
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
-from sgcompliance.policy.model import Severity
+from sgcompliance.engine.policy import Severity
 from sgcompliance.report.controls import CheckInfo, check_catalog
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.records import by_location

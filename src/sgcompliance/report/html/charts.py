@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sgcompliance.policy.model import Severity
+from sgcompliance.engine.policy import Severity
 from sgcompliance.report.html.text import text
 
 _LABEL_WIDTH = 150

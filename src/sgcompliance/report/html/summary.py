@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.model import Attachment
-from sgcompliance.policy.model import Severity
+from sgcompliance.engine.policy import Severity
 from sgcompliance.report.html.charts import Bar, Segment, bar_chart, severity_ring
 from sgcompliance.report.html.text import plural, text
 from sgcompliance.report.html.view import (

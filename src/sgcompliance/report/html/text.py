@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from sgcompliance.engine.model import Rule
-from sgcompliance.policy.model import Severity
+from sgcompliance.engine.policy import Severity
 
 # C0/C1 controls and the bidirectional overrides that can make text read differently on screen.
 _BIDI_CONTROLS = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.model import Attachment, SecurityGroup
-from sgcompliance.policy.model import Severity
+from sgcompliance.engine.policy import Severity
 from sgcompliance.report.records import SEVERITIES_DESC, by_location
 
 # Most urgent first: a public interface behind a violating group is what a reader fixes first.

@@ -19,8 +19,8 @@ from sgcompliance.errors import SgcError
 from sgcompliance.events.services import Pipeline, Services, error_code, is_transient
 from sgcompliance.records.alert import sweep_alert, worth_alerting
 from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record, latency_ms
-from sgcompliance.records.audit_log import outcome_audit_record
 from sgcompliance.records.metrics import MetricsManager
+from sgcompliance.remediation.audit_records import outcome_audit_record
 from sgcompliance.remediation.outcome import REVOKED_OUTCOMES
 from sgcompliance.remediation.plan import Action, Mode, RemediationPlan, pre_image_hash
 from sgcompliance.remediation.remediator import (
