@@ -8,8 +8,8 @@ For each size it builds a synthetic estate (about 10 rules per group, spread ove
 2 regions; the mix is documented in `estate_generator.py`) directly as core model objects and
 reports:
 
-- evaluation: `evaluate(builtin:strict, estate)` wall time, median of N runs, and rules per
-  second. Each run starts with an empty CIDR cache, as a fresh process would.
+- evaluation: `ComplianceScanner(builtin:strict).scan(estate)` wall time, median of N runs, and
+  rules per second. Each run starts with an empty CIDR cache, as a fresh process would.
 - memory: bytes per rule retained by the estate itself, and the tracemalloc peak of one
   evaluation (a separate run: tracing slows everything down) per rule.
 - parsing: the same estate as raw describe JSON (decoded dicts) read by
@@ -39,10 +39,11 @@ from datetime import date
 from typing import TypeVar
 
 from estate_generator import ACCOUNTS, REGIONS, describe_documents, generate_estate
-from sgcompliance.engine.evaluate import ScanResult, evaluate
+from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.engine.network import cidr_info
 from sgcompliance.engine.policy import Policy
+from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.policy.loader import load_policy
 from sgcompliance.sources.snapshot import read_snapshots
 
@@ -125,9 +126,10 @@ def findings_digest(result: ScanResult) -> str:
 def measure(size: int, policy: Policy, repeats: int) -> Figures:
     estate_bytes, _, estate = traced_growth(lambda: generate_estate(size))
     rules = sum(len(g.rules) for snap in estate for g in snap.groups)
-    eval_seconds, eval_cpu, result = timed(lambda: evaluate(policy, estate, today=TODAY), repeats)
-    warm_seconds, _, _ = timed(lambda: evaluate(policy, estate, today=TODAY), repeats, cold=False)
-    _, eval_peak, _ = traced_growth(lambda: evaluate(policy, estate, today=TODAY))
+    scanner = ComplianceScanner(policy, today=lambda: TODAY)
+    eval_seconds, eval_cpu, result = timed(lambda: scanner.scan(estate), repeats)
+    warm_seconds, _, _ = timed(lambda: scanner.scan(estate), repeats, cold=False)
+    _, eval_peak, _ = traced_growth(lambda: scanner.scan(estate))
     parse_seconds, parsed_bytes = measure_parse(estate, repeats)
     return Figures(
         groups=result.groups_scanned,

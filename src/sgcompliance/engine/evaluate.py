@@ -9,7 +9,6 @@ from datetime import date
 
 from sgcompliance.engine.check_findings import Context, new_finding
 from sgcompliance.engine.checks import prepare
-from sgcompliance.engine.collector import collector_paused
 from sgcompliance.engine.exemptions import apply_exemptions
 from sgcompliance.engine.exposure import GroupView, PrefixListIndex, build_view
 from sgcompliance.engine.findings import Finding, Reason
@@ -40,11 +39,6 @@ class ScanResult:
 
 def evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], *, today: date) -> ScanResult:
     """Every finding of `policy` over `snapshots`, exemptions applied, in deterministic order."""
-    with collector_paused():
-        return _evaluate(policy, snapshots, today)
-
-
-def _evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], today: date) -> ScanResult:
     # Findings per (account, region, group): sorting each group's few findings and then the
     # groups costs far less than one sort of every finding, and gives the same order.
     by_group: dict[tuple[str, str, str], list[Finding]] = {}
