@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy --strict src
+	$(BIN)/lint-imports
 
 # SGC_TF_APPLY: the organization example is applied to the local AWS where terraform exists.
 # loadgroup keeps tests that share one expensive fixture (a terraform apply) on one worker.
