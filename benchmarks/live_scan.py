@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer, RoleSettings
+from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
 from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.engine.evaluate import ScanResult
@@ -51,7 +52,7 @@ from sgcompliance.engine.fleet import Scope, read_fleet
 from sgcompliance.engine.model import Direction, PeerKind, RegionSnapshot
 from sgcompliance.engine.policy import Policy
 from sgcompliance.engine.scanner import ComplianceScanner
-from sgcompliance.entrypoints.bootstrap import Runtime, Target, build_runtime
+from sgcompliance.entrypoints.bootstrap import Target, build_runtime
 from sgcompliance.local.server.moto_server import LocalServer, reset, start
 from sgcompliance.policy.loader import load_policy
 from sgcompliance.remediation.plan import Mode, RemediationPlan

@@ -16,9 +16,10 @@ from typing import Any, Protocol
 import boto3
 from it_policy import admin_policy
 
-from sgcompliance.entrypoints.bootstrap import Runtime, Target, build_runtime
+from sgcompliance.adapters.aws.estate import Runtime
+from sgcompliance.engine.policy import Exemption, Policy
+from sgcompliance.entrypoints.bootstrap import Target, build_runtime
 from sgcompliance.local.demo.org import DemoOrg
-from sgcompliance.policy.model import Exemption, Policy
 
 MEMBERS = ("111111111111", "222222222222", "333333333333")
 # Most tests need several accounts, not three: two keep them quick.

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 from live_estate import TODAY, Estate
 
+from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.engine.fleet import ScopeResult, read_fleet
 from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.engine.policy import Policy
 from sgcompliance.engine.scanner import ComplianceScanner
-from sgcompliance.entrypoints.bootstrap import Runtime
-from sgcompliance.policy.model import Policy
 from sgcompliance.remediation.plan import RemediationPlan
 from sgcompliance.remediation.ports import BackupStore, GroupGateway
 from sgcompliance.remediation.remediator import (

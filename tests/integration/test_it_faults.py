@@ -31,11 +31,12 @@ from live_faults import (
 )
 from live_runs import GatewayWrap, remediate, roll_back_everything, write_calls
 
+from sgcompliance.adapters.aws.estate import BackupTarget
 from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.engine.fleet import read_fleet
-from sgcompliance.entrypoints.bootstrap import BackupTarget, build_runtime
+from sgcompliance.engine.policy import Policy
+from sgcompliance.entrypoints.bootstrap import build_runtime
 from sgcompliance.errors import BackupError
-from sgcompliance.policy.model import Policy
 from sgcompliance.remediation.plan import TAG_BACKUP, TAG_CHECKS, TAG_STATUS, Mode
 from sgcompliance.remediation.ports import BackupStore
 from sgcompliance.remediation.remediator import Outcome, RemediationSettings

@@ -21,8 +21,8 @@ from live_estate import (
 )
 from live_runs import remediate, write_calls
 
+from sgcompliance.adapters.aws.estate import BackupTarget
 from sgcompliance.adapters.local_backups import LocalBackupStore
-from sgcompliance.entrypoints.bootstrap import BackupTarget
 from sgcompliance.remediation.plan import TAG_STATUS, Action, Mode
 from sgcompliance.remediation.remediator import Outcome, RemediationSettings
 

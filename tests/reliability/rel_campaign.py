@@ -23,11 +23,11 @@ from rel_oracles import (
 )
 from rel_wiring import backup_store, create_bucket, proxied_runtime
 
-from sgcompliance.entrypoints.bootstrap import Runtime
+from sgcompliance.adapters.aws.estate import Runtime
+from sgcompliance.engine.policy import Policy
 from sgcompliance.errors import AwsApiError, SgcError
 from sgcompliance.local.faults.proxy import FaultProxy
 from sgcompliance.local.faults.schedule import NO_FAULTS, FaultKind, FaultSchedule
-from sgcompliance.policy.model import Policy
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.ports import BackupStore
 from sgcompliance.remediation.remediator import RemediationSettings

@@ -30,14 +30,14 @@ from rel_tamper import DirFiles, S3Files, StoreFiles
 from rel_watch import ADVERSARY, Journal, Watch, WatchedGateway, WatchedMembers, WatchedStore
 from rel_wiring import BUCKET, create_bucket, proxied_runtime
 
+from sgcompliance.adapters.aws.estate import BackupTarget
 from sgcompliance.engine.fleet import read_fleet
+from sgcompliance.engine.policy import Policy, Severity
 from sgcompliance.engine.scanner import ComplianceScanner
-from sgcompliance.entrypoints.bootstrap import BackupTarget
 from sgcompliance.entrypoints.cli.pipeline import RecordTarget, RunChoices, cli_pipeline
 from sgcompliance.errors import BackupError, SgcError
-from sgcompliance.policy.model import Policy, Severity
+from sgcompliance.events.enforcement import Enforcement, carry_out, finish, judge, record_all
 from sgcompliance.records.audit import Trigger
-from sgcompliance.remediation.enforcement import Enforcement, carry_out, finish, judge, record_all
 from sgcompliance.remediation.outcome import REVOKED_OUTCOMES, GroupOutcome, Outcome
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.rollback import RollbackService

@@ -21,10 +21,9 @@ from live_faults import CrashingBackupStore, CrashingGateway, Tripwire
 from pipeline_fakes import FakeConfigs, FakeEstate, FakeQueue, MemoryAuditSink, config
 from rel_wiring import backup_store, proxied_runtime
 
+from sgcompliance.adapters.aws.estate import MemberAccess, Runtime
 from sgcompliance.adapters.emf import EmfMetricsSink
 from sgcompliance.config.runtime import RuntimeConfig
-from sgcompliance.entrypoints.bootstrap import Runtime
-from sgcompliance.entrypoints.handler_adapters import MemberAccess
 from sgcompliance.events.invocation import HandlerApp
 from sgcompliance.events.services import Pipeline
 from sgcompliance.records.alert import Alert

@@ -23,8 +23,8 @@ from sgcompliance.adapters.aws import session as session_module
 from sgcompliance.adapters.aws.api_calls import ApiCallCounter
 from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer, RoleSettings
 from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.adapters.aws.estate import BackupTarget, Runtime
 from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
-from sgcompliance.entrypoints.bootstrap import BackupTarget, Runtime
 from sgcompliance.remediation.ports import BackupStore
 
 BUCKET = "sgc-rel-backups"

@@ -12,7 +12,7 @@ import pytest
 
 from sgcompliance.config.manager import PATH_ENV
 from sgcompliance.config.parameters import Parameter
-from sgcompliance.entrypoints.handler_adapters import WORK_QUEUE_ENV
+from sgcompliance.entrypoints.bootstrap import WORK_QUEUE_ENV
 from sgcompliance.events.cloudtrail import DETAIL_TYPE, SG_CHANGE_EVENTS, SOURCE
 from sgcompliance.records.metrics import DEFAULT_NAMESPACE, MetricName
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from sgcompliance.adapters.aws import accounts as account_source
-from sgcompliance.adapters.aws import ec2 as ec2_reads
 from sgcompliance.adapters.aws.api_calls import ApiCallCounter
 from sgcompliance.adapters.aws.assume import (
     DEFAULT_ROLE_NAME,
@@ -21,26 +20,32 @@ from sgcompliance.adapters.aws.assume import (
     RoleAssumer,
     RoleSettings,
 )
+from sgcompliance.adapters.aws.directory import LazyDirectory
 from sgcompliance.adapters.aws.errors import translating
-from sgcompliance.adapters.aws.gateway import Ec2GroupGateway
+from sgcompliance.adapters.aws.estate import MemberAccess, Runtime
 from sgcompliance.adapters.aws.parameters import SsmParameterSource
 from sgcompliance.adapters.aws.policy_object import S3PolicyObject
+from sgcompliance.adapters.aws.s3_audit import S3AuditSink
 from sgcompliance.adapters.aws.s3_backups import S3BackupStore
 from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
+from sgcompliance.adapters.aws.sns import TOPIC_ARN, SnsNotifier, topic_region
+from sgcompliance.adapters.aws.sqs import SqsQueue
 from sgcompliance.adapters.emf import EmfMetricsSink
-from sgcompliance.adapters.local_backups import LocalBackupStore, NoBackupStore
-from sgcompliance.config.manager import ConfigManager
-from sgcompliance.engine.fleet import Scope
-from sgcompliance.engine.model import RegionSnapshot
-from sgcompliance.errors import ConfigError
+from sgcompliance.adapters.local_backups import NoBackupStore
+from sgcompliance.config.manager import PATH_ENV, ConfigManager
+from sgcompliance.config.parameters import DEFAULT_PATH, Parameter, full_name, normalize_path
+from sgcompliance.config.runtime import RuntimeConfig
+from sgcompliance.errors import ConfigError, SgcError
 from sgcompliance.events.batch import Correlate
 from sgcompliance.events.invocation import HandlerApp
 from sgcompliance.events.services import Pipeline
-from sgcompliance.records.audit_log import LogAuditSink
+from sgcompliance.records.audit_log import AuditSink, LogAuditSink
 from sgcompliance.records.metrics import DEFAULT_NAMESPACE, DEFAULT_SERVICE, MetricsManager
 from sgcompliance.remediation.ports import BackupStore
-from sgcompliance.sources.snapshot import read_snapshot
 
+WORK_QUEUE_ENV = "SGC_WORK_QUEUE_URL"
+# The member role session: `sgcompliance-handler`, which `is_own_change` recognises.
+HANDLER_PURPOSE = "handler"
 # What the handler's wiring is built from: a change in any of these builds it again.
 WIRING_ENV_PREFIXES = ("SGC_", "AWS_", "POWERTOOLS_")
 
@@ -59,71 +64,6 @@ class Target:
     external_id: str | None = None
     max_attempts: int = 10
     purpose: str = "scan"
-
-
-@dataclass(frozen=True, slots=True)
-class BackupTarget:
-    directory: Path | None = None
-    bucket: str | None = None
-    prefix: str = "backups/"
-    kms_key_id: str | None = None
-    allow_unversioned: bool = False
-
-
-@dataclass(slots=True)
-class Runtime:
-    factory: ClientFactory
-    clients: AccountClients
-    caller_account: str
-    accounts: tuple[str, ...]
-    requested_regions: tuple[str, ...]
-    counter: ApiCallCounter = field(default_factory=ApiCallCounter)
-    _regions: tuple[str, ...] | None = None
-
-    @property
-    def regions(self) -> tuple[str, ...]:
-        """The requested regions, else the caller's enabled regions (read once, when needed)."""
-        if self._regions is None:
-            self._regions = self.requested_regions or account_source.enabled_regions(
-                self.factory.ec2(self.factory.region)
-            )
-        return self._regions
-
-    @property
-    def scopes(self) -> list[Scope]:
-        return [Scope(a, r) for a in self.accounts for r in self.regions]
-
-    def read(self, scope: Scope) -> RegionSnapshot:
-        ec2 = self.clients.ec2(scope.account_id, scope.region)
-        document = ec2_reads.read_region(ec2, scope.account_id, scope.region)
-        return read_snapshot(document, source=str(scope))
-
-    def read_document(self, scope: Scope) -> dict[str, object]:
-        return ec2_reads.read_region(
-            self.clients.ec2(scope.account_id, scope.region), scope.account_id, scope.region
-        )
-
-    def gateway(self, account_id: str, region: str) -> Ec2GroupGateway:
-        return Ec2GroupGateway(self.clients.ec2(account_id, region), account_id, region)
-
-    def backups(self, target: BackupTarget, *, required: bool = True) -> BackupStore:
-        if target.bucket:
-            s3 = self.factory.client("s3", None, self.clients.credentials(self.caller_account))
-            return S3BackupStore(
-                s3,
-                target.bucket,
-                prefix=target.prefix,
-                kms_key_id=target.kms_key_id,
-                allow_unversioned=target.allow_unversioned,
-            )
-        if target.directory is not None:
-            return LocalBackupStore(target.directory)
-        if not required:
-            return NoBackupStore()
-        raise ConfigError(
-            "no backup store configured: nothing is ever revoked without a stored backup",
-            hint="pass --backup-dir DIR or --backup-bucket BUCKET",
-        )
 
 
 def build_runtime(target: Target) -> Runtime:
@@ -156,6 +96,80 @@ def _accounts(target: Target, factory: ClientFactory) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+class HandlerAdapters:
+    """The pipeline's `Adapters` (and its `Estate`); what a configuration names is built once
+    and kept while it names the same (credentials and the versioning check stay warm)."""
+
+    def __init__(self, factory: ClientFactory, caller: str, environ: Mapping[str, str]) -> None:
+        self.factory = factory
+        self.caller = caller
+        self.environ = environ
+        self._members: dict[tuple[str, str | None], MemberAccess] = {}
+        self._backups: dict[tuple[str, str, str | None], BackupStore] = {}
+
+    def backups(self, config: RuntimeConfig) -> BackupStore:
+        if config.backup_bucket is None:
+            return NoBackupStore()
+        key = (config.backup_bucket, config.backup_prefix, config.backup_kms_key_id)
+        if key not in self._backups:
+            s3 = self.factory.client("s3")
+            self._backups[key] = S3BackupStore(s3, key[0], prefix=key[1], kms_key_id=key[2])
+        return self._backups[key]
+
+    def audit_sinks(self, config: RuntimeConfig) -> list[AuditSink]:
+        if config.audit_bucket is None:
+            return []
+        # The backups' key serves the audit records too when both share one bucket.
+        shared = config.audit_bucket == config.backup_bucket
+        key = config.backup_kms_key_id if shared else None
+        s3 = self.factory.client("s3")
+        return [S3AuditSink(s3, config.audit_bucket, prefix=config.audit_prefix, kms_key_id=key)]
+
+    def notifier(self, topic_arn: str) -> SnsNotifier:
+        return SnsNotifier(self.factory.client("sns", topic_region(topic_arn)), topic_arn)
+
+    def members(self, config: RuntimeConfig) -> MemberAccess:
+        key = (config.role_name, config.external_id)
+        if key not in self._members:
+            role = RoleSettings(role_name=key[0], external_id=key[1], purpose=HANDLER_PURPOSE)
+            assumer = RoleAssumer(self.factory.sts(), role)
+            clients = AccountClients(self.factory, assumer, direct_accounts=[self.caller])
+            runtime = Runtime(self.factory, clients, self.caller, (), ())
+            self._members[key] = MemberAccess(runtime)
+        return self._members[key]
+
+    def estate(self) -> HandlerAdapters:
+        return self
+
+    def organization_accounts(self) -> tuple[str, ...]:
+        return account_source.organization_accounts(self.factory.organizations())
+
+    def enabled_regions(self) -> tuple[str, ...]:
+        return account_source.enabled_regions(self.factory.ec2(self.factory.region))
+
+    def work_queue(self) -> SqsQueue:
+        url = self.environ.get(WORK_QUEUE_ENV, "")
+        if not url:
+            raise ConfigError(
+                f"{WORK_QUEUE_ENV} (environment) is not set: the sweep sends its work items "
+                "to that SQS queue",
+                hint="set it to the work queue's URL (the Terraform hub module does)",
+            )
+        return SqsQueue(self.factory.client("sqs"), url)
+
+    def fallback_topic(self) -> str | None:
+        topic = self.environ.get(Parameter.SNS_TOPIC_ARN.env, "")
+        if not topic:
+            # The raw stored value: the configuration as a whole may be what is broken.
+            try:
+                path = normalize_path(self.environ.get(PATH_ENV) or DEFAULT_PATH)
+                stored = SsmParameterSource(self.factory.client("ssm")).get_by_path(path)
+            except SgcError:
+                return None
+            topic = stored.get(full_name(path, Parameter.SNS_TOPIC_ARN), "")
+        return topic if TOPIC_ARN.fullmatch(topic) else None
+
+
 @dataclass(slots=True)
 class HandlerWiring:
     """The Lambda handler's dependencies, built once per function instance."""
@@ -186,12 +200,6 @@ def build_handler_wiring(
     `logger` is the entry point's structured logger (powertools `Logger`): the audit records
     go through it; `correlate` sets its correlation keys per input.
     """
-    # Imported here: the adapters build on `Runtime` above, and only the handler needs them.
-    from sgcompliance.entrypoints.handler_adapters import (  # noqa: PLC0415
-        HandlerAdapters,
-        LazyDirectory,
-    )
-
     env = os.environ if environ is None else environ
     counter = ApiCallCounter()
     settings = AwsSettings.from_options(environ=env)

@@ -90,7 +90,7 @@ def handler_operations() -> set[str]:
     the AWS adapters it imports (a fresh interpreter says which). CLI-only adapters (e.g. the
     Security Hub export) run with the operator's credentials, not the hub role's."""
     listing = (
-        "import sys, sgcompliance.entrypoints.handler_adapters; "
+        "import sys, sgcompliance.entrypoints.bootstrap; "
         "print(*sorted(m for m in sys.modules if m.startswith('sgcompliance.')))"
     )
     loaded = subprocess.run(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.config.placement import AccountPlacement
 
 if TYPE_CHECKING:
@@ -56,3 +57,16 @@ class OrganizationsDirectory:
                 for tag in page.get("Tags", []):
                     tags[tag["Key"]] = tag["Value"]
         return tags
+
+
+class LazyDirectory:
+    """Organizations is read only when OU or tag mode overrides exist."""
+
+    def __init__(self, factory: ClientFactory) -> None:
+        self.factory = factory
+        self._directory: OrganizationsDirectory | None = None
+
+    def placement(self, account_id: str) -> AccountPlacement:
+        if self._directory is None:
+            self._directory = OrganizationsDirectory(self.factory.organizations())
+        return self._directory.placement(account_id)

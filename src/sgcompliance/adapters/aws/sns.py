@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from sgcompliance.adapters.aws.errors import translating
@@ -31,3 +32,12 @@ class SnsNotifier:
                 MessageAttributes=attributes,
             )
         return response["MessageId"]
+
+
+TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[\w-]{1,256}(\.fifo)?")
+
+
+def topic_region(topic_arn: str) -> str | None:
+    """The region an SNS topic ARN names (None for anything that is not one)."""
+    match = TOPIC_ARN.fullmatch(topic_arn)
+    return match.group(1) if match else None

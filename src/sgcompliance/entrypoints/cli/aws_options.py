@@ -10,8 +10,9 @@ from typing import Annotated
 
 import typer
 
+from sgcompliance.adapters.aws.estate import BackupTarget
 from sgcompliance.engine.scanner import utc_today
-from sgcompliance.entrypoints.bootstrap import BackupTarget, Target
+from sgcompliance.entrypoints.bootstrap import Target
 from sgcompliance.entrypoints.cli.option_groups import OptionGroup
 from sgcompliance.entrypoints.cli.pipeline import DEFAULT_AUDIT_PREFIX, RecordTarget
 from sgcompliance.entrypoints.cli.report_output import check_format, format_help

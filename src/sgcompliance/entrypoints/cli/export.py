@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.adapters.aws.securityhub import SecurityHubImporter
-from sgcompliance.entrypoints.bootstrap import Runtime, build_runtime
+from sgcompliance.entrypoints.bootstrap import build_runtime
 from sgcompliance.entrypoints.cli import aws_options as opt
 from sgcompliance.entrypoints.cli.console import ExitCode, Terminal, reported_errors
 from sgcompliance.entrypoints.cli.live import judge

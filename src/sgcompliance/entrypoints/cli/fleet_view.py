@@ -20,9 +20,9 @@ from rich.table import Table
 from rich.text import Text
 
 from sgcompliance.adapters.aws.api_calls import CallStats
+from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.fleet import Scope, ScopeResult, read_fleet
-from sgcompliance.entrypoints.bootstrap import Runtime
 from sgcompliance.entrypoints.cli.console import Terminal
 from sgcompliance.remediation.plan import RemediationPlan
 from sgcompliance.remediation.rollback import RollbackOutcome

@@ -16,15 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from sgcompliance.adapters.aws.estate import BackupTarget, MemberAccess, Runtime
 from sgcompliance.adapters.aws.s3_audit import S3AuditSink
 from sgcompliance.adapters.aws.s3_backups import S3BackupStore
-from sgcompliance.adapters.aws.sns import SnsNotifier
+from sgcompliance.adapters.aws.sns import SnsNotifier, topic_region
 from sgcompliance.adapters.emf import EmfMetricsSink
 from sgcompliance.adapters.local_audit import LocalAuditSink
 from sgcompliance.config.runtime import RuntimeConfig
 from sgcompliance.engine.policy import Policy, Severity
-from sgcompliance.entrypoints.bootstrap import BackupTarget, Runtime
-from sgcompliance.entrypoints.handler_adapters import MemberAccess, topic_region
 from sgcompliance.errors import ConfigError, SgcError
 from sgcompliance.events.services import Pipeline, Services, WorkQueue
 from sgcompliance.records.audit_log import AuditSink, LogAuditSink

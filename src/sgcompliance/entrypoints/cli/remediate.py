@@ -17,9 +17,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from sgcompliance.adapters.aws.estate import BackupTarget, Runtime
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.policy import Policy, Severity
-from sgcompliance.entrypoints.bootstrap import BackupTarget, Runtime, build_runtime
+from sgcompliance.entrypoints.bootstrap import build_runtime
 from sgcompliance.entrypoints.cli import aws_options as opt
 from sgcompliance.entrypoints.cli.console import ExitCode, Terminal, reported_errors
 from sgcompliance.entrypoints.cli.fleet_view import plan_view, read_scopes, show_scopes, stats_table
