@@ -11,10 +11,14 @@ STAMP := $(VENV)/.installed-stamp
 # The fragments declare targets first; a bare `make` still only installs.
 .DEFAULT_GOAL := install
 
-$(STAMP): pyproject.toml
+# Installs the exact versions of requirements.lock (every one checked against its hash; pip
+# itself is pinned there too), then the project alone on top. `make lock` regenerates the lock
+# from pyproject.toml; tools/lock_check.py fails the install when the lock misses a dependency.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python tools/lock_check.py pyproject.toml requirements.lock
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)

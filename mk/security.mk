@@ -1,12 +1,18 @@
 # Security checks: bandit on src/ (high-severity findings fail `make test`), pip-audit over the
-# locked dependencies (`make audit`, needs the vulnerability service), and the fuzz campaigns.
+# locked dependencies (`make audit`, needs the vulnerability service), the lock itself
+# (`make lock`), and the fuzz campaigns.
 # Each tool is installed into the venv when missing, so a fresh machine needs nothing else.
 LOCK := requirements.lock
 BANDIT_SPEC := bandit>=1.9
 PIP_AUDIT_SPEC := pip-audit>=2.10
+UV_SPEC := uv>=0.9
+# The oldest Python the project supports; the resolution is universal (every platform and every
+# newer Python, each dependency with its environment marker), so the lock also installs on the
+# Lambda runtime's 3.12 and in CI.
+LOCK_PYTHON := 3.11
 FUZZ_EXAMPLES ?= 20000
 
-.PHONY: security-static audit audit-lock fuzz fuzz-atheris
+.PHONY: security-static audit lock audit-lock fuzz fuzz-atheris
 
 test: security-static
 
@@ -15,19 +21,27 @@ security-static: $(STAMP)
 	$(BIN)/bandit -q -r src --severity-level high --confidence-level low
 
 # --strict: a dependency the service cannot answer for fails the audit instead of being skipped.
+# The lock pins every dependency with its hashes, so pip-audit reads it as is (no resolution).
 audit: $(STAMP)
 	test -x $(BIN)/pip-audit || $(BIN)/python -m pip install -q '$(PIP_AUDIT_SPEC)'
-	$(BIN)/pip-audit --requirement $(LOCK) --no-deps --disable-pip --strict \
+	$(BIN)/pip-audit --requirement $(LOCK) --require-hashes --disable-pip --strict \
 		--vulnerability-service pypi --progress-spinner off
 
-# Resolves the project with its dev extra and the security tools, pinned, into the lock file.
-audit-lock: $(STAMP)
-	$(BIN)/python -m pip install --dry-run --ignore-installed -q --report .lock-report.json \
-		'.[dev]' '$(BANDIT_SPEC)' '$(PIP_AUDIT_SPEC)'
-	$(BIN)/python -c "import json; d = json.load(open('.lock-report.json')); \
-		pins = sorted((i['metadata']['name'], i['metadata']['version']) for i in d['install']); \
-		print('\n'.join(f'{n}=={v}' for n, v in pins if n != 'sgcompliance'))" > $(LOCK)
-	rm -f .lock-report.json
+# Resolves pyproject.toml's dependencies and its dev extra (which holds the `local` extra, the
+# security tools and uv itself) into $(LOCK): every package pinned, with the sha256 of each of
+# its files on the index. Versions already in the lock are kept unless UPGRADE=1 is given
+# (`make lock UPGRADE=1` moves everything to the newest allowed). `make install` installs it.
+# No dependency on $(STAMP): the install reads the lock, and a stale lock is what this repairs.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install -q '$(UV_SPEC)'
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version $(LOCK_PYTHON) \
+		--generate-hashes --no-emit-index-url --custom-compile-command 'make lock' \
+		$(if $(UPGRADE),--upgrade) --quiet --output-file $(LOCK)
+	$(BIN)/python tools/lock_check.py pyproject.toml $(LOCK)
+
+# The name this target had before `make lock`.
+audit-lock: lock
 
 # Long hypothesis campaigns over every untrusted-input parser (`make test` runs a short one).
 fuzz: $(STAMP)
