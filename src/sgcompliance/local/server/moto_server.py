@@ -84,8 +84,19 @@ class LocalServer:
             stop_pid(self.info.pid, timeout)
 
 
+# `python -m moto.server` needs moto and its `server` extra (flask, flask-cors); the project's
+# `local` extra brings them all.
+SERVER_MODULES = ("moto", "flask", "flask_cors")
+INSTALL_HINT = "install the local extra: pip install 'sgcompliance[local]' (it brings moto[server])"
+
+
+def missing_server_modules() -> list[str]:
+    """The modules of `SERVER_MODULES` this interpreter cannot import."""
+    return [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
+
+
 def moto_available() -> bool:
-    return importlib.util.find_spec("moto") is not None
+    return not missing_server_modules()
 
 
 def free_port(host: str = LOOPBACK) -> int:
@@ -108,9 +119,12 @@ def start(
     With no `port`, a free one is picked (and another tried if it was taken meanwhile).
     `detach` lets the server outlive this process (for `sgc local up`).
     """
-    if not moto_available():
+    missing = missing_server_modules()
+    if missing:
         raise LocalServerError(
-            "moto is not installed", hint="install it with: pip install 'moto[server]'"
+            f"the local AWS is a moto server, and {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not installed",
+            hint=INSTALL_HINT,
         )
     log_path.parent.mkdir(parents=True, exist_ok=True)
     if port is not None:
