@@ -18,7 +18,7 @@ from handler_hub import change_event
 from it_policy import admin_policy
 from live_estate import EXTERNAL_ID, MEMBERS, ROLE_NAME, Estate, perm
 from live_faults import CrashingBackupStore, CrashingGateway, Tripwire
-from pipeline_fakes import FakeConfigs, FakeEstate, FakeQueue, MemoryAuditSink, config
+from pipeline_fakes import config
 from rel_wiring import backup_store, proxied_runtime
 
 from sgcompliance.adapters.aws.estate import MemberAccess, Runtime
@@ -31,6 +31,7 @@ from sgcompliance.records.audit_log import AuditSink
 from sgcompliance.records.metrics import MetricsManager
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.ports import BackupStore, GroupGateway
+from sgcompliance.testing import FakeConfigs, FakeEstate, FakeQueue, MemoryAuditSink
 
 MEMBER = MEMBERS[0]
 REGION = "eu-west-1"  # handler_hub's events name this region

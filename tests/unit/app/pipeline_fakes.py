@@ -1,4 +1,5 @@
-"""Fakes for every port of the event-driven pipeline, and a small world built from them.
+"""A small world built from the fakes of every port of the event-driven pipeline
+(`sgcompliance.testing`).
 
 `World` holds one member account-region with security groups (in-memory EC2 with AWS's rules),
 a backup store, an audit store that answers like S3's conditional write, an SNS topic, a work
@@ -10,29 +11,31 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from fake_ec2 import FakeGateway, MemoryBackups
-
 from sgcompliance.adapters.emf import EmfMetricsSink
 from sgcompliance.config.mode_overrides import ModeOverrides
 from sgcompliance.config.runtime import RuntimeConfig
-from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule, SecurityGroup
 from sgcompliance.engine.policy import Policy
-from sgcompliance.errors import ConfigError, NotFoundError, SgcError
 from sgcompliance.events.invocation import HandlerApp
 from sgcompliance.events.services import Pipeline
 from sgcompliance.policy.loader import load_policy
 from sgcompliance.records.alert import Alert
-from sgcompliance.records.audit import AuditRecord, StoredRecord
-from sgcompliance.records.audit_log import AuditSink
+from sgcompliance.records.audit import AuditRecord
 from sgcompliance.records.metrics import MetricsManager
 from sgcompliance.remediation.plan import Mode
+from sgcompliance.testing import (
+    FakeAdapters,
+    FakeConfigs,
+    FakeGateway,
+    FakeMembers,
+    MemoryAuditSink,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "events"
 MEMBER = "111111111111"
@@ -92,147 +95,6 @@ def config(**changes: Any) -> RuntimeConfig:
         mode_overrides=ModeOverrides(),
     )
     return replace(base, **changes)
-
-
-class FakeConfigs:
-    """`ConfigSource`: one configuration, or the ConfigError its loading raises."""
-
-    def __init__(self, value: RuntimeConfig) -> None:
-        self.value = value
-        self.error: ConfigError | None = None
-
-    def get(self) -> RuntimeConfig:
-        if self.error is not None:
-            raise self.error
-        return self.value
-
-    def mode_for_account(self, account_id: str) -> Mode:
-        return self.get().mode_for(account_id, (), {})
-
-
-class FakeMembers:
-    """`MemberGroups` over one FakeGateway per account-region; every call is logged."""
-
-    def __init__(self, calls: list[str]) -> None:
-        self.gateways: dict[tuple[str, str], FakeGateway] = {}
-        self.calls = calls
-        self.failures: dict[tuple[str, str], SgcError] = {}
-
-    def add(self, *groups: SecurityGroup) -> None:
-        for group in groups:
-            key = (group.account_id, group.region)
-            self.gateways.setdefault(key, FakeGateway([], self.calls)).groups[group.group_id] = (
-                group
-            )
-
-    def _gateway(self, account_id: str, region: str) -> FakeGateway:
-        failure = self.failures.get((account_id, region))
-        if failure is not None:
-            raise failure
-        return self.gateways.setdefault((account_id, region), FakeGateway([], self.calls))
-
-    def group(self, account_id: str, region: str, group_id: str) -> RegionSnapshot:
-        self.calls.append(f"read-group {account_id}/{region} {group_id}")
-        found = self._gateway(account_id, region).groups.get(group_id)
-        if found is None:
-            raise NotFoundError(f"InvalidGroup.NotFound: {group_id}")
-        return RegionSnapshot(account_id, region, (found,))
-
-    def group_ids_named(self, account_id: str, region: str, names: Sequence[str]) -> list[str]:
-        self.calls.append(f"named {account_id}/{region} {list(names)}")
-        groups = self._gateway(account_id, region).groups.values()
-        return [g.group_id for g in groups if g.name in names]
-
-    def region(self, account_id: str, region: str) -> RegionSnapshot:
-        self.calls.append(f"read-region {account_id}/{region}")
-        groups = tuple(self._gateway(account_id, region).groups.values())
-        return RegionSnapshot(account_id, region, groups)
-
-    def gateway(self, account_id: str, region: str) -> FakeGateway:
-        return self._gateway(account_id, region)
-
-
-class MemoryAuditSink:
-    """Like the S3 sink: addressable, and a second write of a record id is not a new one."""
-
-    def __init__(self) -> None:
-        self.records: dict[str, AuditRecord] = {}
-        self.writes = 0
-
-    def location(self, record: AuditRecord) -> str:
-        return f"memory://audit/{record.record_id}"
-
-    def write(self, record: AuditRecord) -> StoredRecord:
-        self.writes += 1
-        created = record.record_id not in self.records
-        self.records.setdefault(record.record_id, record)
-        return StoredRecord(self.location(record), created)
-
-
-class FakeNotifier:
-    def __init__(self) -> None:
-        self.published: list[Alert] = []
-
-    def publish(self, alert: Alert) -> str:
-        self.published.append(alert)
-        return f"msg-{len(self.published)}"
-
-
-class FakeQueue:
-    def __init__(self, refuse: int = 0) -> None:
-        self.sent: list[tuple[str, str]] = []
-        self.refuse = refuse
-
-    def send(self, messages: Sequence[tuple[str, str]]) -> dict[str, str]:
-        refused = {m[0]: "InternalError: try again" for m in messages[: self.refuse]}
-        self.sent.extend(m for m in messages if m[0] not in refused)
-        return refused
-
-
-class FakeEstate:
-    def __init__(self, accounts: tuple[str, ...] = (MEMBER,), regions: tuple[str, ...] = ()):
-        self.accounts = accounts
-        self.regions = regions or (REGION,)
-
-    def organization_accounts(self) -> tuple[str, ...]:
-        return self.accounts
-
-    def enabled_regions(self) -> tuple[str, ...]:
-        return self.regions
-
-
-@dataclass
-class FakeAdapters:
-    member_groups: FakeMembers
-    backups_store: MemoryBackups = field(default_factory=MemoryBackups)
-    audit_store: MemoryAuditSink = field(default_factory=MemoryAuditSink)
-    notifier_: FakeNotifier = field(default_factory=FakeNotifier)
-    queue: FakeQueue | None = field(default_factory=FakeQueue)
-    estate_: FakeEstate = field(default_factory=FakeEstate)
-    fallback: str | None = None
-
-    def backups(self, config: RuntimeConfig) -> MemoryBackups:  # noqa: ARG002 - the port's shape
-        return self.backups_store
-
-    def audit_sinks(self, config: RuntimeConfig) -> list[AuditSink]:  # noqa: ARG002 - the port's shape
-        return [self.audit_store]
-
-    def notifier(self, topic_arn: str) -> FakeNotifier:  # noqa: ARG002 - the port's shape
-        return self.notifier_
-
-    def members(self, config: RuntimeConfig) -> FakeMembers:  # noqa: ARG002 - the port's shape
-        return self.member_groups
-
-    def estate(self) -> FakeEstate:
-        return self.estate_
-
-    def work_queue(self) -> FakeQueue:
-        if self.queue is None:
-            raise ConfigError("SGC_WORK_QUEUE_URL (environment) is not set")
-        return self.queue
-
-    def fallback_topic(self) -> str | None:
-        return self.fallback
 
 
 @dataclass

@@ -8,8 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from fake_ec2 import FakeGateway, MemoryBackups
-
 from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule, SecurityGroup
 from sgcompliance.errors import AccessDeniedError, AwsApiError
 from sgcompliance.records.audit import AuditRecord
@@ -18,6 +16,7 @@ from sgcompliance.remediation.plan import TAG_BACKUP, TAG_STATUS, Action, Mode, 
 from sgcompliance.remediation.ports import GroupGateway
 from sgcompliance.remediation.receipt import BackupReceipt, ReceiptState
 from sgcompliance.remediation.rollback import RollbackService
+from sgcompliance.testing import FakeGateway, MemoryBackups
 
 ACCOUNT, OTHER_ACCOUNT, REGION = "111111111111", "222222222222", "eu-west-1"
 GROUP, VICTIM, PEER = "sg-0aaa0000000000001", "sg-0bbb0000000000002", "sg-0ccc0000000000003"

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from config_fakes import (
-    MEMBER,
-    OTHER_POLICY,
-    POLICY_URI,
+from config_fakes import MEMBER, OTHER_POLICY, POLICY_URI, base_parameters, manager
+
+from sgcompliance.config.manager import AccountPlacement, ConfigManager
+from sgcompliance.errors import ConfigError
+from sgcompliance.remediation.plan import Mode
+from sgcompliance.testing import (
     TEAM_POLICY,
     FakeClock,
     FakeDirectory,
     FakeParameters,
     FakePolicyObject,
-    base_parameters,
-    manager,
 )
-
-from sgcompliance.config.manager import AccountPlacement, ConfigManager
-from sgcompliance.errors import ConfigError
-from sgcompliance.remediation.plan import Mode
 
 
 def test_within_the_ttl_nothing_is_read_again() -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from config_fakes import MEMBER, FakeDirectory, base_parameters, manager
+from config_fakes import MEMBER, base_parameters, manager
 
 from sgcompliance.config.manager import AccountPlacement
 from sgcompliance.config.mode_overrides import ModeOverrides, TagOverride
 from sgcompliance.config.runtime import RuntimeConfig
 from sgcompliance.policy.model import Policy
 from sgcompliance.remediation.plan import Mode
+from sgcompliance.testing import FakeDirectory
 
 OU_DEV = "ou-ab12-devdevdev"
 OU_TEAM = "ou-ab12-teamteam"

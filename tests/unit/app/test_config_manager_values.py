@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from config_fakes import (
-    HOME,
-    MEMBER,
-    FakeClock,
-    FakeParameters,
-    FakePolicyObject,
-    base_parameters,
-    manager,
-)
+from config_fakes import HOME, MEMBER, base_parameters, manager
 
 from sgcompliance.config.manager import ConfigManager
 from sgcompliance.config.runtime import ORGANIZATION
 from sgcompliance.errors import ConfigError
 from sgcompliance.policy.model import Severity
 from sgcompliance.remediation.plan import Mode
+from sgcompliance.testing import FakeClock, FakeParameters, FakePolicyObject
 
 
 def test_an_almost_empty_configuration_gets_the_documented_defaults() -> None:

@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
-from fake_ec2 import FakeGateway, MemoryBackups
 
 from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
 from sgcompliance.engine.rule_codec import rule_identity
@@ -36,6 +35,7 @@ from sgcompliance.remediation.remediator import (
     write_outcome_tags,
 )
 from sgcompliance.remediation.rollback import RollbackService
+from sgcompliance.testing import FakeGateway, MemoryBackups
 
 ACCOUNT, REGION = "111111111111", "eu-west-1"
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

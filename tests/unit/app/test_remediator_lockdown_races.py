@@ -4,13 +4,13 @@ goes between the re-read and the new judgement's own read."""
 
 from __future__ import annotations
 
-from fake_ec2 import FakeGateway, MemoryBackups
 from test_remediator import group, policy, remediator, rule
 from test_remediator_races import OFFICE, remediate
 
 from sgcompliance.engine.model import Direction
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.remediator import Outcome
+from sgcompliance.testing import FakeGateway, MemoryBackups
 
 
 def test_a_lockdown_whose_cause_is_fixed_just_before_the_revoke_removes_nothing_else() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from fake_ec2 import FakeGateway, MemoryBackups
 from test_remediator import ACCOUNT, NOW, REGION, group, pointed, policy, remediator, rule
 
 from sgcompliance.engine.model import Peer, PeerKind, RegionSnapshot
@@ -14,6 +13,7 @@ from sgcompliance.remediation.backup import parse_pointer
 from sgcompliance.remediation.plan import TAG_BACKUP, TAG_CHECKS, TAG_STATUS, TAG_TIME, Action, Mode
 from sgcompliance.remediation.receipt import ReceiptState
 from sgcompliance.remediation.remediator import Outcome, SecurityGroupRemediator
+from sgcompliance.testing import FakeGateway, MemoryBackups
 
 OFFICE = Peer(PeerKind.IPV4, "10.20.0.0/16")
 

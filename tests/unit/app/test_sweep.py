@@ -12,8 +12,6 @@ from pipeline_fakes import (
     MEMBER,
     OTHER,
     REGION,
-    FakeEstate,
-    FakeQueue,
     emitted,
     fixture,
     open_ssh_group,
@@ -26,6 +24,7 @@ from sgcompliance.errors import AccessDeniedError, ThrottledError
 from sgcompliance.events.classify import WorkItem
 from sgcompliance.events.work_items import parse_work_item
 from sgcompliance.remediation.plan import Mode
+from sgcompliance.testing import FakeEstate, FakeQueue
 
 SWEEP = "sweep-20261127T020000Z-4f2a9c1e"
 ISSUED = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
