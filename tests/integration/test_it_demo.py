@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from moto_env import ServerUse
 from typer.testing import CliRunner
 
-from sgcompliance.entrypoints.cli.app import app
-from sgcompliance.entrypoints.cli.local import run_sgc
+from sgcompliance.entrypoints.cli.app import app, run_sgc
+from sgcompliance.entrypoints.cli.local import demo_wiring
 from sgcompliance.local.demo.context import DemoOptions
 from sgcompliance.local.demo.findings import compare_restored, read_report
 from sgcompliance.local.demo.runner import StoryReport
 from sgcompliance.local.demo.story import DEMO_STEPS, new_run_dir, run_demo
 from sgcompliance.local.server.moto_server import answers
+from support.moto_env import ServerUse
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +43,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     """One run of the whole story on a server it starts itself (it takes a few seconds)."""
     lines: list[str] = []
     run_dir = new_run_dir(tmp_path_factory.mktemp("demo"))
-    report = run_demo(DemoOptions(run_dir), run_sgc, lines.append)
+    report = run_demo(DemoOptions(run_dir), demo_wiring(run_sgc), lines.append)
     return DemoRun(report, lines, run_dir)
 
 

@@ -13,12 +13,13 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from credential_patterns import leaks
 
-from sgcompliance.entrypoints.cli.local import run_sgc
+from sgcompliance.entrypoints.cli.app import run_sgc
+from sgcompliance.entrypoints.cli.local import demo_wiring
 from sgcompliance.local.demo.context import DemoOptions
 from sgcompliance.local.demo.story import new_run_dir, run_demo
 from sgcompliance.local.server.moto_server import LocalServer, start
+from support.credential_patterns import leaks
 
 pytestmark = pytest.mark.integration
 
@@ -67,7 +68,9 @@ def demo_outputs(
     library.setLevel(logging.DEBUG)
     try:
         report = run_demo(
-            DemoOptions(run_dir, endpoint_url=sentinel_server.endpoint), run_sgc, lines.append
+            DemoOptions(run_dir, endpoint_url=sentinel_server.endpoint),
+            demo_wiring(run_sgc),
+            lines.append,
         )
     finally:
         library.removeHandler(handler)

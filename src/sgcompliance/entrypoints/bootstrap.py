@@ -22,7 +22,7 @@ from sgcompliance.adapters.aws.assume import (
 )
 from sgcompliance.adapters.aws.directory import LazyDirectory
 from sgcompliance.adapters.aws.errors import translating
-from sgcompliance.adapters.aws.estate import MemberAccess, Runtime
+from sgcompliance.adapters.aws.estate import BackupTarget, MemberAccess, Runtime
 from sgcompliance.adapters.aws.parameters import SsmParameterSource
 from sgcompliance.adapters.aws.policy_object import S3PolicyObject
 from sgcompliance.adapters.aws.s3_audit import S3AuditSink
@@ -42,6 +42,7 @@ from sgcompliance.events.services import Pipeline
 from sgcompliance.records.audit_log import AuditSink, LogAuditSink
 from sgcompliance.records.metrics import DEFAULT_NAMESPACE, DEFAULT_SERVICE, MetricsManager
 from sgcompliance.remediation.ports import BackupStore
+from sgcompliance.remediation.rollback import RecordSink, RollbackService
 
 WORK_QUEUE_ENV = "SGC_WORK_QUEUE_URL"
 # The member role session: `sgcompliance-handler`, which `is_own_change` recognises.
@@ -85,6 +86,20 @@ def build_runtime(target: Target) -> Runtime:
     clients = AccountClients(factory, assumer, direct_accounts=[caller])
     regions = account_source.parse_regions(target.regions)
     return Runtime(factory, clients, caller, accounts, regions, counter)
+
+
+def local_clients(endpoint: str) -> ClientFactory:
+    """Clients of the local AWS at `endpoint`: `sgc local`, its pipeline and the demo."""
+    return ClientFactory(AwsSettings.from_options(endpoint_url=endpoint))
+
+
+def rollback_wiring(
+    target: Target, backups: BackupTarget, record: RecordSink | None = None
+) -> tuple[RollbackService, Runtime]:
+    """The rollback use case over the backups `backups` names, and the runtime whose gateways
+    it restores through: `sgc rollback` and the demo's rollback step alike."""
+    runtime = build_runtime(target)
+    return RollbackService(runtime.backups(backups), record=record), runtime
 
 
 def _accounts(target: Target, factory: ClientFactory) -> tuple[str, ...]:

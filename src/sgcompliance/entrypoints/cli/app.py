@@ -6,6 +6,7 @@ errors into one line plus a hint on stderr and exit code 2. Nothing below it doe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -16,11 +17,12 @@ from sgcompliance.entrypoints.cli.checks import checks_app
 from sgcompliance.entrypoints.cli.console import ExitCode, Terminal, reported_errors, show_error
 from sgcompliance.entrypoints.cli.export import export_app
 from sgcompliance.entrypoints.cli.live import judge, register
-from sgcompliance.entrypoints.cli.local import local_app
+from sgcompliance.entrypoints.cli.local import command_runner, local_app
 from sgcompliance.entrypoints.cli.option_groups import takes_option_groups
 from sgcompliance.entrypoints.cli.policy import policy_app
 from sgcompliance.entrypoints.cli.report_output import report_time, write_report
 from sgcompliance.errors import SgcError
+from sgcompliance.local.demo.context import CommandRun
 
 app = typer.Typer(
     name="sgc",
@@ -103,3 +105,8 @@ def main() -> None:
     except SgcError as exc:
         show_error(exc)
         raise SystemExit(ExitCode.USAGE) from None
+
+
+def run_sgc(args: Sequence[str], *, quiet: bool = False) -> CommandRun:
+    """Run `sgc ARGS` in this process, exactly as typed on the command line."""
+    return command_runner(typer.main.get_command(app))(args, quiet=quiet)

@@ -8,19 +8,30 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 
+from sgcompliance.adapters.aws.estate import BackupTarget
+from sgcompliance.entrypoints.bootstrap import Target, local_clients, rollback_wiring
 from sgcompliance.entrypoints.cli.console import ExitCode, reported_errors, show_error
+from sgcompliance.entrypoints.cli.local_pipeline import deploy, run_worker
+from sgcompliance.entrypoints.handler import handler
 from sgcompliance.errors import ConfigError, SgcError
+from sgcompliance.local.demo.context import (
+    CommandRun,
+    DemoOptions,
+    DemoWiring,
+    SgcCommand,
+)
+from sgcompliance.local.demo.org import DemoOrg, seed_demo_org
+from sgcompliance.local.demo.story import new_run_dir, run_demo
+from sgcompliance.local.pipeline.flow import PipelineState
 from sgcompliance.local.server import moto_server
 from sgcompliance.local.server import state as server_state
 from sgcompliance.local.server.moto_server import START_TIMEOUT
 from sgcompliance.local.server.state import StateFile
-
-if TYPE_CHECKING:
-    from sgcompliance.local.demo.context import CommandRun
+from sgcompliance.remediation.rollback import GatewayFor, RollbackService
 
 local_app = typer.Typer(
     name="local",
@@ -85,22 +96,18 @@ def worker(
     """Run the handler on every event that reaches the hub's events queue, as Lambda would."""
     store = _state(state)
     with reported_errors():
-        from sgcompliance.entrypoints.cli.local_pipeline import run_worker  # noqa: PLC0415
-
         handled = run_worker(_running_endpoint(store), store, seconds)
     typer.echo(f"worker: handled {len(handled)} events")
     raise typer.Exit(ExitCode.COMPLIANT if all(h.ok for h in handled) else ExitCode.PARTIAL)
 
 
 def _seeded(endpoint: str, store: StateFile) -> bool:
-    from sgcompliance.local.pipeline.flow import PipelineState  # noqa: PLC0415
 
     return PipelineState(store.path).seeded(endpoint)
 
 
 def _deploy(endpoint: str, store: StateFile) -> None:
     # Imported here: boto3 is loaded only by the commands that talk to the server.
-    from sgcompliance.entrypoints.cli.local_pipeline import deploy  # noqa: PLC0415
 
     deploy(endpoint, store)
 
@@ -145,13 +152,10 @@ def seed(
 
 
 def _seed(endpoint: str, store: StateFile, *, reset: bool, as_json: bool) -> None:
-    # Imported here: boto3 is loaded only by the commands that talk to the server.
-    from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory  # noqa: PLC0415
-    from sgcompliance.local.demo.org import seed_demo_org  # noqa: PLC0415
 
     if reset:
         moto_server.reset(endpoint)
-    org = seed_demo_org(ClientFactory(AwsSettings.from_options(endpoint_url=endpoint)))
+    org = seed_demo_org(local_clients(endpoint))
     document = org.to_json()
     store.path.parent.mkdir(parents=True, exist_ok=True)
     store.path.with_name("demo.json").write_text(json.dumps(document, indent=2) + "\n")
@@ -172,6 +176,7 @@ def _seed(endpoint: str, store: StateFile, *, reset: bool, as_json: bool) -> Non
 
 @local_app.command()
 def demo(
+    ctx: typer.Context,
     endpoint_url: Annotated[
         str | None,
         typer.Option(
@@ -188,40 +193,54 @@ def demo(
 ) -> None:
     """Scan, remediate and roll back the demo organization, checking every step (exit 1 if
     a check fails). Needs no AWS account, credentials or network."""
-    # Imported here: boto3 is loaded only by the commands that talk to AWS.
-    from sgcompliance.local.demo.context import DemoOptions  # noqa: PLC0415
-    from sgcompliance.local.demo.story import new_run_dir, run_demo  # noqa: PLC0415
 
     with reported_errors():
         if reset and endpoint_url is None:
             raise ConfigError("--reset empties a server given with --endpoint-url; none was given")
         options = DemoOptions(new_run_dir(work_dir), endpoint_url=endpoint_url, reset=reset)
-        report = run_demo(options, run_sgc, typer.echo)
+        sgc = command_runner(ctx.find_root().command)
+        report = run_demo(options, demo_wiring(sgc), typer.echo)
     raise typer.Exit(ExitCode.COMPLIANT if report.ok else ExitCode.VIOLATIONS)
 
 
-def run_sgc(args: Sequence[str], *, quiet: bool = False) -> CommandRun:
-    """Run `sgc ARGS` in this process, exactly as typed on the command line."""
-    from sgcompliance.local.demo.context import CommandRun  # noqa: PLC0415
-
-    if not quiet:
-        return CommandRun(_invoke_sgc(args))
-    captured = io.StringIO()
-    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-        code = _invoke_sgc(args)
-    return CommandRun(code, captured.getvalue())
+def demo_wiring(sgc: SgcCommand) -> DemoWiring:
+    """The demo's wiring: `sgc` runs its commands; the rest comes from the composition root."""
+    return DemoWiring(sgc=sgc, clients=local_clients, rollback=_demo_rollback, handler=handler)
 
 
-def _invoke_sgc(args: Sequence[str]) -> int:
-    # Imported here: the root command imports this module.
-    import click  # noqa: PLC0415
+def _demo_rollback(
+    endpoint: str, org: DemoOrg, backup_dir: Path
+) -> tuple[RollbackService, GatewayFor]:
+    target = Target(
+        endpoint_url=endpoint,
+        role_name=org.role.role_name,
+        external_id=org.role.external_id,
+        purpose="rollback",
+    )
+    service, runtime = rollback_wiring(target, BackupTarget(directory=backup_dir))
+    return service, runtime.gateway
 
-    from sgcompliance.entrypoints.cli.app import app  # noqa: PLC0415
 
+def command_runner(root: Any) -> SgcCommand:
+    """Runs `sgc ARGS` through `root` (the root click command, which typer vendors) in this
+    process, exactly as typed on the command line."""
+
+    def run(args: Sequence[str], *, quiet: bool = False) -> CommandRun:
+        if not quiet:
+            return CommandRun(_invoke(root, args))
+        captured = io.StringIO()
+        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+            code = _invoke(root, args)
+        return CommandRun(code, captured.getvalue())
+
+    return run
+
+
+def _invoke(root: Any, args: Sequence[str]) -> int:
     try:
-        code = app(list(args), prog_name="sgc", standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
+        code = root.main(list(args), prog_name="sgc", standalone_mode=False)
+    except typer.TyperException as exc:  # a usage error, as the command line reports it
+        typer.echo(f"Error: {exc.format_message()}", err=True)
         return exc.exit_code
     except SgcError as exc:
         show_error(exc)

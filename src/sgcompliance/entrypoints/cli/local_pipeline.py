@@ -1,7 +1,6 @@
 """`sgc local up --pipeline`, `sgc local pipeline` and `sgc local worker`: the live local pipeline.
 
-The commands themselves are declared in local_cli.py; this module does their work, and is
-imported only when one of them runs (it loads boto3).
+The commands themselves are declared in `cli/local.py`; this module does their work.
 """
 
 from __future__ import annotations
@@ -12,7 +11,9 @@ from datetime import UTC, datetime
 import typer
 
 from sgcompliance.adapters.aws.errors import translating
-from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
+from sgcompliance.adapters.aws.session import ClientFactory
+from sgcompliance.entrypoints.bootstrap import local_clients
+from sgcompliance.entrypoints.handler import handler
 from sgcompliance.errors import ConfigError, SgcError
 from sgcompliance.local.demo.steps import demo_policy
 from sgcompliance.local.pipeline.flow import (
@@ -23,7 +24,7 @@ from sgcompliance.local.pipeline.flow import (
     pipeline_worker,
 )
 from sgcompliance.local.pipeline.hub import HUB_BUS
-from sgcompliance.local.pipeline.worker import Handled, Handler, environment, load_handler
+from sgcompliance.local.pipeline.worker import Handled, environment
 from sgcompliance.local.server.state import StateFile
 
 Echo = Callable[[str], None]
@@ -32,7 +33,7 @@ Echo = Callable[[str], None]
 def deploy(endpoint: str, store: StateFile, echo: Echo = typer.echo) -> Pipeline:
     """The hub and the member forwarding for the seeded demo organization at `endpoint`."""
     state = PipelineState(store.path)
-    factory = ClientFactory(AwsSettings.from_options(endpoint_url=endpoint))
+    factory = local_clients(endpoint)
     deployed = state.load(endpoint)
     if deployed is not None and _bus_exists(factory, deployed):
         echo(f"the pipeline is already deployed in {endpoint} ({state.path})")
@@ -65,10 +66,9 @@ def run_worker(
         raise ConfigError(
             f"no pipeline is deployed in {endpoint}", hint="run `sgc local pipeline` first"
         )
-    factory = ClientFactory(AwsSettings.from_options(endpoint_url=endpoint))
+    factory = local_clients(endpoint)
     echo(f"worker: polling {pipeline.hub.events_queue_url} for {seconds:.0f} s (Ctrl-C stops)")
     with environment(pipeline.environment):
-        handler: Handler = load_handler()
         worker = pipeline_worker(factory, pipeline, handler)
         try:
             return worker.run(seconds, on_handled=lambda h: echo(describe(h)))

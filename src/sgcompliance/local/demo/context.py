@@ -1,28 +1,32 @@
-"""What the demo's steps share: options, the `sgc` command they drive, and what earlier steps made.
+"""What the demo's steps share: options, the wiring they are given, and what earlier steps made.
 
 The steps run the real `sgc` commands, with the arguments printed so that a reader can type
-them; the caller supplies how a command is run (`SgcCommand`), so this package does not import
-the command line.
+them. The entry point hands the demo its wiring (`DemoWiring`): how a command is run, the
+clients of the local AWS, the rollback use case and the Lambda handler, all built by the one
+composition root, so this package neither imports the entry points nor builds an adapter.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Protocol
 
+from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.local.demo.findings import ScanReport, read_report
 from sgcompliance.local.demo.groups import DEMO_REGIONS
 from sgcompliance.local.demo.org import DemoOrg
 from sgcompliance.local.demo.runner import Echo
+from sgcompliance.local.pipeline.cloudtrail_emitter import EmittedEvent
+from sgcompliance.local.pipeline.flow import InboxAlert, Pipeline
+from sgcompliance.local.pipeline.worker import Handled, Handler
 from sgcompliance.local.server.moto_server import START_TIMEOUT, LocalServer
 from sgcompliance.remediation.backup import BackupRecord
-
-if TYPE_CHECKING:
-    from sgcompliance.local.demo.pipeline import LiveRun
+from sgcompliance.remediation.rollback import GatewayFor, RollbackService
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,52 @@ class SgcCommand(Protocol):
     def __call__(self, args: Sequence[str], *, quiet: bool = False) -> CommandRun:
         """Run `sgc ARGS`; quietly means capture the output instead of printing it."""
         ...
+
+
+class RollbackWiring(Protocol):
+    def __call__(
+        self, endpoint: str, org: DemoOrg, backup_dir: Path
+    ) -> tuple[RollbackService, GatewayFor]:
+        """The rollback use case over `backup_dir`, and the gateways into `org`'s accounts,
+        wired as `sgc rollback` wires them."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DemoWiring:
+    """What the entry point builds for the demo (see the module documentation)."""
+
+    sgc: SgcCommand
+    clients: Callable[[str], ClientFactory]  # the local AWS at an endpoint
+    rollback: RollbackWiring
+    handler: Handler  # the Lambda handler, which the local worker calls
+
+
+@dataclass(slots=True)
+class LiveRun:
+    """What the event-driven steps made and saw."""
+
+    factory: ClientFactory
+    pipeline: Pipeline
+    handler: Handler  # what the local worker calls, as Lambda would
+    account_id: str = ""
+    region: str = ""
+    group_id: str = ""
+    ec2: Any = None
+    rule_ids: tuple[str, ...] = ()
+    change: EmittedEvent | None = None
+    handled: list[Handled] = field(default_factory=list)
+    record: dict[str, Any] | None = None
+    alert: InboxAlert | None = None
+
+    def rules(self) -> list[dict[str, Any]]:
+        """The changed group's rules now (DescribeSecurityGroupRules, as the developer)."""
+        with translating("DescribeSecurityGroupRules", scope=self.group_id):
+            found = self.ec2.describe_security_group_rules(
+                Filters=[{"Name": "group-id", "Values": [self.group_id]}]
+            )
+        rules: list[dict[str, Any]] = found.get("SecurityGroupRules", [])
+        return rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +102,7 @@ class DemoOptions:
 @dataclass(slots=True)
 class DemoContext:
     options: DemoOptions
-    sgc: SgcCommand
+    wiring: DemoWiring
     echo: Echo
     endpoint: str = ""
     # The server the demo started itself (None when it uses one the user started).
@@ -60,7 +110,7 @@ class DemoContext:
     org: DemoOrg | None = None
     policy_path: Path | None = None
     reports: dict[str, ScanReport] = field(default_factory=dict)
-    # The event-driven part of the story (local/demo_pipeline.py).
+    # The event-driven part of the story (local/demo/pipeline.py).
     live: LiveRun | None = None
 
     @property
@@ -89,7 +139,7 @@ class DemoContext:
     def run(self, args: Sequence[str], *, quiet: bool = False, show: bool = True) -> CommandRun:
         if show:
             self.echo(f"  $ sgc {shlex.join(args)}")
-        return self.sgc(args, quiet=quiet)
+        return self.wiring.sgc(args, quiet=quiet)
 
     def scan(self, label: str, *, quiet: bool) -> tuple[CommandRun, ScanReport]:
         """`sgc scan` of the whole organization into `scan-LABEL.json`, read back."""

@@ -11,13 +11,12 @@ ones the handler ignores, to prevent loops.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sgcompliance.adapters.aws.errors import translating
-from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory, StaticCredentials
-from sgcompliance.local.demo.context import DemoContext
+from sgcompliance.adapters.aws.session import ClientFactory, StaticCredentials
+from sgcompliance.local.demo.context import DemoContext, LiveRun
 from sgcompliance.local.demo.runner import Check
 from sgcompliance.local.demo.steps import demo_policy
 from sgcompliance.local.pipeline.cloudtrail_emitter import (
@@ -27,14 +26,11 @@ from sgcompliance.local.pipeline.cloudtrail_emitter import (
     identify,
 )
 from sgcompliance.local.pipeline.flow import (
-    InboxAlert,
-    Pipeline,
     deploy_pipeline,
     describe_pipeline,
 )
 from sgcompliance.local.pipeline.hub import SG_CHANGES_RULE
 from sgcompliance.local.pipeline.members import deployer
-from sgcompliance.local.pipeline.worker import Handled
 
 CHANGED_ACCOUNT = "demo-dev"
 CHANGED_GROUP = "app-tier"
@@ -47,32 +43,6 @@ SSH_TO_THE_WORLD = {
 }  # fmt: skip
 
 
-@dataclass(slots=True)
-class LiveRun:
-    """What the event-driven steps made and saw."""
-
-    factory: ClientFactory
-    pipeline: Pipeline
-    account_id: str = ""
-    region: str = ""
-    group_id: str = ""
-    ec2: Any = None
-    rule_ids: tuple[str, ...] = ()
-    change: EmittedEvent | None = None
-    handled: list[Handled] = field(default_factory=list)
-    record: dict[str, Any] | None = None
-    alert: InboxAlert | None = None
-
-    def rules(self) -> list[dict[str, Any]]:
-        """The changed group's rules now (DescribeSecurityGroupRules, as the developer)."""
-        with translating("DescribeSecurityGroupRules", scope=self.group_id):
-            found = self.ec2.describe_security_group_rules(
-                Filters=[{"Name": "group-id", "Values": [self.group_id]}]
-            )
-        rules: list[dict[str, Any]] = found.get("SecurityGroupRules", [])
-        return rules
-
-
 def live(ctx: DemoContext) -> LiveRun:
     if ctx.live is None:
         raise RuntimeError("the pipeline is not deployed yet")
@@ -81,9 +51,9 @@ def live(ctx: DemoContext) -> LiveRun:
 
 def deploy_hub(ctx: DemoContext) -> list[Check]:
     org = ctx.demo_org()
-    factory = ClientFactory(AwsSettings.from_options(endpoint_url=ctx.endpoint))
+    factory = ctx.wiring.clients(ctx.endpoint)
     pipeline = deploy_pipeline(factory, org, demo_policy(org, datetime.now(UTC)))
-    ctx.live = LiveRun(factory, pipeline)
+    ctx.live = LiveRun(factory, pipeline, ctx.wiring.handler)
     for line in describe_pipeline(pipeline):
         ctx.echo(f"  {line}")
     ctx.echo("  moto has no CloudTrail and runs no Lambda code: the demo records each call as")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sgcompliance.local.demo.context import DemoContext
-from sgcompliance.local.demo.pipeline import WORLD, LiveRun, live
+from sgcompliance.local.demo.context import DemoContext, LiveRun
+from sgcompliance.local.demo.pipeline import WORLD, live
 from sgcompliance.local.demo.runner import Check
 from sgcompliance.local.pipeline.flow import (
     InboxAlert,
@@ -27,7 +27,7 @@ from sgcompliance.local.pipeline.report import (
     metric_values,
 )
 from sgcompliance.local.pipeline.timeline import change_timeline, latency_ms, render
-from sgcompliance.local.pipeline.worker import Handled, environment, load_handler
+from sgcompliance.local.pipeline.worker import Handled, environment
 
 # Bounds on waiting, never expectations: locally the whole flow takes well under a second.
 WORKER_SECONDS = 30.0
@@ -74,7 +74,7 @@ def _handle_until_seen(run: LiveRun, event_id: str) -> list[Handled]:
         return any(h.cloudtrail_event_id == event_id for h in handled)
 
     with environment(run.pipeline.environment):
-        worker = pipeline_worker(run.factory, run.pipeline, load_handler())
+        worker = pipeline_worker(run.factory, run.pipeline, run.handler)
         run.handled = worker.run(WORKER_SECONDS, until=seen)
     return run.handled
 

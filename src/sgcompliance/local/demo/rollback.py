@@ -8,16 +8,10 @@ The others go through the same `RollbackService` that command runs, in one AWS s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
-from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer
-from sgcompliance.adapters.aws.gateway import Ec2GroupGateway
-from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
-from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.local.demo.context import DemoContext
 from sgcompliance.local.demo.runner import Check
-from sgcompliance.remediation.ports import GroupGateway
-from sgcompliance.remediation.rollback import RollbackOutcome, RollbackService
+from sgcompliance.remediation.rollback import RollbackOutcome
 
 
 def rollback_every_backup(ctx: DemoContext) -> list[Check]:
@@ -56,15 +50,7 @@ def rollback_every_backup(ctx: DemoContext) -> list[Check]:
 
 def roll_back(ctx: DemoContext, backup_ids: Sequence[str]) -> list[RollbackOutcome]:
     """`RollbackService.rollback` of each backup, wired as `sgc rollback` wires it."""
-    org = ctx.demo_org()
-    factory = ClientFactory(AwsSettings.from_options(endpoint_url=ctx.endpoint))
-    assumer = RoleAssumer(factory.sts(), replace(org.role, purpose="rollback"))
-    clients = AccountClients(factory, assumer, direct_accounts=[org.management_account])
-
-    def gateway_for(account_id: str, region: str) -> GroupGateway:
-        return Ec2GroupGateway(clients.ec2(account_id, region), account_id, region)
-
-    service = RollbackService(LocalBackupStore(ctx.backup_dir))
+    service, gateway_for = ctx.wiring.rollback(ctx.endpoint, ctx.demo_org(), ctx.backup_dir)
     return [service.rollback(i, gateway_for, dry_run=False) for i in backup_ids]
 
 

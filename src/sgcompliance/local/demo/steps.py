@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
 from sgcompliance.local.demo.context import DemoContext
 from sgcompliance.local.demo.findings import SEVERITIES, ScanReport
 from sgcompliance.local.demo.groups import GROUPS
@@ -47,7 +46,7 @@ def start_local_aws(ctx: DemoContext) -> list[Check]:
 
 
 def seed(ctx: DemoContext) -> list[Check]:
-    factory = ClientFactory(AwsSettings.from_options(endpoint_url=ctx.endpoint))
+    factory = ctx.wiring.clients(ctx.endpoint)
     org = seed_demo_org(factory, regions=ctx.options.regions)
     ctx.org = org
     ctx.echo(f"  AWS Organization, management account {org.management_account}")

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sgcompliance.errors import ConfigError
-from sgcompliance.local.demo.context import DemoContext, DemoOptions, SgcCommand
+from sgcompliance.local.demo.context import DemoContext, DemoOptions, DemoWiring
 from sgcompliance.local.demo.pipeline import careless_change, deploy_hub
 from sgcompliance.local.demo.pipeline_outcome import catch_and_remediate, roll_back_change
 from sgcompliance.local.demo.rollback import rollback_every_backup
@@ -63,6 +63,6 @@ def new_run_dir(work_dir: Path = DEFAULT_WORK_DIR) -> Path:
     return run_dir
 
 
-def run_demo(options: DemoOptions, sgc: SgcCommand, echo: Echo) -> StoryReport:
+def run_demo(options: DemoOptions, wiring: DemoWiring, echo: Echo) -> StoryReport:
     """Tell the story; the report says, step by step, what was checked and how long it took."""
-    return run_story(TITLE, DEMO_STEPS, DemoContext(options, sgc, echo), echo)
+    return run_story(TITLE, DEMO_STEPS, DemoContext(options, wiring, echo), echo)

@@ -13,7 +13,6 @@ documents (JSON lines with `_aws`) and any other output line.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import json
 import os
@@ -25,11 +24,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sgcompliance.adapters.aws.errors import translating
-from sgcompliance.errors import ConfigError
 
 Handler = Callable[[dict[str, Any], Any], Any]
 Clock = Callable[[], datetime]
-HANDLER_PATH = "sgcompliance.entrypoints.handler"
 FUNCTION_NAME = "sgcompliance-handler"
 # The deployed function's timeout; the local context counts down from it.
 TIMEOUT_SECONDS = 300
@@ -79,21 +76,6 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-def load_handler() -> Handler:
-    """`sgcompliance.entrypoints.handler.handler`, imported on first use as Lambda would."""
-    try:
-        module = importlib.import_module(HANDLER_PATH)
-    except ModuleNotFoundError as exc:
-        if exc.name != HANDLER_PATH:
-            raise
-        raise ConfigError(
-            f"the Lambda handler module {HANDLER_PATH} is not installed",
-            hint="reinstall sgcompliance (pip install -e .)",
-        ) from exc
-    handler: Handler = module.handler
-    return handler
 
 
 @dataclass(frozen=True, slots=True)
