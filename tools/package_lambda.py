@@ -2,7 +2,9 @@
 
 The zip holds the pinned runtime dependencies of `tools/lambda-requirements.txt`, installed by
 pip for the function's platform (arm64, CPython 3.12) from wheels only, and the `sgcompliance`
-package copied from `src/` (what the wheel would hold; no tests, no caches). Entries are sorted,
+package copied from `src/` (what the wheel would hold, less the parts the function never imports:
+the local AWS and its demo, the command line and the test doubles; no tests, no caches; the
+packaging tests check that nothing in the zip imports what was left out). Entries are sorted,
 dated 1980-01-01, mode 0644, and nothing that records the machine the build ran on is kept:
 no bytecode, no console scripts (their shebang names the builder's interpreter), no pip
 installation records (RECORD hashes those scripts).
@@ -45,6 +47,10 @@ SKIPPED_DIRS = frozenset({"__pycache__", "bin"})
 # console scripts, the others name the installer and the request.
 INSTALL_RECORDS = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
 COMPILED_SUFFIXES = (".so",)
+# Subpackages of sgcompliance that the handler never imports, left out of the zip: the local AWS
+# and its demo (`sgc local`, the `local` extra's moto server), the `sgc` command line (typer and
+# rich are not in the zip either), and the in-memory test doubles.
+LEFT_OUT = ("local", "entrypoints/cli", "testing")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +124,16 @@ def install(spec: BuildSpec, stage: Path) -> None:
     )
 
 
-def package_files(source: Path) -> Iterator[Path]:
+def package_files(source: Path, left_out: Sequence[str] = LEFT_OUT) -> Iterator[Path]:
     """The package's files as its wheel ships them (pyproject: packages = ["src/sgcompliance"]):
-    everything but bytecode and hidden files (editor and tool leftovers)."""
+    everything but bytecode and hidden files (editor and tool leftovers), less the subpackages
+    `left_out` (paths relative to the package, such as "entrypoints/cli")."""
+    skipped = tuple(Path(part).parts for part in left_out)
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
         hidden = any(part.startswith(".") for part in relative.parts)
-        if path.is_file() and not hidden and keeps(relative):
+        inside_left_out = any(relative.parts[: len(parts)] == parts for parts in skipped)
+        if path.is_file() and not hidden and not inside_left_out and keeps(relative):
             yield relative
 
 

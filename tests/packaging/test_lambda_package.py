@@ -3,6 +3,7 @@ and runs from it with nothing but the runtime's boto3 beside it."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -21,6 +22,9 @@ from lambda_build import ROOT, build_into, normalized, pins
 from sgcompliance.local.server.moto_server import LocalServer, start
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+# The subpackages tools/package_lambda.py leaves out (the function never imports them).
+LEFT_OUT = ("local", "entrypoints/cli", "testing")
+LEFT_OUT_PREFIXES = tuple(f"{part}/" for part in LEFT_OUT)
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -105,15 +109,84 @@ def test_the_sdk_and_the_cli_libraries_are_left_out(built_zip: Path) -> None:
     assert {"sgcompliance", "aws_lambda_powertools", "jsonschema", "yaml"} <= top
 
 
-def test_the_package_is_exactly_its_source_files(tool: ModuleType, built_zip: Path) -> None:
-    # GIVEN the package's source files, as its wheel ships them
+def source_files(source: Path) -> set[str]:
+    """Every file of the package's source tree but bytecode, caches and hidden files."""
+    return {
+        p.relative_to(source).as_posix()
+        for p in source.rglob("*")
+        if p.is_file()
+        and p.suffix != ".pyc"
+        and not any(part.startswith(".") or part == "__pycache__" for part in p.parts)
+    }
+
+
+def test_the_package_is_its_source_files_less_what_the_function_never_imports(
+    built_zip: Path,
+) -> None:
+    # GIVEN the package's source files, with the local AWS and the command line among them
     source = ROOT / "src" / "sgcompliance"
-    expected = {"sgcompliance/" + p.as_posix() for p in tool.package_files(source)}
-    # WHEN the zip's package files are listed  THEN they are the same files
+    every = source_files(source)
+    assert {"local/server/moto_server.py", "entrypoints/cli/app.py"} <= every
+    # WHEN the zip's package files are listed
     packaged = {n for n in names(built_zip) if n.startswith("sgcompliance/")}
+    # THEN they are the source files less those under the subpackages left out, and only those
+    expected = {"sgcompliance/" + name for name in every if not name.startswith(LEFT_OUT_PREFIXES)}
     assert packaged == expected
     assert {"sgcompliance/policy/schema.json", "sgcompliance/entrypoints/handler.py"} <= packaged
     assert not [n for n in packaged if "/." in n or n.endswith(".pyc")]
+
+
+def test_the_local_aws_the_demo_and_the_command_line_are_left_out(built_zip: Path) -> None:
+    # GIVEN the built zip  WHEN its names are read
+    listed = names(built_zip)
+    # THEN no file of the local AWS, its demo or the `sgc` command line is in it
+    assert not [n for n in listed if n.startswith("sgcompliance/local/")]
+    assert not [n for n in listed if n.startswith("sgcompliance/entrypoints/cli/")]
+    assert "sgcompliance/entrypoints/__init__.py" in listed
+
+
+def imported_modules(path: Path, module: str) -> set[str]:
+    """The `sgcompliance` modules one file imports, at any level (function-level imports too),
+    as absolute dotted names (`from x import y` counts as x and as x.y)."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, *([node.module] if node.module else [])])
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.split(".")[0] == "sgcompliance"}
+
+
+def test_nothing_in_the_zip_imports_a_module_left_out(unzipped: Path) -> None:
+    # GIVEN every module of the package in the unzipped task root
+    root = unzipped / "sgcompliance"
+    modules = {
+        ".".join(p.relative_to(unzipped).with_suffix("").parts).removesuffix(".__init__"): p
+        for p in root.rglob("*.py")
+    }
+    assert "sgcompliance.entrypoints.handler" in modules
+    # WHEN the package's modules each imports (anywhere in the file) are looked up
+    left_out = {
+        f"{module}: {name}"
+        for module, path in modules.items()
+        for name in imported_modules(path, module)
+        if name.startswith(tuple("sgcompliance." + p.replace("/", ".") for p in LEFT_OUT))
+    }
+    unknown = {
+        f"{module}: {name}"
+        for module, path in modules.items()
+        for name in imported_modules(path, module)
+        if name not in modules and name.rpartition(".")[0] not in modules
+    }
+    # THEN none is a module that was left out, and each is a module (or a name in one) of the zip
+    assert not left_out, sorted(left_out)
+    assert not unknown, sorted(unknown)
 
 
 def test_every_distribution_in_the_zip_is_one_pinned_in_the_requirements(
