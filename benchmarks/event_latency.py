@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory, StaticCredentials
-from sgcompliance.local.demo.org import DemoOrg, demo_role
 from sgcompliance.local.pipeline.cloudtrail_emitter import CloudTrailEmitter, identify
 from sgcompliance.local.pipeline.cloudtrail_record import eventbridge_event
 from sgcompliance.local.pipeline.flow import Pipeline, deploy_pipeline
 from sgcompliance.local.pipeline.worker import LambdaContext, environment
+from sgcompliance.local.seed.organization import DemoOrg, demo_role
 from sgcompliance.local.server.moto_server import start
 
 REGION = "us-east-1"

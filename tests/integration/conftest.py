@@ -15,13 +15,13 @@ from typing import Any
 
 import boto3
 import pytest
-from live_estate import BUCKET, ORG_REGION, Estate, estate_of
-from moto_env import ServerUse, fake_aws_server
 
 from sgcompliance.adapters.aws.api_calls import ApiCallCounter
 from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
-from sgcompliance.local.demo.org import DemoOrg, seed_demo_org
+from sgcompliance.local.seed.organization import DemoOrg, seed_demo_org
 from sgcompliance.local.server.moto_server import LocalServer
+from support.live_estate import BUCKET, ORG_REGION, Estate, estate_of
+from support.moto_env import ServerUse, fake_aws_server
 
 DEFAULT_ACCOUNT = "123456789012"  # moto's account for credentials it did not issue
 

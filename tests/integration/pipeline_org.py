@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sgcompliance.adapters.aws.session import ClientFactory, StaticCredentials
-from sgcompliance.local.demo.org import DemoOrg, demo_role
 from sgcompliance.local.pipeline.cloudtrail_emitter import CloudTrailEmitter, DefaultBus, identify
 from sgcompliance.local.pipeline.flow import Pipeline, deploy_pipeline
+from sgcompliance.local.seed.organization import DemoOrg, demo_role
 
 REGIONS = ("us-east-1", "eu-west-1")
 MEMBER_NAMES = ("pipeline-a", "pipeline-b")

@@ -9,15 +9,15 @@ from typing import Any
 
 import boto3
 import pytest
-from live_estate import BUCKET, ORG_REGION, Estate, estate_of, lines_of, read_state
-from live_faults import SessionObserver
-from live_runs import write_calls
 from typer.testing import CliRunner, Result
 
 from sgcompliance.entrypoints.cli import remediate as remediate_cli
 from sgcompliance.entrypoints.cli.app import app
-from sgcompliance.local.demo.org import DemoOrg
+from sgcompliance.local.seed.organization import DemoOrg
 from sgcompliance.remediation.plan import TAG_STATUS, Mode
+from support.live_estate import BUCKET, ORG_REGION, Estate, estate_of, lines_of, read_state
+from support.live_faults import SessionObserver
+from support.live_runs import write_calls
 
 pytestmark = pytest.mark.integration
 

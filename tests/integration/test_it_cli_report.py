@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from live_estate import ORG_REGION, estate_of, read_state
 from typer.testing import CliRunner, Result
 
 from sgcompliance.entrypoints.cli.app import app
-from sgcompliance.local.demo.org import DemoOrg
+from sgcompliance.local.seed.organization import DemoOrg
+from support.live_estate import ORG_REGION, estate_of, read_state
 
 pytestmark = pytest.mark.integration
 

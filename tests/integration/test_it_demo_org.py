@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from it_policy import ADMIN_PORTS, ALL_TRAFFIC, DEFAULT_CLOSED, UNTRUSTED, admin_policy
 
 from sgcompliance.adapters.aws.accounts import organization_accounts
 from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer
@@ -13,10 +12,11 @@ from sgcompliance.adapters.aws.ec2 import read_region
 from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
 from sgcompliance.engine.evaluate import ScanResult, evaluate
 from sgcompliance.engine.model import Attachment, RegionSnapshot
+from sgcompliance.engine.policy import Exemption
 from sgcompliance.errors import ConfigError
-from sgcompliance.local.demo.org import DemoOrg, seed_demo_org
-from sgcompliance.policy.model import Exemption
+from sgcompliance.local.seed.organization import DemoOrg, seed_demo_org
 from sgcompliance.sources.snapshot import read_snapshot
+from support.it_policy import ADMIN_PORTS, ALL_TRAFFIC, DEFAULT_CLOSED, UNTRUSTED, admin_policy
 
 pytestmark = pytest.mark.integration
 

@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from live_estate import BUCKET, ORG_REGION, Estate, read_state
 from typer.testing import CliRunner, Result
 
 from sgcompliance.adapters.aws.gateway import Ec2GroupGateway
 from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule
 from sgcompliance.entrypoints.cli.app import app
-from sgcompliance.local.demo.org import DemoOrg
+from sgcompliance.local.seed.organization import DemoOrg
 from sgcompliance.remediation.backup import (
     BackupRecord,
     backup_id_for,
@@ -27,6 +26,7 @@ from sgcompliance.remediation.backup import (
 )
 from sgcompliance.remediation.plan import TAG_BACKUP, TAG_STATUS, Action, Mode, RemediationPlan
 from sgcompliance.remediation.receipt import BackupReceipt, ReceiptState, receipt_to_document
+from support.live_estate import BUCKET, ORG_REGION, Estate, read_state
 
 pytestmark = pytest.mark.integration
 

@@ -14,12 +14,12 @@ from datetime import date
 from typing import Any, Protocol
 
 import boto3
-from it_policy import admin_policy
 
 from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.engine.policy import Exemption, Policy
 from sgcompliance.entrypoints.bootstrap import Target, build_runtime
-from sgcompliance.local.demo.org import DemoOrg
+from sgcompliance.local.seed.organization import DemoOrg
+from support.it_policy import admin_policy
 
 MEMBERS = ("111111111111", "222222222222", "333333333333")
 # Most tests need several accounts, not three: two keep them quick.

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
-from sgcompliance.local.demo.org import DemoOrg, seed_demo_org
+from sgcompliance.local.seed.organization import DemoOrg, seed_demo_org
 from sgcompliance.local.server.moto_server import LocalServer, reset, start
 
 # Generous: a cold start (imports on a loaded machine) is the slow part, typically well under 2s.

@@ -24,9 +24,9 @@ from sgcompliance.local.demo.context import (
     DemoWiring,
     SgcCommand,
 )
-from sgcompliance.local.demo.org import DemoOrg, seed_demo_org
 from sgcompliance.local.demo.story import new_run_dir, run_demo
 from sgcompliance.local.pipeline.flow import PipelineState
+from sgcompliance.local.seed.organization import DemoOrg, seed_demo_org
 from sgcompliance.local.server import moto_server
 from sgcompliance.local.server import state as server_state
 from sgcompliance.local.server.moto_server import START_TIMEOUT

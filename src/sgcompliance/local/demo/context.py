@@ -18,12 +18,12 @@ from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.local.demo.findings import ScanReport, read_report
-from sgcompliance.local.demo.groups import DEMO_REGIONS
-from sgcompliance.local.demo.org import DemoOrg
 from sgcompliance.local.demo.runner import Echo
 from sgcompliance.local.pipeline.cloudtrail_emitter import EmittedEvent
 from sgcompliance.local.pipeline.flow import InboxAlert, Pipeline
 from sgcompliance.local.pipeline.worker import Handled, Handler
+from sgcompliance.local.seed.groups import DEMO_REGIONS
+from sgcompliance.local.seed.organization import DemoOrg
 from sgcompliance.local.server.moto_server import START_TIMEOUT, LocalServer
 from sgcompliance.remediation.backup import BackupRecord
 from sgcompliance.remediation.rollback import GatewayFor, RollbackService

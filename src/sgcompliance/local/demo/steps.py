@@ -12,9 +12,9 @@ from typing import Any
 
 from sgcompliance.local.demo.context import DemoContext
 from sgcompliance.local.demo.findings import SEVERITIES, ScanReport
-from sgcompliance.local.demo.groups import GROUPS
-from sgcompliance.local.demo.org import DemoOrg, seed_demo_org
 from sgcompliance.local.demo.runner import Check, Echo
+from sgcompliance.local.seed.groups import GROUPS
+from sgcompliance.local.seed.organization import DemoOrg, seed_demo_org
 from sgcompliance.local.server import moto_server
 from sgcompliance.local.server.moto_server import LocalServerError
 from sgcompliance.remediation.plan import RemediationPlan

@@ -25,10 +25,10 @@ from sgcompliance.adapters.aws.assume import RoleSettings
 from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.errors import ConfigError
-from sgcompliance.local.demo.org import DemoOrg
 from sgcompliance.local.pipeline.hub import Hub, HubSettings, create_hub
 from sgcompliance.local.pipeline.members import MemberLink, connect_members, deployer
 from sgcompliance.local.pipeline.worker import Handler, LocalWorker, handler_environment
+from sgcompliance.local.seed.organization import DemoOrg
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer, RoleSettings
 from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.adapters.aws.session import ClientFactory
-from sgcompliance.local.demo.groups import BOOTSTRAP_ROLE
 from sgcompliance.local.pipeline.hub import Hub, sg_change_pattern
+from sgcompliance.local.seed.groups import BOOTSTRAP_ROLE
 
 FORWARD_RULE = "sgcompliance-forward-sg-changes"
 FORWARDER_ROLE = "sgcompliance-event-forwarder"

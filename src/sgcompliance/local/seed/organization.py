@@ -21,7 +21,7 @@ from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer, RoleSe
 from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.errors import AwsApiError, ConfigError
-from sgcompliance.local.demo.groups import (
+from sgcompliance.local.seed.groups import (
     BOOTSTRAP_ROLE,
     DEMO_ACCOUNTS,
     DEMO_EXTERNAL_ID,
@@ -30,7 +30,7 @@ from sgcompliance.local.demo.groups import (
     EXEMPTION_TAG,
     VENDOR_ACCOUNT,
 )
-from sgcompliance.local.demo.scope import ScopeSeeder, SeededGroup
+from sgcompliance.local.seed.scope import ScopeSeeder, SeededGroup
 
 if TYPE_CHECKING:
     from mypy_boto3_organizations import OrganizationsClient

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sgcompliance.adapters.aws import ec2 as ec2_calls
 from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.engine.model import Direction
-from sgcompliance.local.demo.groups import (
+from sgcompliance.local.seed.groups import (
     DEFAULT_GROUP_EXTRA,
     DEFAULT_GROUP_RULES,
     GROUPS,
