@@ -31,7 +31,7 @@ class EmfMetricsSink:
     def publish(
         self, namespace: str, service: str, sets: Sequence[MetricSet]
     ) -> list[dict[str, Any]]:
-        from aws_lambda_powertools.metrics.functions import is_metrics_disabled  # noqa: PLC0415
+        from aws_lambda_powertools.metrics.functions import is_metrics_disabled  # noqa: PLC0415 - lazy: powertools loads botocore; a cold start pays only on flush
 
         if not sets or is_metrics_disabled():
             return []
@@ -66,8 +66,8 @@ def _documents(namespace: str, service: str, metric_set: MetricSet) -> list[dict
 def _new_metrics(namespace: str, service: str) -> Metrics:
     """`Metrics` keeps its data in class attributes shared by every instance in the process;
     a private provider per document keeps documents (and runs) apart."""
-    from aws_lambda_powertools.metrics import Metrics  # noqa: PLC0415
-    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (  # noqa: PLC0415
+    from aws_lambda_powertools.metrics import Metrics  # noqa: PLC0415 - lazy: powertools loads botocore; a cold start pays only on flush
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (  # noqa: PLC0415 - lazy: powertools loads botocore; a cold start pays only on flush
         AmazonCloudWatchEMFProvider,
     )
 

@@ -214,7 +214,7 @@ class ConfigManager:
         if ref.startswith(_S3):
             return self._s3_policy(ref, origin)
         # Imported when first needed: the loader (JSON Schema, YAML) weighs on cold starts.
-        from sgcompliance.policy.loader import load_policy  # noqa: PLC0415
+        from sgcompliance.policy.loader import load_policy  # noqa: PLC0415 - lazy: JSON Schema and YAML weigh on a cold start
 
         try:
             return _LoadedPolicy(ref, None, load_policy(ref))
@@ -238,8 +238,8 @@ class ConfigManager:
 
 
 def _parse_policy_text(text: str, key: str, ref: str, origin: str) -> Policy:
-    from sgcompliance.policy.loader import parse_policy  # noqa: PLC0415
-    from sgcompliance.sources.documents import parse_json, parse_yaml  # noqa: PLC0415
+    from sgcompliance.policy.loader import parse_policy  # noqa: PLC0415 - lazy: JSON Schema and YAML weigh on a cold start
+    from sgcompliance.sources.documents import parse_json, parse_yaml  # noqa: PLC0415 - lazy: JSON Schema and YAML weigh on a cold start
 
     try:
         yaml = key.lower().endswith((".yaml", ".yml"))

@@ -106,8 +106,8 @@ def _flush(wiring: HandlerWiring) -> None:
 
 def _failed(event: Any, error: str, code: str = INTERNAL_ERROR) -> Response:
     """The answer when the work was not done: an SQS batch gets every message back."""
-    from sgcompliance.events.classify import SqsBatch, batch_response, classify  # noqa: PLC0415
-    from sgcompliance.events.invocation import Response  # noqa: PLC0415
+    from sgcompliance.events.classify import SqsBatch, batch_response, classify  # noqa: PLC0415 - lazy: cold import time
+    from sgcompliance.events.invocation import Response  # noqa: PLC0415 - lazy: cold import time
 
     incoming = classify(event)
     if isinstance(incoming, SqsBatch):
@@ -142,7 +142,7 @@ class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
 def structured_logger(environ: Mapping[str, str]) -> Any:
     """powertools' JSON logger; the library's `sgcompliance.*` loggers write through its
     handler too, so their lines are JSON with the same correlation keys."""
-    from aws_lambda_powertools import Logger  # noqa: PLC0415
+    from aws_lambda_powertools import Logger  # noqa: PLC0415 - lazy: cold import time
 
     service = environ.get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE
     # powertools configures a service's logger once per process; a wiring built again (the

@@ -46,8 +46,8 @@ def _anchored(pattern: str) -> re.Pattern[str]:
 @functools.cache
 def _validator_class() -> type[Validator]:
     # jsonschema takes tens of milliseconds to import: only loading a policy pays for it.
-    from jsonschema import Draft202012Validator, validators  # noqa: PLC0415
-    from jsonschema.exceptions import ValidationError  # noqa: PLC0415
+    from jsonschema import Draft202012Validator, validators  # noqa: PLC0415 - lazy: jsonschema costs tens of ms to import
+    from jsonschema.exceptions import ValidationError  # noqa: PLC0415 - lazy: jsonschema costs tens of ms to import
 
     def pattern(
         validator: Validator, regex: str, instance: object, schema: object
