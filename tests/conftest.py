@@ -1,17 +1,14 @@
 """Suite-wide credential scan: every test's captured output (stdout, stderr, logs, failure
 reports) and the files it left in its `tmp_path` are searched for credentials (see
-tests/security/credential_patterns.py); any found fails the session and is listed, masked."""
+tests/support/credential_patterns.py); any found fails the session and is listed, masked."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "security"))
-
-from credential_patterns import file_leaks, leaks
+from support.credential_patterns import file_leaks, leaks
 
 LEAK = "credential_leak"
 _found: list[str] = []

@@ -9,7 +9,6 @@ import json
 from typing import Any
 
 from fuzz_support import BIG, FUZZ, HOSTILE_TEXT, JSON_VALUES, assert_clear, paths_in, replaced
-from fuzz_world import MEMBER, REGION, fixture, private_group, world
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,6 +22,7 @@ from sgcompliance.events.classify import (
     record_payload,
 )
 from sgcompliance.events.work_items import parse_work_item
+from support.pipeline_world import MEMBER, REGION, fixture, private_group, world
 
 CHANGE_FIXTURES = [
     "authorize_ingress",

@@ -7,7 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from live_estate import (
+
+from sgcompliance.adapters.aws.estate import BackupTarget
+from sgcompliance.adapters.local_backups import LocalBackupStore
+from sgcompliance.engine.fleet import read_fleet
+from sgcompliance.engine.policy import Policy
+from sgcompliance.entrypoints.bootstrap import build_runtime
+from sgcompliance.errors import BackupError
+from sgcompliance.remediation.plan import TAG_BACKUP, TAG_CHECKS, TAG_STATUS, Mode
+from sgcompliance.remediation.ports import BackupStore
+from sgcompliance.remediation.remediator import Outcome, RemediationSettings
+from support.live_estate import (
     MEMBERS,
     PAIR,
     REGIONS,
@@ -21,7 +31,7 @@ from live_estate import (
     lines_of,
     read_state,
 )
-from live_faults import (
+from support.live_faults import (
     AccessDenial,
     Crash,
     CrashingBackupStore,
@@ -29,17 +39,7 @@ from live_faults import (
     SessionObserver,
     Tripwire,
 )
-from live_runs import GatewayWrap, remediate, roll_back_everything, write_calls
-
-from sgcompliance.adapters.aws.estate import BackupTarget
-from sgcompliance.adapters.local_backups import LocalBackupStore
-from sgcompliance.engine.fleet import read_fleet
-from sgcompliance.engine.policy import Policy
-from sgcompliance.entrypoints.bootstrap import build_runtime
-from sgcompliance.errors import BackupError
-from sgcompliance.remediation.plan import TAG_BACKUP, TAG_CHECKS, TAG_STATUS, Mode
-from sgcompliance.remediation.ports import BackupStore
-from sgcompliance.remediation.remediator import Outcome, RemediationSettings
+from support.live_runs import GatewayWrap, remediate, roll_back_everything, write_calls
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from handler_hub import (
+
+from sgcompliance.adapters.aws.session import ClientFactory
+from sgcompliance.entrypoints import handler as entry
+from support.handler_hub import (
     BUCKET,
     REGION,
     Context,
@@ -25,9 +28,6 @@ from handler_hub import (
     rules_of,
     tags_of,
 )
-
-from sgcompliance.adapters.aws.session import ClientFactory
-from sgcompliance.entrypoints import handler as entry
 
 pytestmark = pytest.mark.integration
 

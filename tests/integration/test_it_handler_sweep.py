@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from handler_hub import (
+
+from sgcompliance.adapters.aws.session import ClientFactory
+from sgcompliance.entrypoints import handler as entry
+from support.handler_hub import (
     FIXTURES,
     REGION,
     Context,
@@ -22,9 +25,6 @@ from handler_hub import (
     rules_of,
     sqs_event,
 )
-
-from sgcompliance.adapters.aws.session import ClientFactory
-from sgcompliance.entrypoints import handler as entry
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from handler_hub import (
+
+from sgcompliance.adapters.aws import permissions
+from sgcompliance.adapters.aws.api_calls import ApiCallCounter, operation_key
+from sgcompliance.adapters.aws.session import ClientFactory
+from sgcompliance.entrypoints import bootstrap
+from sgcompliance.entrypoints import handler as entry
+from support.handler_hub import (
     BUCKET,
     FIXTURES,
     REGION,
@@ -30,12 +36,6 @@ from handler_hub import (
     hub_for,
     sqs_event,
 )
-
-from sgcompliance.adapters.aws import permissions
-from sgcompliance.adapters.aws.api_calls import ApiCallCounter, operation_key
-from sgcompliance.adapters.aws.session import ClientFactory
-from sgcompliance.entrypoints import bootstrap
-from sgcompliance.entrypoints import handler as entry
 
 pytestmark = pytest.mark.integration
 

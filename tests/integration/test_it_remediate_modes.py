@@ -7,7 +7,12 @@ from pathlib import Path
 
 import boto3
 import pytest
-from live_estate import (
+
+from sgcompliance.adapters.aws.estate import BackupTarget
+from sgcompliance.adapters.local_backups import LocalBackupStore
+from sgcompliance.remediation.plan import TAG_STATUS, Action, Mode
+from sgcompliance.remediation.remediator import Outcome, RemediationSettings
+from support.live_estate import (
     MEMBERS,
     PAIR,
     REGIONS,
@@ -19,12 +24,7 @@ from live_estate import (
     lines_of,
     read_state,
 )
-from live_runs import remediate, write_calls
-
-from sgcompliance.adapters.aws.estate import BackupTarget
-from sgcompliance.adapters.local_backups import LocalBackupStore
-from sgcompliance.remediation.plan import TAG_STATUS, Action, Mode
-from sgcompliance.remediation.remediator import Outcome, RemediationSettings
+from support.live_runs import remediate, write_calls
 
 pytestmark = pytest.mark.integration
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from live_estate import Estate, build_estate, estate_policy, read_state
-from live_runs import prepare, remediate, roll_back_everything, write_calls
 
 from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.remediation.plan import MANAGED_TAG_KEYS, Mode
 from sgcompliance.remediation.remediator import Outcome, RemediationSettings
 from sgcompliance.remediation.rollback import RollbackService
+from support.live_estate import Estate, build_estate, estate_policy, read_state
+from support.live_runs import prepare, remediate, roll_back_everything, write_calls
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from it_policy import admin_policy
 
 from sgcompliance.adapters.aws.ec2 import (
     authorize_rules,
@@ -30,6 +29,7 @@ from sgcompliance.remediation.remediator import (
 )
 from sgcompliance.remediation.rollback import RollbackService
 from sgcompliance.sources.snapshot import read_snapshot
+from support.it_policy import admin_policy
 
 pytestmark = pytest.mark.integration
 

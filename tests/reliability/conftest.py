@@ -1,31 +1,25 @@
 """The reliability campaign's fixtures: one moto server per session (per xdist worker), the
 fault proxy in front of it, and the tally `make reliability` prints at the end.
 
-The estate builders and oracles of the integration tests are reused (`tests/integration` is put
-on the import path); the campaign's sizes come from the environment so that `make test` runs a
-small campaign and `make reliability` the full one.
+The estate builders and oracles of the integration tests are reused (`support.live_estate`); the
+campaign's sizes come from the environment so that `make test` runs a small campaign and
+`make reliability` the full one.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from rel_tally import TALLY, Tally
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "app"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-
-from moto_env import fake_aws_server
 from rel_campaign import Campaign
+from rel_tally import TALLY, Tally
 from rel_wiring import STALL
 
 from sgcompliance.local.faults.proxy import FaultProxy
 from sgcompliance.local.server.moto_server import LocalServer, reset
+from support.moto_env import fake_aws_server
 
 
 @pytest.fixture(scope="session")

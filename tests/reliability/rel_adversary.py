@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from live_estate import VENDOR, Estate, perm
 from rel_rows import Row, admin_exposure, cidr, content, describe, open_to_world, permission
 from rel_tamper import StoreFiles, Tamper, backup_names, id_of, pointer_to
 
 from sgcompliance.remediation.plan import TAG_BACKUP, TAG_STATUS
+from support.live_estate import VENDOR, Estate, perm
 
 
 class Kind(StrEnum):

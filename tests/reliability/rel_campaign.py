@@ -12,8 +12,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from live_estate import MEMBERS, Estate, State, build_estate, estate_policy, read_state
-from live_runs import remediate
 from rel_oracles import (
     backup_before_revoke,
     kept_rules,
@@ -32,6 +30,8 @@ from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.ports import BackupStore
 from sgcompliance.remediation.remediator import RemediationSettings
 from sgcompliance.remediation.rollback import RollbackService
+from support.live_estate import MEMBERS, Estate, State, build_estate, estate_policy, read_state
+from support.live_runs import remediate
 
 MODES = (Mode.REMOVE, Mode.EMERGENCY)
 ACCOUNTS = MEMBERS[:1]

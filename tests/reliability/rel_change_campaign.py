@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import boto3
-from live_estate import MEMBERS, Estate, build_estate, estate_policy
 from rel_adversary import ORDINARY, Act, Adversary, Kind
 from rel_change_agree import Pass, check_pass
 from rel_change_oracles import ChangeOracle, Violation
@@ -41,6 +40,7 @@ from sgcompliance.records.audit import Trigger
 from sgcompliance.remediation.outcome import REVOKED_OUTCOMES, GroupOutcome, Outcome
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.rollback import RollbackService
+from support.live_estate import MEMBERS, Estate, build_estate, estate_policy
 
 T = TypeVar("T")
 MODES = (Mode.REMOVE, Mode.EMERGENCY)

@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from live_estate import Estate
 from rel_rows import Content, Row, content, describe, rule_content
 from rel_tamper import StoreFiles, backup_name, digest
 from rel_watch import Entry, Journal
@@ -33,6 +32,7 @@ from sgcompliance.remediation.backup import BackupRecord, StoredBackup
 from sgcompliance.remediation.plan import TAG_BACKUP, Mode, RemediationPlan, plan_group
 from sgcompliance.remediation.receipt import BackupReceipt
 from sgcompliance.sources.snapshot import read_snapshot
+from support.live_estate import Estate
 
 INVARIANTS = {
     1: "(1) revoked only as judged, in its current content",

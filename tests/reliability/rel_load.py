@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from it_policy import admin_policy
-from live_estate import TODAY, Estate, perm
 from rel_wiring import ClientTuning, backup_store, proxied_runtime
 
 from sgcompliance.engine.fleet import ScopeResult, read_fleet
@@ -21,6 +19,8 @@ from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.remediator import RemediationSettings, SecurityGroupRemediator
+from support.it_policy import admin_policy
+from support.live_estate import TODAY, Estate, perm
 
 ACCOUNTS = ("111111111111", "222222222222", "333333333333", "444444444444", "555555555555")
 REGIONS = ("eu-west-1", "us-east-1")

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from live_estate import State
-
 from sgcompliance.engine.rule_codec import aws_protocol
 from sgcompliance.local.faults.schedule import Delivered
 from sgcompliance.remediation.plan import TAG_CHECKS, TAG_STATUS
 from sgcompliance.remediation.ports import BackupStore
+from support.live_estate import State
 
 FLAGGED = "flagged"
 REVOKES = frozenset({"RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"})

@@ -14,11 +14,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from handler_hub import change_event
-from it_policy import admin_policy
-from live_estate import EXTERNAL_ID, MEMBERS, ROLE_NAME, Estate, perm
-from live_faults import CrashingBackupStore, CrashingGateway, Tripwire
-from pipeline_fakes import config
 from rel_wiring import backup_store, proxied_runtime
 
 from sgcompliance.adapters.aws.estate import MemberAccess, Runtime
@@ -32,6 +27,11 @@ from sgcompliance.records.metrics import MetricsManager
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.ports import BackupStore, GroupGateway
 from sgcompliance.testing import FakeConfigs, FakeEstate, FakeQueue, MemoryAuditSink
+from support.handler_hub import change_event
+from support.it_policy import admin_policy
+from support.live_estate import EXTERNAL_ID, MEMBERS, ROLE_NAME, Estate, perm
+from support.live_faults import CrashingBackupStore, CrashingGateway, Tripwire
+from support.pipeline_world import config
 
 MEMBER = MEMBERS[0]
 REGION = "eu-west-1"  # handler_hub's events name this region

@@ -7,10 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from live_estate import Permission, perm
-
 from sgcompliance.engine.model import Rule
 from sgcompliance.engine.rule_codec import rule_to_row
+from support.live_estate import Permission, perm
 
 Row = Mapping[str, Any]
 # (egress, protocol, from port, to port, peer)

@@ -16,9 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from live_estate import VENDOR
-
 from sgcompliance.remediation.backup import canonical_json, group_of, sha256_hex
+from support.live_estate import VENDOR
 
 RECEIPTS = "receipts/"
 # What a forged document adds: a port open to the world that no estate group ever had (so a

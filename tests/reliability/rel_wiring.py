@@ -17,7 +17,6 @@ from unittest.mock import patch
 import boto3
 import botocore.loaders
 import botocore.session
-from live_estate import EXTERNAL_ID, ROLE_NAME, Estate
 
 from sgcompliance.adapters.aws import session as session_module
 from sgcompliance.adapters.aws.api_calls import ApiCallCounter
@@ -26,6 +25,7 @@ from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.adapters.aws.estate import BackupTarget, Runtime
 from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
 from sgcompliance.remediation.ports import BackupStore
+from support.live_estate import EXTERNAL_ID, ROLE_NAME, Estate
 
 BUCKET = "sgc-rel-backups"
 READ_TIMEOUT = 1.0

@@ -14,12 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from live_estate import Estate, GroupState, read_state
 from rel_pipeline import MEMBER, REGION, Durable, event_for, open_group, process
 from rel_tally import Tally, sized
 from rel_wiring import backup_store, create_bucket, proxied_runtime
 
 from sgcompliance.remediation.plan import TAG_CHECKS, TAG_STATUS, Mode
+from support.live_estate import Estate, GroupState, read_state
 
 pytestmark = pytest.mark.integration
 

@@ -12,13 +12,13 @@ next delivery that the remediation it finishes has not been alerted yet.
 from __future__ import annotations
 
 import pytest
-from live_estate import Estate, GroupKey, read_state
-from live_faults import Crash, Tripwire
 from rel_pipeline import MEMBER, REGION, Durable, event_for, open_group, process
 from rel_tally import Tally
 from rel_wiring import create_bucket, proxied_runtime
 
 from sgcompliance.remediation.plan import TAG_CHECKS, TAG_STATUS, Mode
+from support.live_estate import Estate, GroupKey, read_state
+from support.live_faults import Crash, Tripwire
 
 pytestmark = pytest.mark.integration
 

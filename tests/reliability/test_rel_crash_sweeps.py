@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from live_estate import Estate, read_state
-from live_faults import Crash, Tripwire
 from rel_pipeline import MEMBER, REGION, Durable, open_group, process
 from rel_tally import Tally
 from rel_wiring import create_bucket, proxied_runtime
@@ -23,6 +21,8 @@ from rel_wiring import create_bucket, proxied_runtime
 from sgcompliance.events.classify import WorkItem
 from sgcompliance.remediation.plan import TAG_STATUS, Mode
 from sgcompliance.remediation.remediator import STATUS_IN_PROGRESS
+from support.live_estate import Estate, read_state
+from support.live_faults import Crash, Tripwire
 
 pytestmark = pytest.mark.integration
 

@@ -4,8 +4,6 @@ answers InvalidPermission.Duplicate, and the rollback must still complete (it us
 from __future__ import annotations
 
 import pytest
-from live_estate import MEMBERS, build_estate, estate_policy, lines_of, read_state
-from live_runs import remediate
 from rel_wiring import backup_store, create_bucket, proxied_runtime
 
 from sgcompliance.local.faults.proxy import FaultProxy
@@ -13,6 +11,8 @@ from sgcompliance.local.faults.schedule import Call, FaultKind, FaultSchedule
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.remediator import RemediationSettings
 from sgcompliance.remediation.rollback import RollbackService
+from support.live_estate import MEMBERS, build_estate, estate_policy, lines_of, read_state
+from support.live_runs import remediate
 
 pytestmark = pytest.mark.integration
 

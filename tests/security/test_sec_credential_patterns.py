@@ -4,7 +4,8 @@ and passes the identifiers the suite prints all the time."""
 from __future__ import annotations
 
 import pytest
-from credential_patterns import leaks
+
+from support.credential_patterns import leaks
 
 # Shaped like real credentials, made up for these tests.
 KEY_ID = "AKIA" + "Q3EXAMPLE7NN4X2Z"

@@ -8,7 +8,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sec_world import (
+from sgcompliance.records.audit import AuditAction
+from support.pipeline_world import (
     EVENT_TIME,
     GROUP,
     MEMBER,
@@ -21,8 +22,6 @@ from sec_world import (
     private_group,
     world,
 )
-
-from sgcompliance.records.audit import AuditAction
 
 OWN = fixture("own_role_authorize_ingress")["detail"]["userIdentity"]
 OUTSIDER = "333333333333"

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from aws_lambda_powertools import Logger
 from hostile_strings import INJECTED_KEY, LONG_HOSTILE, control_characters, keys_in
-from sec_world import MEMBER, REGION, World, event_for, world
 
 from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule, SecurityGroup
 from sgcompliance.records.audit import to_json
 from sgcompliance.records.audit_log import LogAuditSink
 from sgcompliance.records.sns_message import ATTRIBUTE_VALUE_MAX, SNS_MAX_BYTES, SUBJECT_MAX
 from sgcompliance.remediation.plan import TAG_PREFIX, Mode
+from support.pipeline_world import MEMBER, REGION, World, event_for, world
 
 GROUPS = 40
 RULES_PER_GROUP = 60

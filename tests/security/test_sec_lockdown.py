@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from sec_world import GROUP, MEMBER, OTHER, World, event_for, open_ssh_group, world
-
 from sgcompliance.config.manager import ConfigManager
 from sgcompliance.policy.loader import load_policy
 from sgcompliance.policy.model import Exemption, Policy
 from sgcompliance.remediation.plan import Mode
+from support.pipeline_world import GROUP, MEMBER, OTHER, World, event_for, open_ssh_group, world
 
 HTTPS_PRIVATE = "sgr-06f70819203142536"  # the fixture group's one compliant rule
 

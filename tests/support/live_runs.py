@@ -7,8 +7,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from live_estate import TODAY, Estate
-
 from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.engine.fleet import ScopeResult, read_fleet
 from sgcompliance.engine.model import RegionSnapshot
@@ -22,6 +20,7 @@ from sgcompliance.remediation.remediator import (
     SecurityGroupRemediator,
 )
 from sgcompliance.remediation.rollback import RollbackService
+from support.live_estate import TODAY, Estate
 
 WRITE_OPERATIONS = frozenset(
     {

@@ -37,7 +37,7 @@ from sgcompliance.testing import (
     MemoryAuditSink,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "events"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 MEMBER = "111111111111"
 OTHER = "222222222222"
 REGION = "eu-west-1"

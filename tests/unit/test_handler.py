@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -15,9 +16,14 @@ from typing import Any
 import pytest
 from aws_lambda_powertools import Logger
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "app"))  # the pipeline's fakes
-
-from pipeline_fakes import (
+from sgcompliance.adapters.aws.api_calls import ApiCallCounter
+from sgcompliance.adapters.emf import EmfMetricsSink
+from sgcompliance.entrypoints import handler as entry
+from sgcompliance.entrypoints.bootstrap import HandlerWiring
+from sgcompliance.errors import ThrottledError
+from sgcompliance.events.classify import WorkItem
+from sgcompliance.records.metrics import MetricsManager
+from support.pipeline_world import (
     GROUP,
     MEMBER,
     OTHER,
@@ -29,15 +35,9 @@ from pipeline_fakes import (
     world,
 )
 
-from sgcompliance.adapters.aws.api_calls import ApiCallCounter
-from sgcompliance.adapters.emf import EmfMetricsSink
-from sgcompliance.entrypoints import handler as entry
-from sgcompliance.entrypoints.bootstrap import HandlerWiring
-from sgcompliance.errors import ThrottledError
-from sgcompliance.events.classify import WorkItem
-from sgcompliance.records.metrics import MetricsManager
-
-FAKES = Path(__file__).resolve().parent / "app"
+# The probe imports the pipeline world from the tests' `support` package.
+TESTS = Path(__file__).resolve().parents[1]
+PYTHONPATH = os.environ.get("PYTHONPATH", "")
 
 
 class Context:
@@ -190,8 +190,7 @@ def test_importing_the_handler_loads_neither_the_sdk_nor_the_pipeline() -> None:
 
 STRUCTURED_PROBE = """
 import json, sys
-sys.path.insert(0, {fakes!r})
-from pipeline_fakes import world
+from support.pipeline_world import world
 from sgcompliance.entrypoints import handler as entry
 from sgcompliance.entrypoints.bootstrap import HandlerWiring
 from sgcompliance.adapters.aws.api_calls import ApiCallCounter
@@ -210,8 +209,14 @@ print(json.dumps(entry.handler(event, None)))
 
 def test_a_rejected_event_is_logged_as_one_json_error_with_its_correlation_keys() -> None:
     # GIVEN the handler's own JSON logger (in a fresh interpreter: it configures logging)
-    probe = STRUCTURED_PROBE.format(fakes=str(FAKES))
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), PYTHONPATH]))}
+    done = subprocess.run(
+        [sys.executable, "-c", STRUCTURED_PROBE.format()],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     # WHEN an unsupported event came in  THEN one ERROR line names the reason and the event
     (error,) = [line for line in lines if line.get("level") == "ERROR"]

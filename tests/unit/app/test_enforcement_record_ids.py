@@ -3,10 +3,9 @@ concurrent-change campaign, tests/reliability/test_rel_concurrent_change.py)."""
 
 from __future__ import annotations
 
-from pipeline_fakes import GROUP, SSH_V4, SSH_V6, event_for, rule, world
-
 from sgcompliance.remediation.outcome import STATUS_IN_PROGRESS
 from sgcompliance.remediation.plan import TAG_STATUS
+from support.pipeline_world import GROUP, SSH_V4, SSH_V6, event_for, rule, world
 
 LATER_EVENT = "3f1c8a52-0d7e-4b6a-9d21-6c0e5b7a4f10"
 

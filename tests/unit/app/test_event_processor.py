@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from pipeline_fakes import (
+from sgcompliance.engine.model import Peer, PeerKind
+from sgcompliance.errors import AccessDeniedError, ThrottledError
+from sgcompliance.policy.model import Severity
+from sgcompliance.records.audit import AuditAction
+from sgcompliance.remediation.plan import TAG_CHECKS, TAG_STATUS, Mode
+from support.pipeline_world import (
     EVENT_TIME,
     GROUP,
     MEMBER,
@@ -19,12 +24,6 @@ from pipeline_fakes import (
     private_group,
     world,
 )
-
-from sgcompliance.engine.model import Peer, PeerKind
-from sgcompliance.errors import AccessDeniedError, ThrottledError
-from sgcompliance.policy.model import Severity
-from sgcompliance.records.audit import AuditAction
-from sgcompliance.remediation.plan import TAG_CHECKS, TAG_STATUS, Mode
 
 
 def only_decision(body: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,11 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pipeline_fakes import (
+
+from sgcompliance.config.runtime import ORGANIZATION
+from sgcompliance.errors import ConfigError
+from sgcompliance.records.audit import AuditAction
+from support.pipeline_world import (
     GROUP,
     MEMBER,
     REGION,
@@ -18,10 +22,6 @@ from pipeline_fakes import (
     private_group,
     world,
 )
-
-from sgcompliance.config.runtime import ORGANIZATION
-from sgcompliance.errors import ConfigError
-from sgcompliance.records.audit import AuditAction
 
 OWN_IDENTITY = fixture("own_role_authorize_ingress")["detail"]["userIdentity"]
 MODE_ERROR = "/sgcompliance/mode: 'remove' is not one of flag_only, remove_non_compliant_rules"

@@ -6,10 +6,9 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from pipeline_fakes import GROUP, MEMBER, OTHER, REGION, SSH_V4, SSH_V6, event_for, world
-
 from sgcompliance.records.audit import AuditAction
 from sgcompliance.remediation.plan import Mode
+from support.pipeline_world import GROUP, MEMBER, OTHER, REGION, SSH_V4, SSH_V6, event_for, world
 
 
 def roundtrip(body: dict[str, Any]) -> dict[str, Any]:

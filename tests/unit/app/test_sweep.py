@@ -7,7 +7,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline_fakes import (
+from sgcompliance.config.runtime import ORGANIZATION
+from sgcompliance.errors import AccessDeniedError, ThrottledError
+from sgcompliance.events.classify import WorkItem
+from sgcompliance.events.work_items import parse_work_item
+from sgcompliance.remediation.plan import Mode
+from sgcompliance.testing import FakeEstate, FakeQueue
+from support.pipeline_world import (
     GROUP,
     MEMBER,
     OTHER,
@@ -18,13 +24,6 @@ from pipeline_fakes import (
     private_group,
     world,
 )
-
-from sgcompliance.config.runtime import ORGANIZATION
-from sgcompliance.errors import AccessDeniedError, ThrottledError
-from sgcompliance.events.classify import WorkItem
-from sgcompliance.events.work_items import parse_work_item
-from sgcompliance.remediation.plan import Mode
-from sgcompliance.testing import FakeEstate, FakeQueue
 
 SWEEP = "sweep-20261127T020000Z-4f2a9c1e"
 ISSUED = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
