@@ -52,6 +52,7 @@ SDK_FREE = (
     "sgcompliance.config",
     "sgcompliance.report",
     "sgcompliance.errors",
+    "sgcompliance.clock",
     "sgcompliance.testing",
 )
 

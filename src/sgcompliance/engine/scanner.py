@@ -4,17 +4,14 @@ cycle collector paused while it runs (`collector`: the engine itself stays pure)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import date
 
+from sgcompliance.clock import utc_today
 from sgcompliance.engine.collector import collector_paused
 from sgcompliance.engine.evaluate import ScanResult, evaluate
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
 from sgcompliance.engine.policy import Policy
-
-
-def utc_today() -> date:
-    return datetime.now(UTC).date()
 
 
 class ComplianceScanner:

@@ -12,12 +12,13 @@ import shlex
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Protocol
 
+from sgcompliance.clock import utc_now, utc_today
 from sgcompliance.config.runtime import RuntimeConfig
 from sgcompliance.engine.model import RegionSnapshot
-from sgcompliance.engine.scanner import ComplianceScanner, utc_today
+from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.errors import (
     AwsApiError,
     AwsUnavailableError,
@@ -133,10 +134,6 @@ class Services:
         if config.backup_prefix != DEFAULT_BACKUP_PREFIX:
             options += f" --backup-prefix {config.backup_prefix}"
         return options
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Pipeline:

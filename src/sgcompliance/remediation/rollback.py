@@ -14,8 +14,9 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
+from sgcompliance.clock import utc_now
 from sgcompliance.engine.model import Direction, Rule
 from sgcompliance.errors import BackupError, SgcError
 from sgcompliance.records.audit import AuditRecord, RollbackAudit, Trigger, rollback_audit_record
@@ -125,7 +126,7 @@ class RollbackService:
     ) -> None:
         self.backups = backups
         self.record = record
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or utc_now
         self.event_name = event_name
 
     def latest(self, group_id: str) -> str:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.adapters.aws.session import ClientFactory, StaticCredentials
+from sgcompliance.clock import Clock, utc_now
 from sgcompliance.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -26,12 +27,6 @@ REFRESH_MARGIN = timedelta(minutes=5)
 SESSION_PREFIX = "sgcompliance-"
 _PURPOSE = re.compile(r"^[A-Za-z0-9+=,.@-]{1,50}$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

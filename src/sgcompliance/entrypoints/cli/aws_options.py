@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from sgcompliance.adapters.aws.estate import BackupTarget
-from sgcompliance.engine.scanner import utc_today
+from sgcompliance.clock import utc_today
 from sgcompliance.entrypoints.bootstrap import Target
 from sgcompliance.entrypoints.cli.option_groups import OptionGroup
 from sgcompliance.entrypoints.cli.pipeline import DEFAULT_AUDIT_PREFIX, RecordTarget

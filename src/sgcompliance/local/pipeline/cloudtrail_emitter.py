@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.clock import Clock, utc_now
 from sgcompliance.errors import AwsApiError
 from sgcompliance.events.cloudtrail import DETAIL_TYPE, REVOKE_PREFIX, SG_CHANGE_EVENTS, SOURCE
 from sgcompliance.local.pipeline.cloudtrail_record import ApiCall, Caller, cloudtrail_record
@@ -33,12 +34,6 @@ from sgcompliance.local.pipeline.cloudtrail_record import ApiCall, Caller, cloud
 _PARAMS = "sgcompliance.cloudtrail.params"
 _STARTED = "sgcompliance.cloudtrail.started"
 _USER_AGENT = "sgcompliance.cloudtrail.user_agent"
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def recorded(operation: str) -> bool:

@@ -24,16 +24,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.clock import Clock, utc_now
 
 Handler = Callable[[dict[str, Any], Any], Any]
-Clock = Callable[[], datetime]
 FUNCTION_NAME = "sgcompliance-handler"
 # The deployed function's timeout; the local context counts down from it.
 TIMEOUT_SECONDS = 300
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def handler_environment(
