@@ -17,8 +17,8 @@ from rel_campaign import Campaign
 from rel_tally import TALLY, Tally
 from rel_wiring import STALL
 
-from sgcompliance.local.faults.proxy import FaultProxy
 from sgcompliance.local.server.moto_server import LocalServer, reset
+from support.faults.proxy import FaultProxy
 from support.moto_env import fake_aws_server
 
 

@@ -24,12 +24,12 @@ from rel_wiring import backup_store, create_bucket, proxied_runtime
 from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.engine.policy import Policy
 from sgcompliance.errors import AwsApiError, SgcError
-from sgcompliance.local.faults.proxy import FaultProxy
-from sgcompliance.local.faults.schedule import NO_FAULTS, FaultKind, FaultSchedule
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.ports import BackupStore
 from sgcompliance.remediation.remediator import RemediationSettings
 from sgcompliance.remediation.rollback import RollbackService
+from support.faults.proxy import FaultProxy
+from support.faults.schedule import NO_FAULTS, FaultKind, FaultSchedule
 from support.live_estate import MEMBERS, Estate, State, build_estate, estate_policy, read_state
 from support.live_runs import remediate
 

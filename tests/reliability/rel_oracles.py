@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sgcompliance.engine.rule_codec import aws_protocol
-from sgcompliance.local.faults.schedule import Delivered
 from sgcompliance.remediation.plan import TAG_CHECKS, TAG_STATUS
 from sgcompliance.remediation.ports import BackupStore
+from support.faults.schedule import Delivered
 from support.live_estate import State
 
 FLAGGED = "flagged"

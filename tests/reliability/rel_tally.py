@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sgcompliance.local.faults.schedule import FaultKind
+from support.faults.schedule import FaultKind
 
 
 @dataclass(slots=True)

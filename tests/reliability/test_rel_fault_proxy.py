@@ -13,8 +13,8 @@ from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
 from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.errors import AwsApiError, ThrottledError
-from sgcompliance.local.faults.proxy import FaultProxy
-from sgcompliance.local.faults.schedule import Call, FaultKind, FaultSchedule
+from support.faults.proxy import FaultProxy
+from support.faults.schedule import Call, FaultKind, FaultSchedule
 
 pytestmark = pytest.mark.integration
 

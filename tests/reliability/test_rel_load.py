@@ -11,8 +11,8 @@ from rel_load import ACCOUNTS, REGIONS, open_groups, seed_estate, sweep
 from rel_tally import Tally, sized
 from rel_wiring import create_bucket, proxied_runtime
 
-from sgcompliance.local.faults.proxy import FaultProxy
-from sgcompliance.local.faults.schedule import FaultSchedule
+from support.faults.proxy import FaultProxy
+from support.faults.schedule import FaultSchedule
 
 pytestmark = pytest.mark.integration
 

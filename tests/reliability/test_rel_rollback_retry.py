@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from rel_wiring import backup_store, create_bucket, proxied_runtime
 
-from sgcompliance.local.faults.proxy import FaultProxy
-from sgcompliance.local.faults.schedule import Call, FaultKind, FaultSchedule
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.remediator import RemediationSettings
 from sgcompliance.remediation.rollback import RollbackService
+from support.faults.proxy import FaultProxy
+from support.faults.schedule import Call, FaultKind, FaultSchedule
 from support.live_estate import MEMBERS, build_estate, estate_policy, lines_of, read_state
 from support.live_runs import remediate
 

@@ -21,14 +21,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sgcompliance.local.faults.schedule import (
+from sgcompliance.local.server.moto_server import LOOPBACK
+from support.faults.schedule import (
     NO_FAULTS,
     Call,
     Delivered,
     FaultKind,
     FaultSchedule,
 )
-from sgcompliance.local.server.moto_server import LOOPBACK
 
 # (status, error code) per fault, per protocol family; the bodies are AWS's own shapes.
 _EC2_CODES = {
