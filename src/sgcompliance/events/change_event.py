@@ -25,7 +25,6 @@ from typing import Any
 from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.errors import NotFoundError, SgcError
 from sgcompliance.events.classify import SgChangeEvent, ignore_reason, in_scope
-from sgcompliance.events.cloudtrail import IgnoreReason as EventIgnore
 from sgcompliance.events.enforcement import (
     Enforced,
     Enforcement,
@@ -43,14 +42,6 @@ from sgcompliance.remediation.plan import Mode
 log = logging.getLogger(__name__)
 
 # The event's reasons as the audit trail and the EventsIgnored metric name them.
-IGNORED_AS = {
-    EventIgnore.FAILED_CALL: audit.IgnoreReason.FAILED_CALL,
-    EventIgnore.REVOKE_EVENT: audit.IgnoreReason.REVOKE_EVENT,
-    EventIgnore.OWN_CHANGE: audit.IgnoreReason.OWN_SESSION,
-    EventIgnore.NO_GROUP: audit.IgnoreReason.MALFORMED,
-    EventIgnore.OUT_OF_SCOPE: audit.IgnoreReason.OUT_OF_SCOPE,
-    EventIgnore.STALE_EVENT: audit.IgnoreReason.STALE_EVENT,
-}
 
 
 class EventStatus(StrEnum):
@@ -122,10 +113,10 @@ class EventProcessor:
         age = self.pipeline.clock() - event.event_time
         if config.max_event_age is not None and age > config.max_event_age:
             why = f"the event is {_whole(age)} old, older than {_whole(config.max_event_age)}"
-            return self._skip(services, event, EventIgnore.STALE_EVENT, why)
+            return self._skip(services, event, audit.IgnoreReason.STALE_EVENT, why)
         if not in_scope(event.account_id, event.region, config.account_scope, config.region_scope):
             where = f"{event.account_id}/{event.region} is outside the configured scope"
-            return self._skip(services, event, EventIgnore.OUT_OF_SCOPE, where)
+            return self._skip(services, event, audit.IgnoreReason.OUT_OF_SCOPE, where)
         judged, retry = self._judge(services, event)
         records = judged.records
         fresh = record_all(services, records)
@@ -137,11 +128,10 @@ class EventProcessor:
         )
 
     def _skip(
-        self, services: Services, event: SgChangeEvent, reason: EventIgnore, why: str
+        self, services: Services, event: SgChangeEvent, reason: audit.IgnoreReason, why: str
     ) -> EventReport:
-        counted = IGNORED_AS[reason]
-        self.pipeline.metrics.event_ignored(counted.value)
-        out_of_scope = reason is EventIgnore.OUT_OF_SCOPE
+        self.pipeline.metrics.event_ignored(reason.value)
+        out_of_scope = reason is audit.IgnoreReason.OUT_OF_SCOPE
         record = audit_record(
             trigger_for(event),
             decided_at=self.pipeline.clock(),
@@ -150,7 +140,7 @@ class EventProcessor:
             reason=why,
         )
         record_all(services, [record])
-        log.info("event not acted on (%s): %s", counted.value, why, extra={"reason": counted})
+        log.info("event not acted on (%s): %s", reason.value, why, extra={"reason": reason})
         status = EventStatus.OUT_OF_SCOPE if out_of_scope else EventStatus.IGNORED
         return EventReport(event.event_id, status, (record,), why)
 
@@ -241,12 +231,12 @@ def _read_group(services: Services, event: SgChangeEvent, group_id: str) -> list
     return [services.members.group(event.account_id, event.region, group_id)]
 
 
-def _why(reason: EventIgnore, event: SgChangeEvent) -> str:
-    if reason is EventIgnore.FAILED_CALL:
+def _why(reason: audit.IgnoreReason, event: SgChangeEvent) -> str:
+    if reason is audit.IgnoreReason.FAILED_CALL:
         return f"the call failed with errorCode {event.error_code}"
-    if reason is EventIgnore.REVOKE_EVENT:
+    if reason is audit.IgnoreReason.REVOKE_EVENT:
         return f"{event.event_name} only narrows access"
-    if reason is EventIgnore.OWN_CHANGE:
+    if reason is audit.IgnoreReason.OWN_SESSION:
         return f"made by the remediator's own role session {event.actor.session_name}"
     return "the call names no security group"
 

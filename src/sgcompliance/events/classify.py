@@ -21,7 +21,6 @@ from sgcompliance.events.cloudtrail import (
     DETAIL_TYPE,
     SOURCE,
     Actor,
-    IgnoreReason,
     SgChangeEvent,
     ignore_reason,
     parse_sg_change,
@@ -48,6 +47,7 @@ from sgcompliance.events.work_items import (
     parse_sqs_records,
     parse_work_item,
 )
+from sgcompliance.records.audit import IgnoreReason
 
 __all__ = [
     "Actor",

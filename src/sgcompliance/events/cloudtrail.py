@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 from sgcompliance.events.untrusted import (
     ACCOUNT_ID,
@@ -33,6 +32,7 @@ from sgcompliance.events.untrusted import (
     quoted,
     text_at,
 )
+from sgcompliance.records.audit import IgnoreReason
 
 DETAIL_TYPE = "AWS API Call via CloudTrail"
 SOURCE = "aws.ec2"
@@ -50,19 +50,6 @@ REVOKE_PREFIX = "Revoke"
 OWN_SESSION_PREFIX = "sgcompliance-"
 _MODIFY = "ModifySecurityGroupRulesRequest"
 _USER_AGENT_LIMIT = 512
-
-
-class IgnoreReason(StrEnum):
-    """Why a well-formed event is not acted on; stable values, used as a metric dimension."""
-
-    FAILED_CALL = "failed_call"
-    REVOKE_EVENT = "revoke_event"
-    OWN_CHANGE = "own_change"
-    NO_GROUP = "no_group"
-    # Not returned by `ignore_reason`: for the caller that checks `in_scope` and counts by reason.
-    OUT_OF_SCOPE = "out_of_scope"
-    # Not returned by `ignore_reason` either: older than the configured maximum event age.
-    STALE_EVENT = "stale_event"
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,9 +250,9 @@ def ignore_reason(
         return IgnoreReason.REVOKE_EVENT
     own = is_own_change(event.actor, own_role_arns, own_session_prefix)
     if own and acted_in(event.actor, event.account_id):
-        return IgnoreReason.OWN_CHANGE
+        return IgnoreReason.OWN_SESSION
     if not event.group_ids and not event.group_names:
-        return IgnoreReason.NO_GROUP
+        return IgnoreReason.MALFORMED
     return None
 
 

@@ -8,13 +8,13 @@ import pytest
 from event_fixtures import ANY_ACCOUNT_MEMBER_ROLE, MEMBER, MEMBER_ROLE, load
 
 from sgcompliance.events.classify import (
-    IgnoreReason,
     SgChangeEvent,
     classify,
     ignore_reason,
     in_scope,
 )
 from sgcompliance.events.cloudtrail import Actor, arn_matches, is_own_change
+from sgcompliance.records.audit import IgnoreReason
 
 OWN = frozenset({MEMBER_ROLE})
 
@@ -53,12 +53,12 @@ def test_the_remediators_own_change_is_ignored() -> None:
     # GIVEN a rollback's re-authorize made by the member role's sgcompliance- session
     event = sg_change("own_role_authorize_ingress")
     # THEN it does not trigger the remediator again
-    assert ignore_reason(event, OWN) is IgnoreReason.OWN_CHANGE
+    assert ignore_reason(event, OWN) is IgnoreReason.OWN_SESSION
 
 
 def test_an_own_role_pattern_with_any_account_matches_the_member_role() -> None:
     event = sg_change("own_role_authorize_ingress")
-    assert ignore_reason(event, frozenset({ANY_ACCOUNT_MEMBER_ROLE})) is IgnoreReason.OWN_CHANGE
+    assert ignore_reason(event, frozenset({ANY_ACCOUNT_MEMBER_ROLE})) is IgnoreReason.OWN_SESSION
 
 
 def test_a_human_naming_a_session_like_ours_is_still_checked() -> None:
@@ -79,7 +79,7 @@ def test_a_different_session_of_our_own_role_is_checked() -> None:
 def test_without_role_arns_the_session_prefix_alone_identifies_our_change() -> None:
     # GIVEN no role ARNs (local use)  THEN the documented weaker rule applies
     assert ignore_reason(sg_change("own_role_authorize_ingress"), frozenset()) is (
-        IgnoreReason.OWN_CHANGE
+        IgnoreReason.OWN_SESSION
     )
 
 
@@ -90,7 +90,7 @@ def test_an_empty_prefix_and_no_role_arns_never_match() -> None:
 
 def test_an_empty_prefix_with_role_arns_matches_on_the_role_alone() -> None:
     event = sg_change("own_role_authorize_ingress")
-    assert ignore_reason(event, OWN, own_session_prefix="") is IgnoreReason.OWN_CHANGE
+    assert ignore_reason(event, OWN, own_session_prefix="") is IgnoreReason.OWN_SESSION
 
 
 def test_an_iam_user_is_never_our_own_change() -> None:
@@ -105,7 +105,7 @@ def test_the_issuer_is_derived_from_the_session_arn_when_cloudtrail_omits_it() -
     found = classify(event)
     assert isinstance(found, SgChangeEvent)
     assert found.actor.issuer_arn == MEMBER_ROLE
-    assert ignore_reason(found, OWN) is IgnoreReason.OWN_CHANGE
+    assert ignore_reason(found, OWN) is IgnoreReason.OWN_SESSION
 
 
 def test_an_event_with_no_group_is_ignored() -> None:
@@ -113,7 +113,7 @@ def test_an_event_with_no_group_is_ignored() -> None:
     event["detail"]["responseElements"] = {"_return": True}
     found = classify(event)
     assert isinstance(found, SgChangeEvent)
-    assert ignore_reason(found, OWN) is IgnoreReason.NO_GROUP
+    assert ignore_reason(found, OWN) is IgnoreReason.MALFORMED
 
 
 def test_a_failed_call_is_reported_as_failed_before_anything_else() -> None:

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from sgcompliance.events.classify import SgChangeEvent, classify, ignore_reason
-from sgcompliance.events.cloudtrail import IgnoreReason
 from sgcompliance.local.pipeline.cloudtrail_record import (
     ApiCall,
     Caller,
     cloudtrail_record,
     eventbridge_event,
 )
+from sgcompliance.records.audit import IgnoreReason
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "events"
 ACCOUNT = "111111111111"
@@ -123,7 +123,7 @@ def test_the_remediator_s_own_session_is_recognised() -> None:
     event = classify(eventbridge_event(record))
     assert isinstance(event, SgChangeEvent)
     own_roles = frozenset({"arn:*:iam::*:role/sgcompliance-member"})
-    assert ignore_reason(event, own_roles) is IgnoreReason.OWN_CHANGE
+    assert ignore_reason(event, own_roles) is IgnoreReason.OWN_SESSION
 
 
 def test_create_security_group_records_the_new_group_id_in_the_response() -> None:
