@@ -15,6 +15,7 @@ from typing import Any
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.report.formats import Presentation
+from sgcompliance.report.plain_text import visible_escapes
 from sgcompliance.report.records import Record, by_location, finding_record
 from sgcompliance.report.remediation_view import RemediationReport
 
@@ -28,10 +29,7 @@ COLUMNS: tuple[str, ...] = (
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Controls other than line breaks and tabs, and the bidirectional overrides, are shown as
 # escapes: `cat report.csv` must not run terminal escape sequences from a description.
-_VISIBLE: dict[int, str] = {
-    **{c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (9, 10, 13)},
-    **{c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))},
-}
+_VISIBLE = visible_escapes(keep="\t\n\r")
 
 
 def inert(value: str) -> str:

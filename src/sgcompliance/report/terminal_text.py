@@ -10,15 +10,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-# C0/C1 controls and the bidirectional overrides that can make text read differently on screen.
-_BIDI_CONTROLS = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
-_ESCAPES: dict[int, str] = {
-    **{c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))},
-    **{c: f"\\u{c:04x}" for c in _BIDI_CONTROLS},
-    ord("\n"): "\\n",
-    ord("\r"): "\\r",
-    ord("\t"): "\\t",
-}
+from sgcompliance.report.plain_text import visible_escapes
+
+_ESCAPES = visible_escapes()
 
 
 def literal(value: str, style: str = "") -> Text:

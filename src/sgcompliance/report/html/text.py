@@ -12,18 +12,9 @@ import html
 
 from sgcompliance.engine.model import Rule
 from sgcompliance.engine.policy import Severity
+from sgcompliance.report.plain_text import visible_escapes
 
-# C0/C1 controls and the bidirectional overrides that can make text read differently on screen.
-_BIDI_CONTROLS = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
-_VISIBLE: dict[int, str] = {
-    **{c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))},
-    **{c: f"\\u{c:04x}" for c in _BIDI_CONTROLS},
-    # A lone surrogate cannot be encoded, so one would make the page impossible to save.
-    **{c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)},
-    ord("\n"): "\\n",
-    ord("\r"): "\\r",
-    ord("\t"): "\\t",
-}
+_VISIBLE = visible_escapes(surrogates=True)
 
 
 def visible(value: object) -> str:
