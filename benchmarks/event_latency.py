@@ -35,7 +35,7 @@ from typing import Any
 from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory, StaticCredentials
 from sgcompliance.local.pipeline.cloudtrail_emitter import CloudTrailEmitter, identify
 from sgcompliance.local.pipeline.cloudtrail_record import eventbridge_event
-from sgcompliance.local.pipeline.flow import Pipeline, deploy_pipeline
+from sgcompliance.local.pipeline.flow import LocalPipeline, deploy_pipeline
 from sgcompliance.local.pipeline.worker import LambdaContext, environment
 from sgcompliance.local.seed.organization import DemoOrg, demo_role
 from sgcompliance.local.server.moto_server import start
@@ -82,7 +82,7 @@ class Developer:
     group_id: str
 
 
-def setup(factory: ClientFactory) -> tuple[Pipeline, Developer]:
+def setup(factory: ClientFactory) -> tuple[LocalPipeline, Developer]:
     org = factory.organizations()
     org.create_organization(FeatureSet="ALL")
     status = org.create_account(Email="bench@example.com", AccountName="bench")
@@ -138,7 +138,9 @@ def invoke(handler: Callable[..., Any], event: dict[str, Any], counter: Any) -> 
     return seconds, answer
 
 
-def measure(pipeline: Pipeline, developer: Developer, changes: int) -> tuple[float, list[Kind]]:
+def measure(
+    pipeline: LocalPipeline, developer: Developer, changes: int
+) -> tuple[float, list[Kind]]:
     from sgcompliance.entrypoints import handler as handler_module
 
     kinds = {"violating": Kind("violating"), "compliant": Kind("compliant")}

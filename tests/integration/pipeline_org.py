@@ -11,8 +11,9 @@ from typing import Any
 
 from sgcompliance.adapters.aws.session import ClientFactory, StaticCredentials
 from sgcompliance.local.pipeline.cloudtrail_emitter import CloudTrailEmitter, DefaultBus, identify
-from sgcompliance.local.pipeline.flow import Pipeline, deploy_pipeline
+from sgcompliance.local.pipeline.flow import LocalPipeline, deploy_pipeline
 from sgcompliance.local.seed.organization import DemoOrg, demo_role
+from support.estate import create_group, default_vpc
 
 REGIONS = ("us-east-1", "eu-west-1")
 MEMBER_NAMES = ("pipeline-a", "pipeline-b")
@@ -41,7 +42,7 @@ def small_org(factory: ClientFactory) -> DemoOrg:
     return DemoOrg(endpoint, management, tuple(accounts), REGIONS, demo_role(), ())
 
 
-def deployed(factory: ClientFactory, policy: dict[str, Any] | None = None) -> Pipeline:
+def deployed(factory: ClientFactory, policy: dict[str, Any] | None = None) -> LocalPipeline:
     return deploy_pipeline(factory, small_org(factory), policy)
 
 
@@ -60,10 +61,7 @@ def developer_change(
 
     emitter = CloudTrailEmitter(DefaultBus(events))
     ec2 = factory.ec2(region, creds, owner=owner)
-    vpc_id = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
-    group_id = ec2.create_security_group(
-        GroupName=f"app-{session}", Description="app", VpcId=vpc_id
-    )["GroupId"]
+    group_id = create_group(ec2, f"app-{session}", description="app", vpc_id=default_vpc(ec2))
     emitter.watch(ec2, caller)
     return Change(account_id, region, group_id, ec2, emitter)
 

@@ -20,7 +20,7 @@ from sgcompliance.entrypoints import handler as handler_module
 from sgcompliance.entrypoints.cli.local import local_app
 from sgcompliance.local.pipeline.cloudtrail_emitter import identify
 from sgcompliance.local.pipeline.flow import (
-    Pipeline,
+    LocalPipeline,
     PipelineState,
     pipeline_worker,
     read_audit_records,
@@ -44,21 +44,21 @@ POLICY = {
 
 
 @pytest.fixture
-def pipeline(factory: ClientFactory) -> Iterator[Pipeline]:
+def pipeline(factory: ClientFactory) -> Iterator[LocalPipeline]:
     # Each test deploys a hub for new accounts: no configuration cached by an earlier test.
     handler_module.use_wiring(None)
     yield deployed(factory, POLICY)
     handler_module.use_wiring(None)
 
 
-def handle_all(factory: ClientFactory, pipeline: Pipeline, count: int = 1) -> list[Handled]:
+def handle_all(factory: ClientFactory, pipeline: LocalPipeline, count: int = 1) -> list[Handled]:
     """Run the worker with the real handler until `count` messages were handled."""
     with environment(pipeline.environment):
         worker = pipeline_worker(factory, pipeline, handler_module.handler)
         return worker.run(30, until=lambda handled: len(handled) >= count)
 
 
-def open_ssh(factory: ClientFactory, pipeline: Pipeline) -> Change:
+def open_ssh(factory: ClientFactory, pipeline: LocalPipeline) -> Change:
     link = pipeline.members[0]
     change = developer_change(factory, link.account_id, link.region)
     change.ec2.authorize_security_group_ingress(
@@ -75,7 +75,7 @@ def ssh_rules(change: Change) -> list[dict[str, Any]]:
 
 
 def test_a_world_open_ssh_rule_is_revoked_alerted_audited_and_counted(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     # GIVEN a developer opened SSH to the world in a member account
     change = open_ssh(factory, pipeline)
@@ -95,7 +95,7 @@ def test_a_world_open_ssh_rule_is_revoked_alerted_audited_and_counted(
 
 
 def test_a_duplicate_delivery_remediates_once_and_alerts_once(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     # GIVEN a change the pipeline already remediated
     change = open_ssh(factory, pipeline)
@@ -113,7 +113,7 @@ def test_a_duplicate_delivery_remediates_once_and_alerts_once(
 
 
 def test_a_change_by_the_remediator_s_own_role_session_is_left_alone(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     # GIVEN the member role's own session (as `sgc rollback` uses it), watched like any caller
     link = pipeline.members[0]
@@ -135,7 +135,7 @@ def test_a_change_by_the_remediator_s_own_role_session_is_left_alone(
 
 
 def test_a_schedule_tick_fans_out_one_work_item_per_account_and_region(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     # GIVEN the scheduled event EventBridge sends to the function
     tick = json.loads((FIXTURES / "scheduled_sweep.json").read_text())
@@ -149,7 +149,7 @@ def test_a_schedule_tick_fans_out_one_work_item_per_account_and_region(
 
 
 def test_sgc_local_worker_handles_the_queued_change_and_says_what_was_decided(
-    factory: ClientFactory, pipeline: Pipeline, tmp_path: Path
+    factory: ClientFactory, pipeline: LocalPipeline, tmp_path: Path
 ) -> None:
     # GIVEN the deployed pipeline recorded where `sgc local worker` looks, and a change queued
     state = tmp_path / "local.json"

@@ -14,7 +14,7 @@ from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.config.manager import ConfigManager
 from sgcompliance.config.parameters import Parameter
 from sgcompliance.events.classify import SgChangeEvent, classify
-from sgcompliance.local.pipeline.flow import Pipeline
+from sgcompliance.local.pipeline.flow import LocalPipeline
 from sgcompliance.local.pipeline.hub import HUB_BUS, POLICY_KEY, builtin_strict_document
 from sgcompliance.local.pipeline.members import FORWARD_RULE, deployer
 from sgcompliance.remediation.plan import Mode
@@ -25,12 +25,12 @@ TEAM_POLICY = {"version": "1", "id": "team", "extends": "builtin:strict"}
 
 
 @pytest.fixture
-def pipeline(factory: ClientFactory) -> Pipeline:
+def pipeline(factory: ClientFactory) -> LocalPipeline:
     return deployed(factory, TEAM_POLICY)
 
 
 def test_the_bucket_is_versioned_and_kms_encrypted_by_default(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     # GIVEN the deployed hub  WHEN its bucket is read back
     s3 = factory.client("s3")
@@ -45,7 +45,7 @@ def test_the_bucket_is_versioned_and_kms_encrypted_by_default(
 
 
 def test_the_policy_object_holds_the_given_document(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     body = factory.client("s3").get_object(Bucket=pipeline.hub.bucket, Key=POLICY_KEY)["Body"]
     assert json.loads(body.read()) == TEAM_POLICY
@@ -62,7 +62,7 @@ def test_without_a_document_the_policy_object_is_the_builtin_strict_pack(
 
 
 def test_every_parameter_is_a_documented_one_and_the_external_id_is_secure(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     # WHEN the parameters under /sgcompliance are listed
     found = factory.client("ssm").get_parameters_by_path(Path="/sgcompliance", Recursive=True)
@@ -73,7 +73,7 @@ def test_every_parameter_is_a_documented_one_and_the_external_id_is_secure(
 
 
 def test_the_product_s_config_manager_loads_the_hub_s_configuration(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     # GIVEN the ConfigManager wired as the handler wires it (SSM path, S3 policy object)
     manager = ConfigManager(
@@ -91,7 +91,7 @@ def test_the_product_s_config_manager_loads_the_hub_s_configuration(
 
 
 def test_the_hub_bus_policy_admits_exactly_the_member_accounts(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     policy = json.loads(factory.client("events").describe_event_bus(Name=HUB_BUS)["Policy"])
     principals = policy["Statement"][0]["Principal"]["AWS"]
@@ -100,7 +100,7 @@ def test_the_hub_bus_policy_admits_exactly_the_member_accounts(
 
 
 def test_each_member_region_forwards_to_the_hub_bus_with_a_role(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     # GIVEN one member account and region  WHEN its default bus's rule is read back
     link = pipeline.members[-1]
@@ -112,14 +112,14 @@ def test_each_member_region_forwards_to_the_hub_bus_with_a_role(
     ]
 
 
-def events_queued(factory: ClientFactory, pipeline: Pipeline) -> list[dict[str, Any]]:
+def events_queued(factory: ClientFactory, pipeline: LocalPipeline) -> list[dict[str, Any]]:
     return [
         json.loads(m["Body"]) for m in drain(factory.client("sqs"), pipeline.hub.events_queue_url)
     ]
 
 
 def test_a_change_in_a_member_region_reaches_the_hub_queue_as_a_cloudtrail_event(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     # GIVEN a developer in a member account, in the region other than the hub's
     link = pipeline.members[-1]
@@ -138,7 +138,9 @@ def test_a_change_in_a_member_region_reaches_the_hub_queue_as_a_cloudtrail_event
     )  # fmt: skip
 
 
-def test_a_revoke_is_recorded_but_not_forwarded(factory: ClientFactory, pipeline: Pipeline) -> None:
+def test_a_revoke_is_recorded_but_not_forwarded(
+    factory: ClientFactory, pipeline: LocalPipeline
+) -> None:
     # GIVEN a rule a developer added (its event drained)
     link = pipeline.members[0]
     change = developer_change(factory, link.account_id, link.region)
@@ -156,7 +158,7 @@ def test_a_revoke_is_recorded_but_not_forwarded(factory: ClientFactory, pipeline
 
 
 def test_a_failed_call_is_forwarded_with_its_error_code(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     # GIVEN a rule that exists  WHEN the developer adds it again (InvalidPermission.Duplicate)
     link = pipeline.members[0]

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.entrypoints.cli.local import local_app
-from sgcompliance.local.pipeline.flow import Pipeline, PipelineState, pipeline_worker
+from sgcompliance.local.pipeline.flow import LocalPipeline, PipelineState, pipeline_worker
 from sgcompliance.local.pipeline.worker import environment
 from sgcompliance.local.server.state import StateFile, down
 
@@ -44,11 +44,11 @@ class StandIn:
 
 
 @pytest.fixture
-def pipeline(factory: ClientFactory) -> Pipeline:
+def pipeline(factory: ClientFactory) -> LocalPipeline:
     return deployed(factory)
 
 
-def change_in(factory: ClientFactory, pipeline: Pipeline) -> str:
+def change_in(factory: ClientFactory, pipeline: LocalPipeline) -> str:
     """One world-open SSH change in a member account; returns its CloudTrail event id."""
     link = pipeline.members[0]
     change = developer_change(factory, link.account_id, link.region)
@@ -59,7 +59,7 @@ def change_in(factory: ClientFactory, pipeline: Pipeline) -> str:
 
 
 def test_the_handler_gets_the_eventbridge_event_and_a_lambda_context(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     # GIVEN a change that reached the hub queue, and a worker with the function's environment
     event_id = change_in(factory, pipeline)
@@ -78,7 +78,7 @@ def test_the_handler_gets_the_eventbridge_event_and_a_lambda_context(
     assert [h.cloudtrail_event_id for h in handled] == [event_id]
 
 
-def test_a_handled_message_is_deleted(factory: ClientFactory, pipeline: Pipeline) -> None:
+def test_a_handled_message_is_deleted(factory: ClientFactory, pipeline: LocalPipeline) -> None:
     change_in(factory, pipeline)
     with environment(pipeline.environment):
         pipeline_worker(factory, pipeline, StandIn()).run(10, until=bool)
@@ -86,7 +86,7 @@ def test_a_handled_message_is_deleted(factory: ClientFactory, pipeline: Pipeline
 
 
 def test_a_message_whose_handler_raised_stays_in_the_queue(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     # GIVEN a handler that raises  WHEN the worker handles the change
     change_in(factory, pipeline)
@@ -103,7 +103,7 @@ def test_a_message_whose_handler_raised_stays_in_the_queue(
 
 
 def test_what_the_handler_printed_is_kept_and_emf_lines_are_parsed(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     change_in(factory, pipeline)
     with environment(pipeline.environment):
@@ -113,7 +113,7 @@ def test_what_the_handler_printed_is_kept_and_emf_lines_are_parsed(
 
 
 def test_the_environment_is_restored_after_the_worker(
-    factory: ClientFactory, pipeline: Pipeline
+    factory: ClientFactory, pipeline: LocalPipeline
 ) -> None:
     before = os.environ.get("SGC_PARAMETER_PATH")
     with environment(pipeline.environment):

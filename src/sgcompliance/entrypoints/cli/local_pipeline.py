@@ -17,7 +17,7 @@ from sgcompliance.entrypoints.handler import handler
 from sgcompliance.errors import ConfigError, SgcError
 from sgcompliance.local.demo.steps import demo_policy
 from sgcompliance.local.pipeline.flow import (
-    Pipeline,
+    LocalPipeline,
     PipelineState,
     deploy_pipeline,
     describe_pipeline,
@@ -30,7 +30,7 @@ from sgcompliance.local.server.state import StateFile
 Echo = Callable[[str], None]
 
 
-def deploy(endpoint: str, store: StateFile, echo: Echo = typer.echo) -> Pipeline:
+def deploy(endpoint: str, store: StateFile, echo: Echo = typer.echo) -> LocalPipeline:
     """The hub and the member forwarding for the seeded demo organization at `endpoint`."""
     state = PipelineState(store.path)
     factory = local_clients(endpoint)
@@ -47,7 +47,7 @@ def deploy(endpoint: str, store: StateFile, echo: Echo = typer.echo) -> Pipeline
     return pipeline
 
 
-def _bus_exists(factory: ClientFactory, pipeline: Pipeline) -> bool:
+def _bus_exists(factory: ClientFactory, pipeline: LocalPipeline) -> bool:
     events = factory.client("events", pipeline.hub.region)
     try:
         with translating("DescribeEventBus", scope=HUB_BUS):

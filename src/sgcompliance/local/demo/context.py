@@ -20,7 +20,7 @@ from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.local.demo.findings import ScanReport, read_report
 from sgcompliance.local.demo.runner import Echo
 from sgcompliance.local.pipeline.cloudtrail_emitter import EmittedEvent
-from sgcompliance.local.pipeline.flow import InboxAlert, Pipeline
+from sgcompliance.local.pipeline.flow import InboxAlert, LocalPipeline
 from sgcompliance.local.pipeline.worker import Handled, Handler
 from sgcompliance.local.seed.groups import DEMO_REGIONS
 from sgcompliance.local.seed.organization import DemoOrg
@@ -65,7 +65,7 @@ class LiveRun:
     """What the event-driven steps made and saw."""
 
     factory: ClientFactory
-    pipeline: Pipeline
+    pipeline: LocalPipeline
     handler: Handler  # what the local worker calls, as Lambda would
     account_id: str = ""
     region: str = ""

@@ -32,7 +32,7 @@ from sgcompliance.local.seed.organization import DemoOrg
 
 
 @dataclass(frozen=True, slots=True)
-class Pipeline:
+class LocalPipeline:
     endpoint: str
     hub: Hub
     members: tuple[MemberLink, ...]
@@ -56,7 +56,7 @@ class Pipeline:
         return {"endpoint": self.endpoint, "hub": self.hub.to_json(), "members": members}
 
     @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> Pipeline:
+    def from_json(cls, doc: Mapping[str, Any]) -> LocalPipeline:
         members = tuple(
             MemberLink(m["account_id"], m["region"], m["rule_arn"], m["role_arn"])
             for m in doc.get("members", [])
@@ -66,7 +66,7 @@ class Pipeline:
 
 def deploy_pipeline(
     factory: ClientFactory, org: DemoOrg, policy_document: Mapping[str, Any] | None = None
-) -> Pipeline:
+) -> LocalPipeline:
     """The hub (in the account of the factory's credentials) and every member's forwarding."""
     settings = HubSettings(
         accounts=org.account_ids, regions=org.regions, external_id=org.role.external_id or "",
@@ -74,10 +74,10 @@ def deploy_pipeline(
     )  # fmt: skip
     hub = create_hub(factory, settings)
     links = connect_members(deployer(factory), hub, org.account_ids, org.regions)
-    return Pipeline(factory.settings.endpoint_url or "", hub, tuple(links))
+    return LocalPipeline(factory.settings.endpoint_url or "", hub, tuple(links))
 
 
-def describe_pipeline(pipeline: Pipeline) -> list[str]:
+def describe_pipeline(pipeline: LocalPipeline) -> list[str]:
     hub = pipeline.hub
     accounts = sorted({m.account_id for m in pipeline.members})
     regions = sorted({m.region for m in pipeline.members})
@@ -98,7 +98,9 @@ def _name(arn_or_url: str) -> str:
     return arn_or_url.replace(":", "/").rsplit("/", 1)[-1]
 
 
-def pipeline_worker(factory: ClientFactory, pipeline: Pipeline, handler: Handler) -> LocalWorker:
+def pipeline_worker(
+    factory: ClientFactory, pipeline: LocalPipeline, handler: Handler
+) -> LocalWorker:
     hub = pipeline.hub
     arn = f"arn:aws:lambda:{hub.region}:{hub.account_id}:function:sgcompliance-handler"
     sqs = factory.client("sqs", hub.region)
@@ -144,14 +146,14 @@ class PipelineState:
             return False
         return isinstance(doc, dict) and doc.get("endpoint") == endpoint
 
-    def save(self, pipeline: Pipeline) -> None:
+    def save(self, pipeline: LocalPipeline) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(pipeline.to_json(), indent=2) + "\n", encoding="utf-8")
 
-    def load(self, endpoint: str) -> Pipeline | None:
+    def load(self, endpoint: str) -> LocalPipeline | None:
         """The pipeline deployed into the server at `endpoint`, if any."""
         try:
-            pipeline = Pipeline.from_json(json.loads(self.path.read_text(encoding="utf-8")))
+            pipeline = LocalPipeline.from_json(json.loads(self.path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as exc:
