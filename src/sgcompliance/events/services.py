@@ -8,7 +8,6 @@ services are cached by the identity of the configuration they were built from.
 
 from __future__ import annotations
 
-import shlex
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from sgcompliance.errors import (
 from sgcompliance.records.audit_log import AuditSink, AuditTrail, LogAuditSink
 from sgcompliance.records.metrics import MetricsManager
 from sgcompliance.records.notifier import AlertPublisher, Notifier
+from sgcompliance.records.undo import rollback_options
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.ports import BackupStore, GroupGateway
 from sgcompliance.remediation.remediator import RemediationSettings, SecurityGroupRemediator
@@ -46,7 +46,6 @@ TRANSIENT_CODES = frozenset(
         "EndpointUnavailable",
     }
 )
-DEFAULT_BACKUP_PREFIX = "backups/"
 
 
 class ConfigSource(Protocol):
@@ -126,14 +125,7 @@ class Services:
     def rollback_options(self) -> str:
         """What `sgc rollback` needs besides the backup id to find the backup."""
         config = self.config
-        if config.backup_dir is not None:
-            return f"--backup-dir {shlex.quote(config.backup_dir)}"
-        if config.backup_bucket is None:
-            return ""
-        options = f"--backup-bucket {config.backup_bucket}"
-        if config.backup_prefix != DEFAULT_BACKUP_PREFIX:
-            options += f" --backup-prefix {config.backup_prefix}"
-        return options
+        return rollback_options(config.backup_dir, config.backup_bucket, config.backup_prefix)
 
 
 class Pipeline:

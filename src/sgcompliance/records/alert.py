@@ -10,7 +10,6 @@ keeps them all.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -34,12 +33,12 @@ from sgcompliance.records.sns_message import (
     fit_body,
     subject_line,
 )
+from sgcompliance.records.undo import rollback_command
 
 __all__ = [
     "SNS_MAX_BYTES",
     "Alert",
     "event_alert",
-    "rollback_command",
     "subject_line",
     "sweep_alert",
     "worth_alerting",
@@ -57,12 +56,6 @@ _ACTED = (AuditAction.FLAG, AuditAction.REVOKE, AuditAction.LOCKDOWN, AuditActio
 def worth_alerting(records: Sequence[AuditRecord]) -> bool:
     """Something was found or went wrong; compliant, ignored and out-of-scope are silent."""
     return any(r.action in _ACTED for r in records)
-
-
-def rollback_command(backup_id: str | None, options: str = "") -> str | None:
-    if not backup_id:
-        return None
-    return " ".join(filter(None, ("sgc rollback", shlex.quote(backup_id), options)))
 
 
 def event_alert(

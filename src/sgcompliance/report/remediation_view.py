@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sgcompliance.engine.model import Rule
-from sgcompliance.records.alert import rollback_command
+from sgcompliance.records.undo import rollback_command
 from sgcompliance.remediation.plan import Mode, RemediationPlan
 
 

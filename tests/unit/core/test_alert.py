@@ -13,18 +13,18 @@ from audit_samples import (
     trigger,
 )
 
-from sgcompliance.policy.model import Severity
+from sgcompliance.engine.policy import Severity
 from sgcompliance.records.alert import (
     MIN_ALERT_BYTES,
     SNS_MAX_BYTES,
     event_alert,
-    rollback_command,
     subject_line,
     sweep_alert,
     worth_alerting,
 )
 from sgcompliance.records.audit import AuditAction, audit_record
 from sgcompliance.records.sns_message import SUBJECT_MAX, attribute_value
+from sgcompliance.records.undo import rollback_command, rollback_options
 
 URI = "s3://sgc-audit/audit/2026/11/27/abc.json"
 
@@ -264,3 +264,11 @@ def test_an_event_touching_several_groups_counts_them_in_the_subject() -> None:
     alert = event_alert(records)
     assert "2 groups (1 flag, 1 revoke)" in alert.subject
     assert [g["group_id"] for g in alert.body()["groups"]] == ["sg-1", "sg-2"]
+
+
+def test_the_rollback_options_name_where_the_backups_are_kept() -> None:
+    # GIVEN each kind of backup store  WHEN the options are built  THEN `sgc rollback` finds it
+    assert rollback_options("/tmp/my backups", None) == "--backup-dir '/tmp/my backups'"
+    assert rollback_options(None, "bkt") == "--backup-bucket bkt"
+    assert rollback_options(None, "bkt", "sg/") == "--backup-bucket bkt --backup-prefix sg/"
+    assert rollback_options(None, None) == ""
