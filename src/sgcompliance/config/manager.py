@@ -29,8 +29,8 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from sgcompliance.config import parameters as params
+from sgcompliance.config.mode_overrides import AccountPlacement
 from sgcompliance.config.parameters import Parameter, Parameters
-from sgcompliance.config.placement import AccountPlacement
 from sgcompliance.config.runtime import ORGANIZATION, RuntimeConfig, max_event_age
 from sgcompliance.engine.policy import Policy
 from sgcompliance.errors import (

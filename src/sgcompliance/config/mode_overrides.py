@@ -31,6 +31,14 @@ _TAG_FIELDS = frozenset({"key", "value", "mode"})
 _MODES = ", ".join(Mode)
 
 
+@dataclass(frozen=True, slots=True)
+class AccountPlacement:
+    """An account's OUs, nearest first with the root last, and its account tags."""
+
+    ous: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
 def _frozen(mapping: Mapping[str, Mode]) -> Mapping[str, Mode]:
     return MappingProxyType(dict(mapping))
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.adapters.aws.session import ClientFactory
-from sgcompliance.config.placement import AccountPlacement
+from sgcompliance.config.mode_overrides import AccountPlacement
 
 if TYPE_CHECKING:
     from mypy_boto3_organizations import OrganizationsClient

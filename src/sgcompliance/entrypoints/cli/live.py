@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +15,7 @@ from rich.table import Table
 
 from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.engine.policy import Policy
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.entrypoints.bootstrap import Target, build_runtime
@@ -30,12 +32,13 @@ from sgcompliance.entrypoints.cli.option_groups import takes_option_groups
 from sgcompliance.entrypoints.cli.pipeline import audit_sinks
 from sgcompliance.entrypoints.cli.remediate import remediate
 from sgcompliance.entrypoints.cli.report_output import write_atomically
-from sgcompliance.entrypoints.cli.snapshot_input import read_input
-from sgcompliance.errors import SgcError
+from sgcompliance.errors import InputError, SgcError
 from sgcompliance.policy.loader import load_policy
 from sgcompliance.records.audit_log import AuditTrail
 from sgcompliance.remediation.ports import BackupStore
 from sgcompliance.remediation.rollback import RollbackOutcome, RollbackService
+from sgcompliance.sources.documents import load_document, parse_json
+from sgcompliance.sources.snapshot import read_snapshots
 
 backups_app = typer.Typer(name="backups", help="Backups written before every remediation.")
 
@@ -245,3 +248,21 @@ def _receipt_cell(store: BackupStore, backup_id: str) -> str:
     if receipt is None:
         return "none"
     return f"{receipt.state.value}: {len(receipt.revoked)} revoked"
+
+
+STDIN = "-"
+
+
+def read_input(ref: str) -> list[RegionSnapshot]:
+    if ref == STDIN:
+        source = "<stdin>"
+        document = parse_json(sys.stdin.read(), source)
+    else:
+        source = ref
+        document = load_document(Path(ref))
+    snapshots = read_snapshots(document, source)
+    if not snapshots:
+        raise InputError(
+            "the list holds no snapshots", source=source, hint="give at least one account/region"
+        )
+    return snapshots

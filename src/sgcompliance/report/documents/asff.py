@@ -17,13 +17,13 @@ from sgcompliance import __version__
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.policy import Severity
-from sgcompliance.report.aws_names import (
+from sgcompliance.report.controls import CheckInfo
+from sgcompliance.report.documents.finding_documents import (
+    FindingDocumentsWriter,
     partition_for,
     security_group_arn,
     securityhub_product_arn,
 )
-from sgcompliance.report.controls import CheckInfo
-from sgcompliance.report.documents.finding_documents import FindingDocumentsWriter
 from sgcompliance.report.plain_text import clip, one_line
 from sgcompliance.report.records import rule_summary
 

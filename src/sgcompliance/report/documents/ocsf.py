@@ -16,9 +16,12 @@ from sgcompliance import __version__
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.policy import Severity
-from sgcompliance.report.aws_names import partition_for, security_group_arn
 from sgcompliance.report.controls import CheckInfo
-from sgcompliance.report.documents.finding_documents import FindingDocumentsWriter
+from sgcompliance.report.documents.finding_documents import (
+    FindingDocumentsWriter,
+    partition_for,
+    security_group_arn,
+)
 from sgcompliance.report.records import exemption_record, rule_record
 
 OCSF_VERSION = "1.5.0"
