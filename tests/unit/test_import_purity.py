@@ -53,6 +53,8 @@ SDK_FREE = (
     "sgcompliance.report",
     "sgcompliance.errors",
     "sgcompliance.clock",
+    "sgcompliance.version",
+    "sgcompliance.api",
     "sgcompliance.testing",
 )
 

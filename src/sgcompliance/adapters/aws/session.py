@@ -20,7 +20,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ProfileNotFound
 
-from sgcompliance import __version__
+from sgcompliance.version import __version__
 from sgcompliance.errors import ConfigError
 
 if TYPE_CHECKING:

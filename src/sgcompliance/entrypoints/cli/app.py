@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from sgcompliance import __version__
+from sgcompliance.version import __version__
 from sgcompliance.entrypoints.cli import aws_options as opt
 from sgcompliance.entrypoints.cli.checks import checks_app
 from sgcompliance.entrypoints.cli.console import ExitCode, Terminal, reported_errors, show_error
