@@ -68,3 +68,11 @@ def test_importing_the_package_loads_neither_the_engine_nor_the_loader() -> None
         "sgcompliance",
         "sgcompliance.version",
     ]
+
+
+def test_the_package_exports_exactly_the_api_module_and_the_version() -> None:
+    # GIVEN the API module and the package  WHEN their export lists are compared
+    from sgcompliance import api
+
+    # THEN they agree: the package's lazy names are the API's, plus the version
+    assert set(sgcompliance.__all__) == {*api.__all__, "__version__"}
