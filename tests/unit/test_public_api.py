@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +78,17 @@ def test_the_package_exports_exactly_the_api_module_and_the_version() -> None:
 
     # THEN they agree: the package's lazy names are the API's, plus the version
     assert set(sgcompliance.__all__) == {*api.__all__, "__version__"}
+
+
+def test_the_readme_library_example_runs_as_shown() -> None:
+    # GIVEN the README's Python example  WHEN run from the repository root, as a reader would
+    root = Path(sgcompliance.__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text("utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    assert len(blocks) == 1
+    done = subprocess.run(
+        [sys.executable, "-c", blocks[0]], cwd=root, capture_output=True, text=True, check=False
+    )
+    # THEN it prints the violations of the example estate
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(r"[1-9]\d* violations\n", done.stdout)
