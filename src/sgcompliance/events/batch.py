@@ -7,6 +7,17 @@ Each record is processed on its own, so one bad or failing record never redelive
   partial batch response, and only it comes back;
 - anything else is done, or recorded as an error in the audit trail, and not retried.
 One sweep alert per sweep in the batch summarises its account-regions.
+
+powertools' `BatchProcessor` was tried in place of the loop in `work` (and not adopted). The trial
+passed the handler's unit, integration and crash-sweep tests, but it failed
+tests/unit/test_import_purity.py and the import-linter contract: powertools loads botocore, and
+events may import neither. It also made the module longer: 175 -> 192 lines (141 -> 152 lines
+of code). It needed raw records rebuilt from `SqsBatch`, an exception to mark a record as failed,
+and `raise_on_entire_batch_failure=False`. Its failures are not deduplicated; `batch_response`
+already does that. Measured, median of 21 cold runs: `import sgcompliance.entrypoints.handler`
+17.5 ms either way (the handler imports lazily); the first call's `entrypoints.bootstrap` 271 ->
+306 ms. A warm batch of 10 took 1.18 -> 1.29 ms (median of 10 medians), within this machine's
+noise.
 """
 
 from __future__ import annotations

@@ -5,6 +5,18 @@ Content-Security-Policy admits exactly those two inline blocks by hash and nothi
 remote resource, no injected script, no form submission. Every estate or policy value is escaped
 by `html_text.text`. The page carries no timestamp of its own, so a result renders identically
 every time and the output can be kept as a golden file.
+
+Jinja2 templates with autoescape were tried for the whole of report/html (and not adopted). The
+trial kept every test green, and the page for 5,000 findings was byte for byte the same, but:
+- markupsafe's own escaping writes `&#34;` and `&#39;`, which fails the golden file and
+  test_report_html_safety, so autoescape had to go through `text` (as `finalize`);
+- the page has no whitespace between its tags, so the templates needed a loader that drops
+  line breaks.
+Lines of code went from 641 to about 620; all lines went from 842 to 794. Characters other than
+whitespace went up, 27,332 -> 28,146, because the template lines run to 200 characters. The
+render time of benchmarks/html_report.py (5,000 findings, 200 remediated groups, median of 3
+runs of 7) went from 303 to 848 ms, as did its CPU time: macro calls and a Markup object for
+every value. Importing this module took about 25 ms more, for jinja2.
 """
 
 from __future__ import annotations
