@@ -32,7 +32,8 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
-from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory, StaticCredentials
+from sgcompliance.adapters.aws.session import ClientFactory, StaticCredentials
+from sgcompliance.entrypoints.bootstrap import local_clients
 from sgcompliance.local.pipeline.cloudtrail_emitter import CloudTrailEmitter, identify
 from sgcompliance.local.pipeline.cloudtrail_record import eventbridge_event
 from sgcompliance.local.pipeline.flow import LocalPipeline, deploy_pipeline
@@ -225,7 +226,7 @@ def main() -> int:
     parser.add_argument("--changes", type=int, default=50, help="changes of each kind")
     args = parser.parse_args()
     with local_aws() as endpoint:
-        factory = ClientFactory(AwsSettings.from_options(endpoint_url=endpoint))
+        factory = local_clients(endpoint)
         pipeline, developer = setup(factory)
         cold, kinds = measure(pipeline, developer, args.changes)
     ok = report(cold, kinds, args.changes)

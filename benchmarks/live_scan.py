@@ -45,14 +45,13 @@ from typing import Any
 
 from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer, RoleSettings
 from sgcompliance.adapters.aws.estate import Runtime
-from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
 from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.fleet import Scope, read_fleet
 from sgcompliance.engine.model import Direction, PeerKind, RegionSnapshot
 from sgcompliance.engine.policy import Policy
 from sgcompliance.engine.scanner import ComplianceScanner
-from sgcompliance.entrypoints.bootstrap import Target, build_runtime
+from sgcompliance.entrypoints.bootstrap import Target, build_runtime, local_clients
 from sgcompliance.local.server.moto_server import LocalServer, reset, start
 from sgcompliance.policy.loader import load_policy
 from sgcompliance.remediation.plan import Mode, RemediationPlan
@@ -131,7 +130,7 @@ def build_scope(ec2: Any, size: int) -> None:
 
 def build_estate(endpoint: str, scopes: list[Scope], size: int) -> float:
     start = time.perf_counter()
-    factory = ClientFactory(AwsSettings.from_options(endpoint_url=endpoint))
+    factory = local_clients(endpoint)
     clients = AccountClients(factory, RoleAssumer(factory.sts(), ROLE))
     with ThreadPoolExecutor(max_workers=len(scopes)) as pool:
         done = [pool.submit(build_scope, clients.ec2(s.account_id, s.region), size) for s in scopes]
