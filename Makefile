@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint unit demo bench bench-live bench-events clean
+.PHONY: install test lint unit demo bench bench-live bench-events bench-html clean
 
 # Each concern (terraform checks, packaging, browser tests, reliability) keeps its targets in mk/.
 -include mk/*.mk
@@ -45,6 +45,9 @@ bench-live: $(STAMP)
 
 bench-events: $(STAMP)
 	$(BIN)/python benchmarks/event_latency.py
+
+bench-html: $(STAMP)
+	$(BIN)/python benchmarks/html_report.py
 
 clean:
 	rm -rf $(VENV) .venv-checkov build dist .fuzz-artifacts .mypy_cache .ruff_cache .pytest_cache .hypothesis
