@@ -6,16 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from sgcompliance.engine.evaluate import ScanResult, evaluate
-from sgcompliance.engine.model import (
-    Attachment,
-    Direction,
-    Peer,
-    PeerKind,
-    RegionSnapshot,
-    Rule,
-    SecurityGroup,
-)
-from sgcompliance.policy.model import (
+from sgcompliance.engine.model import Attachment, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.engine.policy import (
     Check,
     CheckType,
     DefaultGroupClosed,
@@ -30,6 +22,7 @@ from sgcompliance.policy.model import (
 )
 from sgcompliance.remediation.plan import Mode, plan_group
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
+from support.estate import group, rule
 
 PROD, DEV = "111111111111", "222222222222"
 TODAY = date(2026, 11, 27)
@@ -44,21 +37,18 @@ HOSTILE_BACKUP = 's3://backups/sg-web/<b id="pwned-backup">v1</b>'
 INJECTED_IDS = ("pwned", "pwned-name", "pwned-frame", "pwned-backup")
 
 
-def _rule(group: str, n: int, port: int, cidr: str, description: str = "ok") -> Rule:
-    kind = PeerKind.IPV6 if ":" in cidr else PeerKind.IPV4
-    return Rule(
-        group.replace("sg-", "sgr-")[:-2] + f"{n:02d}", group, Direction.INGRESS, "tcp", port, port,
-        Peer(kind, cidr), description,
-    )  # fmt: skip
+def _rule(group_id: str, n: int, port: int, cidr: str, description: str = "ok") -> Rule:
+    rule_id = group_id.replace("sg-", "sgr-")[:-2] + f"{n:02d}"
+    return rule(rule_id, cidr, ports=port, description=description, group_id=group_id)
 
 
 def _group(
     group_id: str, name: str, account: str, region: str, attachment: Attachment,
     *rules: Rule, tags: dict[str, str] | None = None, description: str = "",
 ) -> SecurityGroup:  # fmt: skip
-    return SecurityGroup(
-        group_id, name, account, region, rules, vpc_id="vpc-0123456789abcdef0",
-        description=description, tags=tags or {}, attachment=attachment,
+    return group(
+        *rules, group_id=group_id, name=name, account=account, region=region,
+        vpc_id="vpc-0123456789abcdef0", description=description, tags=tags, attachment=attachment,
     )  # fmt: skip
 
 

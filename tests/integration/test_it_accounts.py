@@ -10,6 +10,7 @@ from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer, RoleSe
 from sgcompliance.adapters.aws.ec2 import read_region
 from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.sources.snapshot import read_snapshot
+from support.estate import create_group
 
 pytestmark = pytest.mark.integration
 
@@ -26,9 +27,7 @@ def clients(factory: ClientFactory) -> AccountClients:
 def test_each_assumed_account_reads_only_its_own_groups(clients: AccountClients) -> None:
     # GIVEN one group created in each member account through its assumed role
     for account in MEMBERS:
-        clients.ec2(account, REGION).create_security_group(
-            GroupName=f"only-{account}", Description="d"
-        )
+        create_group(clients.ec2(account, REGION), f"only-{account}", description="d")
     # WHEN each account's region is read with that account's credentials
     seen = {}
     for account in MEMBERS:

@@ -26,6 +26,7 @@ from sgcompliance.adapters.aws.api_calls import ApiCallCounter, operation_key
 from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.entrypoints import bootstrap
 from sgcompliance.entrypoints import handler as entry
+from support.estate import authorize, create_group, default_vpc, perm
 from support.handler_hub import (
     BUCKET,
     FIXTURES,
@@ -101,20 +102,13 @@ def actions(operations: set[str]) -> set[str]:
 def exposed_group(ec2: Any, prefix_list: str) -> tuple[str, list[str]]:
     """A group open to the world on tcp 22, sending mail to the world, and reached from a
     prefix list: (group id, ids of the rules a remediation revokes)."""
-    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
-    group_id = ec2.create_security_group(GroupName="exposed", Description="it", VpcId=vpc)[
-        "GroupId"
-    ]
-    partners = [{"PrefixListId": prefix_list, "Description": "partners"}]
-    listed = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "PrefixListIds": partners}
-    ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[listed])
-    world = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-             "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "ssh"}]}  # fmt: skip
-    opened = ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[world])
-    mail = {"IpProtocol": "tcp", "FromPort": 25, "ToPort": 25,
-            "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "smtp"}]}  # fmt: skip
-    ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[mail])
-    return group_id, [r["SecurityGroupRuleId"] for r in opened["SecurityGroupRules"]]
+    listed = perm("tcp", (443, 443), f"pl:{prefix_list}", description="partners")
+    group_id = create_group(
+        ec2, "exposed", description="it", vpc_id=default_vpc(ec2), ingress=[listed]
+    )
+    opened = authorize(ec2, group_id, perm("tcp", (22, 22), "0.0.0.0/0", description="ssh"))
+    authorize(ec2, group_id, perm("tcp", (25, 25), "0.0.0.0/0", description="smtp"), egress=True)
+    return group_id, opened
 
 
 def partner_list(ec2: Any) -> str:

@@ -12,29 +12,12 @@ from sgcompliance.adapters.aws.ec2 import read_group, read_region
 from sgcompliance.engine.model import Attachment, Direction, PeerKind, RegionSnapshot
 from sgcompliance.errors import NotFoundError
 from sgcompliance.sources.snapshot import read_snapshot
+from support.estate import authorize, create_group, create_prefix_list, perm
 
 pytestmark = pytest.mark.integration
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-
-
-def new_group(ec2: Any, name: str) -> str:
-    group_id: str = ec2.create_security_group(GroupName=name, Description=name)["GroupId"]
-    return group_id
-
-
-def prefix_list(ec2: Any, *cidrs: str) -> str:
-    entries = [{"Cidr": c} for c in cidrs]
-    created = ec2.create_managed_prefix_list(
-        PrefixListName="pl", AddressFamily="IPv4", MaxEntries=5, Entries=entries
-    )
-    list_id: str = created["PrefixList"]["PrefixListId"]
-    return list_id
-
-
-def tcp(port: int, **peers: Any) -> dict[str, Any]:
-    return {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, **peers}
 
 
 def subnet(ec2: Any) -> str:
@@ -54,26 +37,14 @@ def attach(ec2: Any, group_id: str, *, public: bool) -> None:
 def estate(ec2: Any) -> dict[str, str]:
     """web: one permission, three peers (IPv4 private, IPv4 world, IPv6 world), public ENI;
     app: a prefix list and a reference to web, private ENI; idle: no ENI."""
-    web, app, idle = new_group(ec2, "web"), new_group(ec2, "app"), new_group(ec2, "idle")
-    world_list = prefix_list(ec2, "0.0.0.0/0", "10.0.0.0/8")
-    ec2.authorize_security_group_ingress(
-        GroupId=web,
-        IpPermissions=[
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 22,
-                "ToPort": 22,
-                "IpRanges": [{"CidrIp": "10.0.0.0/8"}, {"CidrIp": "0.0.0.0/0"}],
-                "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
-            }
-        ],
-    )
-    ec2.authorize_security_group_ingress(
-        GroupId=app,
-        IpPermissions=[
-            tcp(3389, PrefixListIds=[{"PrefixListId": world_list}]),
-            tcp(8080, UserIdGroupPairs=[{"GroupId": web}]),
-        ],
+    web, app, idle = (create_group(ec2, name) for name in ("web", "app", "idle"))
+    world_list = create_prefix_list(ec2, "pl", "0.0.0.0/0", "10.0.0.0/8")
+    authorize(ec2, web, perm("tcp", (22, 22), "10.0.0.0/8", "0.0.0.0/0", "::/0"))
+    authorize(
+        ec2,
+        app,
+        perm("tcp", (3389, 3389), f"pl:{world_list}"),
+        perm("tcp", (8080, 8080), f"ref:{web}"),
     )
     attach(ec2, web, public=True)
     attach(ec2, app, public=False)
@@ -131,7 +102,7 @@ def test_a_sweep_costs_one_call_per_describe_whatever_the_number_of_groups(
 ) -> None:
     # GIVEN 25 groups
     for i in range(25):
-        new_group(ec2, f"g{i}")
+        create_group(ec2, f"g{i}")
     counter.reset()
     # WHEN the region is read THEN each Describe ran once (moto returns a single page)
     read_region(ec2, ACCOUNT, REGION)
@@ -146,10 +117,7 @@ def test_each_prefix_list_is_resolved_once_per_region(
     ec2: Any, counter: ApiCallCounter, estate: dict[str, str]
 ) -> None:
     # GIVEN a second group referencing the same list
-    other = new_group(ec2, "other")
-    ec2.authorize_security_group_ingress(
-        GroupId=other, IpPermissions=[tcp(22, PrefixListIds=[{"PrefixListId": estate["list"]}])]
-    )
+    create_group(ec2, "other", ingress=[perm("tcp", (22, 22), f"pl:{estate['list']}")])
     counter.reset()
     read_region(ec2, ACCOUNT, REGION)
     assert counter.count("ec2:GetManagedPrefixListEntries") == 1

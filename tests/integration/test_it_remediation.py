@@ -29,6 +29,7 @@ from sgcompliance.remediation.remediator import (
 )
 from sgcompliance.remediation.rollback import RollbackService
 from sgcompliance.sources.snapshot import read_snapshot
+from support.estate import create_group, perm
 from support.it_policy import admin_policy
 
 pytestmark = pytest.mark.integration
@@ -40,10 +41,7 @@ SSH = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}
 @pytest.fixture
 def group_id(ec2: Any) -> str:
     """A group whose one SSH permission lists 10.0.0.0/8 and 0.0.0.0/0."""
-    gid: str = ec2.create_security_group(GroupName="ssh", Description="ssh")["GroupId"]
-    ranges = [{"CidrIp": "10.0.0.0/8"}, {"CidrIp": "0.0.0.0/0"}]
-    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[{**SSH, "IpRanges": ranges}])
-    return gid
+    return create_group(ec2, "ssh", ingress=[perm("tcp", (22, 22), "10.0.0.0/8", "0.0.0.0/0")])
 
 
 def ingress_cidrs(ec2: Any, gid: str) -> list[str]:

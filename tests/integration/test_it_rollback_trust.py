@@ -26,6 +26,7 @@ from sgcompliance.remediation.backup import (
 )
 from sgcompliance.remediation.plan import TAG_BACKUP, TAG_STATUS, Action, Mode, RemediationPlan
 from sgcompliance.remediation.receipt import BackupReceipt, ReceiptState, receipt_to_document
+from support.estate import authorize, create_group, perm
 from support.live_estate import BUCKET, ORG_REGION, Estate, read_state
 
 pytestmark = pytest.mark.integration
@@ -180,19 +181,15 @@ def test_a_rule_whose_peer_group_was_deleted_is_reported_and_every_other_rule_re
     # GIVEN a group with world-open SSH, a database rule from a peer group and private HTTPS
     account = org.account_ids[0]
     ec2 = estate.ec2(account, REGION)
-    app_id = ec2.create_security_group(GroupName="it-app", Description="app")["GroupId"]
-    peer_id = ec2.create_security_group(GroupName="it-peer", Description="peer")["GroupId"]
-    ec2.authorize_security_group_ingress(
-        GroupId=app_id,
-        IpPermissions=[
-            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-             "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "ssh"}]},
-            {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
-             "UserIdGroupPairs": [{"GroupId": peer_id, "Description": "db"}]},
-            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-             "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "https"}]},
-        ],
-    )  # fmt: skip
+    app_id = create_group(ec2, "it-app", description="app")
+    peer_id = create_group(ec2, "it-peer", description="peer")
+    authorize(
+        ec2,
+        app_id,
+        perm("tcp", (22, 22), "0.0.0.0/0", description="ssh"),
+        perm("tcp", (5432, 5432), f"ref:{peer_id}", description="db"),
+        perm("tcp", (443, 443), "10.0.0.0/8", description="https"),
+    )
     before = read_state(estate)[account, REGION, "it-app"].lines
     # AND a lockdown of it, after which the peer group was deleted
     backups = tmp_path / "backups"

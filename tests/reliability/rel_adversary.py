@@ -22,7 +22,8 @@ from rel_rows import Row, admin_exposure, cidr, content, describe, open_to_world
 from rel_tamper import StoreFiles, Tamper, backup_names, id_of, pointer_to
 
 from sgcompliance.remediation.plan import TAG_BACKUP, TAG_STATUS
-from support.live_estate import VENDOR, Estate, perm
+from support.estate import perm
+from support.live_estate import VENDOR, Estate
 
 
 class Kind(StrEnum):

@@ -19,8 +19,9 @@ from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.remediator import RemediationSettings, SecurityGroupRemediator
+from support.estate import create_group, perm
 from support.it_policy import admin_policy
-from support.live_estate import TODAY, Estate, perm
+from support.live_estate import TODAY, Estate
 
 ACCOUNTS = ("111111111111", "222222222222", "333333333333", "444444444444", "555555555555")
 REGIONS = ("eu-west-1", "us-east-1")
@@ -77,13 +78,8 @@ def seed_estate(endpoint: str, groups: int) -> Estate:
 def _seed_scope(estate: Estate, account: str, region: str, numbers: range) -> None:
     ec2 = estate.ec2(account, region)
     for count, n in enumerate(numbers):
-        group_id = ec2.create_security_group(GroupName=f"load-{n}", Description="load sweep")[
-            "GroupId"
-        ]
-        if count % OPEN_EVERY == 0:
-            ec2.authorize_security_group_ingress(
-                GroupId=group_id, IpPermissions=[perm("tcp", (22, 22), "0.0.0.0/0")]
-            )
+        ingress = [perm("tcp", (22, 22), "0.0.0.0/0")] if count % OPEN_EVERY == 0 else []
+        create_group(ec2, f"load-{n}", description="load sweep", ingress=ingress)
 
 
 @contextmanager

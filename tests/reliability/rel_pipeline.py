@@ -27,9 +27,10 @@ from sgcompliance.records.metrics import MetricsManager
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.ports import BackupStore, GroupGateway
 from sgcompliance.testing import FakeConfigs, FakeEstate, FakeQueue, MemoryAuditSink
+from support.estate import create_group, perm
 from support.handler_hub import change_event
 from support.it_policy import admin_policy
-from support.live_estate import EXTERNAL_ID, MEMBERS, ROLE_NAME, Estate, perm
+from support.live_estate import EXTERNAL_ID, MEMBERS, ROLE_NAME, Estate
 from support.live_faults import CrashingBackupStore, CrashingGateway, Tripwire
 from support.pipeline_world import config
 
@@ -153,16 +154,11 @@ def open_group(estate: Estate, name: str) -> tuple[str, list[str]]:
     """A group with SSH open to the world (IPv4 and IPv6) and a private HTTPS rule, as a
     developer's change leaves it: (group id, the world rules' ids)."""
     ec2 = estate.ec2(MEMBER, REGION)
-    group_id = ec2.create_security_group(GroupName=name, Description=f"{name} (reliability)")[
-        "GroupId"
-    ]
-    ec2.authorize_security_group_ingress(
-        GroupId=group_id,
-        IpPermissions=[
-            perm("tcp", (22, 22), "0.0.0.0/0", "::/0", description="ssh"),
-            perm("tcp", (443, 443), "10.0.0.0/8", description="https"),
-        ],
+    ingress = (
+        perm("tcp", (22, 22), "0.0.0.0/0", "::/0", description="ssh"),
+        perm("tcp", (443, 443), "10.0.0.0/8", description="https"),
     )
+    group_id = create_group(ec2, name, description=f"{name} (reliability)", ingress=ingress)
     estate.group_ids[MEMBER, REGION, name] = group_id
     rows = estate.rows(group_id)
     world = [r["SecurityGroupRuleId"] for r in rows if r.get("FromPort") == 22]

@@ -9,7 +9,7 @@ from typing import Any
 
 from sgcompliance.engine.model import Rule
 from sgcompliance.engine.rule_codec import rule_to_row
-from support.live_estate import Permission, perm
+from support.estate import Permission, perm
 
 Row = Mapping[str, Any]
 # (egress, protocol, from port, to port, peer)

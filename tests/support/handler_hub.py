@@ -23,6 +23,7 @@ import pytest
 from sgcompliance.adapters.aws.assume import RoleAssumer, RoleSettings
 from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.entrypoints import handler as entry
+from support.estate import authorize, create_group, default_vpc, perm
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 PATH = "/sgcompliance"
@@ -139,25 +140,14 @@ def _topic_with_inbox(factory: ClientFactory) -> tuple[str, str]:
 def open_ssh(ec2: Any, name: str = "web") -> tuple[str, list[str]]:
     """A group the developer opens to the world on tcp 22 (IPv4 and IPv6), next to a private
     HTTPS rule: (group id, ids of the world-open rules)."""
-    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
-    group_id = ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
-    private = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-               "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "internal https"}]}  # fmt: skip
-    ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[private])
-    world = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-             "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "ssh"}],
-             "Ipv6Ranges": [{"CidrIpv6": "::/0", "Description": "ssh"}]}  # fmt: skip
-    created = ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[world])
-    return group_id, [r["SecurityGroupRuleId"] for r in created["SecurityGroupRules"]]
+    group_id = private_only(ec2, name)
+    world = perm("tcp", (22, 22), "0.0.0.0/0", "::/0", description="ssh")
+    return group_id, authorize(ec2, group_id, world)
 
 
 def private_only(ec2: Any, name: str = "internal") -> str:
-    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
-    group_id = ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
-    private = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-               "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "internal https"}]}  # fmt: skip
-    ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[private])
-    return group_id
+    private = perm("tcp", (443, 443), "10.0.0.0/8", description="internal https")
+    return create_group(ec2, name, vpc_id=default_vpc(ec2), ingress=[private])
 
 
 def change_event(

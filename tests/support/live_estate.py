@@ -19,6 +19,14 @@ from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.engine.policy import Exemption, Policy
 from sgcompliance.entrypoints.bootstrap import Target, build_runtime
 from sgcompliance.local.seed.organization import DemoOrg
+from support.estate import (
+    Permission,
+    authorize,
+    create_group,
+    create_prefix_list,
+    default_group,
+    perm,
+)
 from support.it_policy import admin_policy
 
 MEMBERS = ("111111111111", "222222222222", "333333333333")
@@ -34,29 +42,10 @@ TODAY = date(2026, 1, 1)
 STAND_IN = "{vendor-stand-in}"
 WORLD_LIST = "{world-list}"
 
-Permission = dict[str, Any]
 GroupKey = tuple[str, str, str]  # account, region, group name
 # The one region of the demo organization that tests change (short runs), and their bucket.
 ORG_REGION = "us-east-1"
 BUCKET = "sgc-backups"
-
-
-def perm(protocol: str, ports: tuple[int, int], *peers: str, description: str = "") -> Permission:
-    """One IpPermission; a peer is a CIDR, `pl:` + list id, or `ref:` + (group id, account)."""
-    out: Permission = {"IpProtocol": protocol, "FromPort": ports[0], "ToPort": ports[1]}
-    described = {"Description": description} if description else {}
-    for peer in peers:
-        if peer.startswith("pl:"):
-            out.setdefault("PrefixListIds", []).append({"PrefixListId": peer[3:], **described})
-        elif peer.startswith("ref:"):
-            group_id, account = peer[4:].split("@")
-            pair = {"GroupId": group_id, "UserId": account, **described}
-            out.setdefault("UserIdGroupPairs", []).append(pair)
-        elif ":" in peer:
-            out.setdefault("Ipv6Ranges", []).append({"CidrIpv6": peer, **described})
-        else:
-            out.setdefault("IpRanges", []).append({"CidrIp": peer, **described})
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,41 +224,19 @@ def build_estate(
 
 def _build_scope(estate: Estate, account: str, region: str) -> None:
     ec2 = estate.ec2(account, region)
-    world_list = ec2.create_managed_prefix_list(
-        PrefixListName="world-admins",
-        AddressFamily="IPv4",
-        MaxEntries=5,
-        Entries=[{"Cidr": "0.0.0.0/0"}, {"Cidr": "10.0.0.0/8"}],
-    )["PrefixList"]["PrefixListId"]
+    world_list = create_prefix_list(ec2, "world-admins", "0.0.0.0/0", "10.0.0.0/8")
     estate.prefix_lists[world_list] = "world-admins"
     ids: dict[str, str] = {}
     for spec in reversed(SPECS):  # the vendor stand-in first: others reference it
-        tags = [
-            {"Key": "Name", "Value": spec.name},
-            *({"Key": k, "Value": v} for k, v in spec.tags),
-        ]
-        ids[spec.name] = ec2.create_security_group(
-            GroupName=spec.name,
-            Description=f"{spec.name} (integration estate)",
-            TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
-        )["GroupId"]
+        description = f"{spec.name} (integration estate)"
+        ids[spec.name] = create_group(ec2, spec.name, description=description, tags=spec.tags)
     for spec in SPECS:
         replace = {STAND_IN: ids["vendor-stand-in"], WORLD_LIST: world_list}
-        if spec.ingress:
-            ec2.authorize_security_group_ingress(
-                GroupId=ids[spec.name], IpPermissions=_resolved(spec.ingress, replace)
-            )
-        if spec.egress:
-            ec2.authorize_security_group_egress(
-                GroupId=ids[spec.name], IpPermissions=_resolved(spec.egress, replace)
-            )
-    default = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])
-    ids["default"] = default["SecurityGroups"][0]["GroupId"]
+        authorize(ec2, ids[spec.name], *_resolved(spec.ingress, replace))
+        authorize(ec2, ids[spec.name], *_resolved(spec.egress, replace), egress=True)
+    ids["default"] = default_group(ec2)
     # AWS gives every default group this self-referencing rule; moto does not.
-    ec2.authorize_security_group_ingress(
-        GroupId=ids["default"],
-        IpPermissions=[perm("-1", NO_PORTS, f"ref:{ids['default']}@{account}")],
-    )
+    authorize(ec2, ids["default"], perm("-1", NO_PORTS, f"ref:{ids['default']}@{account}"))
     estate.group_ids.update({(account, region, name): gid for name, gid in ids.items()})
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from sgcompliance.adapters.emf import EmfMetricsSink
 from sgcompliance.config.mode_overrides import ModeOverrides
 from sgcompliance.config.runtime import RuntimeConfig
-from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule, SecurityGroup
+from sgcompliance.engine.model import Rule, SecurityGroup
 from sgcompliance.engine.policy import Policy
 from sgcompliance.events.invocation import HandlerApp
 from sgcompliance.events.services import Pipeline
@@ -36,6 +36,7 @@ from sgcompliance.testing import (
     FakeMembers,
     MemoryAuditSink,
 )
+from support import estate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 MEMBER = "111111111111"
@@ -59,23 +60,25 @@ def strict_policy() -> Policy:
 
 
 def rule(rule_id: str, port: int, cidr: str, group_id: str = GROUP) -> Rule:
-    kind = PeerKind.IPV6 if ":" in cidr else PeerKind.IPV4
-    return Rule(rule_id, group_id, Direction.INGRESS, "tcp", port, port, Peer(kind, cidr), "d")
+    """Ingress tcp `port` from `cidr`, described "d"."""
+    return estate.rule(rule_id, cidr, ports=port, description="d", group_id=group_id)
 
 
 def open_ssh_group(group_id: str = GROUP, account: str = MEMBER) -> SecurityGroup:
     """What the fixture AuthorizeSecurityGroupIngress left: tcp 22 open to the world."""
-    rules = (
-        rule(SSH_V4, 22, "0.0.0.0/0", group_id),
-        rule(SSH_V6, 22, "::/0", group_id),
-        rule(HTTPS_PRIVATE, 443, "10.0.0.0/8", group_id),
+    return estate.group(
+        rule(SSH_V4, 22, "0.0.0.0/0"),
+        rule(SSH_V6, 22, "::/0"),
+        rule(HTTPS_PRIVATE, 443, "10.0.0.0/8"),
+        group_id=group_id,
+        account=account,
+        region=REGION,
     )
-    return SecurityGroup(group_id, "web", account, REGION, rules)
 
 
 def private_group(group_id: str = GROUP, account: str = MEMBER) -> SecurityGroup:
-    rules = (rule(HTTPS_PRIVATE, 443, "10.0.0.0/8", group_id),)
-    return SecurityGroup(group_id, "web", account, REGION, rules)
+    https = rule(HTTPS_PRIVATE, 443, "10.0.0.0/8")
+    return estate.group(https, group_id=group_id, account=account, region=REGION)
 
 
 def config(**changes: Any) -> RuntimeConfig:

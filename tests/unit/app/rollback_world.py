@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule, SecurityGroup
+from sgcompliance.engine.model import Direction, PeerKind, Rule, SecurityGroup
 from sgcompliance.errors import AccessDeniedError, AwsApiError
 from sgcompliance.records.audit import AuditRecord
 from sgcompliance.remediation.backup import BackupRecord, backup_id_for, pointer_value
@@ -17,6 +17,7 @@ from sgcompliance.remediation.ports import GroupGateway
 from sgcompliance.remediation.receipt import BackupReceipt, ReceiptState
 from sgcompliance.remediation.rollback import RollbackService
 from sgcompliance.testing import FakeGateway, MemoryBackups
+from support import estate
 
 ACCOUNT, OTHER_ACCOUNT, REGION = "111111111111", "222222222222", "eu-west-1"
 GROUP, VICTIM, PEER = "sg-0aaa0000000000001", "sg-0bbb0000000000002", "sg-0ccc0000000000003"
@@ -24,16 +25,18 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 SSH_V4, SSH_V6, HTTPS, FROM_PEER, MAIL_OUT = "sgr-1", "sgr-2", "sgr-3", "sgr-4", "sgr-5"
 
 
-def _rule(rule_id: str, port: int, peer: Peer, direction: Direction = Direction.INGRESS) -> Rule:
-    return Rule(rule_id, GROUP, direction, "tcp", port, port, peer, f"rule {rule_id}")
+def _rule(rule_id: str, port: int, source: str, *, egress: bool = False) -> Rule:
+    return estate.rule(
+        rule_id, source, ports=port, egress=egress, description=f"rule {rule_id}", group_id=GROUP
+    )
 
 
 RULES = (
-    _rule(SSH_V4, 22, Peer(PeerKind.IPV4, "0.0.0.0/0")),
-    _rule(SSH_V6, 22, Peer(PeerKind.IPV6, "::/0")),
-    _rule(HTTPS, 443, Peer(PeerKind.IPV4, "10.0.0.0/8")),
-    _rule(FROM_PEER, 5432, Peer(PeerKind.GROUP, PEER)),
-    _rule(MAIL_OUT, 25, Peer(PeerKind.IPV4, "0.0.0.0/0"), Direction.EGRESS),
+    _rule(SSH_V4, 22, "0.0.0.0/0"),
+    _rule(SSH_V6, 22, "::/0"),
+    _rule(HTTPS, 443, "10.0.0.0/8"),
+    _rule(FROM_PEER, 5432, PEER),
+    _rule(MAIL_OUT, 25, "0.0.0.0/0", egress=True),
 )
 LOCKDOWN = (SSH_V4, SSH_V6, HTTPS, FROM_PEER, MAIL_OUT)
 

@@ -1,4 +1,5 @@
-"""Raw snapshot and policy documents for driving `sgc` as a user would, through files."""
+"""Snapshot documents (built with `support.estate`) and policy documents for driving `sgc` as a
+user would, through files."""
 
 from __future__ import annotations
 
@@ -6,70 +7,38 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sgcompliance.engine.model import Rule, SecurityGroup
+from support.estate import document, group, rule, snapshot
+
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
 WEB = "sg-0a1b2c3d4e5f60718"
 DB = "sg-0f1e2d3c4b5a69788"
+VPC = "vpc-0123456789abcdef0"
 
 
-def rule_row(
-    rule_id: str, group_id: str, port: int, cidr: str, description: str = "documented"
-) -> dict[str, Any]:
-    peer = {"CidrIpv6": cidr} if ":" in cidr else {"CidrIpv4": cidr}
-    return {
-        "SecurityGroupRuleId": rule_id,
-        "GroupId": group_id,
-        "GroupOwnerId": ACCOUNT,
-        "IsEgress": False,
-        "IpProtocol": "tcp",
-        "FromPort": port,
-        "ToPort": port,
-        **peer,
-        "Description": description,
-    }
+def _group(group_id: str, name: str, *rules: Rule) -> SecurityGroup:
+    return group(
+        *rules, group_id=group_id, name=name, account=ACCOUNT, region=REGION, vpc_id=VPC,
+        description=name,
+    )  # fmt: skip
 
 
-def group_row(group_id: str, name: str, tags: dict[str, str] | None = None) -> dict[str, Any]:
-    return {
-        "GroupId": group_id,
-        "GroupName": name,
-        "Description": name,
-        "OwnerId": ACCOUNT,
-        "VpcId": "vpc-0123456789abcdef0",
-        "Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()],
-    }
-
-
-def snapshot(groups: list[dict[str, Any]], rules: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "account_id": ACCOUNT,
-        "region": REGION,
-        "SecurityGroups": groups,
-        "SecurityGroupRules": rules,
-    }
+def _estate(*groups: SecurityGroup) -> list[dict[str, Any]]:
+    return [document(snapshot(*groups, account=ACCOUNT, region=REGION))]
 
 
 def small_estate() -> list[dict[str, Any]]:
     """A web group with SSH open to the world (and 443, allowed) and a private db group."""
-    return [
-        snapshot(
-            [group_row(WEB, "web"), group_row(DB, "db")],
-            [
-                rule_row("sgr-0000000000000aaa1", WEB, 22, "0.0.0.0/0", "ssh for on-call"),
-                rule_row("sgr-0000000000000aaa2", WEB, 443, "0.0.0.0/0", "https"),
-                rule_row("sgr-0000000000000bbb1", DB, 5432, "10.0.0.0/8", "postgres"),
-            ],
-        )
-    ]
+    ssh = rule("sgr-0000000000000aaa1", "0.0.0.0/0", ports=22, description="ssh for on-call")
+    https = rule("sgr-0000000000000aaa2", "0.0.0.0/0", ports=443, description="https")
+    postgres = rule("sgr-0000000000000bbb1", "10.0.0.0/8", ports=5432, description="postgres")
+    return _estate(_group(WEB, "web", ssh, https), _group(DB, "db", postgres))
 
 
 def compliant_estate() -> list[dict[str, Any]]:
-    return [
-        snapshot(
-            [group_row(WEB, "web")],
-            [rule_row("sgr-0000000000000aaa2", WEB, 443, "0.0.0.0/0", "https")],
-        )
-    ]
+    https = rule("sgr-0000000000000aaa2", "0.0.0.0/0", ports=443, description="https")
+    return _estate(_group(WEB, "web", https))
 
 
 def ssh_policy(**extra: Any) -> dict[str, Any]:

@@ -1,23 +1,15 @@
-"""Small builders for estates (groups, rules, snapshots) and policies, so that each engine test
-states only what matters to its behaviour."""
+"""Small builders for policies and scans, and the estate builders of `support.estate` (groups,
+rules, snapshots), so that each engine test states only what matters to its behaviour."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Iterable
 from datetime import date
 
 from sgcompliance.engine.evaluate import ScanResult, evaluate
 from sgcompliance.engine.findings import Finding
-from sgcompliance.engine.model import (
-    Direction,
-    Peer,
-    PeerKind,
-    RegionSnapshot,
-    Rule,
-    SecurityGroup,
-)
-from sgcompliance.policy.model import (
+from sgcompliance.engine.model import Direction, RegionSnapshot
+from sgcompliance.engine.policy import (
     AllTraffic,
     AuthorizedPorts,
     Check,
@@ -38,6 +30,7 @@ from sgcompliance.policy.model import (
     UntrustedReference,
     WidePublicCidr,
 )
+from support.estate import group, rule, snapshot  # noqa: F401 - the engine tests' builders
 
 ACCOUNT = "111111111111"
 OTHER_ACCOUNT = "222222222222"
@@ -45,8 +38,6 @@ REGION = "eu-west-1"
 TODAY = date(2026, 3, 1)
 BOTH_DIRECTIONS = frozenset({Direction.INGRESS, Direction.EGRESS})
 EGRESS_ONLY = frozenset({Direction.EGRESS})
-
-Ports = int | tuple[int, int] | None
 
 _TYPE_OF_SPEC: dict[type, CheckType] = {
     RestrictedPorts: CheckType.RESTRICTED_PORTS,
@@ -58,73 +49,6 @@ _TYPE_OF_SPEC: dict[type, CheckType] = {
     MaxRules: CheckType.MAX_RULES,
     DescriptionRequired: CheckType.DESCRIPTION_REQUIRED,
 }
-
-
-def peer(text: str) -> Peer:
-    """`pl-...` is a prefix list, `[account/]sg-...` a group reference, anything else a CIDR."""
-    if text.startswith("pl-"):
-        return Peer(PeerKind.PREFIX_LIST, text)
-    if text.rsplit("/", maxsplit=1)[-1].startswith("sg-"):
-        account, _, group_id = text.rpartition("/")
-        return Peer(PeerKind.GROUP, group_id, account or None)
-    return Peer(PeerKind.IPV6 if ":" in text else PeerKind.IPV4, text)
-
-
-def rule(
-    rule_id: str,
-    source: str,
-    *,
-    protocol: str = "tcp",
-    ports: Ports = 22,
-    egress: bool = False,
-    description: str = "managed",
-    tags: Mapping[str, str] | None = None,
-) -> Rule:
-    """One rule in normal form; `ports=None` gives FromPort/ToPort -1 as EC2 reports them."""
-    if ports is None:
-        lo, hi = -1, -1
-    elif isinstance(ports, int):
-        lo = hi = ports
-    else:
-        lo, hi = ports
-    return Rule(
-        rule_id=rule_id,
-        group_id="sg-unset",
-        direction=Direction.EGRESS if egress else Direction.INGRESS,
-        protocol=protocol,
-        from_port=lo,
-        to_port=hi,
-        peer=peer(source),
-        description=description,
-        tags=tuple(sorted((tags or {}).items())),
-    )
-
-
-def group(
-    *rules: Rule,
-    group_id: str = "sg-1",
-    name: str = "web",
-    account: str = ACCOUNT,
-    region: str = REGION,
-    tags: Mapping[str, str] | None = None,
-) -> SecurityGroup:
-    return SecurityGroup(
-        group_id=group_id,
-        name=name,
-        account_id=account,
-        region=region,
-        rules=tuple(replace(r, group_id=group_id) for r in rules),
-        tags=dict(tags or {}),
-    )
-
-
-def snapshot(
-    *groups: SecurityGroup,
-    account: str = ACCOUNT,
-    region: str = REGION,
-    prefix_lists: Mapping[str, tuple[str, ...]] | None = None,
-) -> RegionSnapshot:
-    return RegionSnapshot(account, region, groups, dict(prefix_lists or {}))
 
 
 def port_spec(protocols: str, lo: int, hi: int | None = None) -> PortSpec:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from sgcompliance.engine.evaluate import ScanResult, evaluate
-from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.policy.model import (
+from sgcompliance.engine.model import RegionSnapshot, Rule
+from sgcompliance.engine.policy import (
     Check,
     CheckType,
     DescriptionRequired,
@@ -20,18 +20,15 @@ from sgcompliance.policy.model import (
     Severity,
     Sources,
 )
+from support.estate import group, rule, snapshot  # account 111111111111, eu-west-1
 
-ACCOUNT = "111111111111"
-REGION = "eu-west-1"
 TODAY = date(2026, 11, 27)
 HOSTILE = 'say "hi"\n<script>alert(1)</script> [bold]loud[/bold] :smile: \x1b[31mred'
 MARKUP_NAME = "[red]web[/red]"
 
 
-def rule(rule_id: str, group_id: str, port: int, cidr: str, description: str = "described") -> Rule:
-    kind = PeerKind.IPV6 if ":" in cidr else PeerKind.IPV4
-    peer = Peer(kind, cidr)
-    return Rule(rule_id, group_id, Direction.INGRESS, "tcp", port, port, peer, description)
+def tcp(rule_id: str, port: int, cidr: str, description: str = "described") -> Rule:
+    return rule(rule_id, cidr, ports=port, description=description)
 
 
 def policy(*exemptions: Exemption) -> Policy:
@@ -58,19 +55,13 @@ EXPIRED_WEB = Exemption(
 
 
 def estate(description: str = HOSTILE, name: str = MARKUP_NAME) -> list[RegionSnapshot]:
-    web = SecurityGroup(
-        "sg-0000000000000000a", name, ACCOUNT, REGION,
-        (
-            rule("sgr-0000000000000000a", "sg-0000000000000000a", 22, "0.0.0.0/0", description),
-            rule("sgr-0000000000000000b", "sg-0000000000000000a", 443, "::/0", ""),
-        ),
-        tags={"Owner": description},
+    web = group(
+        tcp("sgr-0000000000000000a", 22, "0.0.0.0/0", description),
+        tcp("sgr-0000000000000000b", 443, "::/0", ""),
+        group_id="sg-0000000000000000a", name=name, tags={"Owner": description},
     )  # fmt: skip
-    db = SecurityGroup(
-        "sg-0000000000000000b", "db", ACCOUNT, REGION,
-        (rule("sgr-0000000000000000c", "sg-0000000000000000b", 22, "::/0"),),
-    )  # fmt: skip
-    return [RegionSnapshot(ACCOUNT, REGION, (web, db))]
+    db = group(tcp("sgr-0000000000000000c", 22, "::/0"), group_id="sg-0000000000000000b", name="db")
+    return [snapshot(web, db)]
 
 
 def sample_result() -> ScanResult:
@@ -80,8 +71,7 @@ def sample_result() -> ScanResult:
 
 
 def compliant_result() -> ScanResult:
-    db = SecurityGroup(
-        "sg-0000000000000000b", "db", ACCOUNT, REGION,
-        (rule("sgr-0000000000000000c", "sg-0000000000000000b", 5432, "10.0.0.0/8"),),
-    )  # fmt: skip
-    return evaluate(policy(), [RegionSnapshot(ACCOUNT, REGION, (db,))], today=TODAY)
+    db = group(
+        tcp("sgr-0000000000000000c", 5432, "10.0.0.0/8"), group_id="sg-0000000000000000b", name="db"
+    )
+    return evaluate(policy(), [snapshot(db)], today=TODAY)
