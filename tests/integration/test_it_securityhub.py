@@ -18,8 +18,7 @@ from sgcompliance.adapters.aws.securityhub import SecurityHubImporter
 from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.engine.evaluate import evaluate
 from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.entrypoints.cli.export import export_app
-from sgcompliance.policy.model import (
+from sgcompliance.engine.policy import (
     Check,
     CheckType,
     Policy,
@@ -29,6 +28,7 @@ from sgcompliance.policy.model import (
     Severity,
     Sources,
 )  # fmt: skip
+from sgcompliance.entrypoints.cli.export import export_app
 from sgcompliance.records.securityhub_export import ExportReport, export_findings
 from sgcompliance.report.documents.asff import asff_documents
 

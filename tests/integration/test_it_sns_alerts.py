@@ -10,8 +10,8 @@ import pytest
 
 from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.adapters.aws.sns import SnsNotifier
+from sgcompliance.engine.policy import Severity
 from sgcompliance.errors import SgcError
-from sgcompliance.policy.model import Severity
 from sgcompliance.records.alert import SNS_MAX_BYTES, Alert, event_alert
 from sgcompliance.records.audit import AuditAction, Trigger, audit_record
 from sgcompliance.remediation.plan import PlannedFinding

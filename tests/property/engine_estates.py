@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from sgcompliance.engine.findings import Reason
 from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.policy.model import (
+from sgcompliance.engine.policy import (
     UNRESOLVED_PREFIX_LIST_CHECK,
     AllTraffic,
     AuthorizedPorts,

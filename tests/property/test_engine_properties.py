@@ -25,7 +25,7 @@ from sgcompliance.engine.evaluate import ScanResult, evaluate
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.model import Direction, PeerKind, RegionSnapshot, Rule
 from sgcompliance.engine.network import SourceClass, classify
-from sgcompliance.policy.model import Policy
+from sgcompliance.engine.policy import Policy
 
 # --- helpers -----------------------------------------------------------------------------
 

@@ -25,9 +25,9 @@ from rel_watch import Entry, Journal
 
 from sgcompliance.adapters.aws.ec2 import read_group, referenced_prefix_lists, resolve_prefix_lists
 from sgcompliance.engine.model import Rule
+from sgcompliance.engine.policy import Severity
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.errors import NotFoundError
-from sgcompliance.policy.model import Severity
 from sgcompliance.remediation.backup import BackupRecord, StoredBackup
 from sgcompliance.remediation.plan import TAG_BACKUP, Mode, RemediationPlan, plan_group
 from sgcompliance.remediation.receipt import BackupReceipt

@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import date
 
 from sgcompliance.config.manager import ConfigManager
+from sgcompliance.engine.policy import Exemption, Policy
 from sgcompliance.policy.loader import load_policy
-from sgcompliance.policy.model import Exemption, Policy
 from sgcompliance.remediation.plan import Mode
 from support.pipeline_world import GROUP, MEMBER, OTHER, World, event_for, open_ssh_group, world
 

@@ -25,8 +25,8 @@ from hostile_strings import (
 
 from sgcompliance.engine.evaluate import ScanResult, evaluate
 from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.engine.policy import Exemption
 from sgcompliance.policy.loader import load_policy
-from sgcompliance.policy.model import Exemption
 from sgcompliance.report.formats import Presentation, format_names, render
 
 ACCOUNT, REGION = "111111111111", "eu-west-1"

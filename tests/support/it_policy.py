@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sgcompliance.policy.model import (
+from sgcompliance.engine.policy import (
     AllTraffic,
     Check,
     CheckType,

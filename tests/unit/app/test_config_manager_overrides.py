@@ -8,7 +8,7 @@ from config_fakes import MEMBER, base_parameters, manager
 from sgcompliance.config.manager import AccountPlacement
 from sgcompliance.config.mode_overrides import ModeOverrides, TagOverride
 from sgcompliance.config.runtime import RuntimeConfig
-from sgcompliance.policy.model import Policy
+from sgcompliance.engine.policy import Policy
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.testing import FakeDirectory
 

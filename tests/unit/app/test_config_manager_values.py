@@ -7,8 +7,8 @@ from config_fakes import HOME, MEMBER, base_parameters, manager
 
 from sgcompliance.config.manager import ConfigManager
 from sgcompliance.config.runtime import ORGANIZATION
+from sgcompliance.engine.policy import Severity
 from sgcompliance.errors import ConfigError
-from sgcompliance.policy.model import Severity
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.testing import FakeClock, FakeParameters, FakePolicyObject
 

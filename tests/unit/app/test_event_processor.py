@@ -6,8 +6,8 @@ from dataclasses import replace
 from typing import Any
 
 from sgcompliance.engine.model import Peer, PeerKind
+from sgcompliance.engine.policy import Severity
 from sgcompliance.errors import AccessDeniedError, ThrottledError
-from sgcompliance.policy.model import Severity
 from sgcompliance.records.audit import AuditAction
 from sgcompliance.remediation.plan import TAG_CHECKS, TAG_STATUS, Mode
 from support.pipeline_world import (

@@ -9,10 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.engine.rule_codec import rule_identity
-from sgcompliance.engine.scanner import ComplianceScanner
-from sgcompliance.errors import BackupError
-from sgcompliance.policy.model import (
+from sgcompliance.engine.policy import (
     Check,
     CheckType,
     DescriptionRequired,
@@ -24,6 +21,9 @@ from sgcompliance.policy.model import (
     Severity,
     Sources,
 )
+from sgcompliance.engine.rule_codec import rule_identity
+from sgcompliance.engine.scanner import ComplianceScanner
+from sgcompliance.errors import BackupError
 from sgcompliance.remediation.backup import parse_pointer
 from sgcompliance.remediation.drift import RevokeResult
 from sgcompliance.remediation.plan import TAG_BACKUP, TAG_STATUS, Action, Mode

@@ -8,8 +8,7 @@ from datetime import date
 
 from sgcompliance.engine.evaluate import ScanResult, evaluate
 from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.entrypoints.cli.report_output import planned_report, run_report
-from sgcompliance.policy.model import (
+from sgcompliance.engine.policy import (
     Check,
     CheckType,
     Policy,
@@ -19,6 +18,7 @@ from sgcompliance.policy.model import (
     Severity,
     Sources,
 )
+from sgcompliance.entrypoints.cli.report_output import planned_report, run_report
 from sgcompliance.remediation.plan import Mode, RemediationPlan, plan_group
 from sgcompliance.remediation.remediator import (
     GroupOutcome,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sgcompliance.policy.model import Severity
+from sgcompliance.engine.policy import Severity
 from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record
 from sgcompliance.remediation.plan import PlannedFinding
 

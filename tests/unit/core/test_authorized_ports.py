@@ -15,7 +15,7 @@ from estate_builder import (
 )
 
 from sgcompliance.engine.model import Rule
-from sgcompliance.policy.model import AuthorizedPorts, Sources
+from sgcompliance.engine.policy import AuthorizedPorts, Sources
 
 WEB_ONLY = check(AuthorizedPorts((port_spec("tcp", 80), port_spec("tcp", 443)), Sources()))
 

@@ -21,7 +21,7 @@ from estate_builder import (
 )
 
 from sgcompliance.engine.model import RegionSnapshot
-from sgcompliance.policy.model import Selector
+from sgcompliance.engine.policy import Selector
 
 SPEC = restricted(port_spec("tcp", 22))
 

@@ -19,7 +19,7 @@ from estate_builder import (
 
 from sgcompliance.engine.findings import Reason
 from sgcompliance.engine.model import Rule
-from sgcompliance.policy.model import AllTraffic, AuthorizedPorts, Settings, Sources
+from sgcompliance.engine.policy import AllTraffic, AuthorizedPorts, Settings, Sources
 
 SSH = check(restricted(port_spec("tcp", 22)))
 

@@ -15,7 +15,7 @@ from estate_builder import (
 )
 
 from sgcompliance.engine.findings import Reason
-from sgcompliance.policy.model import DefaultGroupClosed
+from sgcompliance.engine.policy import DefaultGroupClosed
 
 CLOSED = check(DefaultGroupClosed(), directions=BOTH_DIRECTIONS)
 

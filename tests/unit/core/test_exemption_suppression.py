@@ -23,7 +23,7 @@ from estate_builder import (
 )
 
 from sgcompliance.engine.evaluate import ScanResult
-from sgcompliance.policy.model import Exemption, MaxRules
+from sgcompliance.engine.policy import Exemption, MaxRules
 
 SSH = check(restricted(port_spec("tcp", 22)), check_id="SSH")
 # A world-open tcp 22 rule in a tagged group, with a tagged rule.

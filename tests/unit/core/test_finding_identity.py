@@ -20,7 +20,7 @@ from estate_builder import (
 
 from sgcompliance.engine.findings import finding_id
 from sgcompliance.engine.model import RegionSnapshot
-from sgcompliance.policy.model import DescriptionRequired, MaxRules
+from sgcompliance.engine.policy import DescriptionRequired, MaxRules
 
 SSH = check(restricted(port_spec("tcp", 22)), check_id="SSH")
 

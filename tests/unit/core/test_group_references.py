@@ -19,7 +19,7 @@ from estate_builder import (
 
 from sgcompliance.engine.findings import Reason
 from sgcompliance.engine.model import Rule
-from sgcompliance.policy.model import Check, Settings, Sources, UntrustedReference
+from sgcompliance.engine.policy import Check, Settings, Sources, UntrustedReference
 
 UNTRUSTED = check(UntrustedReference())
 

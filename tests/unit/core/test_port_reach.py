@@ -20,7 +20,7 @@ from estate_builder import (
 
 from sgcompliance.engine.findings import Reason
 from sgcompliance.engine.model import Rule
-from sgcompliance.policy.model import AllTraffic, Check, Sources
+from sgcompliance.engine.policy import AllTraffic, Check, Sources
 
 SSH = check(restricted(port_spec("tcp", 22)))
 ALL_TRAFFIC = check(AllTraffic(Sources()))

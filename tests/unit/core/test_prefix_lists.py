@@ -18,7 +18,7 @@ from estate_builder import (
 )
 
 from sgcompliance.engine.findings import Reason
-from sgcompliance.policy.model import (
+from sgcompliance.engine.policy import (
     UNRESOLVED_PREFIX_LIST_CHECK,
     Remediation,
     Settings,

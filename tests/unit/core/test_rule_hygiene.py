@@ -17,7 +17,7 @@ from estate_builder import (
 
 from sgcompliance.engine.findings import Reason
 from sgcompliance.engine.model import Direction
-from sgcompliance.policy.model import DescriptionRequired, MaxRules
+from sgcompliance.engine.policy import DescriptionRequired, MaxRules
 
 THREE_RULES = group(
     rule("sgr-1", "10.0.0.0/8"),

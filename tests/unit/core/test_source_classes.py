@@ -18,7 +18,7 @@ from estate_builder import (
 )
 
 from sgcompliance.engine.network import SourceClass, cidr_info, classify, covers_family
-from sgcompliance.policy.model import Sources
+from sgcompliance.engine.policy import Sources
 
 
 def cls(cidr: str) -> SourceClass:

@@ -20,7 +20,7 @@ from estate_builder import (
 
 from sgcompliance.engine.findings import Reason
 from sgcompliance.engine.model import Rule
-from sgcompliance.policy.model import Sources
+from sgcompliance.engine.policy import Sources
 
 V4 = frozenset({4})
 V6 = frozenset({6})

@@ -6,7 +6,7 @@ import pytest
 from estate_builder import check, flagged, group, one_finding, policy, rule, scan, snapshot
 
 from sgcompliance.engine.findings import Reason
-from sgcompliance.policy.model import WidePublicCidr
+from sgcompliance.engine.policy import WidePublicCidr
 
 WIDE = check(WidePublicCidr(ipv4_min_prefix=16, ipv6_min_prefix=48))
 

@@ -7,8 +7,7 @@ from datetime import date
 from typing import Any
 
 from sgcompliance.engine.model import Direction
-from sgcompliance.policy.loader import parse_policy
-from sgcompliance.policy.model import (
+from sgcompliance.engine.policy import (
     AllTraffic,
     AuthorizedPorts,
     Check,
@@ -26,6 +25,7 @@ from sgcompliance.policy.model import (
     UntrustedReference,
     WidePublicCidr,
 )
+from sgcompliance.policy.loader import parse_policy
 
 INGRESS = frozenset({Direction.INGRESS})
 BOTH = frozenset({Direction.INGRESS, Direction.EGRESS})

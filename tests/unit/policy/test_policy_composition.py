@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from sgcompliance.engine.policy import Remediation, RestrictedPorts, Severity
 from sgcompliance.policy.loader import load_policy, parse_policy, validate_document
-from sgcompliance.policy.model import Remediation, RestrictedPorts, Severity
 
 
 def extending(base: str | list[str] = "builtin:strict", **extra: Any) -> dict[str, Any]:

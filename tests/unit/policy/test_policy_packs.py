@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sgcompliance.engine.model import Direction
-from sgcompliance.engine.protocol import Interval
-from sgcompliance.policy.loader import DEFAULT_POLICY, builtin_packs, load_policy
-from sgcompliance.policy.model import (
+from sgcompliance.engine.policy import (
     AuthorizedPorts,
     Check,
     CheckType,
@@ -20,6 +18,8 @@ from sgcompliance.policy.model import (
     Sources,
     WidePublicCidr,
 )
+from sgcompliance.engine.protocol import Interval
+from sgcompliance.policy.loader import DEFAULT_POLICY, builtin_packs, load_policy
 
 FSBP_IDS = ["EC2.2", "EC2.13", "EC2.14", "EC2.18", "EC2.19"]
 CIS_IDS = ["CIS-5.2", "CIS-5.3", "CIS-5.4"]

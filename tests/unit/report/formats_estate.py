@@ -20,8 +20,8 @@ import pytest
 
 from sgcompliance import __version__
 from sgcompliance.engine.evaluate import ScanResult, evaluate
+from sgcompliance.engine.policy import Exemption
 from sgcompliance.policy.loader import load_policy
-from sgcompliance.policy.model import Exemption
 from sgcompliance.report.formats import Presentation, render
 from sgcompliance.sources.snapshot import read_snapshots
 

@@ -14,7 +14,7 @@ from botocore.validate import ParamValidator
 from formats_estate import GENERATED_AT, PRESENTATION, assert_golden, estate_result
 
 from sgcompliance.engine.evaluate import ScanResult
-from sgcompliance.policy.model import Severity
+from sgcompliance.engine.policy import Severity
 from sgcompliance.report.documents.asff import (
     DESCRIPTION_LIMIT,
     TITLE_LIMIT,

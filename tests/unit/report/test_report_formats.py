@@ -46,7 +46,7 @@ def test_writing_json_does_not_load_the_table_library() -> None:
     program = (
         "import sys\n"
         "from sgcompliance.engine.evaluate import ScanResult\n"
-        "from sgcompliance.policy.model import Policy\n"
+        "from sgcompliance.engine.policy import Policy\n"
         "from sgcompliance.report.formats import render\n"
         "render(ScanResult(Policy('p', '1', ()), (), 0, 0), 'json')\n"
         "print('rich' in sys.modules)\n"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from sgcompliance.engine.evaluate import ScanResult, evaluate
 from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.policy.model import (
+from sgcompliance.engine.policy import (
     Check,
     CheckType,
     DescriptionRequired,

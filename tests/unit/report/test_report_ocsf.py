@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from formats_estate import GENERATED_AT, PRESENTATION, assert_golden, estate_result
 
-from sgcompliance.policy.model import Severity
+from sgcompliance.engine.policy import Severity
 from sgcompliance.report.documents.ocsf import OcsfWriter, ocsf_records
 
 models = pytest.importorskip(
