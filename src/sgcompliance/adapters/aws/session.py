@@ -20,8 +20,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ProfileNotFound
 
-from sgcompliance.version import __version__
 from sgcompliance.errors import ConfigError
+from sgcompliance.version import __version__
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client

@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 
-from sgcompliance.version import __version__
 from sgcompliance.entrypoints.cli import aws_options as opt
 from sgcompliance.entrypoints.cli.checks import checks_app
 from sgcompliance.entrypoints.cli.console import ExitCode, Terminal, reported_errors, show_error
@@ -23,6 +22,7 @@ from sgcompliance.entrypoints.cli.policy import policy_app
 from sgcompliance.entrypoints.cli.report_output import report_time, write_report
 from sgcompliance.errors import SgcError
 from sgcompliance.local.demo.context import CommandRun
+from sgcompliance.version import __version__
 
 app = typer.Typer(
     name="sgc",

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sgcompliance.version import __version__
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.policy import Severity
@@ -26,6 +25,7 @@ from sgcompliance.report.documents.finding_documents import (
 )
 from sgcompliance.report.plain_text import clip, one_line
 from sgcompliance.report.records import rule_summary
+from sgcompliance.version import __version__
 
 SCHEMA_VERSION = "2018-10-08"
 PRODUCT_NAME = "sgcompliance"

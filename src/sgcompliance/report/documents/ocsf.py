@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sgcompliance.version import __version__
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.policy import Severity
@@ -23,6 +22,7 @@ from sgcompliance.report.documents.finding_documents import (
     security_group_arn,
 )
 from sgcompliance.report.records import exemption_record, rule_record
+from sgcompliance.version import __version__
 
 OCSF_VERSION = "1.5.0"
 CLASS_UID = 2003

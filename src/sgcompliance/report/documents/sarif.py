@@ -14,7 +14,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sgcompliance.version import __version__
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.policy import Severity
@@ -22,6 +21,7 @@ from sgcompliance.report.controls import CheckInfo, check_catalog
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.records import by_location
 from sgcompliance.report.remediation_view import RemediationReport
+from sgcompliance.version import __version__
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
