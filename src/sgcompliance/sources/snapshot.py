@@ -4,12 +4,19 @@ A snapshot document is `{"account_id", "region", "SecurityGroups", "SecurityGrou
 "ManagedPrefixLists"?, "NetworkInterfaces"?}`; a file holds one or a list. Errors name the JSON
 path of the problem. When `SecurityGroupRules` is absent the rules are derived from the groups'
 `IpPermissions`, one per peer, with ids derived from their content.
+
+A snapshot is judged in full or not at all. When both halves are present they must agree: a
+rule row whose group `SecurityGroups` does not list, or a group whose `IpPermissions` /
+`IpPermissionsEgress` (when the group carries them) hold other rules than its
+`SecurityGroupRules` rows (compared by direction, protocol, ports and peer; descriptions aside),
+is an `InconsistentSnapshotError`: judging either half alone could pass a rule the other holds.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sgcompliance.engine.model import (
@@ -22,13 +29,44 @@ from sgcompliance.engine.model import (
     SecurityGroup,
 )
 from sgcompliance.engine.network import cidr_info
-from sgcompliance.engine.protocol import PORT_PROTOCOLS, normalize_protocol
+from sgcompliance.engine.protocol import (
+    ICMP,
+    ICMPV6,
+    PORT_PROTOCOLS,
+    normalize_protocol,
+    port_interval,
+)
 from sgcompliance.errors import InputError
 
 Json = Any
 # A value quoted in an error message is cut to this many characters: a hostile document must
 # not turn one message into megabytes of log.
 _SHOWN = 64
+
+
+class InconsistentSnapshotError(InputError):
+    """The two halves of a snapshot disagree: `SecurityGroupRules` and the groups of
+    `SecurityGroups` (their `IpPermissions`) do not describe the same rules."""
+
+    code = "SGC101"
+    hint = (
+        "take describe-security-groups and describe-security-group-rules again, one right "
+        "after the other: a snapshot whose halves disagree cannot say which rules a group has"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """One rule only one half of a snapshot holds (or a rule row whose group is missing)."""
+
+    group_id: str
+    # The JSON path of the entry only one half holds.
+    path: str
+    text: str
+
+    def message(self, more: int = 0) -> str:
+        tail = f" (and {more} more difference{'s' if more > 1 else ''})" if more else ""
+        return f"group {_clip(self.group_id)}: {self.text}{tail}"
 
 
 def read_snapshots(doc: Json, source: str = "") -> list[RegionSnapshot]:
@@ -47,10 +85,14 @@ def read_snapshot(doc: Json, source: str = "", path: str = "$") -> RegionSnapsho
     )
     attachment = _attachments(obj.get("NetworkInterfaces"), source, f"{path}.NetworkInterfaces")
     if "SecurityGroupRules" in obj:
-        rules_raw = _list(obj, "SecurityGroupRules", source, path)
+        rows = _rows(_list(obj, "SecurityGroupRules", source, path), source, path)
+        found = _disagreements(groups_raw, rows, account_id, source, path)
+        if found:
+            raise InconsistentSnapshotError(
+                found[0].message(len(found) - 1), path=found[0].path, source=source
+            )
         by_group: dict[str, list[Rule]] = {}
-        for i, raw in enumerate(rules_raw):
-            rule = parse_rule(raw, source, f"{path}.SecurityGroupRules[{i}]")
+        for rule, _ in rows:
             by_group.setdefault(rule.group_id, []).append(rule)
     else:
         by_group = {}
@@ -142,40 +184,182 @@ _PERMISSION_PEERS = (
 )
 
 
+_PERMISSION_FIELDS = (
+    ("IpPermissions", Direction.INGRESS),
+    ("IpPermissionsEgress", Direction.EGRESS),
+)
+
+
 def rules_from_permissions(raw: Json, source: str, path: str) -> list[Rule]:
     """Normal form from `IpPermissions`: a permission listing three CIDRs is three rules."""
     obj = _object(raw, source, path)
+    return [rule for rule, _ in _permission_rules(obj, source, path)]
+
+
+def _permission_rules(
+    obj: Mapping[str, Any], source: str, path: str, only: str | None = None
+) -> Iterator[tuple[Rule, str]]:
+    """(rule, the JSON path of its peer) for every peer of every permission of a group; `only`
+    reads one of the two fields."""
     group_id = _text(obj, "GroupId", source, path)
-    out: list[Rule] = []
-    for field, direction in (
-        ("IpPermissions", Direction.INGRESS),
-        ("IpPermissionsEgress", Direction.EGRESS),
-    ):
+    for field, direction in _PERMISSION_FIELDS:
+        if only is not None and field != only:
+            continue
         for i, perm in enumerate(_optional_list(obj, field, source, path)):
             ppath = f"{path}.{field}[{i}]"
             pobj = _object(perm, source, ppath)
             protocol, lo, hi = _protocol_and_ports(pobj, source, ppath)
-            for peer, description in _permission_peers(pobj, source, ppath):
+            for peer, description, ipath in _permission_peers(pobj, source, ppath):
                 key = f"{group_id}|{direction}|{protocol}|{lo}|{hi}|{peer.kind}|{peer}"
                 rule_id = "sgr-derived-" + hashlib.sha256(key.encode()).hexdigest()[:12]
-                out.append(Rule(rule_id, group_id, direction, protocol, lo, hi, peer, description))
-    return out
+                rule = Rule(rule_id, group_id, direction, protocol, lo, hi, peer, description)
+                yield rule, ipath
 
 
-def _permission_peers(pobj: Mapping[str, Any], source: str, path: str) -> list[tuple[Peer, str]]:
-    """Each peer of one permission with its own description."""
-    peers: list[tuple[Peer, str]] = []
+def _permission_peers(
+    pobj: Mapping[str, Any], source: str, path: str
+) -> list[tuple[Peer, str, str]]:
+    """Each peer of one permission with its own description and JSON path."""
+    peers: list[tuple[Peer, str, str]] = []
     for list_key, item_key, kind in _PERMISSION_PEERS:
         for j, item in enumerate(_optional_list(pobj, list_key, source, path)):
             ipath = f"{path}.{list_key}[{j}]"
             iobj = _object(item, source, ipath)
             peer = _peer(kind, iobj.get(item_key), source, f"{ipath}.{item_key}")
-            peers.append((peer, str(iobj.get("Description") or "")))
+            peers.append((peer, str(iobj.get("Description") or ""), ipath))
     for j, item in enumerate(_optional_list(pobj, "UserIdGroupPairs", source, path)):
         ipath = f"{path}.UserIdGroupPairs[{j}]"
         iobj = _object(item, source, ipath)
-        peers.append((_group_peer(iobj, source, ipath), str(iobj.get("Description") or "")))
+        description = str(iobj.get("Description") or "")
+        peers.append((_group_peer(iobj, source, ipath), description, ipath))
     return peers
+
+
+# --- the two halves of a snapshot -----------------------------------------------------------
+
+_Content = tuple[Direction, str, object, PeerKind, str, str | None]
+
+
+def rules_disagreements(
+    groups: Sequence[Json],
+    rule_rows: Sequence[Json],
+    account_id: str,
+    source: str = "",
+    path: str = "$",
+) -> list[Disagreement]:
+    """What `SecurityGroups` (their `IpPermissions`) and `SecurityGroupRules` say differently,
+    for callers that read both from AWS themselves (InputError when either is malformed)."""
+    rows = _rows(list(rule_rows), source, path)
+    return _disagreements(list(groups), rows, account_id, source, path)
+
+
+def _rows(rules_raw: list[Any], source: str, path: str) -> list[tuple[Rule, str]]:
+    """Each `SecurityGroupRules` row read, with its JSON path."""
+    rows: list[tuple[Rule, str]] = []
+    for i, raw in enumerate(rules_raw):
+        rpath = f"{path}.SecurityGroupRules[{i}]"
+        rows.append((parse_rule(raw, source, rpath), rpath))
+    return rows
+
+
+def _disagreements(
+    groups_raw: list[Any],
+    rows: list[tuple[Rule, str]],
+    account_id: str,
+    source: str,
+    path: str,
+) -> list[Disagreement]:
+    """Rule rows of unlisted groups, then per group and direction the rules only one half holds
+    (only for the directions whose permissions the group carries)."""
+    owners: dict[str, str] = {}
+    carried: list[tuple[Mapping[str, Any], str]] = []
+    for i, raw in enumerate(groups_raw):
+        gpath = f"{path}.SecurityGroups[{i}]"
+        gobj = _object(raw, source, gpath)
+        group_id = _text(gobj, "GroupId", source, gpath)
+        owners[group_id] = str(gobj.get("OwnerId") or account_id)
+        carried.append((gobj, gpath))
+    found = [
+        Disagreement(
+            rule.group_id,
+            f"{rpath}.GroupId",
+            f"rule {_clip(rule.rule_id)} is in SecurityGroupRules, but its group is not in "
+            "SecurityGroups",
+        )
+        for rule, rpath in rows
+        if rule.group_id not in owners
+    ]
+    by_group: dict[str, list[tuple[Rule, str]]] = {}
+    for rule, rpath in rows:
+        by_group.setdefault(rule.group_id, []).append((rule, rpath))
+    for group, gpath in carried:
+        found.extend(_group_disagreements(group, gpath, by_group, owners, source))
+    return found
+
+
+def _group_disagreements(
+    gobj: Mapping[str, Any],
+    gpath: str,
+    by_group: Mapping[str, list[tuple[Rule, str]]],
+    owners: Mapping[str, str],
+    source: str,
+) -> list[Disagreement]:
+    group_id = _text(gobj, "GroupId", source, gpath)
+    owner = owners[group_id]
+    found: list[Disagreement] = []
+    for field, direction in _PERMISSION_FIELDS:
+        if gobj.get(field) is None:
+            continue  # not carried (e.g. written by `sgc snapshot`): the rows alone say
+        listed = {
+            _content(rule, owner): (rule, ipath)
+            for rule, ipath in _permission_rules(gobj, source, gpath, only=field)
+        }
+        rows = {
+            _content(rule, owner): (rule, rpath)
+            for rule, rpath in by_group.get(group_id, ())
+            if rule.direction is direction
+        }
+        found.extend(
+            Disagreement(
+                group_id,
+                ipath,
+                f"{_clip(rule.describe())} is in {field}, not in SecurityGroupRules",
+            )
+            for key, (rule, ipath) in listed.items()
+            if key not in rows
+        )
+        found.extend(
+            Disagreement(
+                group_id,
+                rpath,
+                f"rule {_clip(rule.rule_id)} ({_clip(rule.describe())}) is in "
+                f"SecurityGroupRules, not in {field}",
+            )
+            for key, (rule, rpath) in rows.items()
+            if key not in listed
+        )
+    return found
+
+
+def _content(rule: Rule, owner: str) -> _Content:
+    """What a rule allows, as both halves write it: DescribeSecurityGroups leaves the ports of
+    `-1` out where the rule rows say -1, and a group peer without `UserId` is the group's own
+    account."""
+    ports: object
+    if rule.protocol in PORT_PROTOCOLS:
+        ports = port_interval(rule.protocol, rule.from_port, rule.to_port)
+    elif rule.protocol in (ICMP, ICMPV6):
+        ports = (_or_any(rule.from_port), _or_any(rule.to_port))
+    else:
+        ports = None  # all traffic, or a protocol number: no ports to compare
+    peer = rule.peer
+    value = peer.value.lower() if peer.is_cidr else peer.value
+    peer_owner = (peer.account_id or owner) if peer.kind is PeerKind.GROUP else None
+    return (rule.direction, rule.protocol, ports, peer.kind, value, peer_owner)
+
+
+def _or_any(value: int | None) -> int:
+    return -1 if value is None else value
 
 
 def _group_peer(ref: Mapping[str, Any], source: str, path: str) -> Peer:
@@ -327,6 +511,11 @@ def _text(obj: Mapping[str, Any], key: str, source: str, path: str) -> str:
             f"missing or not a non-empty string: {key}", path=f"{path}.{key}", source=source
         )
     return value
+
+
+def _clip(text: str) -> str:
+    """An estate's id or rule text, cut short for a message."""
+    return text if len(text) <= _SHOWN * 2 else text[: _SHOWN * 2 - 3] + "..."
 
 
 def _shown(value: object) -> str:
