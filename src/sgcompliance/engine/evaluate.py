@@ -13,7 +13,12 @@ from sgcompliance.engine.exemptions import apply_exemptions
 from sgcompliance.engine.exposure import GroupView, PrefixListIndex, build_view
 from sgcompliance.engine.findings import Finding, Reason
 from sgcompliance.engine.model import RegionSnapshot
-from sgcompliance.engine.policy import UNRESOLVED_PREFIX_LIST_CHECK, Policy, Remediation
+from sgcompliance.engine.policy import (
+    UNKNOWN_EXEMPTION_TAG_CHECK,
+    UNRESOLVED_PREFIX_LIST_CHECK,
+    Policy,
+    Remediation,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,8 @@ def evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], *, today: date
     coverage = settings.coverage_detection
     # Each check is prepared once per evaluation, not once per group.
     prepared = [(check, prepare(check)) for check in policy.checks if check.enabled]
+    tag_key = settings.exemption_tag_key
+    pointable = frozenset(e.id for e in policy.exemptions if e.tagged)
     for snap in snapshots:
         scopes.append((snap.account_id, snap.region))
         ctx = Context(policy.id, snap.account_id, snap.region, settings.trusted_accounts)
@@ -73,13 +80,15 @@ def evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], *, today: date
                     found.extend(run(ctx, view))
             if index is not None and (view.ingress.unresolved or view.egress.unresolved):
                 found.extend(_unresolved(ctx, policy, view))
+            if tag_key in group.tags and group.tags[tag_key] not in pointable:
+                found.append(_unknown_exemption_tag(ctx, policy, view))
             if found:
                 by_group.setdefault((snap.account_id, snap.region, group.group_id), []).extend(
                     found
                 )
     findings: list[Finding] = []
     for key in sorted(by_group):
-        block = apply_exemptions(by_group[key], policy.exemptions, today)
+        block = apply_exemptions(by_group[key], policy.exemptions, today, tag_key)
         block.sort(key=_within_group)
         findings.extend(block)
     return ScanResult(policy, tuple(findings), groups, rules, tuple(scopes))
@@ -107,3 +116,19 @@ def _unresolved(ctx: Context, policy: Policy, view: GroupView) -> list[Finding]:
         )
         for rule in missing
     ]  # fmt: skip
+
+
+def _unknown_exemption_tag(ctx: Context, policy: Policy, view: GroupView) -> Finding:
+    """An exemption tag that names no exemption the policy lets a tag point to: whoever set it
+    asked for an exception nobody granted, which is worth a finding of its own."""
+    key = policy.settings.exemption_tag_key
+    value = view.group.tags[key]
+    return new_finding(
+        ctx, view, None, Reason.UNKNOWN_EXEMPTION_TAG,
+        f"{view.group.group_id}: tag {key}={value!r} names no exemption of policy {policy.id} "
+        "that a tag may point to; the group's findings stand",
+        check_id=UNKNOWN_EXEMPTION_TAG_CHECK,
+        title="Exemption tag names no exemption of the policy",
+        severity=policy.settings.unknown_exemption_tag_severity,
+        remediation=Remediation.FLAG,
+    )  # fmt: skip

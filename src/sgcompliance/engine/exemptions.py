@@ -1,4 +1,10 @@
-"""Matching findings against exemptions; expired ones stop applying and are named."""
+"""Matching findings against exemptions; expired ones stop applying and are named.
+
+Exemptions are governed: a tag only *points to* an exemption the policy defines (the group's
+exemption tag names its id, and only where the exemption says `tagged`), the policy's other
+criteria bound what it may cover, and a rule's own tags count only where the policy names them
+in `rule_tags`: whoever opens a rule sets that rule's tags, so they cannot grant an exception.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,12 @@ from dataclasses import replace
 from datetime import date
 
 from sgcompliance.engine.findings import Finding
-from sgcompliance.engine.policy import Exemption, tags_match
+from sgcompliance.engine.policy import DEFAULT_EXEMPTION_TAG_KEY, Exemption, tags_match
 
 
-def exemption_matches(exemption: Exemption, finding: Finding) -> bool:
+def exemption_matches(
+    exemption: Exemption, finding: Finding, tag_key: str = DEFAULT_EXEMPTION_TAG_KEY
+) -> bool:
     group = finding.group
     rule = finding.rule
     if exemption.checks and finding.check_id not in exemption.checks:
@@ -23,16 +31,22 @@ def exemption_matches(exemption: Exemption, finding: Finding) -> bool:
         return False
     if exemption.rule_ids and (rule is None or rule.rule_id not in exemption.rule_ids):
         return False
-    if exemption.tags:
+    if exemption.tagged and dict(group.tags).get(tag_key) != exemption.id:
+        return False
+    if not all(tags_match(group.tags, key, value) for key, value in exemption.tags):
+        return False
+    if exemption.rule_tags:
         rule_tags = dict(rule.tags) if rule is not None else {}
-        for key, value in exemption.tags:
-            if not (tags_match(group.tags, key, value) or tags_match(rule_tags, key, value)):
-                return False
+        if not all(tags_match(rule_tags, key, value) for key, value in exemption.rule_tags):
+            return False
     return True
 
 
 def apply_exemptions(
-    findings: Sequence[Finding], exemptions: Sequence[Exemption], today: date
+    findings: Sequence[Finding],
+    exemptions: Sequence[Exemption],
+    today: date,
+    tag_key: str = DEFAULT_EXEMPTION_TAG_KEY,
 ) -> list[Finding]:
     """Mark each finding with the first live exemption that matches, or the expired one."""
     if not exemptions:
@@ -42,7 +56,7 @@ def apply_exemptions(
         live: Exemption | None = None
         expired: Exemption | None = None
         for exemption in exemptions:
-            if not exemption_matches(exemption, finding):
+            if not exemption_matches(exemption, finding, tag_key):
                 continue
             if exemption.expired(today):
                 expired = expired or exemption

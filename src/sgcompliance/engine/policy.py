@@ -163,6 +163,9 @@ class Check:
     description: str = ""
 
 
+DEFAULT_EXEMPTION_TAG_KEY = "sgc-exemption"
+
+
 @dataclass(frozen=True, slots=True)
 class Exemption:
     """A documented, owned, optionally expiring exception. All given criteria must match."""
@@ -177,7 +180,12 @@ class Exemption:
     rule_ids: frozenset[str] = frozenset()
     accounts: frozenset[str] = frozenset()
     regions: frozenset[str] = frozenset()
+    # Tags of the group (never of the rule: whoever opens a rule sets the rule's tags).
     tags: tuple[tuple[str, str | None], ...] = ()
+    # Tags of the rule: only where the policy says so explicitly.
+    rule_tags: tuple[tuple[str, str | None], ...] = ()
+    # Applies to a group only where the group's exemption tag names this exemption's id.
+    tagged: bool = False
 
     def expired(self, today: date) -> bool:
         return self.expires is not None and self.expires < today
@@ -192,9 +200,15 @@ class Settings:
     # Accounts whose security groups may be referenced from any account.
     trusted_accounts: frozenset[str] = frozenset()
     unresolved_prefix_list_severity: Severity = Severity.HIGH
+    # The group tag whose value names an exemption of the policy (a pointer, never a grant).
+    exemption_tag_key: str = DEFAULT_EXEMPTION_TAG_KEY
+    unknown_exemption_tag_severity: Severity = Severity.HIGH
 
 
 UNRESOLVED_PREFIX_LIST_CHECK = "SGC.PREFIX_LIST_UNRESOLVED"
+UNKNOWN_EXEMPTION_TAG_CHECK = "SGC.EXEMPTION_TAG_UNKNOWN"
+# Checks the engine itself raises, which a policy may name (exemptions, overrides of severity).
+BUILTIN_CHECKS = frozenset({UNRESOLVED_PREFIX_LIST_CHECK, UNKNOWN_EXEMPTION_TAG_CHECK})
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,6 +130,8 @@ def build_exemption(doc: Doc) -> Exemption:
         accounts=frozenset(match.get("accounts", ())),
         regions=frozenset(match.get("regions", ())),
         tags=_tag_pairs(match.get("tags", {})),
+        rule_tags=_tag_pairs(match.get("rule_tags", {})),
+        tagged=bool(match.get("tagged", False)),
     )
 
 
@@ -139,4 +141,6 @@ def build_settings(doc: Doc) -> Settings:
         resolve_prefix_lists=doc["resolve_prefix_lists"],
         trusted_accounts=frozenset(doc["trusted_accounts"]),
         unresolved_prefix_list_severity=Severity(doc["unresolved_prefix_list_severity"]),
+        exemption_tag_key=doc["exemption_tag_key"],
+        unknown_exemption_tag_severity=Severity(doc["unknown_exemption_tag_severity"]),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sgcompliance.engine.policy import DEFAULT_EXEMPTION_TAG_KEY
 from sgcompliance.engine.protocol import parse_port_range
 
 Doc = dict[str, Any]
@@ -26,6 +27,8 @@ DEFAULT_SETTINGS: Doc = {
     "resolve_prefix_lists": True,
     "trusted_accounts": [],
     "unresolved_prefix_list_severity": "high",
+    "exemption_tag_key": DEFAULT_EXEMPTION_TAG_KEY,
+    "unknown_exemption_tag_severity": "high",
 }
 _SOURCED_TYPES = frozenset({"restricted_ports", "authorized_ports_only", "all_traffic"})
 
@@ -100,10 +103,15 @@ def complete_exemption(exemption: Doc) -> Doc:
             out[key] = exemption[key]
     match = exemption["match"]
     out["match"] = {
-        key: sorted(value) if isinstance(value, list) else dict(value)
+        key: sorted(value) if isinstance(value, list) else _canonical_match_value(value)
         for key, value in match.items()
     }
     return out
+
+
+def _canonical_match_value(value: object) -> object:
+    """Tag maps as plain dicts; flags (`tagged`) as they are."""
+    return dict(value) if isinstance(value, dict) else value
 
 
 def complete_settings(settings: Doc) -> Doc:

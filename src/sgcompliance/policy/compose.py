@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sgcompliance.engine.policy import UNRESOLVED_PREFIX_LIST_CHECK
+from sgcompliance.engine.policy import BUILTIN_CHECKS
 from sgcompliance.policy.completion import complete_check, complete_exemption, complete_settings
 from sgcompliance.policy.problems import PathPart, Problem, did_you_mean, json_path
 
@@ -70,7 +70,7 @@ def _exemption_check_problems(doc: Doc, known: set[str]) -> Iterator[Problem]:
     exemptions = doc.get("exemptions")
     if not isinstance(exemptions, list):
         return
-    known = known | {UNRESOLVED_PREFIX_LIST_CHECK}
+    known = known | BUILTIN_CHECKS
     for i, exemption in enumerate(exemptions):
         match = exemption.get("match") if isinstance(exemption, dict) else None
         checks = match.get("checks") if isinstance(match, dict) else None

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from sgcompliance.engine.policy import UNRESOLVED_PREFIX_LIST_CHECK
+from sgcompliance.engine.policy import BUILTIN_CHECKS
 from sgcompliance.engine.protocol import parse_port_range
 from sgcompliance.errors import InputError
 from sgcompliance.policy.problems import PathPart, Problem, did_you_mean, json_path
@@ -81,10 +81,10 @@ def _duplicate_ids(items: list[Any], key: str, what: str) -> Iterator[Problem]:
             )
         else:
             first[item_id] = i
-        if what == "check" and item_id == UNRESOLVED_PREFIX_LIST_CHECK:
+        if what == "check" and item_id in BUILTIN_CHECKS:
             yield (
                 json_path([key, i, "id"]),
-                f"check id {item_id!r} is reserved for unresolved prefix list findings",
+                f"check id {item_id!r} is reserved for the engine's own findings",
                 "pick another id",
             )
 

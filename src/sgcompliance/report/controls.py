@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
-from sgcompliance.engine.policy import UNRESOLVED_PREFIX_LIST_CHECK, Check, Remediation, Severity
+from sgcompliance.engine.policy import (
+    UNKNOWN_EXEMPTION_TAG_CHECK,
+    UNRESOLVED_PREFIX_LIST_CHECK,
+    Check,
+    Remediation,
+    Severity,
+)
 from sgcompliance.report.records import by_location
 
 # The engine's own checks, which no policy lists: what they mean and how to fix them.
@@ -20,6 +26,10 @@ _BUILTIN_DESCRIPTIONS = {
     UNRESOLVED_PREFIX_LIST_CHECK: (
         "Make the managed prefix list readable by the scanner (or replace it with the CIDRs "
         "it stands for), so what the rule exposes can be judged."
+    ),
+    UNKNOWN_EXEMPTION_TAG_CHECK: (
+        "Remove the exemption tag, or ask the security team to define the exemption it names "
+        "in the policy (owner, reason, ticket, expiry, scope) with `match.tagged: true`."
     ),
 }
 

@@ -55,7 +55,7 @@ def test_without_exemptions_the_rule_is_a_violation() -> None:
         {"regions": frozenset({REGION})},
         {"tags": (("Env", "prod"),)},
         {"tags": (("Env", None),)},  # key present, any value
-        {"tags": (("Purpose", "bastion"),)},  # a tag of the rule itself
+        {"rule_tags": (("Purpose", "bastion"),)},  # a tag of the rule, named as such
         {"checks": frozenset({"SSH"}), "group_ids": frozenset({"sg-1"})},
     ],
     ids=["group", "rule", "account", "region", "tag", "tag-key", "rule-tag", "check+group"],

@@ -21,6 +21,7 @@ from sgcompliance.policy.cases import (
     load_case,
     run_case,
 )
+from sgcompliance.policy.governance import exemption_warnings
 from sgcompliance.policy.loader import load_policy, schema
 
 policy_app = typer.Typer(
@@ -54,8 +55,14 @@ def schema_command() -> None:
 @policy_app.command("validate")
 def validate_command(
     file: Annotated[str, typer.Argument(help="A policy file (.json/.yaml/.yml) or builtin:NAME")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (exit 2) on warnings about exemptions too")
+    ] = False,
 ) -> None:
-    """Check a policy: print "valid", or every problem with its JSON path (exit 2)."""
+    """Check a policy: print "valid", or every problem with its JSON path (exit 2).
+
+    Warnings name exemptions that cover every check or account, never expire, or can be granted
+    by the people they exempt (rule tags, bare group tags)."""
     try:
         policy = load_policy(file)
     except (InputError, PolicyError) as exc:
@@ -66,6 +73,12 @@ def validate_command(
         f"{file}: valid (policy {policy.id}, {len(policy.checks)} checks, {enabled} enabled, "
         f"{len(policy.exemptions)} exemptions, digest {policy.digest[:12]})"
     )
+    warnings = exemption_warnings(policy)
+    for line in warnings:
+        typer.echo(f"warning: {line}", err=True)
+    if strict and warnings:
+        typer.echo(f"{file}: {len(warnings)} warning(s) with --strict", err=True)
+        raise typer.Exit(USAGE_ERROR)
 
 
 @policy_app.command("test")

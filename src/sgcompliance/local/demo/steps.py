@@ -13,7 +13,7 @@ from typing import Any
 from sgcompliance.local.demo.context import DemoContext
 from sgcompliance.local.demo.findings import SEVERITIES, ScanReport
 from sgcompliance.local.demo.runner import Check, Echo
-from sgcompliance.local.seed.groups import GROUPS
+from sgcompliance.local.seed.groups import EXEMPTION_ID, GROUPS
 from sgcompliance.local.seed.organization import DemoOrg, seed_demo_org
 from sgcompliance.local.server import moto_server
 from sgcompliance.local.server.moto_server import LocalServerError
@@ -21,6 +21,8 @@ from sgcompliance.remediation.plan import RemediationPlan
 
 EXIT_VIOLATIONS = 1
 EXEMPTION_DAYS = 90
+# What SSH from anywhere breaks in builtin:strict: all the exemption accepts.
+BASTION_CHECKS = ("CIS-5.2", "EC2.13", "EC2.18", "EC2.19")
 
 
 def start_local_aws(ctx: DemoContext) -> list[Check]:
@@ -63,23 +65,27 @@ def seed(ctx: DemoContext) -> list[Check]:
 
 def demo_policy(org: DemoOrg, today: datetime) -> dict[str, Any]:
     """builtin:strict, trusting the organization's own accounts, with one owned exemption."""
-    key, value = org.exemption_tag
     expires = (today + timedelta(days=EXEMPTION_DAYS)).date().isoformat()
     return {
         "version": "1",
         "id": "demo-organization",
         "description": "The demo organization's policy: builtin:strict, its own accounts "
-        "trusted, and the approved bastion exempted.",
+        "trusted, and the approved bastion exempted: its sgc-exemption tag points to EX-DEMO-001.",
         "extends": "builtin:strict",
         "settings": {"trusted_accounts": [org.management_account, *org.account_ids]},
         "exemptions": [
             {
-                "id": "EX-DEMO-001",
+                "id": EXEMPTION_ID,
                 "owner": "platform-team@example.com",
                 "reason": "Approved bastion: SSH from anywhere until the move to Session Manager.",
                 "ticket": "SEC-2001",
                 "expires": expires,
-                "match": {"tags": {key: value}},
+                # A tag points here; the policy bounds what the exemption covers.
+                "match": {
+                    "tagged": True,
+                    "checks": list(BASTION_CHECKS),
+                    "accounts": list(org.account_ids),
+                },
             }
         ],
     }

@@ -25,7 +25,9 @@ DEMO_EXTERNAL_ID = "sgc-local-demo"
 BOOTSTRAP_ROLE = "OrganizationAccountAccessRole"
 # An account outside the organization (a vendor), referenced by one group.
 VENDOR_ACCOUNT = "999999999999"
-EXEMPTION_TAG = ("sgc-exemption", "approved-bastion")
+# The bastion's tag points to the demo policy's exemption by its id: a pointer, never a grant.
+EXEMPTION_ID = "EX-DEMO-001"
+EXEMPTION_TAG = ("sgc-exemption", EXEMPTION_ID)
 
 # name -> (description, entries); "open" holds the world, "corp" only private ranges.
 PREFIX_LISTS = {
@@ -119,7 +121,7 @@ GROUPS = (
     GroupSpec(
         "bastion-exempt",
         "approved bastion, open by exception",
-        (Perm("tcp", (22, 22), ("cidr:0.0.0.0/0",)),),
+        (Perm("tcp", (22, 22), ("cidr:0.0.0.0/0",), "admins over SSH, by exception SEC-2001"),),
         Attach.PUBLIC,
         (EXEMPTION_TAG, ("owner", "platform-team")),
     ),
