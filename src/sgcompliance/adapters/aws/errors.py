@@ -2,13 +2,24 @@
 
 Wrap every AWS call in `translating("Operation")`; callers then catch only `SgcError` subclasses
 (defined in `sgcompliance.errors` so that `app` can catch them without importing botocore).
+
+Whatever an endpoint answers, the message is one line of bounded length: an endpoint that is not
+AWS (a proxy's or a web server's HTML page, garbage, a truncated body) is named as such, and its
+body never reaches a message. Besides botocore's own exceptions, the SDK lets some escape that
+are not botocore's (`ResponseParserError`, a `KeyError` or `UnicodeDecodeError` while parsing
+an answer that is not AWS's, urllib3's); they are translated too, so no traceback reaches the
+user. An exception of the caller's own code passes through untouched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
 
+import botocore
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -19,6 +30,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
     ProfileNotFound,
 )
+from botocore.parsers import ResponseParserError
 
 from sgcompliance.errors import (
     AccessDeniedError,
@@ -34,11 +46,34 @@ __all__ = [
     "AccessDeniedError",
     "AwsApiError",
     "AwsUnavailableError",
+    "InconsistentReadError",
     "NotFoundError",
     "ThrottledError",
+    "aws_answer",
     "translate",
     "translating",
 ]
+
+# Characters of an endpoint's own text (an AWS error message, a connection error) kept in a
+# message: enough for any AWS message worth reading, never a page of HTML.
+DETAIL_LIMIT = 240
+NOT_AWS = "not an AWS response"
+# The SDK's own code: an exception raised in it while reading an answer is about the answer.
+_SDK_PACKAGES = ("botocore", "boto3", "s3transfer", "urllib3")
+_SDK_DIRS = (str(Path(botocore.__file__).resolve().parent),)
+
+
+class InconsistentReadError(AwsApiError):
+    """AWS described one account-region two ways at once: DescribeSecurityGroups and
+    DescribeSecurityGroupRules disagreed, twice in a row."""
+
+    code = "SGC505"
+    hint = (
+        "a group changed while it was read, or AWS answered inconsistently: scan again; if it "
+        "persists, compare `aws ec2 describe-security-groups` with "
+        "`aws ec2 describe-security-group-rules` for the group named"
+    )
+
 
 ACCESS_DENIED_CODES = frozenset(
     {
@@ -99,6 +134,10 @@ def translating(operation: str, *, scope: str = "") -> Iterator[None]:
         yield
     except (BotoCoreError, ClientError) as exc:
         raise translate(exc, operation, scope=scope) from exc
+    except Exception as exc:
+        if not _from_the_sdk(exc):
+            raise
+        raise _unreadable(exc, operation, scope) from exc
 
 
 def translate(exc: BotoCoreError | ClientError, operation: str, *, scope: str = "") -> SgcError:
@@ -108,35 +147,129 @@ def translate(exc: BotoCoreError | ClientError, operation: str, *, scope: str = 
         return _client_error(exc, operation, where)
     if isinstance(exc, ConnectionError | HTTPClientError):
         return AwsUnavailableError(
-            f"{operation}{where}: the endpoint did not answer: {exc}",
+            f"{operation}{where}: the endpoint did not answer: {detail_text(str(exc))}",
             operation=operation,
             aws_code="EndpointUnavailable",
         )
     if isinstance(exc, NoCredentialsError | PartialCredentialsError | ProfileNotFound):
         return ConfigError(
-            f"{operation}{where}: {exc}",
+            f"{operation}{where}: {detail_text(str(exc))}",
             hint="configure credentials (AWS_PROFILE, --profile, environment variables) "
             "or point --endpoint-url at the local AWS started by `sgc local up`",
         )
     if isinstance(exc, NoRegionError):
-        return ConfigError(f"{operation}{where}: {exc}", hint="pass --regions or set AWS_REGION")
+        return ConfigError(
+            f"{operation}{where}: {detail_text(str(exc))}", hint="pass --regions or set AWS_REGION"
+        )
     return AwsApiError(
-        f"{operation}{where}: {type(exc).__name__}: {exc}",
+        f"{operation}{where}: {type(exc).__name__}: {detail_text(str(exc))}",
         operation=operation,
         aws_code=type(exc).__name__,
     )
 
 
-def _client_error(exc: ClientError, operation: str, where: str) -> AwsApiError:
-    error = exc.response.get("Error", {})
-    code = str(error.get("Code") or "Unknown")
-    detail = str(error.get("Message") or "").strip()
-    request_id = exc.response.get("ResponseMetadata", {}).get("RequestId", "")
-    message = f"{operation}{where} failed: {code}"
-    if detail:
-        message += f": {detail}"
+def aws_answer(
+    response: Mapping[str, Any], operation: str, *, scope: str = ""
+) -> Mapping[str, Any]:
+    """`response`, when it is an answer of AWS: every AWS answer carries a request id. An
+    endpoint that answers HTTP 200 with an HTML page parses as an empty result (no groups, no
+    rules), which would pass a whole region; it is AwsUnavailableError instead.
+
+    A response without `ResponseMetadata` (botocore's Stubber in tests) is not judged."""
+    meta = response.get("ResponseMetadata")
+    if not isinstance(meta, Mapping) or "HTTPStatusCode" not in meta:
+        return response
+    headers = meta.get("HTTPHeaders") or {}
+    request_id = meta.get("RequestId") or any(
+        key.lower() in ("x-amzn-requestid", "x-amz-request-id") for key in headers
+    )
     if request_id:
-        message += f" (request id {request_id})"
+        return response
+    where = f" in {scope}" if scope else ""
+    kind = _body_kind(str(headers.get("content-type", "")))
+    raise AwsUnavailableError(
+        f"{operation}{where}: the endpoint's answer is {NOT_AWS} "
+        f"(HTTP {meta['HTTPStatusCode']}, {kind}, no request id)",
+        operation=operation,
+        aws_code="InvalidResponse",
+    )
+
+
+def detail_text(text: str, limit: int = DETAIL_LIMIT) -> str:
+    """An endpoint's text for a message: one line without control characters, an HTML page
+    named rather than quoted, at most `limit` characters."""
+    if _is_html(text):
+        return f"an HTML page, {NOT_AWS}"
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _is_html(text: str) -> bool:
+    head = text.lstrip()[:512].lower()
+    return head.startswith(("<!doctype html", "<html", "b'<!doctype html", "b'<html")) or any(
+        tag in head for tag in ("<html", "<head>", "<body", "<title>")
+    )
+
+
+def _body_kind(content_type: str) -> str:
+    if "html" in content_type.lower():
+        return "an HTML page"
+    return f"content type {detail_text(content_type, 60)}" if content_type else "no content type"
+
+
+def _from_the_sdk(exc: BaseException) -> bool:
+    """Raised by the SDK while calling or reading an answer (not by the caller's code)."""
+    module = type(exc).__module__
+    if module.split(".")[0] in _SDK_PACKAGES:
+        return True
+    innermost: TracebackType | None = exc.__traceback__
+    while innermost is not None and innermost.tb_next is not None:
+        innermost = innermost.tb_next
+    if innermost is None:
+        return False
+    filename = str(Path(innermost.tb_frame.f_code.co_filename).resolve())
+    return any(filename.startswith(directory) for directory in _SDK_DIRS)
+
+
+def _unreadable(exc: Exception, operation: str, scope: str) -> AwsUnavailableError:
+    """The endpoint answered, with something that cannot be read as AWS's answer."""
+    where = f" in {scope}" if scope else ""
+    if isinstance(exc, ResponseParserError):
+        body = str(exc).partition(":\n")[2]
+        kind = "an HTML page" if _is_html(body) else "not XML or JSON"
+    elif isinstance(exc, UnicodeError):
+        kind = "not text"
+    else:
+        kind = f"{type(exc).__name__} while reading it"
+    return AwsUnavailableError(
+        f"{operation}{where}: the endpoint's answer is {NOT_AWS} ({kind})",
+        operation=operation,
+        aws_code="InvalidResponse",
+    )
+
+
+def _client_error(exc: ClientError, operation: str, where: str) -> AwsApiError:
+    response: Mapping[str, Any] = exc.response or {}
+    error: Mapping[str, Any] = response.get("Error") or {}
+    meta: Mapping[str, Any] = response.get("ResponseMetadata") or {}
+    code = str(error.get("Code") or "Unknown")
+    detail = detail_text(str(error.get("Message") or "").strip())
+    request_id = detail_text(str(meta.get("RequestId") or ""), 80)
+    status = meta.get("HTTPStatusCode")
+    message = f"{operation}{where} failed: {detail_text(code, 80)}"
+    if not error and status:
+        # No AWS error document at all: say what the endpoint did answer.
+        message = f"{operation}{where} failed: HTTP {status}, {NOT_AWS}"
+    elif detail:
+        message += f": {detail}"
+    notes = []
+    attempts = meta.get("RetryAttempts")
+    if isinstance(attempts, int) and attempts > 0:
+        notes.append(f"after {attempts + 1} attempts")
+    if request_id:
+        notes.append(f"request id {request_id}")
+    if notes:
+        message += f" ({'; '.join(notes)})"
     cls: type[AwsApiError]
     if code in ACCESS_DENIED_CODES or code in BAD_CREDENTIAL_CODES:
         cls = AccessDeniedError
