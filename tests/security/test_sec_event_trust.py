@@ -78,13 +78,27 @@ def test_an_event_naming_another_account_only_reads_the_recipient_account() -> N
     identity = copy.deepcopy(fixture("authorize_ingress")["detail"]["userIdentity"])
     identity["accountId"] = OUTSIDER
     event = event_for(userIdentity=identity)
-    event["account"] = OUTSIDER
     event["detail"]["requestParameters"]["groupOwnerId"] = OUTSIDER
     # WHEN handled  THEN only the recipient account (CloudTrail's own field) is touched
     w.app.handle(event)
     assert f"read-group {MEMBER}/{REGION} {GROUP}" in w.calls
     assert all(OUTSIDER not in call for call in w.calls)
     assert all(account != OUTSIDER for account, _ in w.adapters.member_groups.gateways)
+
+
+def test_an_event_whose_sender_is_not_the_recipient_account_is_refused_and_audited() -> None:
+    # GIVEN an event that EventBridge says OUTSIDER sent, whose detail claims MEMBER's change
+    w = world()
+    event = event_for()
+    event["account"] = OUTSIDER
+    # WHEN handled
+    w.app.handle(event)
+    # THEN nothing is read or written, and the refusal is recorded (in the log's trail: input
+    # that cannot be trusted causes no write anywhere) with both accounts
+    assert (w.calls, w.writes, w.alerts, w.audit) == ([], [], [], [])
+    (record,) = w.log_sink.records.values()
+    assert record.reason.startswith("account_mismatch:")
+    assert OUTSIDER in record.reason
 
 
 def test_a_replayed_event_older_than_the_maximum_age_causes_no_aws_call() -> None:

@@ -172,7 +172,7 @@ def change_event(
             item["securityGroupRuleId"] = rule_ids[n]
     if identity is not None:
         detail["userIdentity"] = copy.deepcopy(dict(identity))
-    event |= {"region": REGION}
+    event |= {"region": REGION, "account": account}
     return event
 
 

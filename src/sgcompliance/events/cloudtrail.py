@@ -133,16 +133,32 @@ def parse_sg_change(envelope: dict[object, object]) -> SgChangeEvent | Rejected:
 
 
 def _account(envelope: dict[object, object], detail: dict[object, object]) -> str | Rejected:
-    # The account the call was made in; EventBridge may drop the envelope's `account`.
-    # A field that is present but malformed is refused rather than passed over.
+    """The account the call was made in (`detail.recipientAccountId`), which must agree with the
+    envelope's `account`: the sender EventBridge authenticated. A member that puts a crafted
+    event on the hub bus can write any detail, but not another account's envelope.
+
+    EventBridge may drop the envelope's `account` (moto does); a field that is present but
+    malformed is refused rather than passed over."""
+    sender = envelope.get("account")
+    if sender is not None and matching(ACCOUNT_ID, sender) is None:
+        return Rejected(RejectCode.MALFORMED_EVENT, "account is not a 12-digit account id")
     recipient = detail.get("recipientAccountId")
-    if recipient is not None:
-        return matching(ACCOUNT_ID, recipient) or Rejected(
+    if recipient is None:
+        return matching(ACCOUNT_ID, sender) or Rejected(
+            RejectCode.MISSING_ACCOUNT, "neither detail.recipientAccountId nor account is present"
+        )
+    account = matching(ACCOUNT_ID, recipient)
+    if account is None:
+        return Rejected(
             RejectCode.MALFORMED_EVENT, "detail.recipientAccountId is not a 12-digit account id"
         )
-    return matching(ACCOUNT_ID, envelope.get("account")) or Rejected(
-        RejectCode.MISSING_ACCOUNT, "neither detail.recipientAccountId nor account is present"
-    )
+    if sender is not None and sender != account:
+        return Rejected(
+            RejectCode.ACCOUNT_MISMATCH,
+            f"detail.recipientAccountId {account} is not the account that sent the event "
+            f"({sender})",
+        )
+    return account
 
 
 def _region(envelope: dict[object, object], detail: dict[object, object]) -> str | Rejected:

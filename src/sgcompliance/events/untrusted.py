@@ -33,6 +33,7 @@ class RejectCode(StrEnum):
     UNSUPPORTED_EVENT_NAME = "unsupported_event_name"
     MALFORMED_EVENT = "malformed_event"
     MISSING_ACCOUNT = "missing_account"
+    ACCOUNT_MISMATCH = "account_mismatch"
     MALFORMED_RECORD = "malformed_record"
     BAD_OPERATOR_ACTION = "bad_operator_action"
     TOO_LARGE = "too_large"

@@ -96,10 +96,29 @@ def test_the_account_comes_from_recipient_account_id_when_the_envelope_has_none(
     assert sg_change(event).account_id == MEMBER
 
 
-def test_recipient_account_id_wins_over_the_envelope_account() -> None:
+def test_an_envelope_and_a_detail_that_disagree_on_the_account_are_refused() -> None:
+    # GIVEN an event whose detail names one account while EventBridge says another sent it
+    # (a member forging a change "in" another account on the hub bus)
     event = load("create_security_group")
     event["account"] = "222222222222"
+    # WHEN read  THEN it is refused, naming both accounts
+    refused = rejected(event)
+    assert refused.reason_code is RejectCode.ACCOUNT_MISMATCH
+    assert MEMBER in refused.message
+    assert "222222222222" in refused.message
+
+
+def test_an_envelope_and_a_detail_that_agree_on_the_account_are_read() -> None:
+    event = load("create_security_group")
+    event["account"] = MEMBER
     assert sg_change(event).account_id == MEMBER
+
+
+@pytest.mark.parametrize("bad", ["2222", 222222222222, ["222222222222"]])
+def test_a_malformed_envelope_account_is_refused(bad: Any) -> None:
+    event = load("create_security_group")
+    event["account"] = bad
+    assert rejected(event).reason_code is RejectCode.MALFORMED_EVENT
 
 
 def test_the_envelope_account_is_used_when_recipient_account_id_is_absent() -> None:
