@@ -1,0 +1,105 @@
+"""Running one call under a time and a memory bound, and measuring it (tests only).
+
+`bounded(call)` runs `call()` with tracemalloc tracing on and a watchdog (SIGALRM, main thread
+only): once the call has run `hard_seconds`, or the memory it allocated passed `hard_bytes`, an
+`Overrun` is raised inside it, so that a hang or a memory bomb ends that one input instead of
+the whole test run. `Overrun` is a BaseException: the product's `except Exception` boundaries
+do not swallow it. The result says what the call returned or raised, how long it took and the
+peak of the memory it allocated (Python allocations, as tracemalloc sees them).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import FrameType
+
+MB = 1_000_000
+# What an input may cost (issue #13): one second, 200 MB.
+TIME_BOUND = 1.0
+MEMORY_BOUND = 200 * MB
+# Where the watchdog stops a call outright; beyond the bounds, so that an overrun is measured.
+HARD_SECONDS = 5.0
+HARD_BYTES = 600 * MB
+_TICK = 0.05
+
+
+class Overrun(BaseException):  # noqa: N818 - named for what it reports
+    """Raised inside a call that ran past the watchdog's hard time or memory cap."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    value: object
+    error: BaseException | None
+    seconds: float
+    peak_bytes: int
+    # "time" or "memory" when the watchdog stopped the call.
+    overrun: str | None = None
+
+    @property
+    def over_time(self) -> bool:
+        return self.overrun == "time" or self.seconds > TIME_BOUND
+
+    @property
+    def over_memory(self) -> bool:
+        return self.overrun == "memory" or self.peak_bytes > MEMORY_BOUND
+
+
+@contextmanager
+def tracing() -> Iterator[None]:
+    """tracemalloc on for the block (left on when it already was)."""
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    try:
+        yield
+    finally:
+        if started:
+            tracemalloc.stop()
+
+
+def bounded(
+    call: Callable[[], object],
+    *,
+    hard_seconds: float = HARD_SECONDS,
+    hard_bytes: int = HARD_BYTES,
+) -> Measured:
+    """Run `call` under the watchdog; tracemalloc must be tracing (see `tracing`)."""
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    start = time.perf_counter()
+
+    def watch(signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        if time.perf_counter() - start > hard_seconds:
+            raise Overrun("time")
+        if tracemalloc.get_traced_memory()[1] - base > hard_bytes:
+            raise Overrun("memory")
+
+    previous = signal.signal(signal.SIGALRM, watch)
+    signal.setitimer(signal.ITIMER_REAL, _TICK, _TICK)
+    value: object = None
+    error: BaseException | None = None
+    overrun: str | None = None
+    try:
+        value = call()
+    except Overrun as exc:
+        overrun = exc.kind
+        error = exc
+    except Exception as exc:  # the outcome to judge, not a failure of the harness
+        error = exc
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        signal.signal(signal.SIGALRM, previous)
+    seconds = time.perf_counter() - start
+    peak = max(0, tracemalloc.get_traced_memory()[1] - base)
+    return Measured(value, error, seconds, peak, overrun)
