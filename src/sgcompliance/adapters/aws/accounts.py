@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.adapters.aws.errors import aws_answer, translating
 from sgcompliance.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
@@ -77,6 +78,9 @@ def organization_accounts(org: OrganizationsClient) -> tuple[str, ...]:
 
 
 def parse_regions(values: Iterable[str], *, option: str = "--regions") -> tuple[str, ...]:
+    """Region names from the command line. A well-formed name the SDK does not know is kept:
+    AWS opens regions before every SDK knows them; reading one that does not exist fails that
+    account-region alone, and the failure names the region as unknown (`known_region`)."""
     regions: list[str] = []
     for value in values:
         for item in re.split(r"[,\s]+", value.strip()):
@@ -94,7 +98,7 @@ def parse_regions(values: Iterable[str], *, option: str = "--regions") -> tuple[
 def enabled_regions(ec2: EC2Client) -> tuple[str, ...]:
     """Regions enabled for the account: opt-in not required, or opted in."""
     with translating("DescribeRegions"):
-        response = ec2.describe_regions(AllRegions=False)
+        response = aws_answer(ec2.describe_regions(AllRegions=False), "DescribeRegions")
     return tuple(
         sorted(
             region["RegionName"]
@@ -102,4 +106,17 @@ def enabled_regions(ec2: EC2Client) -> tuple[str, ...]:
             if "RegionName" in region
             and region.get("OptInStatus", "opt-in-not-required") in ENABLED_OPT_IN
         )
+    )
+
+
+@cache
+def known_region(region: str) -> bool:
+    """Whether the SDK's endpoint data names `region` in any partition (asked only about a
+    region whose read failed)."""
+    import botocore.session  # noqa: PLC0415 - lazy: only a failed read asks; it costs ~100 ms
+
+    session = botocore.session.get_session()
+    return any(
+        region in session.get_available_regions("ec2", partition_name=partition)
+        for partition in session.get_available_partitions()
     )

@@ -3,17 +3,26 @@
 Reads produce the snapshot document `sgcompliance.sources.snapshot.read_snapshot` accepts. A region
 costs a fixed number of calls whatever its size: every Describe loops on NextToken with the
 largest page, never one call per group; each referenced prefix list is resolved once.
+
+Groups and their rules come from two calls, DescribeSecurityGroups and
+DescribeSecurityGroupRules, and a group can change between them. The two answers are compared
+(`sources.snapshot.rules_disagreements`); when they disagree both are read again once, and a
+disagreement that persists is `InconsistentReadError` for the account-region: never a scan that
+judges one half and passes what only the other holds. Every page must be an AWS answer
+(`errors.aws_answer`): an endpoint answering an HTML page is not an empty region.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.adapters.aws.accounts import known_region
+from sgcompliance.adapters.aws.errors import InconsistentReadError, aws_answer, translating
 from sgcompliance.engine.model import Direction
 from sgcompliance.errors import AccessDeniedError, AwsApiError, NotFoundError
+from sgcompliance.sources.snapshot import rules_disagreements
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -22,7 +31,10 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 1000  # the EC2 maximum for the Describe calls used here
 PREFIX_LIST_PAGE_SIZE = 100  # the maximum for GetManagedPrefixListEntries
+# Reads of groups and rules before a disagreement between them fails the account-region.
+CONSISTENT_READS = 2
 Document = dict[str, Any]
+Items = list[dict[str, Any]]
 
 # Only what the engine reads is kept of a group; its rules come from SecurityGroupRules.
 _GROUP_FIELDS = ("GroupId", "GroupName", "Description", "OwnerId", "VpcId", "SecurityGroupArn")
@@ -31,22 +43,67 @@ _GROUP_FIELDS = ("GroupId", "GroupName", "Description", "OwnerId", "VpcId", "Sec
 def read_region(ec2: EC2Client, account_id: str, region: str) -> Document:
     """Everything the engine needs about one account x region, as a snapshot document."""
     scope = f"{account_id}/{region}"
-    groups = collect(ec2, "describe_security_groups", "SecurityGroups", scope=scope)
-    rules = collect(ec2, "describe_security_group_rules", "SecurityGroupRules", scope=scope)
-    interfaces = _interfaces(ec2, scope)
-    prefix_lists = resolve_prefix_lists(ec2, referenced_prefix_lists(rules), scope=scope)
+
+    def groups_and_rules() -> tuple[Items, Items]:
+        groups = collect(ec2, "describe_security_groups", "SecurityGroups", scope=scope)
+        rules = collect(ec2, "describe_security_group_rules", "SecurityGroupRules", scope=scope)
+        return groups, rules
+
+    try:
+        groups, rules = agreeing(groups_and_rules, account_id, scope)
+        interfaces = _interfaces(ec2, scope)
+        prefix_lists = resolve_prefix_lists(ec2, referenced_prefix_lists(rules), scope=scope)
+    except AwsApiError as exc:
+        _name_unknown_region(exc, region)
+        raise
     return snapshot_document(account_id, region, groups, rules, prefix_lists, interfaces)
 
 
 def read_group(ec2: EC2Client, account_id: str, region: str, group_id: str) -> Document:
     """One group as a snapshot document, for event-driven checks; NotFoundError if it is gone."""
     scope = f"{account_id}/{region}"
-    with translating("DescribeSecurityGroups", scope=scope):
-        groups = ec2.describe_security_groups(GroupIds=[group_id]).get("SecurityGroups", [])
-    rules = describe_group_rules(ec2, group_id, scope=scope)
+
+    def group_and_rules() -> tuple[Items, Items]:
+        with translating("DescribeSecurityGroups", scope=scope):
+            response = aws_answer(
+                ec2.describe_security_groups(GroupIds=[group_id]),
+                "DescribeSecurityGroups",
+                scope=scope,
+            )
+        groups = [dict(g) for g in response.get("SecurityGroups", [])]
+        return groups, describe_group_rules(ec2, group_id, scope=scope)
+
+    groups, rules = agreeing(group_and_rules, account_id, scope)
     interfaces = _interfaces(ec2, scope, Filters=[{"Name": "group-id", "Values": [group_id]}])
     prefix_lists = resolve_prefix_lists(ec2, referenced_prefix_lists(rules), scope=scope)
-    return snapshot_document(account_id, region, list(groups), rules, prefix_lists, interfaces)
+    return snapshot_document(account_id, region, groups, rules, prefix_lists, interfaces)
+
+
+def agreeing(
+    read: Callable[[], tuple[Items, Items]], account_id: str, scope: str
+) -> tuple[Items, Items]:
+    """Groups and rules that describe the same rules, read at most `CONSISTENT_READS` times;
+    InconsistentReadError (naming the group and the rule) when they never did."""
+    for attempt in range(1, CONSISTENT_READS + 1):
+        groups, rules = read()
+        found = rules_disagreements(groups, rules, account_id, source=scope)
+        if not found:
+            return groups, rules
+        first = found[0].message(len(found) - 1)
+        log.info("%s: groups and rules disagree in read %d: %s", scope, attempt, first)
+    raise InconsistentReadError(
+        f"{scope}: DescribeSecurityGroups and DescribeSecurityGroupRules disagreed in "
+        f"{CONSISTENT_READS} reads: {first}",
+        operation="DescribeSecurityGroupRules",
+        aws_code="InconsistentRead",
+    )
+
+
+def _name_unknown_region(exc: AwsApiError, region: str) -> None:
+    """Add to `exc` that the region is one the SDK does not know (a typo, most often)."""
+    if not known_region(region):
+        exc.message = f"{exc.message} ({region} is not a region this AWS SDK knows)"
+        exc.args = (exc.message,)
 
 
 def snapshot_document(
@@ -100,7 +157,7 @@ def collect(
             **params, PaginationConfig={"PageSize": page_size}
         )
         for page in pages:
-            items.extend(page.get(result_key, []))
+            items.extend(aws_answer(page, operation, scope=scope).get(result_key, []))
     return items
 
 

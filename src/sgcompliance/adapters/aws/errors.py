@@ -30,7 +30,6 @@ from botocore.exceptions import (
     PartialCredentialsError,
     ProfileNotFound,
 )
-from botocore.parsers import ResponseParserError
 
 from sgcompliance.errors import (
     AccessDeniedError,
@@ -234,7 +233,7 @@ def _from_the_sdk(exc: BaseException) -> bool:
 def _unreadable(exc: Exception, operation: str, scope: str) -> AwsUnavailableError:
     """The endpoint answered, with something that cannot be read as AWS's answer."""
     where = f" in {scope}" if scope else ""
-    if isinstance(exc, ResponseParserError):
+    if type(exc).__name__ == "ResponseParserError":  # botocore.parsers: costly to import
         body = str(exc).partition(":\n")[2]
         kind = "an HTML page" if _is_html(body) else "not XML or JSON"
     elif isinstance(exc, UnicodeError):
