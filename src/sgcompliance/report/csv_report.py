@@ -1,4 +1,6 @@
-"""CSV: one row per finding (RFC 4180), for spreadsheets.
+"""CSV: one row per finding (RFC 4180), for spreadsheets; after them, one row with status
+`not_scanned` per account-region that could not be read, so that a spreadsheet of a partial
+scan never reads as a complete one.
 
 Spreadsheet programs run a cell that starts with `=`, `+`, `-` or `@` (and some a tab or a
 carriage return) as a formula, so a security-group description such as `=cmd|' /C calc'!A0`
@@ -14,6 +16,8 @@ import json
 from typing import Any
 
 from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.fleet import ScopeFailure
+from sgcompliance.report.coverage import NOT_SCANNED_CHECK, NOT_SCANNED_TITLE, failures
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.plain_text import visible_escapes
 from sgcompliance.report.records import Record, by_location, finding_record
@@ -74,6 +78,19 @@ def _row(record: Record) -> dict[str, str]:
     return {column: _cell(values.get(column)) for column in COLUMNS}
 
 
+def _not_scanned_row(failure: ScopeFailure) -> dict[str, str]:
+    values = {
+        "status": "not_scanned",
+        "check_id": NOT_SCANNED_CHECK,
+        "title": NOT_SCANNED_TITLE,
+        "account_id": failure.scope.account_id,
+        "region": failure.scope.region,
+        "reason": failure.code,
+        "message": failure.reason,
+    }
+    return {column: _cell(values.get(column)) for column in COLUMNS}
+
+
 class CsvWriter:
     def render(
         self,
@@ -88,4 +105,6 @@ class CsvWriter:
         writer.writeheader()
         for finding in by_location(result.findings):
             writer.writerow(_row(finding_record(finding)))
+        for failure in failures(result):
+            writer.writerow(_not_scanned_row(failure))
         return buffer.getvalue()

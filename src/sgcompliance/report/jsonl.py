@@ -1,9 +1,11 @@
 """JSON Lines: one self-contained JSON object per line, for log pipelines and `jq -c`.
 
-The first line is the summary, then one line per finding in location order, then (after a
+The first line is the summary, the second the coverage (the account-regions asked for, read and
+not read, with their reasons), then one line per finding in location order, then (after a
 remediation run) one line per remediated group. Every line carries `"record"`: `summary`,
-`finding` or `remediation`, so a reader can filter without knowing the order. The objects are
-the JSON report's records (`records.py`), so both formats name every field the same way.
+`coverage`, `finding` or `remediation`, so a reader can filter without knowing the order. The
+objects are the JSON report's records (`records.py`), so both formats name every field the
+same way.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 
 from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.report.coverage import coverage_record
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.records import (
     Record,
@@ -47,7 +50,10 @@ class JsonLinesWriter:
         remediation: RemediationReport | None = None,
     ) -> str:
         del presentation  # the same wherever it goes
-        lines = [_line("summary", summary_record(result))]
+        lines = [
+            _line("summary", summary_record(result)),
+            _line("coverage", coverage_record(result)),
+        ]
         lines.extend(_line("finding", finding_record(f)) for f in by_location(result.findings))
         if remediation is not None:
             lines.extend(_remediation_lines(remediation))

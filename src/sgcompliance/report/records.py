@@ -14,6 +14,7 @@ from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.model import Rule
 from sgcompliance.engine.policy import Exemption, Severity
+from sgcompliance.report.coverage import coverage_record
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 
 Record = dict[str, Any]
@@ -111,10 +112,12 @@ def rule_summary(rule: Rule) -> str:
 
 
 def scan_record(result: ScanResult, remediation: RemediationReport | None = None) -> Record:
-    """The whole report: `{"summary": ..., "findings": [...]}` in location order, plus
-    `"remediation": {...}` when a remediation ran (absent otherwise: a scan's shape is fixed)."""
+    """The whole report: `{"summary": ..., "coverage": ..., "findings": [...]}` in location
+    order, plus `"remediation": {...}` when a remediation ran (absent otherwise: a scan's shape
+    is fixed). `coverage` says which account-regions were asked for, read and not read."""
     record: Record = {
         "summary": summary_record(result),
+        "coverage": coverage_record(result),
         "findings": [finding_record(f) for f in by_location(result.findings)],
     }
     if remediation is not None:

@@ -1,5 +1,5 @@
-"""The terminal report: a summary header, the violations, the exempted findings, and what a
-remediation run did when one ran.
+"""The terminal report: a summary header, the account-regions that could not be read (a banner,
+when any), the violations, the exempted findings, and what a remediation run did when one ran.
 
 Untrusted values go through `terminal_text.literal`: shown exactly, never parsed as markup.
 """
@@ -17,6 +17,7 @@ from rich.text import Text
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.policy import Severity
+from sgcompliance.report.coverage import failure_line, failures, incomplete_heading
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.records import SEVERITIES_DESC, by_severity, rule_summary
 from sgcompliance.report.remediation_table import (
@@ -63,9 +64,14 @@ class TableWriter:
             box=box.SIMPLE_HEAD if presentation.unicode else box.ASCII2,
         )
         console.print(summary(result))
+        banner = incomplete_banner(result)
+        if banner.plain:
+            console.print(banner)
         violations = by_severity(result.violations)
         if violations:
             console.print(violations_table(violations, layout))
+        elif banner.plain:
+            console.print(Text("No violations in the account-regions that were read.", "bold"))
         else:
             console.print(Text("No violations.", style="bold green"))
         exempted = by_severity(result.exempted)
@@ -111,6 +117,20 @@ def summary(result: ScanResult) -> Text:
         text.append(f"{severity.value} {counts.get(severity.value, 0)}", SEVERITY_STYLE[severity])
     text.append(")")
     text.append(f"   Exempted: {len(result.exempted)}\n")
+    return text
+
+
+def incomplete_banner(result: ScanResult) -> Text:
+    """What could not be read, one line per account-region; empty when everything was."""
+    heading = incomplete_heading(result)
+    if not heading:
+        return Text()
+    text = Text()
+    text.append(heading + ":", style="bold red")
+    for failure in failures(result):
+        text.append("\n  ")
+        text.append_text(literal(failure_line(failure), "red"))
+    text.append("\n")
     return text
 
 

@@ -33,22 +33,22 @@ def test_golden_jsonl_of_the_fixed_estate() -> None:
     assert_golden("jsonl", "estate.jsonl")
 
 
-def test_the_first_line_is_the_summary_then_one_line_per_finding() -> None:
-    # GIVEN the estate's 10 findings WHEN rendered THEN 1 summary line and 10 finding lines
+def test_the_first_lines_are_the_summary_and_the_coverage_then_one_line_per_finding() -> None:
+    # GIVEN the estate's 10 findings WHEN rendered THEN the summary, the coverage, 10 findings
     records = lines()
-    assert records[0]["record"] == "summary"
-    assert [r["record"] for r in records[1:]] == ["finding"] * len(estate_result().findings)
+    assert [r["record"] for r in records[:2]] == ["summary", "coverage"]
+    assert [r["record"] for r in records[2:]] == ["finding"] * len(estate_result().findings)
 
 
 def test_finding_lines_carry_the_json_report_fields() -> None:
-    finding = lines()[1]
+    finding = lines()[2]
     assert finding.keys() >= {"finding_id", "check_id", "severity", "group_id", "rule", "message"}
 
 
 def test_a_newline_in_a_description_never_splits_a_record() -> None:
     # GIVEN descriptions with \n and \r\n WHEN rendered THEN every line is a whole JSON object
     text = JsonLinesWriter().render(estate_result(), PRESENTATION)
-    assert len(text.splitlines()) == 1 + len(estate_result().findings)
+    assert len(text.splitlines()) == 2 + len(estate_result().findings)
     assert text.isascii()
 
 
@@ -59,4 +59,4 @@ def test_a_remediation_run_adds_one_line_per_group_after_the_findings() -> None:
     assert (last["mode"], last["outcome"], last["backup_id"]) == (
         "remove_non_compliant_rules", "applied", "bk-1",
     )  # fmt: skip
-    assert len(records) == 2 + len(estate_result().findings)
+    assert len(records) == 3 + len(estate_result().findings)

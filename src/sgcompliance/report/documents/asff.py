@@ -5,6 +5,10 @@ integration), so it must be imported by the account it is about, in its own regi
 `app/securityhub_export.py`). The finding id is the document id: importing a re-run updates the
 same Security Hub findings. Free text is flattened to one line and clipped to Security Hub's
 limits; the time is the caller's (`Presentation.generated_at`), never read here.
+
+An account-region that could not be read is one more document, about the account
+(`AwsAccount`), with `Compliance.Status` `NOT_AVAILABLE`: Security Hub's status for a check that
+could not run. `sgc export securityhub` imports findings only (`asff_documents`).
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from typing import Any
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
+from sgcompliance.engine.fleet import ScopeFailure
 from sgcompliance.engine.policy import Severity
 from sgcompliance.report.controls import CheckInfo
+from sgcompliance.report.coverage import NOT_SCANNED_CHECK, NOT_SCANNED_TITLE, not_scanned_id
 from sgcompliance.report.documents.finding_documents import (
     FindingDocumentsWriter,
     partition_for,
@@ -171,6 +177,56 @@ def asff_document(finding: Finding, info: CheckInfo, at: datetime | None) -> Doc
     }
 
 
+def not_scanned_document(failure: ScopeFailure, policy_id: str, at: datetime | None) -> Document:
+    """An account-region whose security groups could not be read, and why."""
+    when = asff_time(at)
+    account, region = failure.scope.account_id, failure.scope.region
+    fields = {
+        "ProviderName": PRODUCT_NAME,
+        "ProviderVersion": __version__,
+        "sgcompliance/PolicyId": policy_id,
+        "sgcompliance/CheckId": NOT_SCANNED_CHECK,
+        "sgcompliance/ErrorCode": failure.code,
+    }
+    return {
+        "SchemaVersion": SCHEMA_VERSION,
+        "Id": not_scanned_id(failure, policy_id),
+        "ProductArn": securityhub_product_arn(account, region),
+        "ProductName": PRODUCT_NAME,
+        "CompanyName": PRODUCT_NAME,
+        "GeneratorId": NOT_SCANNED_CHECK,
+        "AwsAccountId": account,
+        "Types": [NETWORK_TYPE],
+        "FirstObservedAt": when,
+        "LastObservedAt": when,
+        "CreatedAt": when,
+        "UpdatedAt": when,
+        "Severity": {"Label": "MEDIUM", "Original": "not_scanned"},
+        "Title": _text(NOT_SCANNED_TITLE, TITLE_LIMIT, NOT_SCANNED_CHECK),
+        "Description": _text(
+            f"{failure.scope} could not be read: {failure.reason}",
+            DESCRIPTION_LIMIT,
+            NOT_SCANNED_CHECK,
+        ),
+        "ProductFields": {
+            clip(one_line(k), FIELD_KEY_LIMIT): clip(one_line(v), FIELD_VALUE_LIMIT)
+            for k, v in fields.items()
+            if v
+        },
+        "Resources": [
+            {
+                "Type": "AwsAccount",
+                "Id": f"AWS::::Account:{account}",
+                "Partition": partition_for(region),
+                "Region": region,
+            }
+        ],
+        "Compliance": {"Status": "NOT_AVAILABLE"},
+        "Workflow": {"Status": "NEW"},
+        "RecordState": "ACTIVE",
+    }
+
+
 def asff_documents(result: ScanResult, at: datetime | None) -> list[Document]:
     """One document per finding (exempted ones included), in location order."""
     return AsffWriter().documents(result, at)
@@ -179,3 +235,6 @@ def asff_documents(result: ScanResult, at: datetime | None) -> list[Document]:
 class AsffWriter(FindingDocumentsWriter):
     def document(self, finding: Finding, info: CheckInfo, at: datetime | None) -> Document:
         return asff_document(finding, info, at)
+
+    def not_scanned(self, failure: ScopeFailure, policy_id: str, at: datetime | None) -> Document:
+        return not_scanned_document(failure, policy_id, at)

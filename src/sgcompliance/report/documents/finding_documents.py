@@ -1,6 +1,7 @@
 """Formats of one JSON document per finding (ASFF, OCSF): the documents, exempted findings
-included, in location order, each made from its finding and the check behind it, and the AWS
-names (partitions, ARNs) they give what a finding is about."""
+included, in location order, each made from its finding and the check behind it, then one
+document per account-region that could not be read (so that a partial scan never reads as a
+complete one); and the AWS names (partitions, ARNs) they give what a document is about."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Any
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
+from sgcompliance.engine.fleet import ScopeFailure
 from sgcompliance.report.controls import CheckInfo, findings_with_checks
+from sgcompliance.report.coverage import failures
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.remediation_view import RemediationReport
 
@@ -23,7 +26,14 @@ class FindingDocumentsWriter(ABC):
     def document(self, finding: Finding, info: CheckInfo, at: datetime | None) -> dict[str, Any]:
         """The document of one finding, stamped with `at` (the epoch when None)."""
 
+    @abstractmethod
+    def not_scanned(
+        self, failure: ScopeFailure, policy_id: str, at: datetime | None
+    ) -> dict[str, Any]:
+        """The document of an account-region that could not be read, stamped with `at`."""
+
     def documents(self, result: ScanResult, at: datetime | None) -> list[dict[str, Any]]:
+        """The findings' documents (what `sgc export securityhub` imports)."""
         return [self.document(f, info, at) for f, info in findings_with_checks(result)]
 
     def render(
@@ -33,7 +43,9 @@ class FindingDocumentsWriter(ABC):
         remediation: RemediationReport | None = None,
     ) -> str:
         del remediation  # findings only; remediation has its own formats
-        documents = self.documents(result, presentation.generated_at)
+        at = presentation.generated_at
+        documents = self.documents(result, at)
+        documents += [self.not_scanned(f, result.policy.id, at) for f in failures(result)]
         return json.dumps(documents, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
 
 
@@ -55,6 +67,11 @@ def partition_for(region: str) -> str:
 
 def security_group_arn(account_id: str, region: str, group_id: str) -> str:
     return f"arn:{partition_for(region)}:ec2:{region}:{account_id}:security-group/{group_id}"
+
+
+def account_arn(account_id: str, region: str) -> str:
+    """The account as Security Hub and OCSF name it (`AWS::::Account:ID` is Security Hub's)."""
+    return f"arn:{partition_for(region)}:iam::{account_id}:root"
 
 
 def securityhub_product_arn(account_id: str, region: str) -> str:

@@ -5,6 +5,10 @@ Records follow OCSF 1.5.0 with the `cloud` profile. The time is the caller's
 (`Presentation.generated_at`); the finding id is `finding_info.uid`, so a re-run describes the
 same findings. Whatever OCSF has no attribute for (the policy, the rule, the exemption) is under
 `unmapped`.
+
+An account-region that could not be read is one more Compliance Finding, about the account, with
+`compliance.status_id` 2 Warning: OCSF's "the compliance check did not yield a result due to
+missing information".
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ from typing import Any
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
+from sgcompliance.engine.fleet import ScopeFailure
 from sgcompliance.engine.policy import Severity
 from sgcompliance.report.controls import CheckInfo
+from sgcompliance.report.coverage import NOT_SCANNED_CHECK, NOT_SCANNED_TITLE, not_scanned_id
 from sgcompliance.report.documents.finding_documents import (
     FindingDocumentsWriter,
+    account_arn,
     partition_for,
     security_group_arn,
 )
@@ -40,6 +47,7 @@ SEVERITY_IDS: dict[Severity, tuple[int, str]] = {
 STATUS_NEW = (1, "New")
 STATUS_SUPPRESSED = (3, "Suppressed")
 COMPLIANCE_FAIL = (3, "Fail")
+COMPLIANCE_WARNING = (2, "Warning")
 AWS_ACCOUNT_TYPE = (10, "AWS Account")
 
 Record = dict[str, Any]
@@ -78,13 +86,28 @@ def _resource(finding: Finding) -> Record:
     }
 
 
-def _cloud(finding: Finding) -> Record:
+def _cloud(account_id: str, region: str) -> Record:
     type_id, type_name = AWS_ACCOUNT_TYPE
-    account = {"uid": finding.account_id, "name": finding.account_id}
+    account = {"uid": account_id, "name": account_id}
     return {
         "provider": "AWS",
-        "region": finding.region,
+        "region": region,
         "account": {**account, "type_id": type_id, "type": type_name},
+    }
+
+
+def _metadata(uid: str, event_code: str) -> Record:
+    return {
+        "version": OCSF_VERSION,
+        "uid": uid,
+        "event_code": event_code,
+        "profiles": ["cloud"],
+        "product": {
+            "name": "sgcompliance",
+            "vendor_name": "sgcompliance",
+            "uid": "sgcompliance",
+            "version": __version__,
+        },
     }
 
 
@@ -117,19 +140,8 @@ def ocsf_record(finding: Finding, info: CheckInfo, at: datetime | None) -> Recor
         },
         "remediation": {"desc": info.help_text},
         "resources": [_resource(finding)],
-        "cloud": _cloud(finding),
-        "metadata": {
-            "version": OCSF_VERSION,
-            "uid": finding.finding_id,
-            "event_code": finding.check_id,
-            "profiles": ["cloud"],
-            "product": {
-                "name": "sgcompliance",
-                "vendor_name": "sgcompliance",
-                "uid": "sgcompliance",
-                "version": __version__,
-            },
-        },
+        "cloud": _cloud(finding.account_id, finding.region),
+        "metadata": _metadata(finding.finding_id, finding.check_id),
         "unmapped": {
             "policy_id": finding.policy_id,
             "reason": finding.reason.value,
@@ -137,6 +149,59 @@ def ocsf_record(finding: Finding, info: CheckInfo, at: datetime | None) -> Recor
             "exempted_by": exemption_record(finding.exempted_by),
             "expired_exemption": exemption_record(finding.expired_exemption),
         },
+    }
+
+
+def not_scanned_record(failure: ScopeFailure, policy_id: str, at: datetime | None) -> Record:
+    """An account-region whose security groups could not be read, and why."""
+    severity_id, severity = SEVERITY_IDS[Severity.MEDIUM]
+    status_id, status = STATUS_NEW
+    compliance_id, compliance = COMPLIANCE_WARNING
+    time = epoch_ms(at)
+    account, region = failure.scope.account_id, failure.scope.region
+    uid = not_scanned_id(failure, policy_id)
+    message = f"{failure.scope} could not be read: {failure.reason}"
+    return {
+        "activity_id": ACTIVITY_CREATE,
+        "activity_name": "Create",
+        "category_uid": CATEGORY_UID,
+        "category_name": "Findings",
+        "class_uid": CLASS_UID,
+        "class_name": "Compliance Finding",
+        "type_uid": CLASS_UID * 100 + ACTIVITY_CREATE,
+        "type_name": "Compliance Finding: Create",
+        "time": time,
+        "severity_id": severity_id,
+        "severity": severity,
+        "status_id": status_id,
+        "status": status,
+        "message": message,
+        "compliance": {
+            "control": NOT_SCANNED_CHECK,
+            "desc": NOT_SCANNED_TITLE,
+            "standards": [policy_id],
+            "status_id": compliance_id,
+            "status": compliance,
+        },
+        "finding_info": {
+            "uid": uid,
+            "title": NOT_SCANNED_TITLE,
+            "desc": message,
+            "types": ["not_scanned"],
+            "created_time": time,
+        },
+        "resources": [
+            {
+                "uid": account_arn(account, region),
+                "name": account,
+                "type": "AWS::::Account",
+                "region": region,
+                "cloud_partition": partition_for(region),
+            }
+        ],
+        "cloud": _cloud(account, region),
+        "metadata": _metadata(uid, NOT_SCANNED_CHECK),
+        "unmapped": {"policy_id": policy_id, "error_code": failure.code, "reason": failure.reason},
     }
 
 
@@ -148,3 +213,6 @@ def ocsf_records(result: ScanResult, at: datetime | None) -> list[Record]:
 class OcsfWriter(FindingDocumentsWriter):
     def document(self, finding: Finding, info: CheckInfo, at: datetime | None) -> Record:
         return ocsf_record(finding, info, at)
+
+    def not_scanned(self, failure: ScopeFailure, policy_id: str, at: datetime | None) -> Record:
+        return not_scanned_record(failure, policy_id, at)

@@ -6,6 +6,8 @@ new ones. Security groups are not files: each result names its group twice, as a
 location chain (account, region, group, rule) and as a physical artifact with the URI
 `aws://ACCOUNT/REGION/GROUP_ID`, because code scanning requires a physical location.
 Exempted findings carry an accepted external suppression with the exemption's reason.
+`invocations[0].executionSuccessful` is false when an account-region could not be read, and
+each such account-region is a `toolExecutionNotifications` entry (level error) with its reason.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
+from sgcompliance.engine.fleet import ScopeFailure
 from sgcompliance.engine.policy import Severity
 from sgcompliance.report.controls import CheckInfo, check_catalog
+from sgcompliance.report.coverage import NOT_SCANNED_CHECK, coverage_of, failures
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.records import by_location
 from sgcompliance.report.remediation_view import RemediationReport
@@ -150,6 +154,38 @@ def result_object(finding: Finding, rule_index: int) -> Json:
     return result
 
 
+def notification(failure: ScopeFailure) -> Json:
+    """An account-region that could not be read, as a tool execution notification."""
+    account, region = failure.scope.account_id, failure.scope.region
+    return {
+        "level": "error",
+        "descriptor": {"id": NOT_SCANNED_CHECK},
+        "message": {"text": message_text(f"{failure.scope} could not be read: {failure.reason}")},
+        "locations": [
+            {
+                "logicalLocations": [
+                    {"name": account, "kind": "namespace", "fullyQualifiedName": account},
+                    {
+                        "name": region,
+                        "kind": "namespace",
+                        "fullyQualifiedName": f"{account}/{region}",
+                    },
+                ]
+            }
+        ],
+        "properties": {"accountId": account, "region": region, "errorCode": failure.code},
+    }
+
+
+def invocation(result: ScanResult) -> Json:
+    """Whether the run judged everything it was asked to, and what it could not read."""
+    found = failures(result)
+    record: Json = {"executionSuccessful": coverage_of(result).complete}
+    if found:
+        record["toolExecutionNotifications"] = [notification(f) for f in found]
+    return record
+
+
 def sarif_log(result: ScanResult) -> Json:
     catalog: Mapping[str, CheckInfo] = check_catalog(result)
     index = {check_id: i for i, check_id in enumerate(catalog)}
@@ -168,6 +204,7 @@ def sarif_log(result: ScanResult) -> Json:
                 },
                 # Separate categories per policy: uploads judged by different policies coexist.
                 "automationDetails": {"id": f"sgcompliance/{result.policy.id}/"},
+                "invocations": [invocation(result)],
                 "columnKind": "unicodeCodePoints",
                 "results": [
                     result_object(f, index[f.check_id]) for f in by_location(result.findings)

@@ -31,7 +31,7 @@ from sgcompliance.report.formats import Presentation
 from sgcompliance.report.html.findings import exposure_section, findings_section
 from sgcompliance.report.html.groups import groups_section
 from sgcompliance.report.html.remediation import remediation_section
-from sgcompliance.report.html.summary import charts, tiles, title_block
+from sgcompliance.report.html.summary import charts, coverage_banner, tiles, title_block
 from sgcompliance.report.html.text import text
 from sgcompliance.report.html.view import groups_of
 from sgcompliance.report.remediation_view import RemediationReport
@@ -104,6 +104,7 @@ class HtmlWriter:
             title_block(result, remediation=remediation is not None)
             + _nav(remediation=remediation is not None)
             + '<main class="wrap">'
+            + coverage_banner(result)
             + f'<div id="summary">{tiles(result, groups)}{charts(result, groups)}</div>'
             + exposure_section(groups)
             + findings_section(result.findings)

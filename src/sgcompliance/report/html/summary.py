@@ -1,4 +1,5 @@
-"""The top of the HTML report: the title block, the headline counts and the charts."""
+"""The top of the HTML report: the title block, the banner of a scan that could not read every
+account-region, the headline counts and the charts."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Mapping
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.model import Attachment
 from sgcompliance.engine.policy import Severity
+from sgcompliance.report.coverage import failure_line, failures, incomplete_heading
 from sgcompliance.report.html.charts import Bar, Segment, bar_chart, severity_ring
 from sgcompliance.report.html.text import plural, text
 from sgcompliance.report.html.view import (
@@ -40,6 +42,18 @@ def title_block(result: ScanResult, *, remediation: bool) -> str:
         f'<p class="meta">{plural(len(accounts), "account")} · {plural(len(regions), "region")}'
         f" · {plural(len(result.scopes), 'scope')}</p>"
         "</div></header>"
+    )
+
+
+def coverage_banner(result: ScanResult) -> str:
+    """A danger callout naming every account-region that could not be read; "" when none."""
+    heading = incomplete_heading(result)
+    if not heading:
+        return ""
+    items = "".join(f"<li>{text(failure_line(f))}</li>" for f in failures(result))
+    return (
+        '<section id="coverage" class="callout danger" role="alert">'
+        f"<strong>{text(heading)}:</strong><ul>{items}</ul></section>"
     )
 
 
