@@ -56,7 +56,8 @@ def root(
     """sgcompliance: exact security-group compliance for an AWS Organization.
 
     Exit codes: 0 compliant, 1 violations found, 2 usage or input error, 3 some account-region
-    or group could not be read or changed.
+    or group could not be read or changed, 4 a rollback partially restored, 5 not confirmed at
+    the prompt (nothing changed).
     """
 
 

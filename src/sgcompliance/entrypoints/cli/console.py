@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 import typer
 from rich.console import Console
@@ -29,6 +29,9 @@ class ExitCode(IntEnum):
     # `sgc rollback`: some revoked rules could not be authorized again (each is reported with
     # its reason); the others were restored.
     PARTIALLY_RESTORED = 4
+    # A confirmation prompt was declined or got no answer (standard input closed, Ctrl-C):
+    # nothing was changed.
+    NOT_CONFIRMED = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,12 @@ def reported_errors() -> Iterator[None]:
     except SgcError as exc:
         show_error(exc)
         raise typer.Exit(ExitCode.USAGE) from None
+
+
+def not_confirmed(command: str, what: str) -> NoReturn:
+    """A prompt was declined or got no answer: one line on stderr, exit code 5."""
+    typer.echo(f"sgc {command}: not confirmed: {what}", err=True)
+    raise typer.Exit(ExitCode.NOT_CONFIRMED)
 
 
 def show_error(exc: SgcError) -> None:

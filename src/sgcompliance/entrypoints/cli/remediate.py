@@ -8,6 +8,8 @@ so `--format json` on stdout stays parseable.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +24,12 @@ from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.policy import Policy, Severity
 from sgcompliance.entrypoints.bootstrap import build_runtime
 from sgcompliance.entrypoints.cli import aws_options as opt
-from sgcompliance.entrypoints.cli.console import ExitCode, Terminal, reported_errors
+from sgcompliance.entrypoints.cli.console import (
+    ExitCode,
+    Terminal,
+    not_confirmed,
+    reported_errors,
+)
 from sgcompliance.entrypoints.cli.fleet_view import plan_view, read_scopes, show_scopes, stats_table
 from sgcompliance.entrypoints.cli.option_groups import takes_option_groups
 from sgcompliance.entrypoints.cli.pipeline import (
@@ -118,8 +125,9 @@ def remediate(
     --backup-dir), and --metrics-file and --sns-topic add the metrics and the alert the
     Lambda function would send. Everything written to is checked before the first change.
     Exit code 0 when every planned change was applied and verified (or nothing was needed), 2
-    when aborted at the prompt or a destination is not usable, 3 when an account-region could
-    not be read or a group could not be changed (or its outcome not fully recorded).
+    when the command line or a destination is not usable, 3 when an account-region could not be
+    read or a group could not be changed (or its outcome not fully recorded), 5 when the prompt
+    was declined or got no answer (standard input closed, Ctrl-C): nothing was changed.
     """
     terminal = Terminal.from_options(quiet=quiet, no_color=no_color)
     report_to = ReportTo(report_format, output, terminal, report_time())
@@ -214,9 +222,16 @@ class Job:
         console = self.report_to.notes(even_quiet=True)
         console.print(plan_view(plans, note))
         err = not self.report_to.notes_on_stdout
-        if not typer.confirm(f"Apply {len(plans)} change(s)?", default=False, err=err):
-            console.print("Aborted: nothing was changed.")
-            raise typer.Exit(ExitCode.USAGE)
+        # The prompt reads with input(), which writes to stdout: kept off a machine report there.
+        prompt_out = sys.stderr if err else sys.stdout
+        try:
+            with contextlib.redirect_stdout(prompt_out):
+                confirmed = typer.confirm(f"Apply {len(plans)} change(s)?", default=False, err=err)
+        except typer.Abort:  # no answer: standard input closed (CI, `< /dev/null`), or Ctrl-C
+            typer.echo("", err=err)  # end the prompt's line
+            confirmed = False
+        if not confirmed:
+            not_confirmed("remediate", "nothing was changed (pass --yes to apply without a prompt)")
 
 
 CLI_EVENT_NAME = "CliRemediate"
