@@ -92,3 +92,11 @@ class NotFoundError(AwsApiError):
 class AwsUnavailableError(AwsApiError):
     code = "SGC504"
     hint = "the endpoint did not answer; check network, region and --endpoint-url"
+
+
+class DocumentLimitError(InputError):
+    """A document is over one of the limits of what sgcompliance reads: its size in bytes, how
+    deep its arrays and objects nest, or how many values it holds."""
+
+    code = "SGC102"
+    hint = "the message names the limit and how far over it the document is"

@@ -239,11 +239,13 @@ class ConfigManager:
 
 def _parse_policy_text(text: str, key: str, ref: str, origin: str) -> Policy:
     from sgcompliance.policy.loader import parse_policy  # noqa: PLC0415 - lazy: JSON Schema and YAML weigh on a cold start
-    from sgcompliance.sources.documents import parse_json, parse_yaml  # noqa: PLC0415 - lazy: JSON Schema and YAML weigh on a cold start
+    from sgcompliance.sources.documents import POLICY_LIMITS, parse_json, parse_yaml  # noqa: PLC0415 - lazy: JSON Schema and YAML weigh on a cold start
 
     try:
+        # Within the limits of a policy file (size, nesting, keys and values; no YAML aliases).
         yaml = key.lower().endswith((".yaml", ".yml"))
-        doc = parse_yaml(text, ref) if yaml else parse_json(text, ref)
+        parse = parse_yaml if yaml else parse_json
+        doc = parse(text, ref, POLICY_LIMITS)
         return parse_policy(doc, ref)
     except (PolicyError, InputError) as exc:
         raise ConfigError(f"{origin}: the policy {ref} is invalid: {exc}") from exc

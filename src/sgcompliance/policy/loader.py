@@ -26,7 +26,7 @@ from sgcompliance.policy.problems import (
     schema_problems,
 )
 from sgcompliance.policy.semantics import PACK_PREFIX, document_problems
-from sgcompliance.sources.documents import load_document, parse_json
+from sgcompliance.sources.documents import POLICY_LIMITS, load_document, parse_json
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -87,11 +87,11 @@ def load_policy(ref: str | Path) -> Policy:
 
 
 def _document(path: Path) -> object:
-    """The parsed file; a document the parsers fail on in another way than InputError (a
-    YAML mapping used as a key is unhashable; nesting deep enough exhausts the recursion)
-    is refused like any other unreadable document."""
+    """The parsed file, within the limits of a policy (`POLICY_LIMITS`); a document the
+    parsers fail on in another way than InputError is refused like any other unreadable
+    document."""
     try:
-        return load_document(path)
+        return load_document(path, POLICY_LIMITS)
     except (TypeError, ValueError, RecursionError) as exc:
         raise InputError(
             f"the document cannot be read as data: {type(exc).__name__}",
