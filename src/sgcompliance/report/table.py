@@ -66,7 +66,8 @@ class TableWriter:
         console.print(summary(result))
         banner = incomplete_banner(result)
         if banner.plain:
-            console.print(banner)
+            # Unwrapped: one line per account-region, whatever the width (grep finds it whole).
+            console.print(banner, soft_wrap=True)
         violations = by_severity(result.violations)
         if violations:
             console.print(violations_table(violations, layout))

@@ -22,7 +22,7 @@ from rich.text import Text
 from sgcompliance.adapters.aws.api_calls import CallStats
 from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.engine.evaluate import ScanResult
-from sgcompliance.engine.fleet import Scope, ScopeResult, read_fleet
+from sgcompliance.engine.fleet import Coverage, Scope, ScopeResult, read_fleet
 from sgcompliance.entrypoints.cli.console import Terminal
 from sgcompliance.remediation.plan import RemediationPlan
 from sgcompliance.remediation.rollback import RollbackOutcome
@@ -75,13 +75,17 @@ def read_scopes(
 def show_scopes(
     terminal: Terminal, results: Sequence[ScopeResult[Any]], scan: ScanResult | None, timed: bool
 ) -> None:
-    """The per-account-region table; with --quiet only the account-regions that failed."""
+    """The per-account-region table; with --quiet only the account-regions that failed, one
+    line each."""
     if not terminal.quiet:
         terminal.stderr().print(scope_table(results, scan, timed))
         return
     for r in results:
         if not r.ok:
             typer.echo(f"error: {r.scope}: {r.error}", err=True)
+    coverage = Coverage.of(results)
+    if not coverage.complete:
+        typer.echo(f"error: {coverage.summary()}", err=True)
 
 
 def scope_table(
@@ -107,6 +111,10 @@ def scope_table(
             r.scope.account_id, r.scope.region, str(count) if r.ok else "-",
             str(violations.get(key, 0)) if r.ok else "-", *seconds, status,
         )  # fmt: skip
+    coverage = Coverage.of(results)
+    if not coverage.complete:
+        table.caption = f"[bold red]{coverage.summary()}: their groups were not judged[/]"
+        table.caption_justify = "left"
     return table
 
 

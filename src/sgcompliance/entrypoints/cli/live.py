@@ -15,6 +15,7 @@ from rich.table import Table
 
 from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.fleet import Coverage, with_coverage
 from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.engine.policy import Policy
 from sgcompliance.engine.scanner import ComplianceScanner
@@ -51,15 +52,17 @@ def live_scan(
     stats: bool,
     terminal: Terminal,
 ) -> tuple[ScanResult, bool]:
-    """Scan every account-region; returns the result and whether every scope was read."""
+    """Scan every account-region; returns the result, which carries its coverage (so every
+    report format says what could not be read), and whether every scope was read."""
     runtime = build_runtime(target)
     results = read_scopes(runtime, runtime.read, max_workers, terminal)
     snapshots = [r.snapshot for r in results if r.snapshot is not None]
-    result = ComplianceScanner(policy, today=today).scan(snapshots)
+    scan = ComplianceScanner(policy, today=today).scan(snapshots)
+    result = with_coverage(scan, Coverage.of(results))
     show_scopes(terminal, results, result, timed=stats)
     if stats:
         terminal.stderr().print(stats_table(runtime.counter.snapshot(), len(results)))
-    return result, all(r.ok for r in results)
+    return result, result.coverage.complete
 
 
 def judge(
