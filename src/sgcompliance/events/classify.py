@@ -28,6 +28,7 @@ from sgcompliance.events.cloudtrail import (
 from sgcompliance.events.operator_actions import OperatorAction, OperatorVerb, parse_operator_action
 from sgcompliance.events.untrusted import (
     ACCOUNT_ID,
+    MAX_EVENT_BYTES,
     MAX_ITEMS,
     REGION,
     RejectCode,
@@ -35,6 +36,7 @@ from sgcompliance.events.untrusted import (
     aware_time,
     describe,
     matching,
+    oversize,
     shown,
     text_at,
 )
@@ -129,7 +131,9 @@ def _classify(event: object) -> Incoming:
         return Rejected(RejectCode.NOT_AN_OBJECT, f"event is {describe(event)}, not an object")
     if "Records" in event:
         batch = parse_sqs_records(event["Records"], MAX_RECORDS)
-        return Rejected(RejectCode.MALFORMED_EVENT, batch) if isinstance(batch, str) else batch
+        if isinstance(batch, str):
+            return Rejected(RejectCode.MALFORMED_EVENT, batch)
+        return _within_payload(batch)
     if "detail-type" in event:
         return _eventbridge(event)
     if "action" in event:
@@ -146,7 +150,7 @@ def _eventbridge(event: dict[object, object]) -> SgChangeEvent | SweepTick | Rej
             return Rejected(
                 RejectCode.UNSUPPORTED_SOURCE, f"source {shown(source)} is not {SOURCE!r}"
             )
-        return parse_sg_change(event)
+        return _kept_whole(parse_sg_change(event))
     if detail_type == SCHEDULED_DETAIL_TYPE:
         if not isinstance(source, str) or source not in SCHEDULE_SOURCES:
             return Rejected(
@@ -156,6 +160,28 @@ def _eventbridge(event: dict[object, object]) -> SgChangeEvent | SweepTick | Rej
     return Rejected(
         RejectCode.UNSUPPORTED_DETAIL_TYPE, f"detail-type {shown(detail_type)} is not handled"
     )
+
+
+def _kept_whole(found: SgChangeEvent | Rejected) -> SgChangeEvent | Rejected:
+    """The event, unless the CloudTrail record it keeps whole (for the audit store) is nested
+    or sized beyond what any real record is."""
+    if isinstance(found, Rejected):
+        return found
+    why = oversize(found.detail)
+    return found if why is None else Rejected(RejectCode.TOO_LARGE, f"detail: {why}")
+
+
+def _within_payload(batch: SqsBatch) -> SqsBatch | Rejected:
+    """The batch, unless its bodies together are more than Lambda delivers in one invocation
+    (each body alone is bounded when it is decoded)."""
+    total = sum(len(r.body) for r in batch.records if isinstance(r.body, str))
+    if total <= MAX_EVENT_BYTES:
+        return batch
+    message = (
+        f"the record bodies total {total:,} characters, more than Lambda's limit of "
+        f"{MAX_EVENT_BYTES:,} bytes (6 MiB) by at least {total - MAX_EVENT_BYTES:,}"
+    )
+    return Rejected(RejectCode.TOO_LARGE, message)
 
 
 def _sweep_tick(event: dict[object, object]) -> SweepTick | Rejected:

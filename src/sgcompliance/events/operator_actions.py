@@ -29,6 +29,9 @@ from sgcompliance.events.untrusted import (
 from sgcompliance.remediation.plan import Mode
 
 _MAX_LIST = 1000
+# An action has at most 6 fields besides `action`; a request with more is refused by count,
+# before any field is looked at.
+_MAX_FIELDS = 8
 _BACKUP_ID = re.compile(r"sg-[0-9a-f]{8,17}\.[0-9A-Za-z]{1,40}\.[0-9A-Za-z]{1,40}")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:/-]{1,128}")
 
@@ -71,11 +74,16 @@ def parse_operator_action(doc: dict[object, object]) -> OperatorAction | Rejecte
         choices = "scan, remediate, rollback"
         return _rejected(f"action must be one of {choices}, got {shown(raw_action)}")
     verb = OperatorVerb(raw_action)
+    if len(doc) > _MAX_FIELDS:
+        over = len(doc) - _MAX_FIELDS
+        return _rejected(
+            f"{verb}: the request has {len(doc):,} fields: {over:,} over the limit of {_MAX_FIELDS}"
+        )
     allowed = _ALLOWED[verb] | {"action"}
-    unknown = sorted(str(k) for k in doc if k not in allowed)
+    unknown = [k for k in doc if k not in allowed]
     if unknown:
         fields = ", ".join(sorted(allowed - {"action"}))
-        return _rejected(f"{verb}: unknown field {quoted(unknown[0])} (allowed: {fields})")
+        return _rejected(f"{verb}: unknown field {_field_name(unknown)} (allowed: {fields})")
     try:
         action = OperatorAction(
             action=verb,
@@ -92,6 +100,13 @@ def parse_operator_action(doc: dict[object, object]) -> OperatorAction | Rejecte
     if verb is OperatorVerb.ROLLBACK and action.backup_id is None:
         return _rejected("rollback: backup_id is required")
     return action
+
+
+def _field_name(unknown: list[object]) -> str:
+    """The first unknown field by name (text first), quoted; a key that is not text (only
+    a caller in the same process can make one) by its type, never printed."""
+    names = sorted(k for k in unknown if isinstance(k, str))
+    return quoted(names[0]) if names else f"({describe(unknown[0])})"
 
 
 def _rejected(message: str) -> Rejected:

@@ -3,6 +3,8 @@ given to input that cannot be used.
 
 Every reader checks the exact type it expects and bounds the size of what it accepts, so a
 hostile or broken event costs a few dictionary look-ups and yields `None`, never an exception.
+What is kept whole (the CloudTrail record of an accepted event) is measured by `oversize`: at
+most `MAX_DEPTH` levels of nesting and `MAX_EVENT_BYTES` as JSON, Lambda's own payload limit.
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ RULE_ID = re.compile(r"sgr-[0-9a-f]{8,17}")
 MAX_TEXT = 2048
 # More items than this in one list of an event is not a real API call.
 MAX_ITEMS = 1000
+# Lambda accepts at most 6 MB in one (synchronous) invocation, an SQS batch included: no real
+# event is larger as JSON.
+MAX_EVENT_BYTES = 6 * 1024 * 1024
+# CloudTrail records nest about 10 levels (detail.requestParameters.ipPermissions.items[]...).
+MAX_DEPTH = 32
+# `oversize` stops walking at this many times the size limit (a value can share its parts).
+_WALK_FACTOR = 4
 
 
 class RejectCode(StrEnum):
@@ -119,3 +128,54 @@ def quoted(value: str, limit: int = 64) -> str:
 def shown(value: object) -> str:
     """A string value quoted (shortened), any other value by its JSON type only."""
     return quoted(value) if isinstance(value, str) else describe(value)
+
+
+def oversize(
+    value: object, *, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_EVENT_BYTES
+) -> str | None:
+    """Why `value` is over the bounds (arrays and objects nested deeper than `max_depth`, or
+    larger than `max_bytes` as JSON text, about), or None when it is within them.
+
+    Walked with an explicit stack, and no further than `_WALK_FACTOR` times the size limit:
+    a value built in-process can hold the same list a billion times over, JSON never does."""
+    budget = _WALK_FACTOR * max_bytes
+    size = deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack and size <= budget:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, depth)
+            size += 2 + len(item)
+            for key, child in item.items():
+                size += _scalar_size(key) + 1
+                stack.append((child, depth + 1))
+        elif isinstance(item, list):
+            deepest = max(deepest, depth)
+            size += 2 + len(item)
+            stack.extend((child, depth + 1) for child in item)
+        else:
+            size += _scalar_size(item)
+    walked = not stack
+    if deepest > max_depth:
+        levels = f"{deepest:,} levels" if walked else f"at least {deepest:,} levels"
+        return f"nested too deeply: {levels}, {deepest - max_depth:,} over the limit of {max_depth}"
+    if size > max_bytes:
+        about = f"about {size:,} bytes" if walked else f"more than {budget:,} bytes"
+        over = f"{size - max_bytes:,} over " if walked else "over "
+        return f"{about} as JSON: {over}the limit of {max_bytes:,} bytes ({_mib(max_bytes)})"
+    return None
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024 / 1024:g} MiB"
+
+
+def _scalar_size(value: object) -> int:
+    """About the length of a scalar as JSON text (an integer by its bits, never printed)."""
+    if isinstance(value, str):
+        return len(value) + 2
+    if isinstance(value, bool) or value is None:
+        return 5
+    if isinstance(value, int):
+        return value.bit_length() * 3 // 10 + 2
+    return 24
