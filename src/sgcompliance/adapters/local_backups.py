@@ -16,8 +16,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sgcompliance.errors import BackupError, InputError
+from sgcompliance.errors import BackupError, DocumentLimitError, InputError
 from sgcompliance.remediation.backup import (
+    MAX_BACKUP_BYTES,
+    MAX_BACKUP_DEPTH,
+    MAX_BACKUP_ITEMS,
     BackupRecord,
     LoadedBackup,
     StoredBackup,
@@ -29,14 +32,20 @@ from sgcompliance.remediation.backup import (
     to_document,
 )
 from sgcompliance.remediation.receipt import (
+    MAX_RECEIPT_BYTES,
+    MAX_RECEIPT_DEPTH,
+    MAX_RECEIPT_ITEMS,
     BackupReceipt,
     receipt_from_document,
     receipt_to_document,
 )
+from sgcompliance.sources.documents import Limits, parse_json, read_within
 
 log = logging.getLogger(__name__)
 
 RECEIPTS = "receipts"
+BACKUP_LIMITS = Limits("backup", MAX_BACKUP_BYTES, MAX_BACKUP_DEPTH, MAX_BACKUP_ITEMS)
+RECEIPT_LIMITS = Limits("receipt", MAX_RECEIPT_BYTES, MAX_RECEIPT_DEPTH, MAX_RECEIPT_ITEMS)
 
 
 class LocalBackupStore:
@@ -62,7 +71,7 @@ class LocalBackupStore:
 
     def load(self, backup_id: str, version_id: str | None = None) -> LoadedBackup:  # noqa: ARG002 - a directory keeps one version
         path = self._path(backup_id)
-        doc = _read_json(path)
+        doc = _read_json(path, BACKUP_LIMITS)
         if doc is None:
             raise BackupError(f"no backup {backup_id!r} in {self.directory}")
         try:
@@ -92,7 +101,7 @@ class LocalBackupStore:
 
     def receipt(self, backup_id: str) -> BackupReceipt | None:
         path = self._receipt_path(backup_id)
-        doc = _read_json(path)
+        doc = _read_json(path, RECEIPT_LIMITS)
         if doc is None:
             return None
         try:
@@ -142,18 +151,27 @@ def _write_once(path: Path, text: str, what: str) -> None:
         raise BackupError(f"cannot write {what} to {path}: {exc}") from exc
 
 
-def _read_json(path: Path) -> Any:
-    """The parsed document; None when there is no such file."""
+def _read_json(path: Path, limits: Limits) -> Any:
+    """The parsed document, read no further than its limit + 1 byte and parsed within its
+    limits; None when there is no such file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = read_within(handle, str(path), limits)
     except FileNotFoundError:
         return None
+    except DocumentLimitError as exc:
+        raise BackupError(f"{path} is not read: {exc.detail}", hint=exc.hint) from exc
     except OSError as exc:
         raise BackupError(f"cannot read {path}: {exc}") from exc
     try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise BackupError(f"{path} is not valid JSON: {exc}") from exc
+        return parse_json(data.decode("utf-8"), str(path), limits)
+    except UnicodeDecodeError as exc:
+        raise BackupError(f"{path} is not UTF-8 text (byte {exc.start:,} is not)") from exc
+    except DocumentLimitError as exc:
+        raise BackupError(f"{path} is not read: {exc.detail}", hint=exc.hint) from exc
+    except InputError as exc:
+        where = "" if exc.path == "$" else f"{exc.path}: "
+        raise BackupError(f"{path} is not valid JSON: {where}{exc.detail}") from exc
 
 
 class NoBackupStore:

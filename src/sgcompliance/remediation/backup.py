@@ -18,6 +18,16 @@ from sgcompliance.remediation.plan import Action, Mode, PlannedFinding, Remediat
 from sgcompliance.sources.snapshot import parse_rule
 
 FORMAT_VERSION = 1
+# What a backup read back may be (the stores read no further than MAX_BACKUP_BYTES + 1). EC2
+# allows at most 1,000 rules per direction in a group; a backup of 2,000 rules that each carry
+# 50 tags of the longest keys and values (the worst EC2 allows in ASCII) is about 42 MB.
+MAX_BACKUP_BYTES = 64 * 1024 * 1024
+MAX_BACKUP_DEPTH = 16
+MAX_BACKUP_ITEMS = 4_000_000
+# Rules in a backup's pre-image (and ids in a receipt's lists): 5 times EC2's maximum.
+MAX_RULES = 10_000
+# Findings in a plan: every check of a pack flagging every rule stays far below.
+MAX_FINDINGS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +116,25 @@ def to_document(record: BackupRecord) -> dict[str, Any]:
 
 
 def from_document(doc: Any, source: str = "") -> BackupRecord:
-    """Read a backup document back; every problem names its JSON path."""
+    """Read a backup document back; every problem names its JSON path. Its lists are counted
+    before any item is read (MAX_RULES, MAX_FINDINGS)."""
     try:
         return _read(doc, source)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(f"not a valid backup record ({exc!r})", source=source) from exc
+        # Shortened: a missing key may be as long as whatever wrote the document.
+        raise InputError(f"not a valid backup record ({exc!r:.120})", source=source) from exc
+
+
+def counted(items: Any, most: int, what: str, path: str, source: str) -> Any:
+    """`items` when it is a list of at most `most` entries; else an InputError that names
+    the path, the count and the limit (a wrong type is left to the reader, as a TypeError)."""
+    if isinstance(items, list) and len(items) > most:
+        raise InputError(
+            f"{path} holds {len(items):,} {what}: {len(items) - most:,} over the limit of {most:,}",
+            source=source,
+            hint="a backup or receipt covers one security group: it was not written by sgc",
+        )
+    return items
 
 
 def _read(doc: Any, source: str) -> BackupRecord:
@@ -119,9 +143,11 @@ def _read(doc: Any, source: str) -> BackupRecord:
             f"expected a backup record of format_version {FORMAT_VERSION}", source=source
         )
     raw = doc["plan"]
-    rules = tuple(
-        parse_rule(row, source, f"$.pre_image[{i}]") for i, row in enumerate(doc["pre_image"])
-    )
+    rows = counted(doc["pre_image"], MAX_RULES, "rules", "$.pre_image", source)
+    rules = tuple(parse_rule(row, source, f"$.pre_image[{i}]") for i, row in enumerate(rows))
+    findings = counted(raw["findings"], MAX_FINDINGS, "findings", "$.plan.findings", source)
+    ingress = counted(raw["revoke_ingress"], MAX_RULES, "rule ids", "$.plan.revoke_ingress", source)
+    egress = counted(raw["revoke_egress"], MAX_RULES, "rule ids", "$.plan.revoke_egress", source)
     plan = RemediationPlan(
         plan_id=str(raw["plan_id"]),
         mode=Mode(raw["mode"]),
@@ -139,10 +165,10 @@ def _read(doc: Any, source: str) -> BackupRecord:
                 f.get("rule_id"),
                 str(f.get("message", "")),
             )
-            for f in raw["findings"]
+            for f in findings
         ),
-        revoke_ingress=tuple(raw["revoke_ingress"]),
-        revoke_egress=tuple(raw["revoke_egress"]),
+        revoke_ingress=tuple(ingress),
+        revoke_egress=tuple(egress),
         note=str(raw.get("note", "")),
     )
     policy = doc.get("policy", {})

@@ -13,8 +13,14 @@ from enum import StrEnum
 from typing import Any
 
 from sgcompliance.errors import InputError
+from sgcompliance.remediation.backup import MAX_RULES, counted
 
 RECEIPT_VERSION = 1
+# What a receipt read back may be (the stores read no further than MAX_RECEIPT_BYTES + 1):
+# one of MAX_RULES rule ids in each list is about 600 KB.
+MAX_RECEIPT_BYTES = 1024 * 1024
+MAX_RECEIPT_DEPTH = 8
+MAX_RECEIPT_ITEMS = 100_000
 
 
 class ReceiptState(StrEnum):
@@ -58,9 +64,12 @@ def receipt_to_document(receipt: BackupReceipt) -> dict[str, Any]:
 
 
 def receipt_from_document(doc: Any, source: str = "") -> BackupReceipt:
+    """Read a receipt back; its lists are counted before any id is read (MAX_RULES)."""
     try:
         if not isinstance(doc, dict) or doc.get("receipt_version") != RECEIPT_VERSION:
             raise ValueError(f"expected receipt_version {RECEIPT_VERSION}")
+        revoked = counted(doc["revoked"], MAX_RULES, "rule ids", "$.revoked", source)
+        not_revoked = counted(doc["not_revoked"], MAX_RULES, "rule ids", "$.not_revoked", source)
         version = doc.get("version_id")
         return BackupReceipt(
             backup_id=_text(doc["backup_id"]),
@@ -72,11 +81,11 @@ def receipt_from_document(doc: Any, source: str = "") -> BackupReceipt:
             version_id=None if version is None else _text(version),
             plan_id=_text(doc["plan_id"]),
             state=ReceiptState(doc["state"]),
-            revoked=tuple(_text(i) for i in doc["revoked"]),
-            not_revoked=tuple(_text(i) for i in doc["not_revoked"]),
+            revoked=tuple(_text(i) for i in revoked),
+            not_revoked=tuple(_text(i) for i in not_revoked),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"not a valid backup receipt ({exc})", source=source) from exc
+        raise InputError(f"not a valid backup receipt ({str(exc)[:120]})", source=source) from exc
 
 
 def _text(value: Any) -> str:

@@ -179,10 +179,7 @@ def _read_at_most(path: Path, limits: Limits) -> bytes:
     source = str(path)
     try:
         with path.open("rb") as handle:
-            status = os.fstat(handle.fileno())
-            if stat.S_ISREG(status.st_mode) and status.st_size > limits.max_bytes:
-                raise too_large(status.st_size, source, limits)
-            data = _read_up_to(handle, limits.max_bytes + 1, status.st_size)
+            return read_within(handle, source, limits)
     except FileNotFoundError as exc:
         raise InputError("file not found", source=source, hint="check the path") from exc
     except OSError as exc:
@@ -191,6 +188,15 @@ def _read_at_most(path: Path, limits: Limits) -> bytes:
             source=source,
             hint="check the path and its permissions",
         ) from exc
+
+
+def read_within(handle: BinaryIO, source: str, limits: Limits) -> bytes:
+    """The bytes of an open file, read no further than `limits.max_bytes` + 1; a file over the
+    limit is a DocumentLimitError (a regular file one before any byte is read)."""
+    status = os.fstat(handle.fileno())
+    if stat.S_ISREG(status.st_mode) and status.st_size > limits.max_bytes:
+        raise too_large(status.st_size, source, limits)
+    data = _read_up_to(handle, limits.max_bytes + 1, status.st_size)
     if len(data) > limits.max_bytes:
         raise too_large(len(data), source, limits, exact=False)
     return data

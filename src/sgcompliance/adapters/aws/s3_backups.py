@@ -15,8 +15,18 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from sgcompliance.adapters.aws.errors import translating
-from sgcompliance.errors import AwsApiError, BackupError, InputError, NotFoundError, SgcError
+from sgcompliance.errors import (
+    AwsApiError,
+    BackupError,
+    DocumentLimitError,
+    InputError,
+    NotFoundError,
+    SgcError,
+)
 from sgcompliance.remediation.backup import (
+    MAX_BACKUP_BYTES,
+    MAX_BACKUP_DEPTH,
+    MAX_BACKUP_ITEMS,
     BackupRecord,
     LoadedBackup,
     StoredBackup,
@@ -28,10 +38,14 @@ from sgcompliance.remediation.backup import (
     to_document,
 )
 from sgcompliance.remediation.receipt import (
+    MAX_RECEIPT_BYTES,
+    MAX_RECEIPT_DEPTH,
+    MAX_RECEIPT_ITEMS,
     BackupReceipt,
     receipt_from_document,
     receipt_to_document,
 )
+from sgcompliance.sources.documents import Limits, parse_json, too_large
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -43,6 +57,8 @@ RECEIPTS = "receipts"
 # What S3 answers a conditional write when the key exists (or another write to it is racing).
 EXISTS_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 NO_VERSION_CODES = frozenset({"NoSuchVersion", "InvalidArgument"})
+BACKUP_LIMITS = Limits("backup", MAX_BACKUP_BYTES, MAX_BACKUP_DEPTH, MAX_BACKUP_ITEMS)
+RECEIPT_LIMITS = Limits("receipt", MAX_RECEIPT_BYTES, MAX_RECEIPT_DEPTH, MAX_RECEIPT_ITEMS)
 
 
 class S3BackupStore:
@@ -129,7 +145,8 @@ class S3BackupStore:
     def load(self, backup_id: str, version_id: str | None = None) -> LoadedBackup:
         key = self._key(backup_id)
         where = self._uri(key) + (f" version {version_id}" if version_id else "")
-        doc, version = self._read(key, version_id, f"no backup {backup_id!r} at {where}")
+        missing = f"no backup {backup_id!r} at {where}"
+        doc, version = self._read(key, version_id, missing, BACKUP_LIMITS)
         try:
             record = from_document(doc, where)
         except InputError as exc:
@@ -137,15 +154,18 @@ class S3BackupStore:
         # The digest is of the canonical form of what was read: storage may be pretty-printed.
         return LoadedBackup(record, sha256_hex(canonical_json(doc)), version or version_id)
 
-    def _read(self, key: str, version_id: str | None, missing: str) -> tuple[Any, str | None]:
-        """The parsed JSON object (that version when given) and the version read."""
+    def _read(
+        self, key: str, version_id: str | None, missing: str, limits: Limits
+    ) -> tuple[Any, str | None]:
+        """The parsed JSON object (that version when given) and the version read; no more
+        than the limit + 1 byte is read, and the document is parsed within its limits."""
         params: GetObjectRequestTypeDef = {"Bucket": self.bucket, "Key": key}
         if version_id:
             params["VersionId"] = version_id
         try:
             with translating("GetObject", scope=self._uri(key)):
                 response = self.client.get_object(**params)
-                body = response["Body"].read()
+                body = response["Body"].read(limits.max_bytes + 1)
         except NotFoundError as exc:
             raise BackupError(missing) from exc
         except AwsApiError as exc:
@@ -154,10 +174,19 @@ class S3BackupStore:
             raise BackupError(f"cannot read {self._uri(key)}: {exc}") from exc
         except SgcError as exc:
             raise BackupError(f"cannot read {self._uri(key)}: {exc}") from exc
+        uri = self._uri(key)
         try:
-            return json.loads(body), response.get("VersionId") or None
-        except ValueError as exc:
-            raise BackupError(f"{self._uri(key)} is not valid JSON: {exc}") from exc
+            if len(body) > limits.max_bytes:
+                raise too_large(len(body), uri, limits, exact=False)
+            doc = parse_json(body.decode("utf-8"), uri, limits)
+        except UnicodeDecodeError as exc:
+            raise BackupError(f"{uri} is not UTF-8 text (byte {exc.start:,} is not)") from exc
+        except DocumentLimitError as exc:
+            raise BackupError(f"{uri} is not read: {exc.detail}", hint=exc.hint) from exc
+        except InputError as exc:
+            where = "" if exc.path == "$" else f"{exc.path}: "
+            raise BackupError(f"{uri} is not valid JSON: {where}{exc.detail}") from exc
+        return doc, response.get("VersionId") or None
 
     def list(self, group_id: str | None = None) -> builtins.list[str]:
         """Backup ids, oldest first: objects `prefix/GROUP/ID.json` whose id names that group
@@ -206,7 +235,8 @@ class S3BackupStore:
                 "restoring; `--force-unverified` rolls back regardless, knowingly",
             )
         # Read the version listed, so a write between the listing and the read is not taken.
-        doc, _ = self._read(key, versions[0], f"the receipt of {backup_id} went while read")
+        went = f"the receipt of {backup_id} went while read"
+        doc, _ = self._read(key, versions[0], went, RECEIPT_LIMITS)
         try:
             return receipt_from_document(doc, self._uri(key))
         except InputError as exc:
@@ -232,7 +262,7 @@ class S3BackupStore:
         for key in self._keys(f"{self.prefix}{RECEIPTS}/{group_id}/"):
             backup_id = key.rsplit("/", 1)[-1].removesuffix(".json")
             try:
-                doc, _ = self._read(key, None, f"receipt {key} went while read")
+                doc, _ = self._read(key, None, f"receipt {key} went while read", RECEIPT_LIMITS)
                 receipt = receipt_from_document(doc, self._uri(key))
             except (BackupError, InputError) as exc:
                 log.warning("receipt %s left out: %s", self._uri(key), exc)
