@@ -82,7 +82,8 @@ def test_an_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
     estate = write(tmp_path / "estate.json", small_estate())
     code, err = scan("-i", str(estate), "-f", "xml")
     assert code == 2
-    assert "'xml' is not one of: table, json" in err
+    assert "sgc scan: --format: 'xml' is not one of the choices" in err
+    assert "hint: use one of: table, json" in err
 
 
 def test_a_malformed_date_is_a_usage_error(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from typer.testing import CliRunner, Result
 
 from sgcompliance.entrypoints.cli import remediate as remediate_cli
 from sgcompliance.entrypoints.cli.app import app
+from sgcompliance.entrypoints.cli.console import SgcGroup
 
 runner = CliRunner()
 NOT_CONFIRMED = (
@@ -83,3 +84,22 @@ def test_answering_yes_applies(applied: list[bool]) -> None:
     result = remediate(stdin="y\n")
     assert result.exit_code == 0, result.output
     assert applied == [True]
+
+
+def test_any_prompt_left_without_an_answer_exits_5() -> None:
+    # GIVEN a command of the root group that asks a question (none but remediate does today)
+    asking = typer.Typer(cls=SgcGroup, name="sgc")
+
+    @asking.command()
+    def ask() -> None:
+        typer.confirm("Go on?", abort=True)
+
+    @asking.command()
+    def other() -> None:
+        """A second command, so that the root is a group."""
+
+    # WHEN standard input is closed THEN exit 5 and one line, instead of "Aborted!" and 1
+    result = runner.invoke(asking, ["ask"], input="")
+    assert result.exit_code == 5, result.output
+    assert "sgc ask: not confirmed: no answer" in result.stderr.splitlines()
+    assert "Aborted" not in result.output

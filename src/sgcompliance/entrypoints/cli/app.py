@@ -13,7 +13,13 @@ import typer
 
 from sgcompliance.entrypoints.cli import aws_options as opt
 from sgcompliance.entrypoints.cli.checks import checks_app
-from sgcompliance.entrypoints.cli.console import ExitCode, Terminal, reported_errors, show_error
+from sgcompliance.entrypoints.cli.console import (
+    ExitCode,
+    SgcGroup,
+    Terminal,
+    reported_errors,
+    show_error,
+)
 from sgcompliance.entrypoints.cli.export import export_app
 from sgcompliance.entrypoints.cli.live import judge, register
 from sgcompliance.entrypoints.cli.local import command_runner, local_app
@@ -25,6 +31,7 @@ from sgcompliance.local.demo.context import CommandRun
 from sgcompliance.version import __version__
 
 app = typer.Typer(
+    cls=SgcGroup,
     name="sgc",
     help="sgcompliance: keep AWS security groups compliant across an AWS Organization.",
     no_args_is_help=True,

@@ -13,9 +13,10 @@ import typer
 from sgcompliance.adapters.aws.estate import BackupTarget
 from sgcompliance.clock import utc_today
 from sgcompliance.entrypoints.bootstrap import Target
+from sgcompliance.entrypoints.cli.console import BadChoice
 from sgcompliance.entrypoints.cli.option_groups import OptionGroup
 from sgcompliance.entrypoints.cli.pipeline import DEFAULT_AUDIT_PREFIX, RecordTarget
-from sgcompliance.entrypoints.cli.report_output import check_format, format_help
+from sgcompliance.entrypoints.cli.report_output import format_help
 from sgcompliance.policy.loader import DEFAULT_POLICY
 from sgcompliance.report.formats import format_names
 
@@ -248,6 +249,14 @@ class AuditLocation(OptionGroup):
 
 # --- the report and the terminal: every command that writes a report -------------------------
 
+
+def known_format(value: str) -> str:
+    """Typer callback: a format the registry knows (listed, never hard-coded)."""
+    if value not in format_names():
+        raise BadChoice(value, format_names())
+    return value
+
+
 ReportFormat = Annotated[
     str,
     typer.Option(
@@ -255,7 +264,7 @@ ReportFormat = Annotated[
         "-f",
         metavar="|".join(format_names()),
         help=format_help(),
-        callback=check_format,
+        callback=known_format,
         rich_help_panel=OUTPUT,
     ),
 ]

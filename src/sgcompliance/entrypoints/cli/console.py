@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 import typer
 from rich.console import Console
+from typer._click import exceptions as click_errors  # typer's own (vendored) click
+from typer._click.core import Command
+from typer.core import TyperGroup, _TyperParameter
 
+from sgcompliance.clock import utc_today
 from sgcompliance.errors import PolicyError, SgcError
 from sgcompliance.report.formats import Presentation
 
@@ -122,3 +126,167 @@ def show_error(exc: SgcError) -> None:
     else:
         typer.echo(f"error: {exc}", err=True)
     typer.echo(f"hint: {exc.hint}", err=True)
+
+
+# --- usage errors: one line saying what is wrong, one line saying what to do -----------------
+
+
+class BadChoice(typer.BadParameter):
+    """An option callback's verdict on a value outside a closed list; the hint lists the list."""
+
+    def __init__(self, value: str, choices: Sequence[str]) -> None:
+        super().__init__(f"{value!r} is not one of: {', '.join(choices)}")
+        self.value = value
+        self.choices = tuple(choices)
+
+
+@dataclass(frozen=True, slots=True)
+class UsageProblem:
+    """A usage error as `sgc` prints it: `sgc COMMAND: what is wrong`, then `hint: ...`."""
+
+    command: str
+    what: str
+    hint: str
+
+    def lines(self) -> tuple[str, str]:
+        return f"{self.command}: {self.what}", f"hint: {self.hint}"
+
+
+class SgcGroup(TyperGroup):
+    """The root command. Typer shows usage errors in a box without a hint, and a prompt left
+    without an answer as "Aborted!" with exit code 1; here, every usage error of every command
+    is `sgc COMMAND: ...` and `hint: ...` on stderr with exit code 2, and an unanswered prompt
+    exits 5."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        prog = prog_name or self.name or "sgc"
+        if not standalone_mode:  # the caller handles the errors (see `report_usage_error`)
+            return super().main(argv, prog, complete_var, False, windows_expand_args, **extra)
+        try:
+            code = super().main(argv, prog, complete_var, False, windows_expand_args, **extra)
+        except click_errors.ClickException as exc:
+            sys.exit(report_usage_error(exc, self, argv, prog))
+        except typer.Abort:  # a prompt got EOF or Ctrl-C; `sgc remediate` says more itself
+            typer.echo(f"{command_path(self, argv, prog)}: not confirmed: no answer", err=True)
+            sys.exit(ExitCode.NOT_CONFIRMED)
+        sys.exit(code if isinstance(code, int) else ExitCode.COMPLIANT)
+
+
+def report_usage_error(
+    exc: click_errors.ClickException, root: Command, args: Sequence[str], prog: str = "sgc"
+) -> int:
+    """Print a usage error as two lines on stderr (a group given nothing has shown its help
+    already); returns the exit code."""
+    if isinstance(exc, click_errors.NoArgsIsHelpError):
+        return exc.exit_code
+    for line in usage_problem(exc, command_path(root, args, prog)).lines():
+        typer.echo(line, err=True)
+    return exc.exit_code
+
+
+def command_path(root: Command, args: Sequence[str], prog: str = "sgc") -> str:
+    """`sgc local up` for `local up --port`: the commands named before the first other word."""
+    words, command = [prog], root
+    for arg in args:
+        if not isinstance(command, TyperGroup) or arg not in command.commands:
+            break
+        words.append(arg)
+        command = command.commands[arg]
+    return " ".join(words)
+
+
+def usage_problem(exc: click_errors.ClickException, fallback_command: str) -> UsageProblem:
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else fallback_command
+    is_group = ctx is not None and isinstance(ctx.command, TyperGroup)
+    help_hint = f"run '{command} --help' for the {'commands' if is_group else 'options'}"
+    if isinstance(exc, click_errors.NoSuchOption):
+        what = f"no such option: {exc.option_name}"
+        if exc.possibilities:
+            close = " or ".join(sorted(exc.possibilities))
+            return UsageProblem(command, what, f"did you mean {close}? ({help_hint})")
+        return UsageProblem(command, what, help_hint)
+    if isinstance(exc, click_errors.BadParameter) and exc.param is not None:
+        return _bad_parameter(exc, command, help_hint)
+    # Anything else (an option missing its value, an extra argument, an unknown command):
+    # click's sentence, on one line, and its suggestion as the hint.
+    text = " ".join(exc.format_message().split())
+    text, _, close = text.partition(" Did you mean ")
+    what = _sentence_part(text)
+    if close:
+        return UsageProblem(command, what, f"did you mean {close} ({help_hint})")
+    return UsageProblem(command, what, help_hint)
+
+
+def _bad_parameter(exc: click_errors.BadParameter, command: str, help_hint: str) -> UsageProblem:
+    param = exc.param
+    assert param is not None
+    name = _parameter_name(param)
+    choices = _choices(exc)
+    if isinstance(exc, click_errors.MissingParameter):
+        kind = exc.param_type or param.param_type_name
+        what = f"missing {kind} {name}"
+        if choices:
+            return UsageProblem(command, what, f"give {name} one of: {', '.join(choices)}")
+        if kind == "argument":
+            help_hint = help_hint.replace("the options", "the arguments")
+        return UsageProblem(command, what, help_hint)
+    value, reason = _rejected(exc)
+    if value is None:
+        return UsageProblem(command, f"{name}: {reason}", help_hint)
+    if choices:
+        what = f"{name}: {value!r} is not one of the choices"
+        return UsageProblem(command, what, f"use one of: {', '.join(choices)}")
+    formats = param.type_descriptor.parameter_info.formats
+    if param.type_descriptor.is_datetime and formats:
+        shape = param.metavar or " or ".join(formats)
+        example = utc_today().strftime(formats[0])
+        what = f"{name}: {value!r} is not a date as {shape}"
+        return UsageProblem(
+            command, what, f"write a day that exists as {shape}, e.g. {name} {example}"
+        )
+    return UsageProblem(command, f"{name}: {value!r}: {reason}", help_hint)
+
+
+def _parameter_name(param: _TyperParameter) -> str:
+    if param.param_type_name == "option":
+        return next((o for o in param.opts if o.startswith("--")), param.opts[0])
+    return (param.metavar or param.name or "argument").upper()
+
+
+def _choices(exc: click_errors.BadParameter) -> tuple[str, ...]:
+    if isinstance(exc, BadChoice):
+        return exc.choices
+    described = exc.param.type_descriptor if exc.param is not None else None
+    if described is None or not described.is_choice or not described.choices:
+        return ()
+    return tuple(str(getattr(choice, "value", choice)) for choice in described.choices)
+
+
+def _rejected(exc: click_errors.BadParameter) -> tuple[object | None, str]:
+    """The value given and why it was refused. Typer checks values with pydantic, whose error
+    (the exception's cause) holds both."""
+    if isinstance(exc, BadChoice):
+        return exc.value, exc.message
+    errors = getattr(exc.__cause__, "errors", None)
+    if callable(errors):
+        found = errors()
+        if found and isinstance(found[0], dict) and "input" in found[0]:
+            reason = str(found[0].get("msg", exc.message)).removeprefix("Value error, ")
+            return found[0]["input"], _sentence_part(reason)
+    return None, _sentence_part(exc.message)
+
+
+def _sentence_part(text: str) -> str:
+    """A message as the part of a line after `sgc COMMAND: `: lower-case start, no full stop."""
+    text = text.strip().rstrip(".")
+    return text[:1].lower() + text[1:]

@@ -11,10 +11,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import ClickException  # typer's own (vendored) click
 
 from sgcompliance.adapters.aws.estate import BackupTarget
 from sgcompliance.entrypoints.bootstrap import Target, local_clients, rollback_wiring
-from sgcompliance.entrypoints.cli.console import ExitCode, reported_errors, show_error
+from sgcompliance.entrypoints.cli.console import (
+    ExitCode,
+    report_usage_error,
+    reported_errors,
+    show_error,
+)
 from sgcompliance.entrypoints.cli.local_pipeline import deploy, run_worker
 from sgcompliance.entrypoints.handler import handler
 from sgcompliance.errors import ConfigError, SgcError
@@ -239,9 +245,8 @@ def command_runner(root: Any) -> SgcCommand:
 def _invoke(root: Any, args: Sequence[str]) -> int:
     try:
         code = root.main(list(args), prog_name="sgc", standalone_mode=False)
-    except typer.TyperException as exc:  # a usage error, as the command line reports it
-        typer.echo(f"Error: {exc.format_message()}", err=True)
-        return exc.exit_code
+    except ClickException as exc:  # a usage error, as the command line reports it
+        return report_usage_error(exc, root, args)
     except SgcError as exc:
         show_error(exc)
         return int(ExitCode.USAGE)
