@@ -201,3 +201,19 @@ def test_groups_and_rules_that_aws_describes_two_ways_fail_the_account_region(
     # the default group's egress, and the hidden group's ingress and egress
     assert failed["reason"].endswith("(and 2 more differences)")
     assert "is in IpPermissions" in failed["reason"]
+
+
+def test_an_organization_listing_that_is_an_html_page_is_not_an_empty_organization(
+    endpoint: str,
+) -> None:
+    # GIVEN Organizations answering HTTP 200 with an HTML page (botocore reads no accounts)
+    with foreign_endpoint(endpoint, {Pick("organizations", "us-east-1"): HTML_200}) as foreign:
+        result = sgc("scan", "--endpoint-url", foreign.endpoint, "--organization",
+                     "--regions", READ)  # fmt: skip
+    # THEN the scan stops with one line, instead of scanning the caller's account alone
+    assert result.exit_code == 2, result.output
+    assert_clean(result)
+    assert result.stderr.splitlines()[0] == (
+        "error: ListAccounts: the endpoint's answer is not an AWS response "
+        "(HTTP 200, an HTML page, no request id)"
+    )

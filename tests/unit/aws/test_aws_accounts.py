@@ -18,7 +18,7 @@ from sgcompliance.adapters.aws.accounts import (
     parse_regions,
     read_accounts_file,
 )
-from sgcompliance.errors import ConfigError, InputError
+from sgcompliance.errors import AwsUnavailableError, ConfigError, InputError
 
 
 def test_accounts_file_skips_comments_and_blank_lines() -> None:
@@ -132,3 +132,32 @@ def test_enabled_regions_are_the_opted_in_and_opt_in_free_ones() -> None:
             {"AllRegions": False},
         )
         assert enabled_regions(client) == ("ap-east-1", "us-east-1")
+
+
+# An endpoint that is not AWS (a proxy, a captive portal) answering HTTP 200 with an HTML page:
+# botocore reads it as an empty answer. No accounts or regions must not pass as "none".
+HTML_PAGE = {"HTTPStatusCode": 200, "HTTPHeaders": {"content-type": "text/html"}}
+
+
+def test_an_html_page_is_not_an_organization_without_accounts(org: tuple[Any, Stubber]) -> None:
+    client, stub = org
+    stub.add_response("list_accounts", {"ResponseMetadata": HTML_PAGE}, {})
+    with pytest.raises(AwsUnavailableError, match="ListAccounts: the endpoint's answer is not"):
+        organization_accounts(client)
+
+
+def test_an_html_page_is_not_an_account_without_enabled_regions() -> None:
+    session = boto3.Session(
+        aws_access_key_id="unit", aws_secret_access_key="unit", region_name="us-east-1"
+    )
+    client = session.client("ec2", endpoint_url="http://127.0.0.1:9")
+    with Stubber(client) as stub:
+        stub.add_response(
+            "describe_regions", {"ResponseMetadata": HTML_PAGE}, {"AllRegions": False}
+        )
+        with pytest.raises(AwsUnavailableError, match="DescribeRegions: the endpoint's answer"):
+            enabled_regions(client)
+
+
+def test_a_well_formed_region_the_sdk_does_not_know_is_kept_for_the_scan_to_report() -> None:
+    assert parse_regions(["eu-west-1,xx-west-9"]) == ("eu-west-1", "xx-west-9")

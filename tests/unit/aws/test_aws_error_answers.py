@@ -182,3 +182,8 @@ def test_an_aws_answer_carries_a_request_id() -> None:
     stubbed = {"SecurityGroups": []}  # botocore's Stubber adds no metadata
     for response in (with_id, with_header, stubbed):
         assert aws_answer(response, "DescribeSecurityGroups") is response
+
+
+def test_an_answer_that_is_not_aws_has_a_hint_saying_so() -> None:
+    exc = ClientError({"ResponseMetadata": {"HTTPStatusCode": 404}}, "GetCallerIdentity")
+    assert "--endpoint-url" in raised_by(exc, "GetCallerIdentity").hint

@@ -69,7 +69,7 @@ def organization_accounts(org: OrganizationsClient) -> tuple[str, ...]:
     ids: set[str] = set()
     with translating("ListAccounts"):
         for page in org.get_paginator("list_accounts").paginate():
-            for account in page.get("Accounts", []):
+            for account in aws_answer(page, "ListAccounts").get("Accounts", []):
                 # `State` supersedes the deprecated `Status`; accept whichever is present.
                 state = account.get("State") or account.get("Status")
                 if state == "ACTIVE" and "Id" in account:

@@ -57,6 +57,10 @@ __all__ = [
 # message: enough for any AWS message worth reading, never a page of HTML.
 DETAIL_LIMIT = 240
 NOT_AWS = "not an AWS response"
+NOT_AWS_HINT = (
+    "something other than AWS answered (a proxy, a web server, a region that does not exist): "
+    "check --endpoint-url, the region and the network"
+)
 # The SDK's own code: an exception raised in it while reading an answer is about the answer.
 _SDK_PACKAGES = ("botocore", "boto3", "s3transfer", "urllib3")
 _SDK_DIRS = (str(Path(botocore.__file__).resolve().parent),)
@@ -281,4 +285,6 @@ def _client_error(exc: ClientError, operation: str, where: str) -> AwsApiError:
     err = cls(message, operation=operation, aws_code=code)
     if code in BAD_CREDENTIAL_CODES:
         err.hint = "the credentials are invalid or expired: refresh them (e.g. `aws sso login`)"
+    elif not error or _is_html(str(error.get("Message") or "")):
+        err.hint = NOT_AWS_HINT
     return err
