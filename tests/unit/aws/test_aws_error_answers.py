@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ParamValidationError
@@ -187,3 +188,30 @@ def test_an_aws_answer_carries_a_request_id() -> None:
 def test_an_answer_that_is_not_aws_has_a_hint_saying_so() -> None:
     exc = ClientError({"ResponseMetadata": {"HTTPStatusCode": 404}}, "GetCallerIdentity")
     assert "--endpoint-url" in raised_by(exc, "GetCallerIdentity").hint
+
+
+def sts(endpoint: str) -> Any:
+    session = boto3.Session(aws_access_key_id="u", aws_secret_access_key="u")
+    return session.client("sts", endpoint_url=endpoint, region_name="us-east-1")
+
+
+def test_a_call_the_sdk_cannot_make_is_one_line_naming_the_endpoint_as_the_suspect() -> None:
+    # GIVEN an endpoint URL whose port is out of range: urllib raises inside botocore's signer
+    with pytest.raises(AwsApiError) as info, translating("GetCallerIdentity"):
+        sts("http://127.0.0.1:99999").get_caller_identity()
+    assert str(info.value) == (
+        "GetCallerIdentity: the AWS SDK could not make the call: ValueError: Port out of range "
+        "0-65535"
+    )
+    assert "--endpoint-url" in info.value.hint
+
+
+def test_an_exception_of_the_callers_own_hook_run_by_the_sdk_passes_through() -> None:
+    client = sts("http://127.0.0.1:9")
+
+    def hook(**_: Any) -> None:
+        raise KeyError("ours")
+
+    client.meta.events.register("before-call.sts.GetCallerIdentity", hook)
+    with pytest.raises(KeyError, match="ours"), translating("GetCallerIdentity"):
+        client.get_caller_identity()

@@ -13,6 +13,7 @@ user. An exception of the caller's own code passes through untouched.
 
 from __future__ import annotations
 
+import sysconfig
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,6 +65,10 @@ NOT_AWS_HINT = (
 # The SDK's own code: an exception raised in it while reading an answer is about the answer.
 _SDK_PACKAGES = ("botocore", "boto3", "s3transfer", "urllib3")
 _SDK_DIRS = (str(Path(botocore.__file__).resolve().parent),)
+_STDLIB_DIRS = tuple(
+    {str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("stdlib", "platstdlib")}
+)
+_PARSERS = str(Path("botocore", "parsers.py"))
 
 
 class InconsistentReadError(AwsApiError):
@@ -140,7 +145,7 @@ def translating(operation: str, *, scope: str = "") -> Iterator[None]:
     except Exception as exc:
         if not _from_the_sdk(exc):
             raise
-        raise _unreadable(exc, operation, scope) from exc
+        raise _sdk_failure(exc, operation, scope) from exc
 
 
 def translate(exc: BotoCoreError | ClientError, operation: str, *, scope: str = "") -> SgcError:
@@ -221,29 +226,56 @@ def _body_kind(content_type: str) -> str:
 
 
 def _from_the_sdk(exc: BaseException) -> bool:
-    """Raised by the SDK while calling or reading an answer (not by the caller's code)."""
-    module = type(exc).__module__
-    if module.split(".")[0] in _SDK_PACKAGES:
+    """Raised by the SDK while making a call or reading its answer, not by the caller's code
+    (nor by a hook of the caller's that the SDK ran): the innermost frame outside the standard
+    library is the SDK's (urllib.parse raising for botocore is botocore's failure)."""
+    if type(exc).__module__.split(".")[0] in _SDK_PACKAGES:
         return True
-    innermost: TracebackType | None = exc.__traceback__
-    while innermost is not None and innermost.tb_next is not None:
-        innermost = innermost.tb_next
-    if innermost is None:
-        return False
-    filename = str(Path(innermost.tb_frame.f_code.co_filename).resolve())
-    return any(filename.startswith(directory) for directory in _SDK_DIRS)
+    for filename in reversed(_frames(exc)):
+        if filename.startswith(_SDK_DIRS):
+            return True
+        if not filename.startswith(_STDLIB_DIRS) or "-packages" in filename:
+            return False
+    return False
 
 
-def _unreadable(exc: Exception, operation: str, scope: str) -> AwsUnavailableError:
-    """The endpoint answered, with something that cannot be read as AWS's answer."""
+def _frames(exc: BaseException) -> list[str]:
+    """The files of the traceback's frames, outermost first."""
+    files: list[str] = []
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None:
+        files.append(str(Path(tb.tb_frame.f_code.co_filename).resolve()))
+        tb = tb.tb_next
+    return files
+
+
+def _sdk_failure(exc: Exception, operation: str, scope: str) -> SgcError:
+    """What an SDK exception that is not botocore's own means: an answer that cannot be read,
+    an endpoint that went away, or a call the SDK could not make."""
     where = f" in {scope}" if scope else ""
+    parsing = any(f.endswith(_PARSERS) for f in _frames(exc))
     if type(exc).__name__ == "ResponseParserError":  # botocore.parsers: costly to import
         body = str(exc).partition(":\n")[2]
         kind = "an HTML page" if _is_html(body) else "not XML or JSON"
     elif isinstance(exc, UnicodeError):
         kind = "not text"
-    else:
+    elif parsing:
         kind = f"{type(exc).__name__} while reading it"
+    else:
+        detail = f"{type(exc).__name__}: {detail_text(str(exc))}"
+        if type(exc).__module__.startswith("urllib3") or isinstance(exc, OSError):
+            return AwsUnavailableError(
+                f"{operation}{where}: the endpoint did not answer: {detail}",
+                operation=operation,
+                aws_code="EndpointUnavailable",
+            )
+        err = AwsApiError(
+            f"{operation}{where}: the AWS SDK could not make the call: {detail}",
+            operation=operation,
+            aws_code=type(exc).__name__,
+        )
+        err.hint = NOT_AWS_HINT
+        return err
     return AwsUnavailableError(
         f"{operation}{where}: the endpoint's answer is {NOT_AWS} ({kind})",
         operation=operation,
