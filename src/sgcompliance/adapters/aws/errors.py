@@ -274,7 +274,7 @@ def _sdk_failure(exc: Exception, operation: str, scope: str) -> SgcError:
             operation=operation,
             aws_code=type(exc).__name__,
         )
-        err.hint = NOT_AWS_HINT
+        err.hint = "check --endpoint-url (scheme, host and port), the region and the AWS settings"
         return err
     return AwsUnavailableError(
         f"{operation}{where}: the endpoint's answer is {NOT_AWS} ({kind})",
