@@ -1,5 +1,7 @@
-"""The JSON report: `{"summary": ..., "findings": [...]}` with sorted keys, for machines and diffs;
-a remediation run adds `"remediation": {...}` (see `records.remediation_record`).
+"""The JSON report: `{"summary": ..., "coverage": ..., "findings": [...]}` with sorted keys, for
+machines and diffs; `coverage` says which account-regions were asked for, read and not read (see
+`coverage.coverage_record`); a remediation run adds `"remediation": {...}` (see
+`records.remediation_record`).
 
 Keys are sorted and findings are in location order, so two reports of the same estate differ
 only where the estate or the policy changed.
