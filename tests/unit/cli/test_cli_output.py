@@ -163,12 +163,22 @@ def test_the_account_region_table_has_no_timings_unless_asked() -> None:
     assert "1.25" in timed.file.getvalue()  # type: ignore[attr-defined]
 
 
-def test_quiet_shows_only_the_account_regions_that_failed(
+def test_quiet_shows_only_the_account_regions_that_failed_and_how_many(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     show_scopes(Terminal(quiet=True), [OK, FAILED], None, timed=False)
     err = capsys.readouterr().err
-    assert err.splitlines() == ["error: 222222222222/us-east-1: AccessDenied: assume role"]
+    assert err.splitlines() == [
+        "error: 222222222222/us-east-1: AccessDenied: assume role",
+        "error: 1 of 2 account-regions could not be read",
+    ]
+
+
+def test_quiet_says_nothing_when_every_account_region_was_read(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    show_scopes(Terminal(quiet=True), [OK], None, timed=False)
+    assert capsys.readouterr().err == ""
 
 
 def test_source_date_epoch_pins_the_time_formats_carry(
