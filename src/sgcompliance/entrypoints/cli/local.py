@@ -35,7 +35,7 @@ from sgcompliance.local.pipeline.flow import PipelineState
 from sgcompliance.local.seed.organization import DemoOrg, seed_demo_org
 from sgcompliance.local.server import moto_server
 from sgcompliance.local.server import state as server_state
-from sgcompliance.local.server.moto_server import START_TIMEOUT
+from sgcompliance.local.server.moto_server import START_TIMEOUT, Ownership
 from sgcompliance.local.server.state import StateFile
 from sgcompliance.remediation.rollback import GatewayFor, RollbackService
 
@@ -73,6 +73,9 @@ def up(
     """Start the local AWS unless it is already running, and print its endpoint."""
     store = _state(state)
     with reported_errors():
+        before = server_state.inspect(store)
+        if before.stale:
+            typer.echo(f"note: {before.why_stale()}; starting a new one")
         info, started = server_state.up(store, port=port, timeout=timeout)
         verb = "started" if started else "already running"
         typer.echo(f"local AWS {verb} at {info.endpoint} (pid {info.pid}, log {info.log_path})")
@@ -121,21 +124,38 @@ def _deploy(endpoint: str, store: StateFile) -> None:
 @local_app.command()
 def down(state: StateOption = None) -> None:
     """Stop the local AWS started by `sgc local up`."""
+    store = _state(state)
     with reported_errors():
-        info = server_state.down(_state(state))
-    if info is None:
-        typer.echo("no local AWS was running")
-    else:
+        recorded = server_state.inspect(store)
+        info = server_state.down_as(recorded, store)
+    if info is not None:
         typer.echo(f"stopped the local AWS at {info.endpoint} (pid {info.pid})")
+    elif recorded.info is None:
+        typer.echo("no local AWS was running")
+    elif recorded.ownership is Ownership.NOT_OURS:
+        typer.echo(
+            f"did not stop pid {recorded.info.pid}: it is not the local AWS sgc started"
+            f"{recorded.runs}; removed the record in {store.path}"
+        )
+    else:
+        typer.echo(f"{recorded.why_stale()}; removed the record")
 
 
 @local_app.command()
 def status(state: StateOption = None) -> None:
     """Say whether the local AWS is running (exit code 1 when it is not)."""
+    store = _state(state)
     with reported_errors():
-        info = server_state.running(_state(state))
+        recorded = server_state.inspect(store)
+        info = server_state.running_as(recorded, store)
     if info is None:
-        typer.echo("local AWS: not running (start it with `sgc local up`)")
+        if recorded.stale:
+            typer.echo(
+                f"local AWS: not running: {recorded.why_stale()}; removed the record "
+                "(start one with `sgc local up`)"
+            )
+        else:
+            typer.echo("local AWS: not running (start it with `sgc local up`)")
         raise typer.Exit(1)
     typer.echo(f"local AWS: running at {info.endpoint} (pid {info.pid}, since {info.started_at})")
     typer.echo(f"export AWS_ENDPOINT_URL={info.endpoint}")
@@ -254,14 +274,17 @@ def _invoke(root: Any, args: Sequence[str]) -> int:
 
 
 def _running_endpoint(store: StateFile) -> str:
-    info = server_state.running(store)
+    recorded = server_state.inspect(store)
+    info = server_state.running_as(recorded, store)
     if info is not None:
         return info.endpoint
     env = os.environ.get("AWS_ENDPOINT_URL")
     if env:
         return env
+    why = f" ({recorded.why_stale()}; removed the record)" if recorded.stale else ""
     raise ConfigError(
-        "no local AWS is running", hint="start one with `sgc local up` or pass --endpoint-url"
+        f"no local AWS is running{why}",
+        hint="start one with `sgc local up` or pass --endpoint-url",
     )
 
 

@@ -2,13 +2,19 @@
 
 `start` waits until the server answers; `LocalServer.stop` ends it; `reset` empties it.
 `server_state` keeps the record that lets separate `sgc local` invocations find it.
+
+The server proves it is the one started: `start` gives it a random token (`serve.py`) and the
+readiness probe asks for it, so a port another program already holds fails the start with
+`PortInUseError` (naming the holder when the system says) instead of passing for it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.util
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,10 +25,12 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from sgcompliance.errors import SgcError
+from sgcompliance.local.server.serve import IDENTITY_ENV, IDENTITY_PATH, MODULE
 
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 30.0
@@ -37,6 +45,16 @@ class LocalServerError(SgcError):
     hint = "see the server log named in the message; `sgc local down` then `sgc local up` restarts"
 
 
+class ServerExitedError(LocalServerError):
+    """The server exited before answering."""
+
+
+class PortInUseError(ServerExitedError):
+    """The server could not listen: another program holds its port."""
+
+    hint = "choose another port with --port, or leave --port out to use a free one"
+
+
 @dataclass(frozen=True, slots=True)
 class ServerInfo:
     pid: int
@@ -44,6 +62,8 @@ class ServerInfo:
     host: str = LOOPBACK
     log_path: str = ""
     started_at: str = ""
+    # The token the server answers on IDENTITY_PATH ("" in records written before it existed).
+    identity: str = ""
 
     @property
     def endpoint(self) -> str:
@@ -60,6 +80,7 @@ class ServerInfo:
             host=str(doc.get("host", LOOPBACK)),
             log_path=str(doc.get("log_path", "")),
             started_at=str(doc.get("started_at", "")),
+            identity=str(doc.get("identity", "")),
         )
 
 
@@ -130,17 +151,15 @@ def start(
     if port is not None:
         return _start_once(log_path, host, port, timeout, detach)
     for _ in range(2):
-        with contextlib.suppress(_ExitedEarlyError):
+        # A free port may be taken between choosing it and listening on it: choose again.
+        with contextlib.suppress(ServerExitedError):
             return _start_once(log_path, host, free_port(host), timeout, detach)
     return _start_once(log_path, host, free_port(host), timeout, detach)
 
 
-class _ExitedEarlyError(LocalServerError):
-    """The server exited before answering, most often because its port was taken meanwhile."""
-
-
 def _start_once(log_path: Path, host: str, port: int, timeout: float, detach: bool) -> LocalServer:
-    command = [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)]
+    command = [sys.executable, "-m", MODULE, "-H", host, "-p", str(port)]
+    identity = secrets.token_hex(16)
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             command,
@@ -148,6 +167,7 @@ def _start_once(log_path: Path, host: str, port: int, timeout: float, detach: bo
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=detach,
+            env={**os.environ, IDENTITY_ENV: identity},
         )
     info = ServerInfo(
         pid=process.pid,
@@ -155,6 +175,7 @@ def _start_once(log_path: Path, host: str, port: int, timeout: float, detach: bo
         host=host,
         log_path=str(log_path),
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        identity=identity,
     )
     try:
         _wait_ready(info, process, timeout)
@@ -165,14 +186,12 @@ def _start_once(log_path: Path, host: str, port: int, timeout: float, detach: bo
 
 
 def _wait_ready(info: ServerInfo, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Until the process answers with its own token (not whoever holds the port) and is alive."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise _ExitedEarlyError(
-                f"moto server exited with code {process.returncode} before answering on "
-                f"{info.endpoint}; log: {info.log_path}\n{log_tail(info.log_path)}"
-            )
-        if answers(info.endpoint):
+            raise _exited(info, process.returncode)
+        if answers_as(info) and process.poll() is None:
             return
         time.sleep(_POLL)
     raise LocalServerError(
@@ -181,12 +200,102 @@ def _wait_ready(info: ServerInfo, process: subprocess.Popen[bytes], timeout: flo
     )
 
 
+def _exited(info: ServerInfo, returncode: int) -> ServerExitedError:
+    if port_taken(info.host, info.port):
+        return PortInUseError(
+            f"port {info.port} on {info.host} is already in use by "
+            f"{port_holder(info.port) or 'another program'}: the local AWS did not start "
+            f"(log: {info.log_path})"
+        )
+    return ServerExitedError(
+        f"moto server exited with code {returncode} before answering on "
+        f"{info.endpoint}; log: {info.log_path}\n{log_tail(info.log_path)}"
+    )
+
+
 def answers(endpoint: str, timeout: float = 1.0) -> bool:
+    """A moto server (any) answers at `endpoint`."""
     try:
         with _direct().open(f"{endpoint}/moto-api/", timeout=timeout) as response:
             return bool(200 <= response.status < 300)
     except (OSError, urllib.error.URLError):
         return False
+
+
+def answers_as(info: ServerInfo, timeout: float = 1.0) -> bool:
+    """The server `info` records answers at its endpoint with its token."""
+    if not info.identity:
+        return False
+    try:
+        with _direct().open(f"{info.endpoint}{IDENTITY_PATH}", timeout=timeout) as response:
+            given: bytes = response.read(len(info.identity) + 1)
+            return bool(response.status == 200 and given == info.identity.encode("ascii"))
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def port_taken(host: str, port: int) -> bool:
+    """Something listens on host:port (binding as the server does fails)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+def port_holder(port: int) -> str | None:
+    """`pid N (command line)` of the process listening on TCP `port`, when /proc says (Linux,
+    a process of this user); otherwise None."""
+    inodes = _listening_inodes(port)
+    if not inodes:
+        return None
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _holds_socket(entry, inodes):
+            pid = int(entry.name)
+            command = process_command(pid)
+            return f"pid {pid} ({command})" if command else f"pid {pid}"
+    return None
+
+
+def _listening_inodes(port: int) -> set[str]:
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(table).read_text(encoding="ascii").splitlines()[1:]:
+                fields = line.split()
+                # local address (hex ip:hex port), remote, state (0A: LISTEN), ..., inode
+                listening = len(fields) > 9 and fields[3] == "0A"
+                if listening and int(fields[1].rpartition(":")[2], 16) == port:
+                    inodes.add(fields[9])
+    return inodes
+
+
+def _holds_socket(proc: Path, inodes: set[str]) -> bool:
+    try:
+        fds = list((proc / "fd").iterdir())
+    except OSError:  # another user's process, or gone meanwhile
+        return False
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    return any(_link(fd) in wanted for fd in fds)
+
+
+def _link(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:  # closed meanwhile (the listing's own descriptor, for one)
+        return ""
+
+
+def process_command(pid: int, limit: int = 80) -> str:
+    """The command line of `pid` (shortened), or "" when the system does not say."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return ""
+    text = " ".join(a.decode("utf-8", errors="replace") for a in args if a)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def reset(endpoint: str, timeout: float = 10.0) -> None:
@@ -220,19 +329,54 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Exited, not yet reaped by its parent (Linux says so; elsewhere: assume not)."""
+    with contextlib.suppress(OSError, IndexError):
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        return stat.rpartition(")")[2].split()[0] == "Z"
+    return False
+
+
+class Ownership(Enum):
+    """What the process a record names is now."""
+
+    GONE = "gone"  # it exited
+    NOT_OURS = "not ours"  # another program (the pid was reused), or unprovable
+    SILENT = "silent"  # the server sgc started, not answering (yet, or any more)
+    OURS = "ours"  # the server sgc started, answering with its token
+
+
+def ownership(info: ServerInfo) -> Ownership:
+    """Whether the recorded pid is still the server that was started, and whether it answers."""
+    if not pid_alive(info.pid):
+        return Ownership.GONE
+    started = _runs_server(info)
+    if started is False:
+        return Ownership.NOT_OURS
+    # A record written before servers had a token is taken for what answers at its endpoint.
+    answering = answers_as(info) if info.identity else answers(info.endpoint)
+    if answering:
+        return Ownership.OURS
+    return Ownership.SILENT if started else Ownership.NOT_OURS
+
+
+def _runs_server(info: ServerInfo) -> bool | None:
+    """Whether the pid runs a server on the recorded port (its command line says); None when
+    the system does not say (no /proc)."""
+    try:
+        args = Path(f"/proc/{info.pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    modules = {MODULE.encode(), b"moto.server"}  # moto.server: records of earlier versions
+    return bool(modules & set(args)) and str(info.port).encode() in args
 
 
 def is_our_server(info: ServerInfo) -> bool:
-    """The recorded pid is still that moto server (not a reused pid)."""
-    if not pid_alive(info.pid):
-        return False
-    cmdline = Path(f"/proc/{info.pid}/cmdline")
-    if cmdline.exists():
-        with contextlib.suppress(OSError):
-            args = cmdline.read_bytes().split(b"\0")
-            return b"moto.server" in args and str(info.port).encode() in args
-    return answers(info.endpoint)
+    """The recorded pid is still the server that was started (not a reused pid)."""
+    return ownership(info) in (Ownership.OURS, Ownership.SILENT)
 
 
 def _stop_child(process: subprocess.Popen[bytes], timeout: float) -> None:

@@ -1,7 +1,8 @@
 """The record of the server `sgc local up` started, so that later invocations find it.
 
 The state file (default `.sgc/local.json` in the current directory, or `$SGC_LOCAL_STATE`)
-holds pid, port and endpoint; a record whose process is gone is treated as stale and removed.
+holds pid, port, endpoint and the server's token; a record whose process has exited, or whose
+pid now runs another program, is stale: `inspect` says which, and it is removed, never acted on.
 """
 
 from __future__ import annotations
@@ -9,15 +10,17 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from sgcompliance.local.server.moto_server import (
     START_TIMEOUT,
     STOP_TIMEOUT,
     LocalServerError,
+    Ownership,
     ServerInfo,
-    answers,
-    is_our_server,
+    ownership,
+    process_command,
     start,
     stop_pid,
 )
@@ -60,19 +63,66 @@ class StateFile:
         self.path.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What the state file records, and what that process is now (`ownership`)."""
+
+    path: Path
+    info: ServerInfo | None
+    ownership: Ownership | None = None
+    command: str = ""  # what the recorded pid runs now, for a record that is not ours
+
+    @property
+    def stale(self) -> bool:
+        """A record of a server that exited, or of a pid that now runs another program."""
+        return self.ownership in (Ownership.GONE, Ownership.NOT_OURS)
+
+    def why_stale(self) -> str:
+        """Why the record names no server of ours, as a clause: `the server recorded in X
+        (pid N, port P) has exited`, or `pid N recorded in X is not the local AWS sgc started
+        (it runs ...)`."""
+        info = self.info
+        assert info is not None
+        if self.ownership is Ownership.GONE:
+            return (
+                f"the server recorded in {self.path} (pid {info.pid}, port {info.port}) has exited"
+            )
+        return f"pid {info.pid} recorded in {self.path} is not the local AWS sgc started{self.runs}"
+
+    @property
+    def runs(self) -> str:
+        """` (it runs COMMAND)` when the system says what the recorded pid runs, else ""."""
+        return f" (it runs {self.command})" if self.command else ""
+
+
+def inspect(state: StateFile) -> Recorded:
+    """The record and what its pid is now; changes nothing."""
+    info = state.load()
+    if info is None:
+        return Recorded(state.path, None)
+    owned = ownership(info)
+    command = process_command(info.pid) if owned is Ownership.NOT_OURS else ""
+    return Recorded(state.path, info, owned, command)
+
+
 def running(state: StateFile) -> ServerInfo | None:
-    """The recorded server if it is alive; a record of a process that is gone is removed.
+    """The recorded server if it is alive and answers; a stale record is removed.
 
     A live server that does not answer is an error rather than "not running": starting a
     second one next to it would leave the first orphaned.
     """
-    info = state.load()
+    return running_as(inspect(state), state)
+
+
+def running_as(recorded: Recorded, state: StateFile) -> ServerInfo | None:
+    """`running`, for a record already inspected."""
+    info = recorded.info
     if info is None:
         return None
-    if not is_our_server(info):
+    if recorded.stale:
         state.clear()
         return None
-    if not answers(info.endpoint, timeout=5.0):
+    if recorded.ownership is Ownership.SILENT:
         raise LocalServerError(
             f"the local AWS (pid {info.pid}) is running but does not answer on {info.endpoint}",
             hint="stop it with `sgc local down`, then `sgc local up`",
@@ -93,11 +143,20 @@ def up(
 
 
 def down(state: StateFile, timeout: float = STOP_TIMEOUT) -> ServerInfo | None:
-    """Stop the recorded server; returns what was stopped, or None if nothing was running."""
-    info = state.load()
+    """Stop the recorded server; returns what was stopped, or None if nothing was running.
+
+    A stale record is removed; its pid, if alive, is another program's and is left alone."""
+    return down_as(inspect(state), state, timeout)
+
+
+def down_as(
+    recorded: Recorded, state: StateFile, timeout: float = STOP_TIMEOUT
+) -> ServerInfo | None:
+    """`down`, for a record already inspected."""
+    info = recorded.info
     if info is None:
         return None
-    stopped = info if is_our_server(info) else None
+    stopped = None if recorded.stale else info
     if stopped is not None:
         stop_pid(info.pid, timeout)
     state.clear()
