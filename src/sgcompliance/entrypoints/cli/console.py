@@ -208,7 +208,7 @@ def usage_problem(exc: click_errors.ClickException, fallback_command: str) -> Us
     ctx = getattr(exc, "ctx", None)
     command = ctx.command_path if ctx is not None else fallback_command
     is_group = ctx is not None and isinstance(ctx.command, TyperGroup)
-    help_hint = f"run '{command} --help' for the {'commands' if is_group else 'options'}"
+    help_hint = _help(command, "commands" if is_group else "options")
     if isinstance(exc, click_errors.NoSuchOption):
         what = f"no such option: {exc.option_name}"
         if exc.possibilities:
@@ -219,8 +219,7 @@ def usage_problem(exc: click_errors.ClickException, fallback_command: str) -> Us
         return _bad_parameter(exc, command, help_hint)
     # Anything else (an option missing its value, an extra argument, an unknown command):
     # click's sentence, on one line, and its suggestion as the hint.
-    text = " ".join(exc.format_message().split())
-    text, _, close = text.partition(" Did you mean ")
+    text, _, close = " ".join(exc.format_message().split()).partition(" Did you mean ")
     what = _sentence_part(text)
     if close:
         return UsageProblem(command, what, f"did you mean {close} ({help_hint})")
@@ -238,7 +237,7 @@ def _bad_parameter(exc: click_errors.BadParameter, command: str, help_hint: str)
         if choices:
             return UsageProblem(command, what, f"give {name} one of: {', '.join(choices)}")
         if kind == "argument":
-            help_hint = help_hint.replace("the options", "the arguments")
+            return UsageProblem(command, what, _help(command, "arguments"))
         return UsageProblem(command, what, help_hint)
     value, reason = _rejected(exc)
     if value is None:
@@ -255,6 +254,10 @@ def _bad_parameter(exc: click_errors.BadParameter, command: str, help_hint: str)
             command, what, f"write a day that exists as {shape}, e.g. {name} {example}"
         )
     return UsageProblem(command, f"{name}: {value!r}: {reason}", help_hint)
+
+
+def _help(command: str, topic: str) -> str:
+    return f"run '{command} --help' for the {topic}"
 
 
 def _parameter_name(param: _TyperParameter) -> str:
@@ -288,5 +291,5 @@ def _rejected(exc: click_errors.BadParameter) -> tuple[object | None, str]:
 
 def _sentence_part(text: str) -> str:
     """A message as the part of a line after `sgc COMMAND: `: lower-case start, no full stop."""
-    text = text.strip().rstrip(".")
+    text = " ".join(text.split()).rstrip(".")
     return text[:1].lower() + text[1:]
