@@ -164,7 +164,9 @@ def _read_json(path: Path, limits: Limits) -> Any:
     except OSError as exc:
         raise BackupError(f"cannot read {path}: {exc}") from exc
     try:
-        return parse_json(data.decode("utf-8"), str(path), limits)
+        text = data.decode("utf-8")
+        del data  # not held while the text is parsed
+        return parse_json(text, str(path), limits)
     except UnicodeDecodeError as exc:
         raise BackupError(f"{path} is not UTF-8 text (byte {exc.start:,} is not)") from exc
     except DocumentLimitError as exc:

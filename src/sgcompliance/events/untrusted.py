@@ -4,7 +4,8 @@ given to input that cannot be used.
 Every reader checks the exact type it expects and bounds the size of what it accepts, so a
 hostile or broken event costs a few dictionary look-ups and yields `None`, never an exception.
 What is kept whole (the CloudTrail record of an accepted event) is measured by `oversize`: at
-most `MAX_DEPTH` levels of nesting and `MAX_EVENT_BYTES` as JSON, Lambda's own payload limit.
+most `MAX_DEPTH` levels of nesting, `MAX_EVENT_ITEMS` values and `MAX_EVENT_BYTES` as JSON,
+Lambda's own payload limit.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ MAX_ITEMS = 1000
 MAX_EVENT_BYTES = 6 * 1024 * 1024
 # CloudTrail records nest about 10 levels (detail.requestParameters.ipPermissions.items[]...).
 MAX_DEPTH = 32
-# `oversize` stops walking at this many times the size limit (a value can share its parts).
-_WALK_FACTOR = 4
+# A CloudTrail record of a security-group call holds a few hundred values; one that lists a
+# thousand rules, a few thousand.
+MAX_EVENT_ITEMS = 100_000
 
 
 class RejectCode(StrEnum):
@@ -131,36 +133,49 @@ def shown(value: object) -> str:
 
 
 def oversize(
-    value: object, *, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_EVENT_BYTES
+    value: object,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_bytes: int = MAX_EVENT_BYTES,
+    max_items: int = MAX_EVENT_ITEMS,
 ) -> str | None:
-    """Why `value` is over the bounds (arrays and objects nested deeper than `max_depth`, or
-    larger than `max_bytes` as JSON text, about), or None when it is within them.
+    """Why `value` is over the bounds (arrays and objects nested deeper than `max_depth`, more
+    than `max_items` values, or larger than `max_bytes` as JSON text, about), or None.
 
-    Walked with an explicit stack, and no further than `_WALK_FACTOR` times the size limit:
-    a value built in-process can hold the same list a billion times over, JSON never does."""
-    budget = _WALK_FACTOR * max_bytes
-    size = deepest = 0
+    Walked with an explicit stack, and no further than `max_items` values or twice the size
+    limit: a value built in-process can hold the same list a billion times over."""
+    size = deepest = items = 0
     stack: list[tuple[object, int]] = [(value, 1)]
-    while stack and size <= budget:
+    while stack and items <= max_items and size <= 2 * max_bytes:
         item, depth = stack.pop()
+        deepest = max(deepest, depth)
         if isinstance(item, dict):
-            deepest = max(deepest, depth)
+            items += len(item)
             size += 2 + len(item)
             for key, child in item.items():
                 size += _scalar_size(key) + 1
-                stack.append((child, depth + 1))
+                if isinstance(child, dict | list):
+                    stack.append((child, depth + 1))
+                else:
+                    size += _scalar_size(child)
         elif isinstance(item, list):
-            deepest = max(deepest, depth)
+            items += len(item)
             size += 2 + len(item)
-            stack.extend((child, depth + 1) for child in item)
+            for child in item:
+                if isinstance(child, dict | list):
+                    stack.append((child, depth + 1))
+                else:
+                    size += _scalar_size(child)
         else:
             size += _scalar_size(item)
     walked = not stack
     if deepest > max_depth:
         levels = f"{deepest:,} levels" if walked else f"at least {deepest:,} levels"
         return f"nested too deeply: {levels}, {deepest - max_depth:,} over the limit of {max_depth}"
+    if items > max_items:
+        return f"holds more than {max_items:,} values: over the limit of {max_items:,}"
     if size > max_bytes:
-        about = f"about {size:,} bytes" if walked else f"more than {budget:,} bytes"
+        about = f"about {size:,} bytes" if walked else f"more than {2 * max_bytes:,} bytes"
         over = f"{size - max_bytes:,} over " if walked else "over "
         return f"{about} as JSON: {over}the limit of {max_bytes:,} bytes ({_mib(max_bytes)})"
     return None

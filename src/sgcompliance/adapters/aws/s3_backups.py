@@ -178,7 +178,9 @@ class S3BackupStore:
         try:
             if len(body) > limits.max_bytes:
                 raise too_large(len(body), uri, limits, exact=False)
-            doc = parse_json(body.decode("utf-8"), uri, limits)
+            text = body.decode("utf-8")
+            del body  # not held while the text is parsed
+            doc = parse_json(text, uri, limits)
         except UnicodeDecodeError as exc:
             raise BackupError(f"{uri} is not UTF-8 text (byte {exc.start:,} is not)") from exc
         except DocumentLimitError as exc:
