@@ -28,7 +28,7 @@ HARD_BYTES = 600 * MB
 _TICK = 0.05
 
 
-class Overrun(BaseException):  # noqa: N818 - named for what it reports
+class Overrun(BaseException):
     """Raised inside a call that ran past the watchdog's hard time or memory cap."""
 
     def __init__(self, kind: str) -> None:
@@ -73,32 +73,41 @@ def bounded(
     hard_seconds: float = HARD_SECONDS,
     hard_bytes: int = HARD_BYTES,
 ) -> Measured:
-    """Run `call` under the watchdog; tracemalloc must be tracing (see `tracing`)."""
-    tracemalloc.reset_peak()
+    """Run `call` under the watchdog; its peak memory is measured when tracemalloc is tracing
+    (see `tracing`), and is 0 otherwise."""
+    if tracemalloc.is_tracing():
+        tracemalloc.reset_peak()
     base = tracemalloc.get_traced_memory()[0]
     start = time.perf_counter()
 
     def watch(signum: int, frame: FrameType | None) -> None:
         del signum, frame
+        kind = None
         if time.perf_counter() - start > hard_seconds:
-            raise Overrun("time")
-        if tracemalloc.get_traced_memory()[1] - base > hard_bytes:
-            raise Overrun("memory")
+            kind = "time"
+        elif tracing and tracemalloc.get_traced_memory()[1] - base > hard_bytes:
+            kind = "memory"
+        if kind is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0, 0)  # once: never inside the clean-up
+            raise Overrun(kind)
 
+    tracing = tracemalloc.is_tracing()
     previous = signal.signal(signal.SIGALRM, watch)
-    signal.setitimer(signal.ITIMER_REAL, _TICK, _TICK)
     value: object = None
     error: BaseException | None = None
     overrun: str | None = None
     try:
-        value = call()
+        try:
+            signal.setitimer(signal.ITIMER_REAL, _TICK, _TICK)
+            value = call()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0, 0)
     except Overrun as exc:
         overrun = exc.kind
         error = exc
     except Exception as exc:  # the outcome to judge, not a failure of the harness
         error = exc
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0, 0)
         signal.signal(signal.SIGALRM, previous)
     seconds = time.perf_counter() - start
     peak = max(0, tracemalloc.get_traced_memory()[1] - base)
