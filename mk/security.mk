@@ -11,6 +11,8 @@ UV_SPEC := uv>=0.9
 # Lambda runtime's 3.12 and in CI.
 LOCK_PYTHON := 3.11
 FUZZ_EXAMPLES ?= 20000
+# Inputs of the input campaign (tests/fuzz/test_fuzz_campaign.py) in `make fuzz`.
+FUZZ_INPUTS ?= 20000
 
 .PHONY: security-static audit lock audit-lock fuzz fuzz-atheris
 
@@ -43,9 +45,11 @@ lock:
 # The name this target had before `make lock`.
 audit-lock: lock
 
-# Long hypothesis campaigns over every untrusted-input parser (`make test` runs a short one).
+# Long hypothesis campaigns over every untrusted-input parser, and the input campaign of
+# issue #13 over FUZZ_INPUTS inputs (`make test` runs short ones; `make reliability` 100,000).
 fuzz: $(STAMP)
-	SGC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/fuzz
+	SGC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SGC_FUZZ_CAMPAIGN=$(FUZZ_INPUTS) \
+		$(BIN)/pytest -q -n 2 tests/fuzz
 
 # Coverage-guided fuzzing of the event parser with atheris, when it installs on this machine.
 fuzz-atheris: $(STAMP)
