@@ -514,15 +514,20 @@ def _invoke(the_world: World, event: object) -> object:
     found = classify(event)
     if isinstance(found, Rejected) and found.reason_code is RejectCode.PARSER_FAULT:
         raise ParserFaultError(found.message)
+    refused: Refused | None = None
     if isinstance(found, SqsBatch):
         for record in found.records:
             payload = record_payload(record)
             if isinstance(payload, BadRecord) and payload.reason_code is RejectCode.PARSER_FAULT:
                 raise ParserFaultError(payload.message)
+            if isinstance(payload, BadRecord) and refused is None:
+                # the batch is handled; this record is refused (and not delivered again)
+                message = f"record {payload.message_id}: {payload.message}"
+                refused = Refused(payload.reason_code.value, message)
     the_world.app.handle(event)
     if isinstance(found, Rejected):
         return Refused(found.reason_code.value, found.message)
-    return found
+    return refused or found
 
 
 # --- running -----------------------------------------------------------------------------------
