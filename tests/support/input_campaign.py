@@ -193,6 +193,9 @@ class Tally:
     # Failures whose fix is outside this change (`KNOWN`): counted, printed, not failed on.
     known: list[str] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    # The CPU times of inputs that were slow for a known reason (kept out of `seconds`).
+    known_seconds: list[float] = field(default_factory=list)
+    wall_max: float = 0.0
     peak_bytes: int = 0
     # kind -> shape -> {"inputs", "clean", "accepted", "examples": [message, ...]}
     shapes: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
@@ -208,6 +211,7 @@ class Tally:
             "inputs": self.inputs, "clean": self.clean, "accepted": self.accepted,
             "tracebacks": self.tracebacks, "hangs": self.hangs, "over_memory": self.over_memory,
             "unclear": self.unclear, "known": self.known, "seconds": self.seconds,
+            "known_seconds": self.known_seconds, "wall_max": self.wall_max,
             "peak_bytes": self.peak_bytes,
             "shapes": self.shapes, "kinds": self.kinds,
         }  # fmt: skip
@@ -226,6 +230,8 @@ class Tally:
         self.unclear += other.unclear
         self.known += other.known
         self.seconds += other.seconds
+        self.known_seconds += other.known_seconds
+        self.wall_max = max(self.wall_max, other.wall_max)
         self.peak_bytes = max(self.peak_bytes, other.peak_bytes)
         for kind, shapes in other.shapes.items():
             mine = self.shapes.setdefault(kind, {})
@@ -246,11 +252,22 @@ class Tally:
             row[5] = max(row[5], peak)
 
     def count(
-        self, kind: str, shape: str, outcome: str, timed: Measured, traced: Measured, failed: bool
+        self,
+        kind: str,
+        shape: str,
+        outcome: str,
+        timed: Measured,
+        traced: Measured,
+        failed: bool,
+        known_slow: bool = False,
     ) -> None:
         seconds, peak = timed.seconds, traced.peak_bytes
         self.inputs += 1
-        self.seconds.append(seconds)
+        if known_slow:
+            self.known_seconds.append(seconds)
+        else:
+            self.seconds.append(seconds)
+            self.wall_max = max(self.wall_max, timed.wall_seconds)
         self.peak_bytes = max(self.peak_bytes, peak)
         row = self.shapes.setdefault(kind, {}).setdefault(
             shape, {"inputs": 0, "clean": 0, "accepted": 0, "examples": []}
@@ -258,7 +275,8 @@ class Tally:
         row["inputs"] += 1
         totals = self.kinds.setdefault(kind, [0, 0, 0, 0, [], 0])
         totals[0] += 1
-        totals[4].append(seconds)
+        if not known_slow:
+            totals[4].append(seconds)
         totals[5] = max(totals[5], peak)
         if outcome == CLEAN:
             self.clean += 1
@@ -290,8 +308,10 @@ class Tally:
         lines += [
             "",
             f"inputs: {self.inputs:,}  clean errors: {self.clean:,}  accepted: {self.accepted:,}",
-            f"time per input: p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.1f} ms, max "
-            f"{most * 1000:.0f} ms (bound {TIME_BOUND * 1000:.0f} ms)",
+            f"time per input (CPU): p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.1f} ms, max "
+            f"{most * 1000:.0f} ms (bound {TIME_BOUND * 1000:.0f} ms); wall time max "
+            f"{self.wall_max * 1000:.0f} ms; known-slow inputs apart: "
+            f"{len(self.known_seconds)}, up to {max(self.known_seconds, default=0):.1f} s",
             f"peak memory of one input: max {self.peak_bytes / 1e6:.1f} MB "
             f"(bound {MEMORY_BOUND / 1e6:.0f} MB)",
             f"tracebacks: {len(self.tracebacks)}  hangs: {len(self.hangs)}  over memory: "
@@ -563,7 +583,7 @@ def _run_one(kind: Kind, shape: str, payload: Payload, name: str, tally: Tally) 
     failures += len(tally.unclear)
     slow = _known_slow(timed) if timed.over_time else None
     if slow:
-        tally.known.append(f"{slow}: {where}: {timed.seconds:.2f} s")
+        tally.known.append(f"{slow}: {where}: {timed.seconds:.2f} s CPU")
         outcome = CLEAN
     elif outcome == FAILED:
         tally.tracebacks.append(f"{where}: {message}")
@@ -575,13 +595,13 @@ def _run_one(kind: Kind, shape: str, payload: Payload, name: str, tally: Tally) 
         else:
             tally.unclear.append(unclear)
     if timed.over_time and not slow:
-        tally.hangs.append(f"{where}: {timed.seconds:.2f} s")
+        tally.hangs.append(f"{where}: {timed.seconds:.2f} s CPU ({timed.wall_seconds:.2f} s wall)")
     if traced.over_memory:
         tally.over_memory.append(f"{where}: {traced.peak_bytes / 1e6:.0f} MB")
     failed = failures < len(tally.tracebacks) + len(tally.hangs) + len(tally.over_memory) + len(
         tally.unclear
     )
-    tally.count(kind.name, shape, outcome, timed, traced, failed)
+    tally.count(kind.name, shape, outcome, timed, traced, failed, known_slow=bool(slow))
     if message is not None:
         examples = tally.shapes[kind.name][shape]["examples"]
         if len(examples) < EXAMPLES and message not in examples:

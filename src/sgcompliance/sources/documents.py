@@ -422,11 +422,21 @@ def _json_path(steps: list[tuple[int, str | int]], at: int) -> str:
 
 
 def _json_path_of(parts: tuple[str | int, ...]) -> str:
-    text = "$" + "".join(_step(part) for part in parts)
-    if len(text) <= _PATH_CHARS:
-        return text
-    half = _PATH_CHARS // 2
-    return f"{text[:half]}...{text[-half:]}"
+    """`$.a[0]["b c"]`; a long path keeps its first and last steps, whole, around `...`."""
+    steps = [_step(part) for part in parts]
+    if sum(map(len, steps)) < _PATH_CHARS:
+        return "$" + "".join(steps)
+    head: list[str] = []
+    tail: list[str] = []
+    for step in steps:
+        if sum(map(len, head)) + len(step) > _PATH_CHARS // 2:
+            break
+        head.append(step)
+    for step in reversed(steps[len(head) :]):
+        if sum(map(len, tail)) + len(step) > _PATH_CHARS // 2:
+            break
+        tail.insert(0, step)
+    return "$" + "".join(head) + "..." + "".join(tail)
 
 
 def _step(part: str | int) -> str:

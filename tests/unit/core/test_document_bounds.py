@@ -283,3 +283,13 @@ def test_a_yaml_snapshot_has_a_lower_value_limit_than_a_json_one(tmp_path: Path)
         "(64,000,000 in JSON)"
     ) in str(refused.value)
     assert refused.value.hint == "write the snapshot as JSON, or split it"
+
+
+def test_a_long_path_is_shortened_between_whole_steps() -> None:
+    deep = {"version": "1", "id": "x", "description": json.loads("[" * 39 + "]" * 39)}
+    with pytest.raises(DocumentLimitError) as refused:
+        parse_json(json.dumps(deep), "p.json", POLICY_LIMITS)
+    path = refused.value.path
+    assert path.startswith("$.description[0][0]")
+    assert "][0]...[0][" in path
+    assert len(path) <= 104
