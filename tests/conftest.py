@@ -4,6 +4,8 @@ tests/support/credential_patterns.py); any found fails the session and is listed
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,18 @@ from support.credential_patterns import file_leaks, leaks
 
 LEAK = "credential_leak"
 _found: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def library_logger_as_found() -> Iterator[None]:
+    """The handler's wiring gives the library's logger a stdout handler for the process; a
+    command-line test run later on the same worker must not find it writing into its report."""
+    library = logging.getLogger("sgcompliance")
+    kept = (list(library.handlers), library.level, library.propagate)
+    yield
+    library.handlers[:] = kept[0]
+    library.setLevel(kept[1])
+    library.propagate = kept[2]
 
 
 @pytest.hookimpl(trylast=True)

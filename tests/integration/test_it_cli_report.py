@@ -142,7 +142,7 @@ def test_a_live_scan_table_of_account_regions_has_no_timings_unless_stats_are_as
     assert "Seconds" in timed.stderr
 
 
-def test_declining_the_prompt_with_json_on_stdout_exits_2_and_writes_no_report(
+def test_declining_the_prompt_with_json_on_stdout_exits_5_and_writes_no_report(
     org: DemoOrg, tmp_path: Path
 ) -> None:
     # GIVEN the JSON report going to stdout, so the plan and the question go to stderr
@@ -153,9 +153,9 @@ def test_declining_the_prompt_with_json_on_stdout_exits_2_and_writes_no_report(
         app, ["remediate", *args, "-f", "json", *target(org)], input="n\n", env={"COLUMNS": "400"}
     )
     # THEN nothing changed, no report was written and stderr holds the plan, question and abort
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 5, result.output
     # (the test runner echoes the typed answer to stdout, as a terminal would show it)
-    assert result.stdout.strip() == "n"
-    for part in ("Remediation plan", "Apply", "Aborted: nothing was changed."):
+    assert result.stdout.strip() in ("", "n"), result.stdout
+    for part in ("Remediation plan", "Apply", "sgc remediate: not confirmed: nothing was changed"):
         assert part in result.stderr
     assert read_state(estate_of(org)) == before
