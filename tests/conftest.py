@@ -16,16 +16,27 @@ LEAK = "credential_leak"
 _found: list[str] = []
 
 
+# What powertools marks a logger it configured with; restored with the handlers, so that the
+# next wiring configures the logger afresh instead of looking for a handler no longer there.
+_POWERTOOLS_MARKS = ("powertools_handler", "init")
+
+
 @pytest.fixture(autouse=True)
 def library_logger_as_found() -> Iterator[None]:
     """The handler's wiring gives the library's logger a stdout handler for the process; a
     command-line test run later on the same worker must not find it writing into its report."""
     library = logging.getLogger("sgcompliance")
     kept = (list(library.handlers), library.level, library.propagate)
+    marks = {name: getattr(library, name) for name in _POWERTOOLS_MARKS if hasattr(library, name)}
     yield
     library.handlers[:] = kept[0]
     library.setLevel(kept[1])
     library.propagate = kept[2]
+    for name in _POWERTOOLS_MARKS:
+        if name in marks:
+            setattr(library, name, marks[name])
+        elif hasattr(library, name):
+            delattr(library, name)
 
 
 @pytest.hookimpl(trylast=True)

@@ -28,6 +28,8 @@ class Change:
     group_id: str
     ec2: Any
     emitter: CloudTrailEmitter
+    # The member account's default bus in `region`, where CloudTrail puts its records.
+    bus: DefaultBus
 
 
 def small_org(factory: ClientFactory) -> DemoOrg:
@@ -59,11 +61,12 @@ def developer_change(
     def events(account: str, where: str) -> Any:
         return factory.client("events", where, creds, owner=owner)
 
-    emitter = CloudTrailEmitter(DefaultBus(events))
+    bus = DefaultBus(events)
+    emitter = CloudTrailEmitter(bus)
     ec2 = factory.ec2(region, creds, owner=owner)
     group_id = create_group(ec2, f"app-{session}", description="app", vpc_id=default_vpc(ec2))
     emitter.watch(ec2, caller)
-    return Change(account_id, region, group_id, ec2, emitter)
+    return Change(account_id, region, group_id, ec2, emitter, bus)
 
 
 def ssh_from(cidr: str) -> list[dict[str, Any]]:

@@ -14,6 +14,8 @@ from sgcompliance.config.manager import PATH_ENV
 from sgcompliance.config.parameters import Parameter
 from sgcompliance.entrypoints.bootstrap import WORK_QUEUE_ENV
 from sgcompliance.events.cloudtrail import DETAIL_TYPE, SG_CHANGE_EVENTS, SOURCE
+from sgcompliance.events.tag_changes import TAG_EVENTS
+from sgcompliance.local.pipeline.hub import sg_change_pattern
 from sgcompliance.records.metrics import DEFAULT_NAMESPACE, MetricName
 
 hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 is not installed (a dev dependency)")
@@ -54,7 +56,11 @@ def test_the_rule_matches_exactly_the_events_the_handler_acts_on(module: dict[st
     assert pattern["source"] == [SOURCE]
     assert pattern["detail-type"] == [DETAIL_TYPE]
     assert pattern["detail"]["eventSource"] == ["ec2.amazonaws.com"]
-    assert sorted(pattern["detail"]["eventName"]) == sorted(SG_CHANGE_EVENTS)
+    rule_changes, tag_changes = pattern["detail"]["$or"]
+    assert sorted(rule_changes["eventName"]) == sorted(SG_CHANGE_EVENTS)
+    # AND tag calls only on groups and rules, as the local pipeline's rule
+    assert pattern == sg_change_pattern()
+    assert tag_changes["eventName"] == sorted(TAG_EVENTS)
 
 
 def test_the_module_writes_every_parameter_configuration_knows(module: dict[str, Any]) -> None:

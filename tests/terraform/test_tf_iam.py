@@ -236,11 +236,13 @@ def test_member_forwarding_pattern_is_the_handlers_pattern() -> None:
     config = tf_hcl.load(MEMBER)
     pattern = config.locals()["sg_change_pattern"]
     expected = sg_change_pattern()
-    # THEN source, detail-type, event source and event names equal the code's pattern
-    assert pattern["source"] == expected["source"]
-    assert pattern["detail-type"] == expected["detail-type"]
-    assert pattern["detail"]["eventSource"] == expected["detail"]["eventSource"]
-    assert config.resolve(pattern["detail"]["eventName"]) == sorted(SG_CHANGE_EVENTS)
+    # THEN source, detail-type, event source, event names and the tag branch equal the code's
+    rule_changes, tag_changes = pattern["detail"]["$or"]
+    rule_changes = {"eventName": config.resolve(rule_changes["eventName"])}
+    assert {**pattern, "detail": {**pattern["detail"], "$or": [rule_changes, tag_changes]}} == (
+        expected
+    )
+    assert rule_changes["eventName"] == sorted(SG_CHANGE_EVENTS)
 
 
 def test_reason_lists_name_only_existing_grants() -> None:

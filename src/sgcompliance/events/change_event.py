@@ -3,12 +3,16 @@
 In this order, each step before any AWS call it could spare:
 1. ignore reasons: a failed call, a Revoke* call, the remediator's own role session (a loop
    needs one of these to be missed), an event naming no group: audited, counted by reason;
+   the remediator's own tag writes are only counted (its remediation record has them);
 2. age: an event older than the configured maximum is a replay (an archive replayed, a queue
    re-driven) and changes nothing: audited, counted, no AWS call;
 3. scope: an account or region outside the configuration: audited, and no AWS call at all;
+   a tag change (CreateTags/DeleteTags) is judged only when it touches a tag the tool reads:
+   the exemption tag, a key the policy matches on, or one of the tool's `sgc:` tags;
 4. per group: describe -> scan -> plan in the account's mode -> backup -> apply -> verify;
 5. the audit records, then one alert for the event, unless every record was already stored:
-   a duplicate delivery, whose alert went out with the first.
+   a duplicate delivery, whose alert went out with the first. A tag change the tool reads is
+   always alerted, naming the tag, the group and who changed it, whatever the judgement.
 A duplicate delivery remediates nothing twice: the group it describes is compliant by then,
 or its flags are already in place.
 """
@@ -16,7 +20,8 @@ or its flags are already in place.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 from functools import partial
@@ -35,8 +40,16 @@ from sgcompliance.events.enforcement import (
     record_all,
 )
 from sgcompliance.events.services import Pipeline, Services, is_transient
+from sgcompliance.events.tag_changes import (
+    TAG_EVENTS,
+    group_ids_in,
+    rule_ids_in,
+    tag_keys_read,
+    watched,
+)
 from sgcompliance.records import audit
 from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record
+from sgcompliance.records.tag_change import TagChange
 from sgcompliance.remediation.plan import Mode
 
 log = logging.getLogger(__name__)
@@ -108,6 +121,10 @@ class EventProcessor:
         services = self.pipeline.services()
         config = services.config
         reason = ignore_reason(event, config.own_role_arns)
+        if reason is audit.IgnoreReason.OWN_SESSION and event.event_name in TAG_EVENTS:
+            # The tags the remediator writes itself: its own remediation record says so.
+            self.pipeline.metrics.event_ignored(reason.value)
+            return EventReport(event.event_id, EventStatus.IGNORED, (), _why(reason, event))
         if reason is not None:
             return self._skip(services, event, reason, _why(reason, event))
         age = self.pipeline.clock() - event.event_time
@@ -117,7 +134,12 @@ class EventProcessor:
         if not in_scope(event.account_id, event.region, config.account_scope, config.region_scope):
             where = f"{event.account_id}/{event.region} is outside the configured scope"
             return self._skip(services, event, audit.IgnoreReason.OUT_OF_SCOPE, where)
-        judged, retry = self._judge(services, event)
+        changes = watched(event.tag_edits, config.policy)
+        if event.event_name in TAG_EVENTS and not changes:
+            keys = ", ".join(sorted(tag_keys_read(config.policy)))
+            why = f"{event.event_name} changed no tag the tool reads ({keys} or sgc:*)"
+            return self._skip(services, event, audit.IgnoreReason.UNWATCHED_TAGS, why)
+        judged, retry = self._judge(services, event, changes)
         records = judged.records
         fresh = record_all(services, records)
         message_id = self._alert(services, records, fresh, owed=judged.alert_owed)
@@ -144,13 +166,15 @@ class EventProcessor:
         status = EventStatus.OUT_OF_SCOPE if out_of_scope else EventStatus.IGNORED
         return EventReport(event.event_id, status, (record,), why)
 
-    def _judge(self, services: Services, event: SgChangeEvent) -> tuple[Enforced, bool]:
+    def _judge(
+        self, services: Services, event: SgChangeEvent, changes: Sequence[TagChange] = ()
+    ) -> tuple[Enforced, bool]:
         """(one record per group the event names and the outcomes still to be tagged, whether
         a transient failure calls for a second delivery)."""
-        trigger = trigger_for(event)
+        trigger = replace(trigger_for(event), tag_changes=tuple(changes))
         try:
             mode = self.pipeline.mode_for(event.account_id)
-            group_ids = self._group_ids(services, event)
+            group_ids, owners = self._groups(services, event, changes)
         except SgcError as exc:
             log.error("cannot judge the event: %s", exc, extra={"error_code": exc.code})
             first = event.group_ids[0] if event.group_ids else None
@@ -160,15 +184,22 @@ class EventProcessor:
         judged: list[Enforced] = []
         retry = False
         for group_id in group_ids:
-            decided, transient = self._judge_group(services, event, group_id, how)
+            own = tuple(c for c in changes if owners.get(c.resource_id, c.resource_id) == group_id)
+            decided, transient = self._judge_group(
+                services, event, group_id, how, replace(trigger, tag_changes=own)
+            )
             judged.append(decided)
             retry = retry or transient
         return combined(judged), retry
 
     def _judge_group(
-        self, services: Services, event: SgChangeEvent, group_id: str, how: Enforcement
+        self,
+        services: Services,
+        event: SgChangeEvent,
+        group_id: str,
+        how: Enforcement,
+        trigger: Trigger,
     ) -> tuple[Enforced, bool]:
-        trigger = trigger_for(event)
         read = partial(_read_group, services, event, group_id)
         try:
             return enforce(self.pipeline, services, trigger, read, how), False
@@ -181,14 +212,28 @@ class EventProcessor:
             )
             return Enforced([failed]), is_transient(exc)
 
-    def _group_ids(self, services: Services, event: SgChangeEvent) -> list[str]:
+    def _groups(
+        self, services: Services, event: SgChangeEvent, changes: Sequence[TagChange]
+    ) -> tuple[list[str], dict[str, str]]:
+        """The groups to judge, and which group each tagged rule belongs to."""
+        if event.event_name in TAG_EVENTS:
+            # Only the groups whose watched tags (or whose rules' watched tags) changed.
+            ids = list(group_ids_in(changes))
+            rules = rule_ids_in(changes)
+            owners = (
+                services.members.groups_of_rules(event.account_id, event.region, rules)
+                if rules
+                else {}
+            )
+            ids.extend(g for g in dict.fromkeys(owners.values()) if g not in ids)
+            return ids, owners
         ids = list(event.group_ids)
         if event.group_names:
             named = services.members.group_ids_named(
                 event.account_id, event.region, event.group_names
             )
             ids.extend(i for i in named if i not in ids)
-        return ids
+        return ids, {}
 
     def _gone(self, services: Services, trigger: Trigger, group_id: str, mode: Mode) -> AuditRecord:
         policy = services.config.policy

@@ -9,6 +9,8 @@ Where each event names its group (CloudTrail field layouts):
   the new rules, each with its `groupId`, under `responseElements.securityGroupRuleSet.items`.
 - ModifySecurityGroupRules: `requestParameters.ModifySecurityGroupRulesRequest.GroupId`.
 - CreateSecurityGroup: `responseElements.groupId` (the request only has the name).
+- CreateTags/DeleteTags: `requestParameters.resourcesSet.items[].resourceId`, groups and rules
+  alike (events/tag_changes.py); the tags are kept as `tag_edits`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sgcompliance.events.tag_changes import TAG_EVENTS, TagEdit, tag_edits
 from sgcompliance.events.untrusted import (
     ACCOUNT_ID,
     GROUP_ID,
@@ -46,6 +49,8 @@ SG_CHANGE_EVENTS = frozenset(
         "UpdateSecurityGroupRuleDescriptionsEgress",
     }
 )
+# Every call the handler is delivered: rule changes, and tag changes on groups and rules.
+HANDLED_EVENTS = SG_CHANGE_EVENTS | TAG_EVENTS
 REVOKE_PREFIX = "Revoke"
 OWN_SESSION_PREFIX = "sgcompliance-"
 _MODIFY = "ModifySecurityGroupRulesRequest"
@@ -78,6 +83,8 @@ class SgChangeEvent:
     # Only when the call named its group by name alone (default VPC) and no id was recorded.
     group_names: tuple[str, ...] = ()
     rule_ids: tuple[str, ...] = ()
+    # CreateTags/DeleteTags only: the tags set or removed on groups and rules.
+    tag_edits: tuple[TagEdit, ...] = ()
     source_ip: str | None = None
     user_agent: str | None = None
     error_code: str | None = None
@@ -96,7 +103,7 @@ def parse_sg_change(envelope: dict[object, object]) -> SgChangeEvent | Rejected:
     name = text_at(detail, "eventName", limit=128)
     if name is None:
         return Rejected(RejectCode.MALFORMED_EVENT, "detail.eventName is missing")
-    if name not in SG_CHANGE_EVENTS and not name.startswith(REVOKE_PREFIX):
+    if name not in HANDLED_EVENTS and not name.startswith(REVOKE_PREFIX):
         return Rejected(
             RejectCode.UNSUPPORTED_EVENT_NAME, f"event name {quoted(name)} is not handled"
         )
@@ -114,6 +121,7 @@ def parse_sg_change(envelope: dict[object, object]) -> SgChangeEvent | Rejected:
     region = _region(envelope, detail)
     if isinstance(region, Rejected):
         return region
+    edits = tag_edits(detail) if name in TAG_EVENTS else ()
     return SgChangeEvent(
         event_id=event_id,
         event_name=name,
@@ -121,9 +129,10 @@ def parse_sg_change(envelope: dict[object, object]) -> SgChangeEvent | Rejected:
         account_id=account,
         region=region,
         actor=actor_of(detail.get("userIdentity")),
-        group_ids=_unique(_group_ids(detail)),
-        group_names=_group_names(detail),
-        rule_ids=_unique(_rule_ids(detail)),
+        group_ids=_unique(_group_ids(detail, edits)),
+        group_names=() if edits else _group_names(detail),
+        rule_ids=_unique(_rule_ids(detail, edits)),
+        tag_edits=edits,
         source_ip=text_at(detail, "sourceIPAddress", limit=256),
         user_agent=_user_agent(detail),
         error_code=text_at(detail, "errorCode", limit=256),
@@ -203,7 +212,8 @@ def _session(arn: str, identity: dict[object, object]) -> tuple[str | None, str 
     return resource[2] or None, issuer
 
 
-def _group_ids(detail: dict[object, object]) -> Iterator[str]:
+def _group_ids(detail: dict[object, object], edits: tuple[TagEdit, ...] = ()) -> Iterator[str]:
+    yield from (e.resource_id for e in edits if e.resource_id.startswith("sg-"))
     request, response = detail.get("requestParameters"), detail.get("responseElements")
     candidates = [
         at(request, "groupId"),
@@ -225,7 +235,8 @@ def _group_names(detail: dict[object, object]) -> tuple[str, ...]:
     return (name,) if name is not None else ()
 
 
-def _rule_ids(detail: dict[object, object]) -> Iterator[str]:
+def _rule_ids(detail: dict[object, object], edits: tuple[TagEdit, ...] = ()) -> Iterator[str]:
+    yield from (e.resource_id for e in edits if e.resource_id.startswith("sgr-"))
     created = dicts_in(at(detail, "responseElements", "securityGroupRuleSet", "items"))
     modified = dicts_in(at(detail, "requestParameters", _MODIFY, "SecurityGroupRule"))
     items = [
@@ -267,7 +278,7 @@ def ignore_reason(
     own = is_own_change(event.actor, own_role_arns, own_session_prefix)
     if own and acted_in(event.actor, event.account_id):
         return IgnoreReason.OWN_SESSION
-    if not event.group_ids and not event.group_names:
+    if not event.group_ids and not event.group_names and not event.rule_ids:
         return IgnoreReason.MALFORMED
     return None
 

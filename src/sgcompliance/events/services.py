@@ -34,8 +34,10 @@ from sgcompliance.remediation.ports import BackupStore, GroupGateway
 from sgcompliance.remediation.remediator import RemediationSettings, SecurityGroupRemediator
 
 # AWS error codes that say "try again later" (server side or capacity), besides throttling.
+# InconsistentRead (SGC505) is a group read while it changed: the next delivery reads it anew.
 TRANSIENT_CODES = frozenset(
     {
+        "InconsistentRead",
         "InternalError",
         "InternalFailure",
         "InternalServerError",
@@ -65,6 +67,12 @@ class MemberGroups(Protocol):
 
     def group_ids_named(self, account_id: str, region: str, names: Sequence[str]) -> list[str]:
         """The ids of default-VPC groups that a call named by name only."""
+        ...
+
+    def groups_of_rules(
+        self, account_id: str, region: str, rule_ids: Sequence[str]
+    ) -> dict[str, str]:
+        """Rule id -> the id of its group, for the rules that still exist."""
         ...
 
     def region(self, account_id: str, region: str) -> RegionSnapshot:

@@ -54,7 +54,13 @@ _ACTED = (AuditAction.FLAG, AuditAction.REVOKE, AuditAction.LOCKDOWN, AuditActio
 
 
 def worth_alerting(records: Sequence[AuditRecord]) -> bool:
-    """Something was found or went wrong; compliant, ignored and out-of-scope are silent."""
+    """Something was found or went wrong, or someone changed a tag the tool reads (an
+    exemption granted or removed); compliant, ignored and out-of-scope are silent."""
+    return _acted_on(records) or any(r.tag_changes for r in records)
+
+
+def _acted_on(records: Sequence[AuditRecord]) -> bool:
+    """Something was found or went wrong."""
     return any(r.action in _ACTED for r in records)
 
 
@@ -71,14 +77,20 @@ def event_alert(
     _check_budget(max_bytes)
     first, uris = records[0], audit_uris or {}
     severity = highest_severity(records)
-    what = _what(records)
+    what, after = _what(records), first.event_name
+    story = _tag_story(records)
+    if story is not None and not _acted_on(records):
+        # Nothing found or done: the news is the tag change itself (an exemption granted).
+        what, after = story
+    elif story is not None:
+        after = f"{story[1]}: {story[0]}"
     label = _label(severity, records)
     where = f"{first.account_id} {first.region}"
     groups = [_group_entry(r, uris, rollback_options) for r in records]
     body: dict[str, Any] = {
         "schema_version": ALERT_SCHEMA_VERSION,
         "kind": "event",
-        "summary": f"{label}: {what} in {where}, after {first.event_name}",
+        "summary": f"{label}: {what} in {where}, after {after}",
         "severity": severity,
         "event": {
             "id": first.event_id,
@@ -161,6 +173,19 @@ def _scope_rank(scope: dict[str, Any]) -> int:
     return max(ranks, default=-1)
 
 
+def _tag_story(records: Sequence[AuditRecord]) -> tuple[str, str] | None:
+    """(what the tag changes were, the call and who made it), for an event that changed tags
+    the tool reads; None for any other event."""
+    changes = [c for r in records for c in r.tag_changes]
+    if not changes:
+        return None
+    told = changes[0].describe()
+    if len(changes) > 1:
+        told += f" and {len(changes) - 1} more tag change{'s' if len(changes) > 2 else ''}"
+    first = records[0]
+    return told, f"{first.event_name} by {first.actor or 'an unknown caller'}"
+
+
 def _what(records: Sequence[AuditRecord]) -> str:
     if len(records) > 1:
         counts: dict[str, int] = {}
@@ -196,13 +221,18 @@ def _verb(record: AuditRecord) -> str:
         return f"{ahead}lock down" if ahead else "locked down"
     if record.action is AuditAction.FLAG:
         return f"{ahead}flag" if ahead else "flagged"
+    if record.action is AuditAction.NONE:
+        return "compliant:"
     return record.action.value
 
 
 def _label(severity: str | None, records: Sequence[AuditRecord]) -> str:
     if severity:
         return severity.upper()
-    return "ERROR" if any(r.action is AuditAction.ERROR for r in records) else "INFO"
+    if any(r.action is AuditAction.ERROR for r in records):
+        return "ERROR"
+    # A compliant group after a tag change: an exemption granted is still news.
+    return "NOTICE" if any(r.tag_changes for r in records) else "INFO"
 
 
 def _common(values: Iterable[str | None]) -> str | None:
@@ -238,6 +268,7 @@ def _group_entry(record: AuditRecord, uris: Mapping[str, str], options: str) -> 
         "rollback": rollback_command(record.backup_id, options),
         "audit": _audit_pointer(record, uris),
         "findings": [],
+        "tag_changes": [c.to_json() for c in record.tag_changes],
     }
 
 

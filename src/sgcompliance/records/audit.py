@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from sgcompliance.engine.policy import Severity
+from sgcompliance.records.tag_change import TagChange
 
 SCHEMA_VERSION = 1
 
@@ -29,6 +30,8 @@ REASON_LIMIT = 2048
 MAX_FINDINGS = 2000
 MAX_RULE_IDS = 1000
 MAX_PROBLEMS = 20
+# A CreateTags call takes at most 1000 resources and 50 tags each; a record keeps the first.
+MAX_TAG_CHANGES = 100
 
 
 class AuditAction(StrEnum):
@@ -53,6 +56,7 @@ class IgnoreReason(StrEnum):
     UNSUPPORTED = "unsupported_event"
     DUPLICATE = "duplicate"
     STALE_EVENT = "stale_event"
+    UNWATCHED_TAGS = "unwatched_tags"  # a tag change on keys the tool does not read
 
 
 class JudgedFinding(Protocol):
@@ -78,6 +82,8 @@ class Trigger:
     region: str
     event_time: datetime | None = None
     actor: str | None = None
+    # A tag change event's changes to tags the tool reads (the exemption tag, `sgc:` tags).
+    tag_changes: tuple[TagChange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +139,8 @@ class AuditRecord:
     # planned rules this tool did not remove.
     changed_rule_ids: tuple[str, ...] = ()
     not_revoked_rule_ids: tuple[str, ...] = ()
+    # The changes to tags the tool reads that triggered the decision (CreateTags/DeleteTags).
+    tag_changes: tuple[TagChange, ...] = ()
 
     @property
     def violation_count(self) -> int:
@@ -242,6 +250,16 @@ def audit_record(
         backup_sha256=_optional(backup[1], ID_LIMIT),
         changed_rule_ids=_rule_ids(changed_rule_ids),
         not_revoked_rule_ids=_rule_ids(not_revoked_rule_ids),
+        tag_changes=tuple(_tag_change(c) for c in trigger.tag_changes[:MAX_TAG_CHANGES]),
+    )
+
+
+def _tag_change(change: TagChange) -> TagChange:
+    return replace(
+        change,
+        resource_id=clip(change.resource_id, ID_LIMIT),
+        key=_optional(change.key, ID_LIMIT),
+        value=None if change.value is None else clip(change.value, NAME_LIMIT),
     )
 
 
@@ -363,4 +381,5 @@ def _common_json(record: AuditRecord) -> dict[str, Any]:
         "revoked_rule_ids": list(record.revoked_rule_ids),
         "changed_rule_ids": list(record.changed_rule_ids),
         "not_revoked_rule_ids": list(record.not_revoked_rule_ids),
+        "tag_changes": [change.to_json() for change in record.tag_changes],
     }

@@ -74,6 +74,14 @@ class FakeMembers:
         groups = self._gateway(account_id, region).groups.values()
         return [g.group_id for g in groups if g.name in names]
 
+    def groups_of_rules(
+        self, account_id: str, region: str, rule_ids: Sequence[str]
+    ) -> dict[str, str]:
+        self.calls.append(f"rules {account_id}/{region} {list(rule_ids)}")
+        groups = self._gateway(account_id, region).groups.values()
+        wanted = set(rule_ids)
+        return {r.rule_id: g.group_id for g in groups for r in g.rules if r.rule_id in wanted}
+
     def region(self, account_id: str, region: str) -> RegionSnapshot:
         self.calls.append(f"read-region {account_id}/{region}")
         groups = tuple(self._gateway(account_id, region).groups.values())

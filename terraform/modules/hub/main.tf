@@ -29,20 +29,31 @@ locals {
   ]
 
   # The CloudTrail events of the security-group calls the handler acts on
-  # (sgcompliance.events.cloudtrail.SG_CHANGE_EVENTS). Revoke* calls are left out, so that the
+  # (sgcompliance.events.cloudtrail.HANDLED_EVENTS: tag calls only on groups and rules). Revoke* calls are left out, so that the
   # functions' own revokes never come back to them.
   sg_change_pattern = {
     source        = ["aws.ec2"]
     "detail-type" = ["AWS API Call via CloudTrail"]
     detail = {
       eventSource = ["ec2.amazonaws.com"]
-      eventName = [
-        "AuthorizeSecurityGroupEgress",
-        "AuthorizeSecurityGroupIngress",
-        "CreateSecurityGroup",
-        "ModifySecurityGroupRules",
-        "UpdateSecurityGroupRuleDescriptionsEgress",
-        "UpdateSecurityGroupRuleDescriptionsIngress",
+      "$or" = [
+        {
+          eventName = [
+            "AuthorizeSecurityGroupEgress",
+            "AuthorizeSecurityGroupIngress",
+            "CreateSecurityGroup",
+            "ModifySecurityGroupRules",
+            "UpdateSecurityGroupRuleDescriptionsEgress",
+            "UpdateSecurityGroupRuleDescriptionsIngress",
+          ]
+        },
+        # Tag calls on groups and rules: the handler judges those touching a tag it reads.
+        {
+          eventName = ["CreateTags", "DeleteTags"]
+          requestParameters = {
+            resourcesSet = { items = { resourceId = [{ prefix = "sg-" }, { prefix = "sgr-" }] } }
+          }
+        },
       ]
     }
   }

@@ -20,7 +20,15 @@ locals {
     "detail-type" = ["AWS API Call via CloudTrail"]
     detail = {
       eventSource = ["ec2.amazonaws.com"]
-      eventName   = local.sg_change_events
+      "$or" = [
+        { eventName = local.sg_change_events },
+        {
+          eventName = ["CreateTags", "DeleteTags"]
+          requestParameters = {
+            resourcesSet = { items = { resourceId = [{ prefix = "sg-" }, { prefix = "sgr-" }] } }
+          }
+        },
+      ]
     }
   }
 }

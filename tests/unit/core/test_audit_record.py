@@ -39,7 +39,7 @@ DOCUMENTED_FIELDS = {
     "latency_ms", "actor", "account_id", "region", "group_id", "policy_id", "policy_digest",
     "mode", "dry_run", "action", "outcome", "reason", "findings", "findings_truncated",
     "pre_image_hash", "plan_id", "backup_id", "revoked_rule_ids", "backup_version",
-    "backup_sha256", "changed_rule_ids", "not_revoked_rule_ids",
+    "backup_sha256", "changed_rule_ids", "not_revoked_rule_ids", "tag_changes",
 }  # fmt: skip
 
 

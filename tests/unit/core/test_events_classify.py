@@ -31,6 +31,7 @@ SG_CHANGE_FIXTURES = {
     "failed_authorize_ingress": "AuthorizeSecurityGroupIngress",
     "own_role_authorize_ingress": "AuthorizeSecurityGroupIngress",
     "forged_session_name": "AuthorizeSecurityGroupIngress",
+    "create_tags": "CreateTags",
 }
 EXPECTED_KIND = {
     **dict.fromkeys(SG_CHANGE_FIXTURES, SgChangeEvent),

@@ -182,3 +182,28 @@ def test_rule_ids_given_as_a_list_become_cloudtrail_items() -> None:
     assert record["requestParameters"]["securityGroupRuleIds"] == {
         "items": [{"securityGroupRuleId": "sgr-1"}, {"securityGroupRuleId": "sgr-2"}]
     }
+
+
+def test_tag_calls_are_recorded_in_cloudtrail_s_layout_and_classify_with_their_tags() -> None:
+    # GIVEN the fixture of a real CloudTrail CreateTags record
+    real = fixture_detail("create_tags")
+    # WHEN the same call is recorded locally
+    params = {"Resources": [GROUP], "Tags": [{"Key": "sgc-exemption", "Value": "EX-2026-014"}]}
+    record = cloudtrail_record(call("CreateTags", params, {}), ALICE, "e2")
+    # THEN the request and the response have the real layout
+    assert record["requestParameters"] == real["requestParameters"]
+    assert set(record["responseElements"]) == set(real["responseElements"])
+    event = classify(eventbridge_event(record))
+    assert isinstance(event, SgChangeEvent)
+    assert event.group_ids == (GROUP,)
+    assert [(e.key, e.value, e.removed) for e in event.tag_edits] == [
+        ("sgc-exemption", "EX-2026-014", False)
+    ]
+
+
+def test_a_delete_tags_call_without_tags_has_no_tag_set() -> None:
+    record = cloudtrail_record(call("DeleteTags", {"Resources": [GROUP]}, {}), ALICE, "e3")
+    assert record["requestParameters"] == {"resourcesSet": {"items": [{"resourceId": GROUP}]}}
+    event = classify(eventbridge_event(record))
+    assert isinstance(event, SgChangeEvent)
+    assert [(e.key, e.removed) for e in event.tag_edits] == [(None, True)]

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 1000  # the EC2 maximum for the Describe calls used here
 PREFIX_LIST_PAGE_SIZE = 100  # the maximum for GetManagedPrefixListEntries
+FILTER_VALUES = 200  # values per filter EC2 accepts
 # Reads of groups and rules before a disagreement between them fails the account-region.
 CONSISTENT_READS = 2
 Document = dict[str, Any]
@@ -231,6 +232,32 @@ def describe_group_rules(ec2: EC2Client, group_id: str, *, scope: str = "") -> l
         scope=scope or group_id,
         Filters=[{"Name": "group-id", "Values": [group_id]}],
     )
+
+
+def groups_of_rules(
+    ec2: EC2Client, account_id: str, region: str, rule_ids: Sequence[str]
+) -> dict[str, str]:
+    """Rule id -> group id for those of `rule_ids` that exist. A filter, not
+    `SecurityGroupRuleIds`: AWS fails the whole call when one of those ids is gone."""
+    ids = list(dict.fromkeys(rule_ids))
+    rows = [
+        row
+        for start in range(0, len(ids), FILTER_VALUES)
+        for row in collect(
+            ec2,
+            "describe_security_group_rules",
+            "SecurityGroupRules",
+            scope=f"{account_id}/{region}",
+            Filters=[
+                {"Name": "security-group-rule-id", "Values": ids[start : start + FILTER_VALUES]}
+            ],
+        )
+    ]
+    return {
+        row["SecurityGroupRuleId"]: row["GroupId"]
+        for row in rows
+        if row.get("SecurityGroupRuleId") in ids and isinstance(row.get("GroupId"), str)
+    }
 
 
 def revoke_rules(

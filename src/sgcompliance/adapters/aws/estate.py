@@ -109,6 +109,12 @@ class MemberAccess:
             found = ec2.describe_security_groups(GroupNames=list(names)).get("SecurityGroups", [])
         return [g["GroupId"] for g in found if "GroupId" in g]
 
+    def groups_of_rules(
+        self, account_id: str, region: str, rule_ids: Sequence[str]
+    ) -> dict[str, str]:
+        ec2 = self.runtime.clients.ec2(account_id, region)
+        return ec2_reads.groups_of_rules(ec2, account_id, region, rule_ids)
+
     def region(self, account_id: str, region: str) -> RegionSnapshot:
         return self.runtime.read(Scope(account_id, region))
 

@@ -29,6 +29,7 @@ from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.clock import Clock, utc_now
 from sgcompliance.errors import AwsApiError
 from sgcompliance.events.cloudtrail import DETAIL_TYPE, REVOKE_PREFIX, SG_CHANGE_EVENTS, SOURCE
+from sgcompliance.events.tag_changes import TAG_EVENTS
 from sgcompliance.local.pipeline.cloudtrail_record import ApiCall, Caller, cloudtrail_record
 
 _PARAMS = "sgcompliance.cloudtrail.params"
@@ -36,8 +37,11 @@ _STARTED = "sgcompliance.cloudtrail.started"
 _USER_AGENT = "sgcompliance.cloudtrail.user_agent"
 
 
-def recorded(operation: str) -> bool:
-    """The calls CloudTrail records that matter here: every security-group rule change."""
+def recorded(operation: str, params: Mapping[str, Any]) -> bool:
+    """The calls CloudTrail records that matter here: every security-group rule change, and
+    every tag call on a security group or rule (EventBridge's rules then pick what they route)."""
+    if operation in TAG_EVENTS:
+        return any(str(r).startswith(("sg-", "sgr-")) for r in params.get("Resources", []))
     return operation in SG_CHANGE_EVENTS or (
         operation.startswith(REVOKE_PREFIX) and operation.endswith(("Ingress", "Egress"))
     )
@@ -153,7 +157,7 @@ class CloudTrailEmitter:
         **_: Any,
     ) -> None:  # fmt: skip
         operation = str(model.name)
-        if not recorded(operation) or _PARAMS not in context:
+        if _PARAMS not in context or not recorded(operation, context[_PARAMS]):
             return
         call = ApiCall(
             operation, str(context.get("client_region", "")), context[_PARAMS], parsed,

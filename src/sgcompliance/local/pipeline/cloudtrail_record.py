@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sgcompliance.events.cloudtrail import DETAIL_TYPE, SOURCE
+from sgcompliance.events.tag_changes import TAG_EVENTS
 
 EVENT_VERSION = "1.10"
 EVENT_SOURCE = "ec2.amazonaws.com"
@@ -149,6 +150,8 @@ def request_parameters(operation: str, params: Mapping[str, Any]) -> dict[str, A
     if operation == CREATE_GROUP:
         fields = {"groupName": "GroupName", "groupDescription": "Description", "vpcId": "VpcId"}
         return {name: params[key] for name, key in fields.items() if key in params}
+    if operation in TAG_EVENTS:
+        return _tags_request(params)
     camel: dict[str, Any] = _camel(params)
     return camel
 
@@ -158,7 +161,24 @@ def response_elements(call: ApiCall) -> dict[str, Any]:
         response = {"xmlns": "http://ec2.amazonaws.com/doc/2016-11-15/", "return": True}
         return {"ModifySecurityGroupRulesResponse": {"requestId": call.request_id, **response}}
     elements: dict[str, Any] = {"requestId": call.request_id, "_return": True}
+    if call.operation in TAG_EVENTS:
+        return elements
     return {**elements, **_camel(call.response)}
+
+
+def _tags_request(params: Mapping[str, Any]) -> dict[str, Any]:
+    """CreateTags/DeleteTags as CloudTrail records them: `resourcesSet` and `tagSet` (a tag
+    without a value, as DeleteTags may send, has only its key); no `tagSet` without tags."""
+    request: dict[str, Any] = {
+        "resourcesSet": {"items": [{"resourceId": r} for r in params.get("Resources", [])]}
+    }
+    tags = [
+        {"key": tag["Key"], **({"value": tag["Value"]} if "Value" in tag else {})}
+        for tag in params.get("Tags", [])
+    ]
+    if tags:
+        request["tagSet"] = {"items": tags}
+    return request
 
 
 def _modify_request(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from typing import Any
 from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.events.cloudtrail import DETAIL_TYPE, SG_CHANGE_EVENTS, SOURCE
+from sgcompliance.events.tag_changes import TAG_EVENTS
 
 HUB_BUS = "sgcompliance-hub"
 SG_CHANGES_RULE = "sgcompliance-sg-changes"
@@ -45,12 +46,24 @@ def sg_change_pattern() -> dict[str, Any]:
     """The EventBridge pattern of the security-group API calls the handler acts on.
 
     The same pattern serves the member accounts' forwarding rules and the hub's rule; Revoke*
-    calls do not match, so the remediator's own revokes never reach the hub.
+    calls do not match, so the remediator's own revokes never reach the hub. Tag calls match
+    only when they tag a group or a rule: the handler then judges those that touch a tag it
+    reads (an instance's tags never reach the hub).
     """
+    resource = [{"prefix": "sg-"}, {"prefix": "sgr-"}]
     return {
         "source": [SOURCE],
         "detail-type": [DETAIL_TYPE],
-        "detail": {"eventSource": ["ec2.amazonaws.com"], "eventName": sorted(SG_CHANGE_EVENTS)},
+        "detail": {
+            "eventSource": ["ec2.amazonaws.com"],
+            "$or": [
+                {"eventName": sorted(SG_CHANGE_EVENTS)},
+                {
+                    "eventName": sorted(TAG_EVENTS),
+                    "requestParameters": {"resourcesSet": {"items": {"resourceId": resource}}},
+                },
+            ],
+        },
     }
 
 

@@ -1,7 +1,8 @@
 """The process `moto_server.start` runs: moto's server, which also answers who it is.
 
 It serves what `python -m moto.server` serves, plus one path, `IDENTITY_PATH`, answered with the
-token the starting process passed in `IDENTITY_ENV`. The readiness probe asks for that token:
+token the starting process passed in `IDENTITY_ENV`, and its event rules match arrays of objects
+as EventBridge does (event_arrays.py). The readiness probe asks for that token:
 another program that already held the port (another moto server, any HTTP server) cannot answer
 it, so it is never taken for the server just started, seeded, or recorded.
 
@@ -59,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     from werkzeug.serving import run_simple  # noqa: PLC0415 - lazy: only in the server process
 
+    from sgcompliance.local.server import event_arrays  # noqa: PLC0415 - lazy: imports moto
+
+    event_arrays.install()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(
         args.host,

@@ -290,7 +290,7 @@ run "sg_change_rule_matches_the_calls_the_handler_acts_on" {
   command = plan
 
   assert {
-    condition = jsondecode(aws_cloudwatch_event_rule.sg_changes.event_pattern).detail.eventName == [
+    condition = jsondecode(aws_cloudwatch_event_rule.sg_changes.event_pattern).detail["$or"][0].eventName == [
       "AuthorizeSecurityGroupEgress",
       "AuthorizeSecurityGroupIngress",
       "CreateSecurityGroup",
@@ -299,6 +299,16 @@ run "sg_change_rule_matches_the_calls_the_handler_acts_on" {
       "UpdateSecurityGroupRuleDescriptionsIngress",
     ]
     error_message = "The rule must match exactly the security-group calls the handler handles (no Revoke*)."
+  }
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_rule.sg_changes.event_pattern).detail["$or"][1] == {
+      eventName = ["CreateTags", "DeleteTags"]
+      requestParameters = {
+        resourcesSet = { items = { resourceId = [{ prefix = "sg-" }, { prefix = "sgr-" }] } }
+      }
+    }
+    error_message = "Tag calls must match only when they tag a security group or a rule."
   }
 
   assert {

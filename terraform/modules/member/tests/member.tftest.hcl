@@ -162,13 +162,23 @@ run "forwarding_rule_matches_security_group_changes_and_targets_the_hub_bus" {
       "detail-type" = ["AWS API Call via CloudTrail"]
       detail = {
         eventSource = ["ec2.amazonaws.com"]
-        eventName = [
-          "AuthorizeSecurityGroupEgress",
-          "AuthorizeSecurityGroupIngress",
-          "CreateSecurityGroup",
-          "ModifySecurityGroupRules",
-          "UpdateSecurityGroupRuleDescriptionsEgress",
-          "UpdateSecurityGroupRuleDescriptionsIngress",
+        "$or" = [
+          {
+            eventName = [
+              "AuthorizeSecurityGroupEgress",
+              "AuthorizeSecurityGroupIngress",
+              "CreateSecurityGroup",
+              "ModifySecurityGroupRules",
+              "UpdateSecurityGroupRuleDescriptionsEgress",
+              "UpdateSecurityGroupRuleDescriptionsIngress",
+            ]
+          },
+          {
+            eventName = ["CreateTags", "DeleteTags"]
+            requestParameters = {
+              resourcesSet = { items = { resourceId = [{ prefix = "sg-" }, { prefix = "sgr-" }] } }
+            }
+          },
         ]
       }
     }
