@@ -19,7 +19,7 @@ from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.local.demo.findings import ScanReport, read_report
 from sgcompliance.local.demo.runner import Echo
-from sgcompliance.local.pipeline.cloudtrail_emitter import EmittedEvent
+from sgcompliance.local.pipeline.cloudtrail_emitter import CloudTrailEmitter, EmittedEvent
 from sgcompliance.local.pipeline.flow import InboxAlert, LocalPipeline
 from sgcompliance.local.pipeline.worker import Handled, Handler
 from sgcompliance.local.seed.groups import DEMO_REGIONS
@@ -73,6 +73,8 @@ class LiveRun:
     ec2: Any = None
     rule_ids: tuple[str, ...] = ()
     change: EmittedEvent | None = None
+    # Records the developer's calls (`ec2`) as CloudTrail would, onto the member's bus.
+    emitter: CloudTrailEmitter | None = None
     handled: list[Handled] = field(default_factory=list)
     record: dict[str, Any] | None = None
     alert: InboxAlert | None = None

@@ -82,6 +82,7 @@ def careless_change(ctx: DemoContext) -> list[Check]:
         return run.factory.client("events", region, credentials, owner=f"{account_id}-developer")
 
     emitter = CloudTrailEmitter(DefaultBus(events_client))
+    run.emitter = emitter
     owner = f"{run.account_id}-developer"
     run.ec2 = emitter.watch(run.factory.ec2(run.region, credentials, owner=owner), caller)
     ctx.echo(f"  {caller.arn} ({CHANGED_ACCOUNT}, {run.region}):")

@@ -39,11 +39,11 @@ def catch_and_remediate(ctx: DemoContext) -> list[Check]:
     change = run.change
     if change is None:
         return [Check(False, "no change event was emitted in the step before")]
-    handled = _handle_until_seen(run, change.event_id)
+    handled = handle_until_seen(run, change.event_id)
     mine = next((h for h in handled if h.cloudtrail_event_id == change.event_id), None)
     if mine is None:
         return [Check(False, f"the event did not reach the worker within {WORKER_SECONDS:.0f} s")]
-    run.alert = _alert(run, change.event_id)
+    run.alert = wait_for_alert(run, change.event_id)
     records = read_audit_records(run.factory, run.pipeline.hub, [change.event_id])
     run.record = records[-1] if records else None
     left = {r["SecurityGroupRuleId"] for r in run.rules()} & set(run.rule_ids)
@@ -69,7 +69,7 @@ def catch_and_remediate(ctx: DemoContext) -> list[Check]:
     ]
 
 
-def _handle_until_seen(run: LiveRun, event_id: str) -> list[Handled]:
+def handle_until_seen(run: LiveRun, event_id: str) -> list[Handled]:
     def seen(handled: list[Handled]) -> bool:
         return any(h.cloudtrail_event_id == event_id for h in handled)
 
@@ -79,7 +79,7 @@ def _handle_until_seen(run: LiveRun, event_id: str) -> list[Handled]:
     return run.handled
 
 
-def _alert(run: LiveRun, event_id: str) -> InboxAlert | None:
+def wait_for_alert(run: LiveRun, event_id: str) -> InboxAlert | None:
     deadline = time.monotonic() + ALERT_SECONDS
     seen: list[InboxAlert] = []
     while time.monotonic() < deadline:
@@ -113,7 +113,7 @@ def roll_back_change(ctx: DemoContext) -> list[Check]:
     args += ["--backup-bucket", run.pipeline.hub.bucket, "--endpoint-url", ctx.endpoint]
     args += ["--role-name", org.role.role_name, "--external-id", org.role.external_id or ""]
     done = ctx.run(args)
-    back = [r for r in run.rules() if _is_ssh_to_the_world(r)]
+    back = [r for r in run.rules() if is_ssh_to_the_world(r)]
     ctx.echo("  the careless rules are back, exactly as they were: a rollback restores what")
     ctx.echo("  the backup holds; the alert's `rollback` line is this same command")
     return [
@@ -124,7 +124,7 @@ def roll_back_change(ctx: DemoContext) -> list[Check]:
     ]
 
 
-def _is_ssh_to_the_world(rule: dict[str, Any]) -> bool:
+def is_ssh_to_the_world(rule: dict[str, Any]) -> bool:
     ports = (rule.get("FromPort"), rule.get("ToPort")) == (22, 22)
     peer = rule.get("CidrIpv4") or rule.get("CidrIpv6")
     return ports and not rule.get("IsEgress") and peer in WORLD

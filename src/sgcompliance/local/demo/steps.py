@@ -66,6 +66,9 @@ def seed(ctx: DemoContext) -> list[Check]:
 def demo_policy(org: DemoOrg, today: datetime) -> dict[str, Any]:
     """builtin:strict, trusting the organization's own accounts, with one owned exemption."""
     expires = (today + timedelta(days=EXEMPTION_DAYS)).date().isoformat()
+    # The approved bastions by id: a pointer on any other group is outside the exemption.
+    approved = {spec.name for spec in GROUPS if org.exemption_tag in spec.tags}
+    bastions = [g.group_id for s in org.scopes for g in s.groups if g.name in approved]
     return {
         "version": "1",
         "id": "demo-organization",
@@ -85,6 +88,7 @@ def demo_policy(org: DemoOrg, today: datetime) -> dict[str, Any]:
                     "tagged": True,
                     "checks": list(BASTION_CHECKS),
                     "accounts": list(org.account_ids),
+                    "group_ids": bastions,
                 },
             }
         ],

@@ -5,9 +5,10 @@ the demo organization (3 member accounts x 2 regions), scans it, remediates it w
 `remove_non_compliant_rules`, shows that the targeted rules are gone, rolls every backup of the
 run back and shows that the original findings are back. Then the event-driven pipeline: the hub
 and the member forwarding are deployed, a developer opens SSH to the world, the pipeline
-catches and remediates it (timeline, alert, metrics, audit record), and one `sgc rollback`
-undoes that. Every step runs the real `sgc` commands or the real Lambda handler and checks what
-they did; the story fails (and `sgc local demo` exits 1) when a check fails.
+catches and remediates it (timeline, alert, metrics, audit record), one `sgc rollback`
+undoes that, and the developer's attempt to exempt the group with a tag is caught too. Every
+step runs the real `sgc` commands or the real Lambda handler and checks what they did; the
+story fails (and `sgc local demo` exits 1) when a check fails.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sgcompliance.local.demo.pipeline import careless_change, deploy_hub
 from sgcompliance.local.demo.pipeline_outcome import catch_and_remediate, roll_back_change
 from sgcompliance.local.demo.rollback import rollback_every_backup
 from sgcompliance.local.demo.runner import Echo, Step, StoryReport, run_story
+from sgcompliance.local.demo.self_exemption import self_exemption
 from sgcompliance.local.demo.steps import remediate, scan, seed, start_local_aws
 from sgcompliance.local.demo.verification import (
     rescan_after_remediation,
@@ -46,6 +48,10 @@ DEMO_STEPS: tuple[Step[DemoContext], ...] = (
     Step("A careless change: SSH open to the world (IPv4 and IPv6)", careless_change),
     Step("The pipeline catches it: EventBridge -> SQS -> handler -> revoke", catch_and_remediate),
     Step("One command rolls it back", roll_back_change),
+    Step(
+        "A self-granted exemption: the developer tags the group, the pipeline judges it",
+        self_exemption,
+    ),
     Step("Stop the local AWS", stop_local_aws, always=True),
 )
 
