@@ -47,6 +47,42 @@ def test_an_endpoint_that_is_not_an_http_url_is_refused() -> None:
         AwsSettings(endpoint_url="127.0.0.1:5000")
 
 
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://[::1", "Invalid IPv6 URL"),
+        ("http://[zz]:80", "'zz' does not appear to be an IPv4 or IPv6 address"),
+        ("http://127.0.0.1:abc", "the port must be a number from 1 to 65535"),
+        ("http://127.0.0.1:99999", "the port must be a number from 1 to 65535"),
+        ("http://127.0.0.1:", "the port must be a number from 1 to 65535"),
+        ("http://127.0.0.1:0", "the port must be a number from 1 to 65535"),
+        ("http://a host:5000", "the host is not a valid host name or address"),
+        ("ftp://127.0.0.1:5000", "it must start with http:// or https://"),
+        ("http://:5000", "it names no host"),
+    ],
+)
+def test_a_malformed_endpoint_is_a_config_error_naming_it(url: str, why: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        AwsSettings(endpoint_url=url)
+    assert caught.value.message == f"endpoint URL {url!r} is not usable: {why}"
+    assert "--endpoint-url" in caught.value.hint
+
+
+def test_a_long_malformed_endpoint_is_shortened_in_its_error() -> None:
+    url = "http://[" + "1" * 500
+    with pytest.raises(ConfigError) as caught:
+        AwsSettings(endpoint_url=url)
+    assert len(caught.value.message) < 200
+    assert caught.value.message.startswith("endpoint URL 'http://[111")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1]:5000", "https://ec2.eu-west-1.amazonaws.com", "http://localhost:4599/"]
+)
+def test_a_well_formed_endpoint_is_accepted(url: str) -> None:
+    assert AwsSettings(endpoint_url=url).endpoint_url == url
+
+
 def test_max_attempts_below_one_is_refused() -> None:
     with pytest.raises(ConfigError, match="max attempts"):
         AwsSettings(max_attempts=0)

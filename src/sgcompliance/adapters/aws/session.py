@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ProfileNotFound
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
 from sgcompliance.errors import ConfigError
 from sgcompliance.version import __version__
@@ -34,6 +35,8 @@ USER_AGENT = f"sgcompliance/{__version__}"
 DEFAULT_MAX_ATTEMPTS = 10
 LOCAL_REGION = "us-east-1"
 LOCAL_CREDENTIALS = ("sgc-local", "sgc-local")
+# Characters of a refused endpoint URL kept in its error: the message stays one short line.
+URL_SHOWN = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +60,8 @@ class AwsSettings:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ConfigError(f"max attempts must be at least 1, got {self.max_attempts}")
-        if self.endpoint_url is not None and not _is_http_url(self.endpoint_url):
-            raise ConfigError(
-                f"endpoint URL must be http(s)://host[:port], got {self.endpoint_url!r}",
-                hint="e.g. --endpoint-url http://127.0.0.1:5000",
-            )
+        if self.endpoint_url is not None:
+            check_endpoint_url(self.endpoint_url)
 
     @classmethod
     def from_options(
@@ -100,9 +100,41 @@ class AwsSettings:
         )
 
 
-def _is_http_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in {"http", "https"} and bool(parts.hostname)
+def check_endpoint_url(url: str) -> None:
+    """ConfigError naming `url` unless it is one the SDK can send calls to: a malformed URL
+    (`http://[::1`, a port that is not a number) would otherwise surface as the SDK's ValueError
+    at the first call, or as a traceback from whatever parses it first."""
+    problem = endpoint_url_problem(url)
+    if problem is not None:
+        shown = url if len(url) <= URL_SHOWN else url[: URL_SHOWN - 3] + "..."
+        raise ConfigError(
+            f"endpoint URL {shown!r} is not usable: {problem}",
+            hint="give --endpoint-url (or AWS_ENDPOINT_URL) as http(s)://host[:port], "
+            "e.g. http://127.0.0.1:5000 or http://[::1]:5000",
+        )
+
+
+def endpoint_url_problem(url: str) -> str | None:
+    """Why `url` cannot be an endpoint, in a few words; None when it can."""
+    bad_port = "the port must be a number from 1 to 65535"
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unclosed IPv6 bracket, brackets around no IPv6 address
+        return str(exc)
+    try:
+        port = parts.port
+    except ValueError:
+        return bad_port
+    if parts.scheme not in {"http", "https"}:
+        return "it must start with http:// or https://"
+    if not parts.hostname:
+        return "it names no host"
+    if parts.netloc.endswith(":") or port == 0:
+        return bad_port
+    # The SDK's own test of an endpoint, so that what passes here is what a client accepts.
+    if not (is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url)):
+        return "the host is not a valid host name or address"
+    return None
 
 
 class ClientFactory:
