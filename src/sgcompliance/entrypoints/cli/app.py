@@ -1,7 +1,8 @@
 """`sgc`: the command line. The root app, `sgc scan` (offline or live), `sgc version`, sub-apps.
 
 This is an entry point: it reads the clock, the environment and the terminal, and turns expected
-errors into one line plus a hint on stderr and exit code 2. Nothing below it does either.
+errors into one line plus a hint on stderr and exit code 2. Nothing below it does either. `main`
+is the last backstop: an unexpected exception (a bug) is one line too, never a traceback.
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ from sgcompliance.entrypoints.cli.report_output import report_time, write_report
 from sgcompliance.errors import SgcError
 from sgcompliance.local.demo.context import CommandRun
 from sgcompliance.version import __version__
+
+# The shell's code for a command stopped by Ctrl-C (SIGINT), which typer uses too.
+INTERRUPTED = 130
+# Characters of an unexpected exception's text shown: enough to recognise it, never a page.
+INTERNAL_DETAIL_LIMIT = 200
+INTERNAL_ERROR_HINT = (
+    "this is a bug in sgc, not a problem with the input: report it with the command that was "
+    "run and this message"
+)
 
 app = typer.Typer(
     cls=SgcGroup,
@@ -107,12 +117,31 @@ def scan(
 
 
 def main() -> None:
-    """Console script `sgc`; the backstop keeps any sub-command's expected errors traceback-free."""
+    """Console script `sgc`: whatever a sub-command lets escape, the user gets one line and a
+    hint on stderr, never a traceback."""
     try:
         app()
     except SgcError as exc:
         show_error(exc)
         raise SystemExit(ExitCode.USAGE) from None
+    except KeyboardInterrupt:
+        # Typer turns Ctrl-C inside a command into exit 130 already; this is Ctrl-C outside one.
+        typer.echo("sgc: interrupted", err=True)
+        raise SystemExit(INTERRUPTED) from None
+    except Exception as exc:  # the last backstop: a bug, shown as one line
+        typer.echo(internal_error_line(exc), err=True)
+        typer.echo(f"hint: {INTERNAL_ERROR_HINT}", err=True)
+        # No exit code of its own exists; 2 rather than Python's 1, which means "violations".
+        raise SystemExit(ExitCode.USAGE) from None
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """`sgc: internal error: Type: message`, on one line of bounded length whatever the
+    exception's text holds."""
+    text = " ".join("".join(c if c.isprintable() else " " for c in str(exc)).split())
+    if len(text) > INTERNAL_DETAIL_LIMIT:
+        text = text[: INTERNAL_DETAIL_LIMIT - 3] + "..."
+    return f"sgc: internal error: {type(exc).__name__}" + (f": {text}" if text else "")
 
 
 def run_sgc(args: Sequence[str], *, quiet: bool = False) -> CommandRun:
