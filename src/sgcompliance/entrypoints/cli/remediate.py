@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +21,7 @@ from rich.console import Console
 
 from sgcompliance.adapters.aws.estate import BackupTarget, Runtime
 from sgcompliance.engine.evaluate import ScanResult
+from sgcompliance.engine.fleet import Coverage, with_coverage
 from sgcompliance.engine.policy import Policy, Severity
 from sgcompliance.entrypoints.bootstrap import build_runtime
 from sgcompliance.entrypoints.cli import aws_options as opt
@@ -170,6 +171,9 @@ class Job:
             snapshots = [r.snapshot for r in results if r.snapshot is not None]
             how = Enforcement(choices.mode, choices.dry_run, False, defer_outcome_tags=True)
             judged = judge(cli.pipeline, cli.services, snapshots, how)
+            # The report says which account-regions could not be read, as `sgc scan`'s does:
+            # without it, a run that read one region of two reports a complete scan.
+            judged = replace(judged, result=with_coverage(judged.result, Coverage.of(results)))
             show_scopes(terminal, results, judged.result, timed=self.stats)
             ok = self._carry_out(cli, judged, how, runtime)
         if self.stats:
