@@ -10,13 +10,16 @@ The caching, the one feature this module lacks, went unused. The module grew fro
 lines (18 lines of code either way). Measured: the first call's `entrypoints.bootstrap` import
 went from 271 to 281 ms (median of 21 cold runs). A warm stubbed call took 116 µs before and
 204 µs after (median of 5 medians), which is nothing next to one SSM round trip per TTL.
+
+Every page must be an answer of SSM (`errors.aws_answer`): a proxy's HTML page answered with
+HTTP 200 parses as no parameters at all, which would run on the defaults instead.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.adapters.aws.errors import aws_answer, translating
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -34,7 +37,8 @@ class SsmParameterSource:
         with translating("GetParametersByPath", scope=path):
             pages = paginator.paginate(Path=path, Recursive=True, WithDecryption=True)
             for page in pages:
-                for parameter in page.get("Parameters", []):
+                answer = aws_answer(page, "GetParametersByPath", scope=path)
+                for parameter in answer.get("Parameters", []):
                     if "Name" in parameter and "Value" in parameter:
                         values[parameter["Name"]] = parameter["Value"]
         return values

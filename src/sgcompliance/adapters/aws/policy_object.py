@@ -1,10 +1,13 @@
-"""The policy document as an S3 object (SSE-KMS), fetched only when its ETag changed."""
+"""The policy document as an S3 object (SSE-KMS), fetched only when its ETag changed.
+
+Only an answer of S3 is read (`errors.aws_answer`): a proxy's HTML page answered with HTTP 200
+is refused, never taken for the policy document."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.adapters.aws.errors import aws_answer, translating
 from sgcompliance.errors import AwsApiError, InputError
 
 if TYPE_CHECKING:
@@ -37,7 +40,10 @@ class S3PolicyObject:
                     )
                 else:
                     response = self.client.get_object(Bucket=self.bucket, Key=self.key)
+                # Read (bounded) before judged, so that a refused answer leaves no half-read
+                # connection behind.
                 body = response["Body"].read(MAX_POLICY_BYTES + 1)
+                aws_answer(response, "GetObject", scope=self.uri)
         except AwsApiError as exc:
             if if_none_match and exc.aws_code in NOT_MODIFIED_CODES:
                 return None, if_none_match

@@ -3,7 +3,8 @@
 The date is the triggering event's (the decision's when there is none), so a duplicate delivery
 of an event, even days later, addresses the same key; the write is conditional (If-None-Match)
 and a record that is already there is left as it is. Keys are built only from the record id (a
-hash) and the date, never from event text.
+hash) and the date, never from event text. Only an answer of S3 counts (`errors.aws_answer`): a
+proxy's HTML page answered with HTTP 200 neither passes the check nor stores a record.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.adapters.aws.errors import aws_answer, translating
 from sgcompliance.errors import AwsApiError
 from sgcompliance.records.audit import AuditRecord, StoredRecord, as_utc, to_json
 
@@ -48,7 +49,8 @@ class S3AuditSink:
     def check(self) -> None:
         """The bucket answers: before a run's first change, not after it."""
         with translating("HeadBucket", scope=f"s3://{self.bucket}"):
-            self.client.head_bucket(Bucket=self.bucket)
+            response = self.client.head_bucket(Bucket=self.bucket)
+            aws_answer(response, "HeadBucket", scope=f"s3://{self.bucket}")
 
     def write(self, record: AuditRecord) -> StoredRecord:
         key = self.key(record)
@@ -67,7 +69,8 @@ class S3AuditSink:
             request["SSEKMSKeyId"] = self.kms_key_id
         try:
             with translating("PutObject", scope=f"s3://{self.bucket}/{key}"):
-                self.client.put_object(**request)
+                response = self.client.put_object(**request)
+                aws_answer(response, "PutObject", scope=f"s3://{self.bucket}/{key}")
         except AwsApiError as exc:
             if exc.aws_code not in ALREADY_STORED:
                 raise

@@ -5,6 +5,9 @@ Both are written with `If-None-Match: *`, so neither is ever overwritten by this
 unversioned bucket is refused unless explicitly allowed: a backup that a later write can
 silently replace is not a backup. A rollback reads the exact version its receipt pins, and a
 receipt with more than one version (or a delete marker) is reported as rewritten.
+
+Every answer must be S3's (`errors.aws_answer`): a proxy answering HTTP 200 with an HTML page
+would otherwise "store" a backup nowhere, list no backups, or be read as one.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sgcompliance.adapters.aws.errors import translating
+from sgcompliance.adapters.aws.errors import aws_answer, translating
 from sgcompliance.errors import (
     AwsApiError,
     BackupError,
@@ -95,7 +98,9 @@ class S3BackupStore:
             return
         try:
             with translating("GetBucketVersioning", scope=self.bucket):
-                status = self.client.get_bucket_versioning(Bucket=self.bucket).get("Status")
+                response = self.client.get_bucket_versioning(Bucket=self.bucket)
+                answer = aws_answer(response, "GetBucketVersioning", scope=self.bucket)
+                status = answer.get("Status")
         except SgcError as exc:
             raise BackupError(f"backup bucket {self.bucket}: {exc}") from exc
         if status != "Enabled" and not self.allow_unversioned:
@@ -128,6 +133,7 @@ class S3BackupStore:
         try:
             with translating("PutObject", scope=self._uri(key)):
                 response = self.client.put_object(**params)
+                aws_answer(response, "PutObject", scope=self._uri(key))
         except AwsApiError as exc:
             if exc.aws_code in EXISTS_CODES:
                 raise BackupError(
@@ -165,7 +171,10 @@ class S3BackupStore:
         try:
             with translating("GetObject", scope=self._uri(key)):
                 response = self.client.get_object(**params)
+                # Read (bounded) before judged, so that a refused answer leaves no half-read
+                # connection behind.
                 body = response["Body"].read(limits.max_bytes + 1)
+                aws_answer(response, "GetObject", scope=self._uri(key))
         except NotFoundError as exc:
             raise BackupError(missing) from exc
         except AwsApiError as exc:
@@ -209,7 +218,8 @@ class S3BackupStore:
         paginator = self.client.get_paginator("list_objects_v2")
         with translating("ListObjectsV2", scope=self._uri(prefix)):
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-                keys.extend(o["Key"] for o in page.get("Contents", []))
+                answer = aws_answer(page, "ListObjectsV2", scope=self._uri(prefix))
+                keys.extend(o["Key"] for o in answer.get("Contents", []))
         return keys
 
     def put_receipt(self, receipt: BackupReceipt) -> None:
@@ -251,8 +261,9 @@ class S3BackupStore:
         paginator = self.client.get_paginator("list_object_versions")
         with translating("ListObjectVersions", scope=self._uri(key)):
             for page in paginator.paginate(Bucket=self.bucket, Prefix=key):
-                versions += [v["VersionId"] for v in page.get("Versions", []) if v["Key"] == key]
-                markers += sum(1 for m in page.get("DeleteMarkers", []) if m["Key"] == key)
+                answer = aws_answer(page, "ListObjectVersions", scope=self._uri(key))
+                versions += [v["VersionId"] for v in answer.get("Versions", []) if v["Key"] == key]
+                markers += sum(1 for m in answer.get("DeleteMarkers", []) if m["Key"] == key)
         # An unversioned bucket lists its one object as version "null": read it as the latest.
         return [v if v != "null" else "" for v in versions], markers
 
