@@ -27,13 +27,6 @@ from sgcompliance.report.remediation_view import RemediationEntry, RemediationRe
 DRY_RUN = "dry_run"
 
 
-def check_format(value: str) -> str:
-    """Typer callback: the format must be one the registry knows (listed, never hard-coded)."""
-    if value not in format_names():
-        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(format_names())}")
-    return value
-
-
 def format_help() -> str:
     return f"Report format: {', '.join(format_names())}."
 
