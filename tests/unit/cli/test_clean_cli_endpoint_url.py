@@ -30,6 +30,8 @@ COMMANDS = {
     "backups list": ["backups", "list", "--backup-bucket", "sgc-backups"],
     "export securityhub": ["export", "securityhub"],
     "local seed": ["local", "seed"],
+    "local seed --reset": ["local", "seed", "--reset"],
+    "local demo": ["local", "demo", "--work-dir", "{tmp}/demo"],
 }
 
 
@@ -55,3 +57,13 @@ def test_a_malformed_endpoint_from_the_environment_is_refused_the_same_way() -> 
         "error: endpoint URL 'http://127.0.0.1:port' is not usable: "
         "the port must be a number from 1 to 65535"
     ) in result.stderr
+
+
+def test_the_demo_refuses_a_malformed_endpoint_before_making_its_run_directory(
+    tmp_path: Path,
+) -> None:
+    result = runner.invoke(
+        app, ["local", "demo", "--work-dir", str(tmp_path / "demo"), "--endpoint-url", BAD]
+    )
+    assert result.exit_code == 2, result.output
+    assert not (tmp_path / "demo").exists()

@@ -1,5 +1,5 @@
 """The console script's last backstop: an exception nobody expected (a bug) is one bounded line
-and a hint on stderr with exit code 2, and Ctrl-C is exit code 130; never a traceback."""
+and a hint on stderr with exit code 70, and Ctrl-C is exit code 130; never a traceback."""
 
 from __future__ import annotations
 
@@ -30,11 +30,11 @@ def run_scan(
     return caught.value.code, captured.err.splitlines()
 
 
-def test_an_unexpected_exception_is_one_line_a_hint_and_exit_2(
+def test_an_unexpected_exception_is_one_line_a_hint_and_exit_70(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, lines = run_scan(monkeypatch, capsys, RuntimeError("the cache\nwent\tmissing"))
-    assert code == 2
+    assert code == 70
     assert lines == [
         "sgc: internal error: RuntimeError: the cache went missing",
         f"hint: {cli.INTERNAL_ERROR_HINT}",
@@ -46,7 +46,7 @@ def test_a_long_exception_text_is_shortened_to_one_bounded_line(
 ) -> None:
     page = "<html>\n" + "x" * 5000 + "\n</html>"
     code, lines = run_scan(monkeypatch, capsys, ValueError(page))
-    assert code == 2
+    assert code == 70
     first, hint = lines
     assert first.startswith("sgc: internal error: ValueError: <html> xxx")
     assert first.endswith("...")
@@ -58,7 +58,7 @@ def test_an_exception_without_text_is_named_by_its_type(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, lines = run_scan(monkeypatch, capsys, AssertionError())
-    assert code == 2
+    assert code == 70
     assert lines[0] == "sgc: internal error: AssertionError"
 
 

@@ -131,8 +131,7 @@ def main() -> None:
     except Exception as exc:  # the last backstop: a bug, shown as one line
         typer.echo(internal_error_line(exc), err=True)
         typer.echo(f"hint: {INTERNAL_ERROR_HINT}", err=True)
-        # No exit code of its own exists; 2 rather than Python's 1, which means "violations".
-        raise SystemExit(ExitCode.USAGE) from None
+        raise SystemExit(ExitCode.INTERNAL_ERROR) from None
 
 
 def internal_error_line(exc: BaseException) -> str:

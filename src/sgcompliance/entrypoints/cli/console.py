@@ -36,6 +36,9 @@ class ExitCode(IntEnum):
     # A confirmation prompt was declined or got no answer (standard input closed, Ctrl-C):
     # nothing was changed.
     NOT_CONFIRMED = 5
+    # A bug in sgc (an exception nothing expected): one line and a hint, never a traceback.
+    # 70 is EX_SOFTWARE of sysexits.h: distinct from every outcome and from a usage error.
+    INTERNAL_ERROR = 70
 
 
 @dataclass(frozen=True, slots=True)

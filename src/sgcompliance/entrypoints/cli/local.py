@@ -14,6 +14,7 @@ import typer
 from typer._click.exceptions import ClickException  # typer's own (vendored) click
 
 from sgcompliance.adapters.aws.estate import BackupTarget
+from sgcompliance.adapters.aws.session import check_endpoint_url
 from sgcompliance.entrypoints.bootstrap import Target, local_clients, rollback_wiring
 from sgcompliance.entrypoints.cli.console import (
     ExitCode,
@@ -173,6 +174,8 @@ def seed(
     """Seed the demo organization: 3 member accounts x 2 regions of realistic groups."""
     store = _state(state)
     with reported_errors():
+        if endpoint_url is not None:
+            check_endpoint_url(endpoint_url)
         endpoint = endpoint_url or _running_endpoint(store)
         _seed(endpoint, store, reset=reset, as_json=as_json)
 
@@ -223,6 +226,9 @@ def demo(
     with reported_errors():
         if reset and endpoint_url is None:
             raise ConfigError("--reset empties a server given with --endpoint-url; none was given")
+        if endpoint_url is not None:
+            # Before the run directory: a mistyped URL leaves nothing behind.
+            check_endpoint_url(endpoint_url)
         options = DemoOptions(new_run_dir(work_dir), endpoint_url=endpoint_url, reset=reset)
         sgc = command_runner(ctx.find_root().command)
         report = run_demo(options, demo_wiring(sgc), typer.echo)
