@@ -8,6 +8,7 @@ import pytest
 
 from sgcompliance.errors import PolicyError
 from sgcompliance.policy.loader import parse_policy, validate_document
+from sgcompliance.policy.problems import MAX_PROBLEMS
 
 SSH = {"protocols": ["tcp"], "ports": "22"}
 
@@ -250,3 +251,44 @@ def test_a_deeply_nested_value_is_a_problem_not_a_crash() -> None:
     path, message, _ = problems[0]
     assert path.startswith("$.description[0][0]")
     assert message == "nested more than 32 levels deep"
+
+
+def test_two_long_keys_quoted_alike_are_still_two_problems() -> None:
+    # GIVEN two unknown keys that differ only past what a message quotes
+    doc = doc_with(**{"x" * 100 + "a": 1, "x" * 100 + "b": 2})
+    # WHEN validated THEN each is its own problem, quoted the same way
+    problems = validate_document(doc, "test")
+    assert len(problems) == 2
+    assert problems[0] == problems[1]
+    assert problems[0][1] == f"unknown key {'x' * 64!r}... (101 characters)"
+
+
+def test_a_quoted_value_stays_on_one_line() -> None:
+    # GIVEN an id made of control characters, line and paragraph separators
+    doc = doc_with(id="\n\r\x1b[31m\u2028\u2029\x00")
+    # WHEN validated THEN the message escapes them all
+    message, _ = problem_at(doc, "$.id")
+    assert message == '"\\n\\r\\u001b[31m\\u2028\\u2029\\u0000" is not in the expected form'
+
+
+def test_a_long_path_keeps_its_first_steps_and_the_key_it_is_about() -> None:
+    # GIVEN an unknown key under a check id, both far too long
+    doc = {**doc_with(extends="builtin:strict"), "overrides": {"Z" * 5000: {"k" * 5000: 1}}}
+    # WHEN validated THEN the path names the overrides and the unknown key, not what is between
+    paths = [path for path, message, _ in validate_document(doc, "test") if "unknown" in message]
+    assert paths == [f'$.overrides...["{"k" * 64}"... (5,000 characters)]']
+
+
+def test_a_list_of_problems_cut_short_keeps_the_order_of_the_whole_list() -> None:
+    # GIVEN misplaced checks: 50 of them make fewer problems than where the list stops,
+    # 2,000 of them more
+    few = validate_document(doc_with(checks=[1] * 50), "test")
+    many = validate_document(doc_with(checks=[1] * 2000), "test")
+    # THEN the long list starts as the short one did and says that it stops
+    assert len(few) < MAX_PROBLEMS < len(many)
+    assert many[: len(few)] == few
+    assert many[-1] == (
+        "$",
+        "more problems not listed: the schema check stops at 1,000",
+        "fix these and validate again",
+    )
