@@ -135,7 +135,6 @@ def test_api_calls_per_event_stay_within_the_budget(hub: Hub) -> None:
         "ec2:DescribeSecurityGroups": 1,
         # the describe, the re-read after the backup, and the verify after the revoke
         "ec2:DescribeSecurityGroupRules": 3,
-        "ec2:DescribeNetworkInterfaces": 1,  # attachment, part of the describe
         "s3:PutObject": 3,  # the backup, its receipt after the revoke, then the audit record
         "ec2:CreateTags": 2,  # the backup pointer before the revoke, the outcome after
         "ec2:RevokeSecurityGroupIngress": 1,
@@ -147,7 +146,6 @@ def test_api_calls_per_event_stay_within_the_budget(hub: Hub) -> None:
     assert calls() == {
         "ec2:DescribeSecurityGroups": 1,
         "ec2:DescribeSecurityGroupRules": 1,
-        "ec2:DescribeNetworkInterfaces": 1,
         "s3:PutObject": 1,
     }
 

@@ -61,7 +61,10 @@ def read_region(ec2: EC2Client, account_id: str, region: str) -> Document:
 
 
 def read_group(ec2: EC2Client, account_id: str, region: str, group_id: str) -> Document:
-    """One group as a snapshot document, for event-driven checks; NotFoundError if it is gone."""
+    """One group as a snapshot document, for event-driven checks; NotFoundError if it is gone.
+
+    Without its network interfaces: attachment is context for reports, and nothing an event's
+    decision, record or alert holds; the call would cost every event a request."""
     scope = f"{account_id}/{region}"
 
     def group_and_rules() -> tuple[Items, Items]:
@@ -75,9 +78,8 @@ def read_group(ec2: EC2Client, account_id: str, region: str, group_id: str) -> D
         return groups, describe_group_rules(ec2, group_id, scope=scope)
 
     groups, rules = agreeing(group_and_rules, account_id, scope)
-    interfaces = _interfaces(ec2, scope, Filters=[{"Name": "group-id", "Values": [group_id]}])
     prefix_lists = resolve_prefix_lists(ec2, referenced_prefix_lists(rules), scope=scope)
-    return snapshot_document(account_id, region, groups, rules, prefix_lists, interfaces)
+    return snapshot_document(account_id, region, groups, rules, prefix_lists, None)
 
 
 def agreeing(
