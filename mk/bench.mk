@@ -1,0 +1,29 @@
+# The peer benchmark of issue #14: sgcompliance next to Cloud Custodian on the same estate and
+# local AWS (benchmarks/peer_custodian.py). Custodian lives in its own virtualenv because c7n
+# pins boto3, botocore and others that must not move the project's .venv. Nothing in
+# `make test` needs it; `make bench-peer` creates it when it is missing.
+C7N_VENV ?= .venv-c7n
+C7N_STAMP := $(C7N_VENV)/.installed-stamp
+C7N_VERSION ?= 0.9.53
+C7N_ORG_VERSION ?= 0.6.52
+# For example PEER_ARGS="--sizes 3x2x200 --repeats 5 --json out/peer.json".
+PEER_ARGS ?=
+
+.PHONY: bench-peer custodian-tools
+
+$(C7N_STAMP): mk/bench.mk
+	test -x $(C7N_VENV)/bin/python || $(PYTHON) -m venv $(C7N_VENV)
+	$(C7N_VENV)/bin/python -m pip install -q --upgrade pip
+	$(C7N_VENV)/bin/python -m pip install -q c7n==$(C7N_VERSION) c7n-org==$(C7N_ORG_VERSION)
+	touch $(C7N_STAMP)
+
+custodian-tools: $(C7N_STAMP)
+
+bench-peer: $(STAMP) $(C7N_STAMP)
+	$(BIN)/python benchmarks/peer_custodian.py $(PEER_ARGS)
+
+# `make clean` also removes the Custodian virtualenv.
+clean: clean-peer
+.PHONY: clean-peer
+clean-peer:
+	rm -rf $(C7N_VENV)
