@@ -135,7 +135,11 @@ def carry_out(
 ) -> Enforced:
     """The plans applied (each group read again first), one record per decision."""
     run = judged.remediator.execute(
-        judged.plans, judged.note, services.members.gateway, judged.snapshots
+        judged.plans,
+        judged.note,
+        services.members.gateway,
+        judged.snapshots,
+        run_id=trigger.event_id,
     )
     stopped = run.stopped_by
     if stopped is not None:

@@ -29,3 +29,8 @@ def rollback_command(backup_id: str | None, options: str = "") -> str | None:
     if not backup_id:
         return None
     return " ".join(filter(None, ("sgc rollback", shlex.quote(backup_id), options)))
+
+
+def run_rollback_command(run_id: str, options: str = "") -> str:
+    """`sgc rollback --run RUN_ID OPTIONS`: every backup of one remediation run."""
+    return " ".join(filter(None, ("sgc rollback --run", shlex.quote(run_id), options)))

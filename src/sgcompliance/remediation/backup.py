@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,15 @@ MAX_BACKUP_ITEMS = 500_000
 MAX_RULES = 10_000
 # Findings in a plan: every check of a pack flagging every rule stays far below.
 MAX_FINDINGS = 100_000
+# A run id is the id of what triggered the remediation: `sgc remediate`'s own, a CloudTrail
+# event id (at most 128 characters) or a sweep id. Anything longer was not written by sgc.
+MAX_RUN_ID_CHARS = 256
+# Hex digits of the run tag a backup id ends with: 48 bits, so that backups of two runs share
+# a tag only by a chance no estate reaches (and such a backup is still told apart by its
+# document, whose run id the receipt's digest covers).
+RUN_TAG_CHARS = 12
+# Between a backup id's plan suffix (hex) and its run tag: never a hex digit.
+RUN_MARK = "r"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +48,8 @@ class BackupRecord:
     plan: RemediationPlan
     policy_id: str = ""
     policy_digest: str = ""
+    # The remediation run that wrote it (None in backups written before runs were recorded).
+    run_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +86,57 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def backup_id_for(plan: RemediationPlan, created_at: datetime) -> str:
-    """Sortable by time within a group, unique per plan, safe in S3 keys and tag values."""
-    return f"{plan.group_id}.{created_at:%Y%m%dT%H%M%S%fZ}.{plan.plan_id[-8:]}"
+def backup_id_for(plan: RemediationPlan, created_at: datetime, run_id: str | None = None) -> str:
+    """Sortable by time within a group, unique per plan, safe in S3 keys and tag values; a
+    backup written by a run ends with `r` and the run's tag, so that listing keys finds a
+    run's backups without reading any of them. Still three dot-separated parts of letters and
+    digits, as whatever validates a backup id (the operator action) expects."""
+    backup_id = f"{plan.group_id}.{created_at:%Y%m%dT%H%M%S%fZ}.{plan.plan_id[-8:]}"
+    return backup_id if run_id is None else f"{backup_id}{RUN_MARK}{run_tag(run_id)}"
 
 
 def group_of(backup_id: str) -> str:
     return backup_id.split(".", 1)[0]
 
 
+def run_tag(run_id: str) -> str:
+    """A digest of the run id: whatever characters the id holds (an event id comes from the
+    event), the tag is hex, safe in a key and a path."""
+    return hashlib.sha256(run_id.encode()).hexdigest()[:RUN_TAG_CHARS]
+
+
+def tagged_with_run(backup_id: str, run_id: str) -> bool:
+    """Whether the id carries the run's tag: a hint for listing only (a key is a name anyone
+    who may write to the store can choose); the document's run id decides."""
+    parts = backup_id.split(".")
+    return len(parts) == 3 and parts[2].endswith(f"{RUN_MARK}{run_tag(run_id)}")
+
+
+def of_run(record: BackupRecord, run_id: str | None) -> BackupRecord:
+    """The record as a backup of `run_id`: the run recorded in it and its tag in its id."""
+    if run_id is None:
+        return record
+    head, dot, suffix = record.backup_id.rpartition(".")
+    untagged = f"{head}{dot}{suffix.split(RUN_MARK, 1)[0]}"
+    return replace(record, backup_id=f"{untagged}{RUN_MARK}{run_tag(run_id)}", run_id=run_id)
+
+
+def check_run_id(run_id: str) -> str:
+    """The run id when it can be one (InputError otherwise)."""
+    if not run_id or len(run_id) > MAX_RUN_ID_CHARS or not run_id.isprintable():
+        raise InputError(
+            f"{run_id[:64]!r} is not a run id: 1 to {MAX_RUN_ID_CHARS} printable characters",
+            hint="`sgc remediate` prints its run id; an event's is its CloudTrail event id",
+        )
+    return run_id
+
+
 def to_document(record: BackupRecord) -> dict[str, Any]:
     plan = record.plan
+    # Without a run the document is exactly what it was before runs were recorded.
+    run = {} if record.run_id is None else {"run_id": record.run_id}
     return {
+        **run,
         "format_version": FORMAT_VERSION,
         "backup_id": record.backup_id,
         "created_at": record.created_at,
@@ -180,7 +230,16 @@ def _read(doc: Any, source: str) -> BackupRecord:
         plan=plan,
         policy_id=str(policy.get("id", "")),
         policy_digest=str(policy.get("digest", "")),
+        run_id=_run_id(doc.get("run_id")),
     )
+
+
+def _run_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or len(value) > MAX_RUN_ID_CHARS:
+        raise ValueError(f"$.run_id: not a run id of 1 to {MAX_RUN_ID_CHARS} characters")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ from sgcompliance.remediation.plan import (
     plan_group,
 )
 from sgcompliance.remediation.ports import BackupStore, GroupGateway
+from sgcompliance.remediation.run_backups import RunBackups
 
 __all__ = [
     "STATUS_IN_PROGRESS",
@@ -81,8 +82,10 @@ class SecurityGroupRemediator:
         self.backups = backups
         self.clock = clock
         self.settings = settings
+        # Backups name the run that wrote them, so that `sgc rollback --run` finds them all.
+        self.run_backups = RunBackups(backups)
         self.guarded = GuardedRevoke(
-            backups,
+            self.run_backups,
             clock,
             policy_id=scanner.policy.id,
             policy_digest=scanner.policy.digest,
@@ -116,9 +119,11 @@ class SecurityGroupRemediator:
         result: ScanResult,
         gateway_for: GatewayFor,
         snapshots: Sequence[RegionSnapshot] = (),
+        *,
+        run_id: str | None = None,
     ) -> RemediationRun:
         plans, note = self.plan(result)
-        return self.execute(plans, note, gateway_for, snapshots)
+        return self.execute(plans, note, gateway_for, snapshots, run_id=run_id)
 
     def execute(
         self,
@@ -126,10 +131,14 @@ class SecurityGroupRemediator:
         note: str,
         gateway_for: GatewayFor,
         snapshots: Sequence[RegionSnapshot] = (),
+        *,
+        run_id: str | None = None,
     ) -> RemediationRun:
         """Apply plans group by group. A failing group (say, AccessDenied in one account) is
         recorded and the others go on; a failing backup store stops the run (`stopped_by`).
-        Then groups left in progress by an earlier run, and flagged groups compliant now."""
+        Then groups left in progress by an earlier run, and flagged groups compliant now.
+        `run_id`: what the backups of this run record as their run (the trigger's event id)."""
+        self.run_backups.run_id = run_id
         self._remember(snapshots)
         run = RemediationRun(list(plans), [], note)
         for i, plan in enumerate(plans):

@@ -165,9 +165,11 @@ class RollbackService:
         group_id: str | None = None,
         force_unverified: bool = False,
         request_id: str | None = None,
+        run_id: str | None = None,
     ) -> CheckedBackup:
         """The backup as a rollback may use it; BackupError (audited) when it may not: a group
-        other than the one requested, or (unless forced) anything unverifiable."""
+        or run other than the one requested (never forced), or (unless forced) anything
+        unverifiable."""
         receipt, receipt_problem = self._receipt(backup_id)
         problems = (receipt_problem,) if receipt_problem else ()
         try:
@@ -180,14 +182,14 @@ class RollbackService:
         checked = CheckedBackup(
             backup_id, loaded, receipt, problems + backup_problems(backup_id, loaded, receipt)
         )
-        mismatch = request_problem(loaded.record, group_id)
+        mismatch = request_problem(loaded.record, group_id, run_id)
         if mismatch is None and (checked.verified or force_unverified):
             return checked
         reasons = (mismatch,) if mismatch else checked.problems
         self.refuse(checked, reasons, request_id=request_id)
         raise BackupError(
             f"refusing to roll back {backup_id}: " + "; ".join(reasons),
-            hint="check the backup id and --group" if mismatch else FORCE_HINT,
+            hint="check the backup id, --group and --run" if mismatch else FORCE_HINT,
         )
 
     def _receipt(self, backup_id: str) -> tuple[BackupReceipt | None, str | None]:

@@ -70,11 +70,19 @@ def backup_problems(
     return tuple(problems)
 
 
-def request_problem(record: BackupRecord, group_id: str | None) -> str | None:
-    """The request named a group (`--group`) and the backup is of another one."""
-    if group_id is None or record.plan.group_id == group_id:
-        return None
-    return f"the request names group {group_id}, the backup is of {record.plan.group_id}"
+def request_problem(
+    record: BackupRecord, group_id: str | None, run_id: str | None = None
+) -> str | None:
+    """The request named a group (`--group`) or a run (`--run`) and the backup is of another
+    one. A run is judged by the document, not by the tag in its id: anyone who may write to
+    the store may name a key after any run, but not change a document its receipt pins."""
+    if group_id is not None and record.plan.group_id != group_id:
+        return f"the request names group {group_id}, the backup is of {record.plan.group_id}"
+    if run_id is not None and record.run_id != run_id:
+        # Both are shown as text: a run id written by someone else may hold anything.
+        of = "no run" if record.run_id is None else f"run {record.run_id[:80]!r}"
+        return f"the request names run {run_id[:80]!r}, the backup is of {of}"
+    return None
 
 
 def _document_problems(backup_id: str, record: BackupRecord) -> list[str]:

@@ -33,11 +33,19 @@ from sgcompliance.entrypoints.cli.option_groups import takes_option_groups
 from sgcompliance.entrypoints.cli.pipeline import audit_sinks
 from sgcompliance.entrypoints.cli.remediate import remediate
 from sgcompliance.entrypoints.cli.report_output import write_atomically
+from sgcompliance.entrypoints.cli.rollback_bulk import (
+    bulk_exit_code,
+    chosen_backups,
+    roll_back_all,
+    scopes_of,
+)
 from sgcompliance.errors import InputError, SgcError
 from sgcompliance.policy.loader import load_policy
 from sgcompliance.records.audit_log import AuditTrail
+from sgcompliance.remediation.backup import check_run_id
 from sgcompliance.remediation.ports import BackupStore
 from sgcompliance.remediation.rollback import RollbackOutcome, RollbackService
+from sgcompliance.remediation.rollback_bulk import BulkRollback, Request
 from sgcompliance.sources.documents import load_document, parse_json
 from sgcompliance.sources.snapshot import read_snapshots
 
@@ -118,7 +126,18 @@ def snapshot(
 @takes_option_groups
 def rollback(
     *,
-    backup_id: Annotated[str | None, typer.Argument(help="Backup id to restore.")] = None,
+    backup_ids: Annotated[
+        list[str] | None, typer.Argument(help="Backup ids to restore.", show_default=False)
+    ] = None,
+    run: Annotated[
+        str | None,
+        typer.Option(
+            "--run",
+            metavar="RUN_ID",
+            help="Every backup of this remediation run (the run id `sgc remediate` prints; an "
+            "event's CloudTrail event id; a sweep id). With --group, that group's only.",
+        ),
+    ] = None,
     group: Annotated[
         str | None,
         typer.Option(help="Group whose backup to restore; with BACKUP_ID, the group it must be."),
@@ -137,6 +156,12 @@ def rollback(
             "listing in red what could not be verified.",
         ),
     ] = False,
+    max_workers: Annotated[
+        int,
+        # A group's backups go one after another; groups at once share their account-region's
+        # client, whose connection pool holds 10.
+        typer.Option(min=1, max=10, help="Groups restored at once (several ids or --run)."),
+    ] = 8,
     backups: opt.BackupLocation,
     kms_key_id: opt.KmsKey = None,
     audit: opt.AuditLocation,
@@ -145,6 +170,7 @@ def rollback(
     role_name: opt.RoleName = None,
     external_id: opt.ExternalId = None,
     max_attempts: opt.MaxAttempts = 10,
+    stats: opt.Stats = False,
 ) -> None:
     """Re-authorize exactly the rules a remediation revoked, from its verified backup.
 
@@ -154,37 +180,62 @@ def rollback(
     group or prefix list deleted, the group full) is reported with its reason and the others are
     restored. The sgc:* tags are removed only when the group's sgc:backup tag names this backup.
 
+    Several ids, or --run RUN_ID (every backup of one `sgc remediate` run, event or sweep), are
+    each checked and restored the same way, groups concurrently (--max-workers), one line per
+    backup and a summary; a refused backup does not stop the others.
+
     Exit codes: 0 restored and verified (or a dry run); 2 refused (unverifiable backup, wrong
-    group) or a usage error; 3 a restored rule could not be verified; 4 partially restored: some
-    rules could not come back, and the group is tagged sgc:status=rollback-partial.
+    group or run) or a usage error; 3 a restored rule could not be verified (or, for several,
+    a restore failed); 4 partially restored: some rules could not come back, and the group is
+    tagged sgc:status=rollback-partial. For several backups the first that applies of 2, 3, 4.
     Every rollback, refused ones and dry runs included, leaves an audit record (--audit-bucket,
     --audit-dir, or beside the backups as for `sgc remediate`).
     """
     console = Console()
     with reported_errors():
-        chosen_id = _chosen(backup_id, group, latest)
+        ids = list(dict.fromkeys(backup_ids or ()))
+        chosen_id = _chosen(ids, run, group, latest)
         base = _runtime_for_backups(profile, endpoint_url, role_name, external_id, max_attempts)
         target = backups.target(kms_key_id, True)
         trail = AuditTrail(audit_sinks(base, target, audit.target()))
-        service = RollbackService(base.backups(target), record=trail.write)
+        store = base.backups(target)
+        service = RollbackService(store, record=trail.write)
+        if chosen_id is None and (run is not None or len(ids) > 1):
+            request = Request(dry_run, force_unverified, group, run)
+            bulk = BulkRollback(service, base.gateway, max_workers=max_workers)
+            results = roll_back_all(bulk, chosen_backups(store, ids, request), request, console)
+            _print_stats(stats, base, scopes_of(results))
+            raise typer.Exit(bulk_exit_code(results))
         chosen = chosen_id or service.latest(str(group))
         checked = service.check(chosen, group_id=group, force_unverified=force_unverified)
         console.print(rollback_header(checked, dry_run))
         outcome = service.restore(checked, base.gateway, dry_run=dry_run)
         console.print(rollback_view(outcome))
+        _print_stats(stats, base, 1)
     raise typer.Exit(rollback_exit_code(outcome))
 
 
-def _chosen(backup_id: str | None, group: str | None, latest: bool) -> str | None:
-    """The backup id asked for (None for `--group G --latest`); SgcError for any other mix."""
-    if backup_id is not None and not latest:
-        return backup_id
-    if backup_id is None and group is not None and latest:
+def _chosen(ids: list[str], run: str | None, group: str | None, latest: bool) -> str | None:
+    """The one backup id asked for; None for several ids, `--run` or `--group G --latest`;
+    SgcError for any other mix."""
+    if run is not None:
+        check_run_id(run)
+    if ids and run is None and not latest:
+        return ids[0] if len(ids) == 1 else None
+    if not ids and not latest and run is not None:
+        return None
+    if not ids and run is None and group is not None and latest:
         return None
     raise SgcError(
-        "give BACKUP_ID (optionally with --group GROUP_ID), or --group GROUP_ID --latest",
+        "give BACKUP_ID... (optionally with --group GROUP_ID), --run RUN_ID, or "
+        "--group GROUP_ID --latest",
         hint="list backups with `sgc backups list`",
     )
+
+
+def _print_stats(stats: bool, runtime: Runtime, scopes: int) -> None:
+    if stats:
+        Console(stderr=True).print(stats_table(runtime.counter.snapshot(), scopes))
 
 
 def rollback_exit_code(outcome: RollbackOutcome) -> ExitCode:

@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sgcompliance.adapters.aws.estate import BackupTarget, Runtime
 from sgcompliance.engine.evaluate import ScanResult
@@ -59,6 +60,7 @@ from sgcompliance.events.enforcement import (
 )
 from sgcompliance.policy.loader import DEFAULT_POLICY, load_policy
 from sgcompliance.records.audit import Trigger
+from sgcompliance.records.undo import run_rollback_command
 from sgcompliance.remediation.plan import Mode, RemediationPlan
 from sgcompliance.remediation.remediator import RemediationRun, RemediationSettings
 from sgcompliance.report.remediation_view import RemediationReport
@@ -198,9 +200,9 @@ class Job:
         finish(cli.services, enforced.unfinished)
         run = enforced.run
         assert run is not None  # carry_out always says what its run did
-        return self._report(cli, scan, run) and run.ok
+        return self._report(cli, scan, run, trigger.event_id) and run.ok
 
-    def _report(self, cli: CliPipeline, scan: ScanResult, run: RemediationRun) -> bool:
+    def _report(self, cli: CliPipeline, scan: ScanResult, run: RemediationRun, run_id: str) -> bool:
         """The report, after the changes: a report that cannot be written does not undo them,
         so it is said as such (exit 3), with where the records went."""
         notes = self.report_to.notes()
@@ -217,8 +219,11 @@ class Job:
             notes.print(f"[red]Stopped: {run.stopped_by}[/red]")
         if not run.outcomes:
             notes.print(_NOTHING)
+        notes.print(f"Run id: {run_id}", highlight=False)
         if any(o.backup_id for o in run.outcomes):
             notes.print(f"Undo a group with: sgc rollback --group GROUP_ID --latest {options}")
+            undo = escape(run_rollback_command(run_id, options))
+            notes.print(f"Undo the whole run with: {undo}", highlight=False)
         return True
 
     def _confirm(self, plans: list[RemediationPlan], note: str) -> None:
