@@ -42,6 +42,9 @@ def test_one_command_undoes_a_whole_run_from_a_bucket(org: DemoOrg, bucket: Any)
     assert run_id is not None
     assert f"sgc rollback --run {run_id[1]} --backup-bucket {BUCKET}" in done.stdout
     assert read_state(estate_of(org)) != before
+    # AND the backup list shows the run's backups with their run
+    listed = sgc("backups", "list", "--run", run_id[1], *store, "--endpoint-url", org.endpoint)
+    assert listed.exit_code == 0, listed.output
     # WHEN that command runs, with --stats
     undo = sgc("rollback", "--run", run_id[1], *store, *reach, "--stats")
     # THEN every backup of the run is restored and verified, one line each, and the estate's
@@ -50,6 +53,7 @@ def test_one_command_undoes_a_whole_run_from_a_bucket(org: DemoOrg, bucket: Any)
     restored = re.findall(r"^restored\s+(\S+)", undo.stdout, re.MULTILINE)
     assert restored
     assert len({b.rsplit("r", 1)[1] for b in restored}) == 1  # one run tag
+    assert listed.stdout.count(run_id[1]) == len(restored)
     estate = estate_of(org)
     after = read_state(estate)
     assert {k: g.lines for k, g in after.items()} == {k: g.lines for k, g in before.items()}

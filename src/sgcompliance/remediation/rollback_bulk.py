@@ -4,7 +4,8 @@ Each backup is checked and restored exactly as a rollback of it alone would be
 (`RollbackService.check` then `restore`, each audited), so a refused one says why and never
 stops the others. Groups are restored concurrently, a group's own backups one after another,
 newest first, as changes are undone: two restores of one group at once would race on its rules
-and its tags.
+and its tags. An account-region with several groups to restore is read once, in a few calls,
+instead of each restore's first describe (two calls per group).
 
 A run's backups are found by the run tag their ids end with, from one listing of the store;
 that tag is a name anyone who may write to the store can give a key, so each backup found
@@ -13,20 +14,27 @@ must also be of the run by its document, which its receipt's digest pins (`reque
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sgcompliance.engine.model import Direction, Rule, SecurityGroup
 from sgcompliance.errors import SgcError
 from sgcompliance.remediation.backup import group_of, tagged_with_run
-from sgcompliance.remediation.ports import BackupStore
+from sgcompliance.remediation.drift import RevokeResult
+from sgcompliance.remediation.ports import BackupStore, GroupGateway
 from sgcompliance.remediation.rollback import (
     GatewayFor,
     RollbackOutcome,
     RollbackService,
     new_request_id,
 )
+from sgcompliance.remediation.rollback_trust import CheckedBackup
+
+log = logging.getLogger(__name__)
 
 
 class Status(StrEnum):
@@ -72,29 +80,64 @@ def by_group(backup_ids: Iterable[str]) -> list[tuple[str, ...]]:
     return [tuple(sorted(ids, reverse=True)) for ids in groups.values()]
 
 
+# What reads every group of an account-region at once (a region read: a few calls, whatever
+# its size), so that many restores there start without a describe each.
+ReadGroups = Callable[[str, str], Sequence[SecurityGroup]]
+# A region read costs about what two groups' describes do: worth it from three groups on.
+READ_REGION_FROM = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    backup_id: str
+    request_id: str
+    checked: CheckedBackup | None = None
+    refused: str = ""
+
+    @property
+    def where(self) -> tuple[str, str] | None:
+        if self.checked is None:
+            return None
+        plan = self.checked.record.plan
+        return plan.account_id, plan.region
+
+
 class BulkRollback:
+    """Three steps, each concurrent: every backup checked (store reads only; a refused one is
+    reported at once), each account-region with several groups to restore read once, then the
+    groups restored, each from that read (the describe after every restore stays its own)."""
+
     def __init__(
-        self, service: RollbackService, gateway_for: GatewayFor, *, max_workers: int = 8
+        self,
+        service: RollbackService,
+        gateway_for: GatewayFor,
+        *,
+        max_workers: int = 8,
+        read_groups: ReadGroups | None = None,
     ) -> None:
         self.service = service
         self.gateway_for = gateway_for
         self.max_workers = max_workers
+        self.read_groups = read_groups
 
     def run(self, backup_ids: Sequence[str], request: Request) -> Iterator[BackupResult]:
-        """Every backup's result, a group's at once as soon as that group is done."""
+        """Every backup's result: the refused ones first, then a group's as it is done."""
         groups = by_group(backup_ids)
         if not groups:
             return
         with ThreadPoolExecutor(min(self.max_workers, len(groups))) as pool:
-            pending = [pool.submit(self._group, ids, request) for ids in groups]
+            checked = list(pool.map(lambda ids: [self._check(b, request) for b in ids], groups))
+            for item in (c for group in checked for c in group if c.checked is None):
+                yield BackupResult(item.backup_id, Status.REFUSED, reason=item.refused)
+            todo = [[c for c in group if c.checked is not None] for group in checked]
+            todo = [group for group in todo if group]
+            read = self._read_regions(pool, todo)
+            pending = [pool.submit(self._restore, group, read, request) for group in todo]
             for done in as_completed(pending):
                 yield from done.result()
 
-    def _group(self, backup_ids: tuple[str, ...], request: Request) -> list[BackupResult]:
-        return [self.one(backup_id, request) for backup_id in backup_ids]
-
-    def one(self, backup_id: str, request: Request) -> BackupResult:
-        """Check, then restore, as `sgc rollback BACKUP_ID` does; audited either way."""
+    def _check(self, backup_id: str, request: Request) -> _Checked:
+        """The backup as `RollbackService.check` trusts it (audited when refused)."""
         request_id = new_request_id()
         try:
             checked = self.service.check(
@@ -105,14 +148,100 @@ class BulkRollback:
                 run_id=request.run_id,
             )
         except SgcError as exc:
-            return BackupResult(backup_id, Status.REFUSED, reason=str(exc))
+            return _Checked(backup_id, request_id, refused=str(exc))
+        return _Checked(backup_id, request_id, checked)
+
+    def _read_regions(
+        self, pool: ThreadPoolExecutor, groups: Sequence[Sequence[_Checked]]
+    ) -> dict[tuple[str, str], dict[str, SecurityGroup]]:
+        """The groups of each account-region with enough restores to be worth one read; an
+        account-region whose read fails is left to each restore's own describe."""
+        if self.read_groups is None:
+            return {}
+        wanted = Counter(group[0].where for group in groups)
+        regions = [w for w, n in wanted.items() if w is not None and n >= READ_REGION_FROM]
+        read = self.read_groups
+
+        def one(where: tuple[str, str]) -> dict[str, SecurityGroup]:
+            try:
+                return {g.group_id: g for g in read(*where)}
+            except SgcError as exc:
+                log.info("%s/%s not read at once (%s): each group is described", *where, exc)
+                return {}
+
+        return dict(zip(regions, pool.map(one, regions), strict=True))
+
+    def _restore(
+        self,
+        group: Sequence[_Checked],
+        read: Mapping[tuple[str, str], Mapping[str, SecurityGroup]],
+        request: Request,
+    ) -> list[BackupResult]:
+        """A group's backups, newest first; only the first starts from the region read (the
+        later ones describe the group as the earlier restores left it)."""
+        results = []
+        for i, item in enumerate(group):
+            assert item.checked is not None  # refused ones were reported already
+            plan = item.checked.record.plan
+            known = read.get((plan.account_id, plan.region), {}).get(plan.group_id)
+            gateways = self._gateways(known if i == 0 else None)
+            results.append(self._restore_one(item, item.checked, gateways, request))
+        return results
+
+    def _gateways(self, known: SecurityGroup | None) -> GatewayFor:
+        if known is None:
+            return self.gateway_for
+
+        def gateway_for(account_id: str, region: str) -> GroupGateway:
+            return ReadOnce(self.gateway_for(account_id, region), known)
+
+        return gateway_for
+
+    def _restore_one(
+        self, item: _Checked, checked: CheckedBackup, gateway_for: GatewayFor, request: Request
+    ) -> BackupResult:
         try:
             outcome = self.service.restore(
-                checked, self.gateway_for, dry_run=request.dry_run, request_id=request_id
+                checked, gateway_for, dry_run=request.dry_run, request_id=item.request_id
             )
         except SgcError as exc:
-            return BackupResult(backup_id, Status.FAILED, reason=str(exc))
-        return BackupResult(backup_id, Status(outcome.status), outcome)
+            return BackupResult(item.backup_id, Status.FAILED, reason=str(exc))
+        return BackupResult(item.backup_id, Status(outcome.status), outcome)
+
+
+class ReadOnce:
+    """A group's gateway whose first describe of the group is answered from a read of its
+    account-region moments before; every other call, and any later describe (the one that
+    verifies the restore), goes to AWS. A rule the read saw that is gone by the restore is
+    skipped as present, and that describe after the restore reports it missing (unverified)."""
+
+    def __init__(self, inner: GroupGateway, group: SecurityGroup) -> None:
+        self.inner = inner
+        self.group: SecurityGroup | None = group
+
+    def describe_group(self, group_id: str) -> SecurityGroup:
+        group, self.group = self.group, None
+        if group is not None and group.group_id == group_id:
+            return group
+        return self.inner.describe_group(group_id)
+
+    def rules(self, group_id: str) -> tuple[Rule, ...]:
+        return self.inner.rules(group_id)
+
+    def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
+        return self.inner.revoke(group_id, direction, rules)
+
+    def revoke_ids(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
+        self.inner.revoke_ids(group_id, direction, rule_ids)
+
+    def authorize(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> None:
+        self.inner.authorize(group_id, direction, rules)
+
+    def set_tags(self, group_id: str, tags: Mapping[str, str]) -> None:
+        self.inner.set_tags(group_id, tags)
+
+    def remove_tags(self, group_id: str, keys: Sequence[str]) -> None:
+        self.inner.remove_tags(group_id, keys)
 
 
 def counts(results: Iterable[BackupResult]) -> dict[Status, int]:

@@ -256,3 +256,49 @@ def test_the_exit_code_is_that_of_the_most_pressing_status() -> None:
     assert bulk_exit_code(results(Status.PARTIAL, Status.UNVERIFIED)) is ExitCode.PARTIAL
     assert bulk_exit_code(results(Status.PARTIAL, Status.FAILED)) is ExitCode.PARTIAL
     assert bulk_exit_code(results(Status.UNVERIFIED, Status.REFUSED)) is ExitCode.USAGE
+
+
+class Described:
+    """The world's gateway, counting the describes the rollback asks for (the fake's own log
+    also holds those it makes inside its writes)."""
+
+    def __init__(self, inner: FakeGateway) -> None:
+        self.inner = inner
+        self.described: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def describe_group(self, group_id: str) -> SecurityGroup:
+        self.described.append(group_id)
+        return self.inner.describe_group(group_id)
+
+
+def test_one_region_read_replaces_each_restores_first_describe_and_a_change_since_is_seen() -> None:
+    world = World()
+    first, *_ = world.run_ids()
+    raced = world.store.get(first).plan.group_id
+    ssh = next(r for r in group(raced).rules if r.from_port == 22)
+    # GIVEN one group's open rule put back by someone, seen so by the region read, and removed
+    # again right after it
+    world.gateway.add_rule(raced, ssh)
+    reads: list[tuple[str, str]] = []
+
+    def read_groups(account_id: str, region: str) -> tuple[SecurityGroup, ...]:
+        reads.append((account_id, region))
+        seen = tuple(world.gateway.groups.values())
+        world.gateway.delete_rule(raced, ssh.rule_id)
+        return seen
+
+    counting = Described(world.gateway)
+    service = RollbackService(world.store, record=world.records.append, clock=lambda: NOW)
+    bulk = BulkRollback(service, lambda a, r: counting, max_workers=2, read_groups=read_groups)  # type: ignore[arg-type, return-value]
+    # WHEN the run is rolled back
+    results = by_status(list(bulk.run(world.run_ids(), Request(dry_run=False, run_id=RUN))))
+    # THEN the region was read once, and each group described once, after its restore
+    assert reads == [(ACCOUNT, REGION)]
+    assert sorted(counting.described) == sorted(GROUPS)
+    # AND the group whose rule went after the read is not claimed as restored: the describe
+    # after its restore misses the rule the read had shown (exit code 3), the others are back
+    assert results == dict.fromkeys(results, Status.RESTORED) | {first: Status.UNVERIFIED}
+    assert all(world.lines(g) == world.original[g] for g in GROUPS if g != raced)

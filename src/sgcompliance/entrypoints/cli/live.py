@@ -15,8 +15,8 @@ from rich.table import Table
 
 from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.engine.evaluate import ScanResult
-from sgcompliance.engine.fleet import Coverage, with_coverage
-from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.engine.fleet import Coverage, Scope, with_coverage
+from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
 from sgcompliance.engine.policy import Policy
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.entrypoints.bootstrap import Target, build_runtime
@@ -45,7 +45,7 @@ from sgcompliance.records.audit_log import AuditTrail
 from sgcompliance.remediation.backup import check_run_id
 from sgcompliance.remediation.ports import BackupStore
 from sgcompliance.remediation.rollback import RollbackOutcome, RollbackService
-from sgcompliance.remediation.rollback_bulk import BulkRollback, Request
+from sgcompliance.remediation.rollback_bulk import BulkRollback, Request, backups_of_run
 from sgcompliance.sources.documents import load_document, parse_json
 from sgcompliance.sources.snapshot import read_snapshots
 
@@ -202,7 +202,9 @@ def rollback(
         service = RollbackService(store, record=trail.write)
         if chosen_id is None and (run is not None or len(ids) > 1):
             request = Request(dry_run, force_unverified, group, run)
-            bulk = BulkRollback(service, base.gateway, max_workers=max_workers)
+            bulk = BulkRollback(
+                service, base.gateway, max_workers=max_workers, read_groups=_groups_of(base)
+            )
             results = roll_back_all(bulk, chosen_backups(store, ids, request), request, console)
             _print_stats(stats, base, scopes_of(results))
             raise typer.Exit(bulk_exit_code(results))
@@ -231,6 +233,10 @@ def _chosen(ids: list[str], run: str | None, group: str | None, latest: bool) ->
         "--group GROUP_ID --latest",
         hint="list backups with `sgc backups list`",
     )
+
+
+def _groups_of(runtime: Runtime) -> Callable[[str, str], tuple[SecurityGroup, ...]]:
+    return lambda account_id, region: runtime.read(Scope(account_id, region)).groups
 
 
 def _print_stats(stats: bool, runtime: Runtime, scopes: int) -> None:
@@ -263,6 +269,10 @@ def _runtime_for_backups(
 def list_backups(
     *,
     group: Annotated[str | None, typer.Option(help="Only this group's backups.")] = None,
+    run: Annotated[
+        str | None,
+        typer.Option("--run", metavar="RUN_ID", help="Only the backups named after this run."),
+    ] = None,
     backups: opt.BackupLocation,
     profile: opt.Profile = None,
     endpoint_url: opt.EndpointUrl = None,
@@ -271,17 +281,21 @@ def list_backups(
 
     The Receipt column says what sgc recorded after revoking: the rules it removed (a rollback
     restores those only), or "none" for a document sgc never recorded revoking anything under:
-    `sgc rollback` refuses it without --force-unverified.
+    `sgc rollback` refuses it without --force-unverified. The Run column is the run the document
+    records (`sgc rollback --run RUN_ID` restores a run's backups).
     """
     console = Console()
     with reported_errors():
+        if run is not None:
+            check_run_id(run)
         runtime = _runtime_for_backups(profile, endpoint_url, None, None, 3)
         store = runtime.backups(backups.target(None, True))
         table = Table(title="Backups", title_justify="left")
-        columns = ("Backup id", "Account/region", "Group", "Mode", "Revoked", "Receipt", "Created")
-        for column in columns:
+        columns = ("Backup id", "Account/region", "Group", "Mode", "Revoked", "Receipt", "Run")
+        for column in (*columns, "Created"):
             table.add_column(column)
-        for backup in store.list(group):
+        listed = store.list(group) if run is None else backups_of_run(store, run, group)
+        for backup in listed:
             record = store.get(backup)
             plan = record.plan
             # Documents in the store are data, not markup: a forged one may hold anything.
@@ -289,8 +303,8 @@ def list_backups(
                 backup, f"{plan.account_id}/{plan.region}", f"{plan.group_id} ({plan.group_name})",
                 plan.mode.value, str(plan.revoke_count),
             )  # fmt: skip
-            created = escape(record.created_at)
-            table.add_row(*map(escape, cells), _receipt_cell(store, backup), created)
+            created, of_run = escape(record.created_at), escape(record.run_id or "")
+            table.add_row(*map(escape, cells), _receipt_cell(store, backup), of_run, created)
         console.print(table)
 
 
