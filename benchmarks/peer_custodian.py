@@ -167,18 +167,24 @@ class Run:
 
 
 class Bench:
-    def __init__(self, server: LocalServer, proxy: str, proxy_pid: int, workdir: Path) -> None:
+    """Runs the tools against `endpoint`: the counting proxy, or (with no `counter`) the local
+    AWS itself, to see what the proxy's extra hop costs each tool."""
+
+    def __init__(
+        self, server: LocalServer, endpoint: str, counter: CounterClient | None, workdir: Path
+    ) -> None:
         self.server = server
-        self.proxy = proxy
-        self.proxy_pid = proxy_pid
-        self.counter = CounterClient(proxy)
+        self.endpoint = endpoint
+        self.counter = counter
         self.workdir = workdir
         self.label = 0
 
     def measure(self, command: list[str], env: dict[str, str], phase: str) -> Run:
         """Run `command` to its end; its requests count under phases starting with `phase`."""
-        self.counter.phase(phase)
-        before = self.counter.counts()
+        before: Counts = {}
+        if self.counter is not None:
+            self.counter.phase(phase)
+            before = self.counter.counts()
         server_before = cpu_seconds(self.server.info.pid)
         peak = [0]
         done = threading.Event()
@@ -203,11 +209,14 @@ class Bench:
         sampler.join()
         reader.join()
         server_cpu = cpu_seconds(self.server.info.pid) - server_before
-        self.counter.phase("-")
+        after: Counts = {}
+        if self.counter is not None:
+            self.counter.phase("-")
+            after = self.counter.counts()
         if process.returncode != 0:
             text = b"".join(output).decode(errors="replace")[-4000:]
             raise SystemExit(f"{command[0]} exited {process.returncode}:\n{text}")
-        phases = _new_counts(before, self.counter.counts(), phase)
+        phases = _new_counts(before, after, phase)
         requests: Counter[str] = Counter()
         upstream = 0.0
         for ops in phases.values():
@@ -232,9 +241,11 @@ class Bench:
         regions = ",".join(dict.fromkeys(s.region for s in where))
         command = [
             sys.executable, str(ROOT / "benchmarks" / "peer_ours.py"), work,
-            "--endpoint", self.proxy, "--accounts", accounts, "--regions", regions,
+            "--endpoint", self.endpoint, "--accounts", accounts, "--regions", regions,
             "--out", str(out), "--phase", f"sgcompliance-{self.label}",
         ]  # fmt: skip
+        if self.counter is not None:
+            command += ["--counter", self.counter.endpoint]
         run = self.measure(command, _env(), f"sgcompliance-{self.label}")
         run.inner = json.loads(out.read_text())
         run.inner["flagged"] = [RuleKey(*k) for k in run.inner["flagged"]]
@@ -253,9 +264,9 @@ class Bench:
             # No cache: every run reads the estate, as sgcompliance's does.
             "--cache-period", "0", "--cache-path", str(cache),
         ]  # fmt: skip
-        env = _env() | {"AWS_ENDPOINT_URL": self.proxy, "C7N_ORG_PARALLEL": str(WORKERS)}
+        env = _env() | {"AWS_ENDPOINT_URL": self.endpoint, "C7N_ORG_PARALLEL": str(WORKERS)}
         run = self.measure(command, env, f"custodian-{self.label}")
-        if not run.requests:
+        if self.counter is not None and not run.requests:
             raise SystemExit("Custodian sent no request to the local AWS: AWS_ENDPOINT_URL unused")
         run.inner = {
             "flagged": custodian_findings(output),
@@ -327,67 +338,98 @@ class SizeResult:
     runs: dict[str, dict[str, list[Run]]]  # work -> tool -> runs
     removed: dict[str, list[RuleKey]]  # tool -> rules its (first) remediation removed
     load: tuple[float, float]  # 1-minute load average before and after
+    direct: dict[str, dict[str, Run]]  # work -> tool -> one run without the proxy
 
     @property
     def label(self) -> str:
         return f"{self.accounts}x{self.regions}x{self.groups_per_scope}"
 
 
+class Size:
+    """One built estate and the steps each tool takes on it."""
+
+    def __init__(self, bench: Bench, accounts: int, regions: int, size: int) -> None:
+        self.where = scopes(accounts, regions)
+        reset(bench.server.endpoint)
+        self.estate = Estate(bench.server.endpoint, self.where)
+        self.build_seconds = self.estate.build(size)
+        self.world_lists = self.estate.world_lists()
+        self.baseline = self.estate.rules()
+        self.truth = self.baseline.world_open(self.world_lists)
+        self.accounts = accounts_file(self.where)
+
+    def scan(self, bench: Bench, tool: str) -> Run:
+        if tool == "sgcompliance":
+            return bench.ours("scan", self.where)
+        return bench.custodian(custodian_policy(self.world_lists, False), self.accounts)
+
+    def remediate(self, bench: Bench, tool: str) -> tuple[Run, list[RuleKey]]:
+        """One remediation run, the rules it removed, and the estate put back as it was."""
+        if tool == "sgcompliance":
+            run = bench.ours("remediate", self.where)
+        else:
+            run = bench.custodian(custodian_policy(self.world_lists, True), self.accounts)
+        after = self.estate.rules()
+        gone = sorted(set(self.baseline.rules) - set(after.rules))
+        run.inner["removed"] = len(gone)
+        run.inner["added"] = len(set(after.rules) - set(self.baseline.rules))
+        self.estate.restore(self.baseline)
+        if set(self.estate.rules().rules) != set(self.baseline.rules):
+            raise SystemExit("the estate could not be restored after a remediation")
+        return run, gone
+
+
 def measure_size(
-    bench: Bench, accounts: int, regions: int, size: int, repeats: int, remediate: bool
+    bench: Bench,
+    accounts: int,
+    regions: int,
+    size: int,
+    repeats: int,
+    remediate: bool,
+    direct: bool,
 ) -> SizeResult:
     load_before = os.getloadavg()[0]
-    where = scopes(accounts, regions)
-    reset(bench.server.endpoint)
-    estate = Estate(bench.server.endpoint, where)
-    build_seconds = estate.build(size)
-    world_lists = estate.world_lists()
-    baseline = estate.rules()
-    truth = baseline.world_open(world_lists)
-    account_file = accounts_file(where)
+    estate = Size(bench, accounts, regions, size)
     works = ("scan", "remediate") if remediate else ("scan",)
     runs: dict[str, dict[str, list[Run]]] = {w: {t: [] for t in TOOLS} for w in works}
     removed: dict[str, list[RuleKey]] = {}
     print(
-        f"\n{accounts}x{regions}x{size}: {baseline.groups()} groups, {len(baseline.rules)} rules "
-        f"built in {build_seconds:.1f} s; {len(truth)} world-open rules",
+        f"\n{accounts}x{regions}x{size}: {estate.baseline.groups()} groups, "
+        f"{len(estate.baseline.rules)} rules built in {estate.build_seconds:.1f} s; "
+        f"{len(estate.truth)} world-open rules",
         flush=True,
     )
     for repeat in range(repeats):
         # Alternate who goes first: the second of two runs may find the server warmer.
         order = TOOLS if repeat % 2 == 0 else TOOLS[::-1]
         for tool in order:
-            run = (
-                bench.ours("scan", where)
-                if tool == "sgcompliance"
-                else bench.custodian(custodian_policy(world_lists, False), account_file)
-            )
+            run = estate.scan(bench, tool)
             runs["scan"][tool].append(run)
             print(f"  run {repeat + 1} scan      {tool:<13} {run.wall:7.2f} s", flush=True)
         for tool in order if remediate else ():
-            run = (
-                bench.ours("remediate", where)
-                if tool == "sgcompliance"
-                else bench.custodian(custodian_policy(world_lists, True), account_file)
-            )
-            after = estate.rules()
-            gone = sorted(set(baseline.rules) - set(after.rules))
+            run, gone = estate.remediate(bench, tool)
             removed.setdefault(tool, gone)
-            run.inner["removed"] = len(gone)
-            run.inner["added"] = len(set(after.rules) - set(baseline.rules))
-            estate.restore(baseline)
-            if set(estate.rules().rules) != set(baseline.rules):
-                raise SystemExit("the estate could not be restored after a remediation")
             runs["remediate"][tool].append(run)
             print(
                 f"  run {repeat + 1} remediate {tool:<13} {run.wall:7.2f} s, {len(gone)} rules "
                 "removed and put back",
                 flush=True,
             )
+    plain: dict[str, dict[str, Run]] = {}
+    if direct:
+        # The same work once more, straight to the local AWS: what the proxy's hop costs each.
+        straight = Bench(bench.server, bench.server.endpoint, None, bench.workdir)
+        straight.label = bench.label
+        for tool in TOOLS:
+            plain.setdefault("scan", {})[tool] = estate.scan(straight, tool)
+            if remediate:
+                plain.setdefault("remediate", {})[tool] = estate.remediate(straight, tool)[0]
+        bench.label = straight.label
+        print("  one more run of each, without the proxy: done", flush=True)
     return SizeResult(
-        accounts, regions, size, baseline.groups(), len(baseline.rules), build_seconds,
-        sorted(truth), len(baseline.violating_groups()), runs, removed,
-        (load_before, os.getloadavg()[0]),
+        accounts, regions, size, estate.baseline.groups(), len(estate.baseline.rules),
+        estate.build_seconds, sorted(estate.truth), len(estate.baseline.violating_groups()),
+        runs, removed, (load_before, os.getloadavg()[0]), plain,
     )  # fmt: skip
 
 
@@ -435,6 +477,10 @@ def medians(result: SizeResult) -> dict[str, dict[str, dict[str, float]]]:
             }
             out[work]["revoke-phase requests"] = {
                 "sgcompliance": median([float(_phase_total(r, "/revoke")) for r in ours])
+            }
+        if work in result.direct:
+            out[work]["wall seconds without the proxy (1 run)"] = {
+                t: result.direct[work][t].wall for t in TOOLS
             }
     return out
 
@@ -566,6 +612,10 @@ def to_json(results: list[SizeResult], repeats: int) -> dict[str, Any]:
                     }
                     for work, tools in r.runs.items()
                 },
+                "without_proxy": {
+                    work: {tool: {"wall": run.wall, "cpu": run.cpu} for tool, run in tools.items()}
+                    for work, tools in r.direct.items()
+                },
             }
             for r in results
         ],
@@ -590,6 +640,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "default the size of the remediation row of issue #14's table",
     )
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument(
+        "--no-direct",
+        dest="direct",
+        action="store_false",
+        help="skip the extra run of each tool straight to the local AWS (without the proxy)",
+    )
     parser.add_argument(
         "--enforce", action="store_true", help="exit 1 when the tools disagree with the truth"
     )
@@ -629,9 +685,9 @@ def main(argv: list[str]) -> int:
                 f"cores, load average {os.getloadavg()[0]:.2f}; wall times are the local AWS's"
             )
             print(f"sgcompliance measured from {Path(sgcompliance.__file__).parent}")
-            bench = Bench(server, endpoint, proxy.pid, Path(workdir))
+            bench = Bench(server, endpoint, CounterClient(endpoint), Path(workdir))
             results = [
-                measure_size(bench, *size, args.repeats, size in args.remediate_sizes)
+                measure_size(bench, *size, args.repeats, size in args.remediate_sizes, args.direct)
                 for size in args.sizes
             ]
             print(f"proxy CPU seconds over the whole benchmark: {cpu_seconds(proxy.pid):.1f}")

@@ -2,13 +2,15 @@
 of its own, through the code paths of `benchmarks/live_scan.py` (imported, not re-written).
 
     .venv/bin/python benchmarks/peer_ours.py scan|remediate --endpoint URL \
-        --accounts 111111111111,... --regions us-east-1,... --out result.json [--phase LABEL]
+        --accounts 111111111111,... --regions us-east-1,... --out result.json \
+        [--counter URL --phase LABEL]
 
 `benchmarks/peer_custodian.py` runs it as a child, so that this process is measured exactly as
 Custodian's is (wall time from start to exit, peak memory, CPU, requests at the counting proxy
-that `--endpoint` names). The proxy's phase is set to LABEL/startup, LABEL/read and
-LABEL/revoke, so the requests of each step are told apart. The result file holds the in-process
-seconds as live_scan.py measures them and the flagged rules as `live_estate.RuleKey` fields.
+that `--counter` names, usually the `--endpoint` too). The proxy's phase is set to
+LABEL/startup, LABEL/read and LABEL/revoke, so the requests of each step are told apart. The
+result file holds the in-process seconds as live_scan.py measures them, the flagged rules as
+`live_estate.RuleKey` fields and the SDK-side count of the calls.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ def flagged(result: ScanResult) -> tuple[set[RuleKey], int]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("work", choices=("scan", "remediate"))
-    parser.add_argument("--endpoint", required=True, help="the counting proxy")
+    parser.add_argument("--endpoint", required=True, help="the local AWS, or the proxy before it")
+    parser.add_argument("--counter", help="the counting proxy whose phases to set")
     parser.add_argument("--accounts", required=True)
     parser.add_argument("--regions", required=True)
     parser.add_argument("--out", required=True, type=Path)
@@ -65,15 +68,20 @@ def main(argv: list[str]) -> int:
     os.environ.update(FAKE_ENV)
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_REGION"):
         os.environ.pop(key, None)
-    counter = CounterClient(args.endpoint)
+    counter = CounterClient(args.counter) if args.counter else None
+
+    def phase(name: str) -> None:
+        if counter is not None:
+            counter.phase(f"{args.phase}/{name}")
+
     scopes = [Scope(a, r) for a in args.accounts.split(",") for r in args.regions.split(",")]
     with tempfile.TemporaryDirectory(prefix="sgc-peer-") as workdir:
         policy_path = Path(workdir) / "policy.json"
         policy_path.write_text(json.dumps(live_scan.POLICY))
         policy = load_policy(str(policy_path))
-    counter.phase(f"{args.phase}/startup")
+    phase("startup")
     runtime = build_runtime(live_scan.target(args.endpoint, scopes))
-    counter.phase(f"{args.phase}/read")
+    phase("read")
     read_seconds, snapshots, result = live_scan.live_scan(runtime, policy)
     keys, other = flagged(result)
     out: dict[str, object] = {
@@ -81,7 +89,7 @@ def main(argv: list[str]) -> int:
         "rules": result.rules_evaluated, "flagged": sorted(keys), "other_violations": other,
     }  # fmt: skip
     if args.work == "remediate":
-        counter.phase(f"{args.phase}/revoke")
+        phase("revoke")
         revoke_seconds, plans = live_scan.remediate(runtime, policy, result, snapshots)
         out |= {
             "revoke_seconds": revoke_seconds,
@@ -90,7 +98,7 @@ def main(argv: list[str]) -> int:
         }
     # The SDK-side count of the same calls, which the benchmark compares with the proxy's.
     out["own_counts"] = runtime.counter.snapshot().calls
-    counter.phase(f"{args.phase}/exit")
+    phase("exit")
     args.out.write_text(json.dumps(out))
     return 0
 
