@@ -29,6 +29,7 @@ from typing import Any
 import boto3
 import pytest
 import tf_harness
+import tf_hcl
 
 from sgcompliance.entrypoints import handler as entry
 from sgcompliance.local.server.moto_server import LocalServer, start
@@ -53,7 +54,16 @@ FAKE_AWS = {
 # Every service the example's providers call, the member slots' role assumption (sts) included.
 SERVICES = ("cloudformation", "cloudwatch", "events", "iam", "kms", "lambda", "logs",
             "organizations", "s3", "sns", "sqs", "ssm", "sts")  # fmt: skip
-PROVIDERS = (None, "member_1", "member_2", "member_3")
+# Every provider configuration of the example (the hub's, and each slot's per region slot):
+# terraform configures them all, used or not.
+PROVIDERS = (
+    None,
+    *sorted(
+        str(b.body["alias"])
+        for b in tf_hcl.load(tf_harness.EXAMPLES_ROOT / "organization").of("provider")
+        if "alias" in b.body
+    ),
+)
 # moto applies a Deny statement as if its conditions always held, so the hub bucket's TLS-only
 # statement would refuse every object request over the local plain-HTTP endpoint, and the write
 # restrictions (aws:PrincipalArn conditions) every write: the hub module's bucket_require_tls and

@@ -200,7 +200,7 @@ def test_export_policy_is_attached_only_under_its_switch() -> None:
         "${data.aws_iam_policy_document.securityhub_export.json}"
     )
     assert policies["securityhub_export"]["count"] == (
-        "${var.create_roles && var.allow_securityhub_export ? 1 : 0}"
+        "${var.create_roles && var.create_member_role && var.allow_securityhub_export ? 1 : 0}"
     )
     member_actions = {
         a for s in _allow_statements(MEMBER) if s.document == "member/member" for a in s.actions

@@ -44,7 +44,9 @@ TRUST_CONDITION = {
     }
 }
 NO_VALUE = {"Ref": "AWS::NoValue"}
-NOT_IN_TEMPLATE = {"hub_account_id", "tags"}
+# create_member_role is for the hub account's own forwarding; the template always creates the
+# member role in its primary region.
+NOT_IN_TEMPLATE = {"hub_account_id", "tags", "create_member_role"}
 
 
 class _CloudFormationLoader(yaml.SafeLoader):

@@ -134,7 +134,12 @@ class BatchWorker:
             {"event_id": item.sweep_id, "account": item.account_id, "region": item.region}
         )
         decided = judge_scope(
-            self.pipeline, services, sweep_trigger(item), mode=item.mode, defer_outcome_tags=True
+            self.pipeline,
+            services,
+            sweep_trigger(item),
+            mode=item.mode,
+            dry_run=item.dry_run,
+            defer_outcome_tags=True,
         )
         report.records.extend(decided.records)
         fresh = record_all(services, decided.records)

@@ -1,8 +1,11 @@
 """Operator actions on the deployed function: scan, remediate and roll back on demand.
 
-Every result is a JSON-serialisable dict. Requested accounts and regions narrow the configured
-scope and never widen it (those outside are listed under `refused`); a configured dry run is
-never turned off by a request; a rollback restores only a backup of an account-region in scope.
+Every result is a JSON-serialisable dict. A scan or remediation over more than
+MAX_INLINE_SCOPES account-regions (an organization-wide one, say) is not read inside the
+invocation: it fans out through the work queue as the sweep does, and the answer says how many
+work items went out. Requested accounts and regions narrow the configured scope and never widen
+it (those outside are listed under `refused`); a configured dry run is never turned off by a
+request; a rollback restores only a backup of an account-region in scope.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ import uuid
 from typing import Any
 
 from sgcompliance.engine.findings import Finding
-from sgcompliance.engine.fleet import read_fleet
+from sgcompliance.engine.fleet import Scope, read_fleet
 from sgcompliance.errors import SgcError
 from sgcompliance.events.change_event import decision
 from sgcompliance.events.classify import OperatorAction, OperatorVerb, in_scope
 from sgcompliance.events.enforcement import alert_run, narrowed, record_all, scan_metrics
 from sgcompliance.events.services import Pipeline, Services, error_code, is_transient
-from sgcompliance.events.sweep import configured_scopes, judge_scope
+from sgcompliance.events.sweep import configured_scopes, judge_scope, send_work
 from sgcompliance.records.audit import AuditRecord, Trigger
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.rollback import RollbackOutcome, RollbackService
@@ -29,6 +32,9 @@ log = logging.getLogger(__name__)
 MAX_LISTED_VIOLATIONS = 1000
 OPERATOR_EVENT_NAME = "OperatorRemediate"
 OPERATOR_ROLLBACK_EVENT_NAME = "OperatorRollback"
+# More account-regions than this are not read inside the operator's invocation (the handler
+# has 60 s): they go to the work queue, one item each, as the sweep's do.
+MAX_INLINE_SCOPES = 8
 
 
 class OperatorService:
@@ -42,7 +48,7 @@ class OperatorService:
         head = {"action": action.action.value, "request_id": request_id}
         try:
             if action.action is OperatorVerb.SCAN:
-                return head | self._scan(services, action)
+                return head | self._scan(services, action, request_id)
             if action.action is OperatorVerb.REMEDIATE:
                 return head | self._remediate(services, action, request_id)
             return head | self._rollback(services, action, request_id)
@@ -55,10 +61,38 @@ class OperatorService:
                 "retryable": is_transient(exc),
             }
 
-    def _scan(self, services: Services, action: OperatorAction) -> dict[str, Any]:
+    def _fan_out(
+        self,
+        scopes: list[Scope],
+        action: OperatorAction,
+        request_id: str,
+        *,
+        mode: Mode | None,
+        dry_run: bool,
+    ) -> dict[str, Any] | None:
+        """The work items' dispatch report when the request is too wide to read in this
+        invocation; None when it is read here (a narrow scope, or chosen groups)."""
+        if action.group_ids or len(scopes) <= MAX_INLINE_SCOPES:
+            return None
+        sweep_id = request_id.replace("/", "-")
+        queue = self.pipeline.adapters.work_queue()
+        report = send_work(
+            queue, scopes, sweep_id, self.pipeline.clock(), mode=mode, dry_run=dry_run
+        )
+        return report.to_dict() | {
+            "dry_run": dry_run,
+            "results": "each account-region is judged by the worker: audit records and one "
+            f"sweep alert per batch, under the sweep id {sweep_id}",
+        }
+
+    def _scan(self, services: Services, action: OperatorAction, request_id: str) -> dict[str, Any]:
         scopes, refused = configured_scopes(
             self.pipeline, services.config, accounts=action.accounts, regions=action.regions
         )
+        # A scan changes nothing: its work items are judged as a dry run.
+        dispatched = self._fan_out(scopes, action, request_id, mode=None, dry_run=True)
+        if dispatched is not None:
+            return dispatched | {"refused": refused}
         members = services.members
         results = read_fleet(scopes, lambda s: members.region(s.account_id, s.region))
         only = frozenset(action.group_ids) or None
@@ -94,6 +128,12 @@ class OperatorService:
         scopes, refused = configured_scopes(
             self.pipeline, config, accounts=action.accounts, regions=action.regions
         )
+        dispatched = self._fan_out(scopes, action, request_id, mode=action.mode, dry_run=dry_run)
+        if dispatched is not None:
+            return dispatched | {
+                "mode": action.mode.value if action.mode else None,
+                "refused": refused,
+            }
         only = frozenset(action.group_ids) or None
         records: list[AuditRecord] = []
         for scope in scopes:

@@ -21,7 +21,7 @@ from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.errors import SgcError
 from sgcompliance.events.classify import SweepTick, WorkItem, in_scope
 from sgcompliance.events.enforcement import Enforced, Enforcement, enforce, failure_record
-from sgcompliance.events.services import Pipeline, Services, is_transient
+from sgcompliance.events.services import Pipeline, Services, WorkQueue, is_transient
 from sgcompliance.records import audit
 from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record
 from sgcompliance.remediation.plan import Mode
@@ -75,24 +75,34 @@ class SweepDispatcher:
         except SgcError as exc:
             log.error("cannot list the sweep's scopes: %s", exc, extra={"error_code": exc.code})
             return DispatchReport(tick.sweep_id, 0, error=str(exc), retry=is_transient(exc))
-        items = {
-            f"item-{n}": WorkItem(s.account_id, s.region, tick.sweep_id, issued_at=tick.time)
-            for n, s in enumerate(scopes)
-        }
-        try:
-            refused = queue.send([(key, item.to_body()) for key, item in items.items()])
-        except SgcError as exc:
-            log.error("work items not sent: %s", exc, extra={"error_code": exc.code})
-            return DispatchReport(
-                tick.sweep_id, len(items), error=str(exc), retry=is_transient(exc)
-            )
-        failed = {f"{items[k].account_id}/{items[k].region}": why for k, why in refused.items()}
-        if failed:
-            log.error(
-                "%d work items not accepted by the queue", len(failed), extra={"failed": failed}
-            )
-        log.info("sweep %s: %d work items", tick.sweep_id, len(items))
-        return DispatchReport(tick.sweep_id, len(items), failed)
+        return send_work(queue, scopes, tick.sweep_id, tick.time)
+
+
+def send_work(
+    queue: WorkQueue,
+    scopes: Sequence[Scope],
+    sweep_id: str,
+    issued_at: datetime | None,
+    *,
+    mode: Mode | None = None,
+    dry_run: bool = False,
+) -> DispatchReport:
+    """One work item per scope on the work queue (batched sends): the sweep's fan-out, which
+    operator actions over many account-regions use as well."""
+    items = {
+        f"item-{n}": WorkItem(s.account_id, s.region, sweep_id, issued_at, mode, dry_run)
+        for n, s in enumerate(scopes)
+    }
+    try:
+        refused = queue.send([(key, item.to_body()) for key, item in items.items()])
+    except SgcError as exc:
+        log.error("work items not sent: %s", exc, extra={"error_code": exc.code})
+        return DispatchReport(sweep_id, len(items), error=str(exc), retry=is_transient(exc))
+    failed = {f"{items[k].account_id}/{items[k].region}": why for k, why in refused.items()}
+    if failed:
+        log.error("%d work items not accepted by the queue", len(failed), extra={"failed": failed})
+    log.info("sweep %s: %d work items", sweep_id, len(items))
+    return DispatchReport(sweep_id, len(items), failed)
 
 
 def configured_scopes(

@@ -31,7 +31,9 @@ VERSION = 1
 SQS_SOURCE = "aws:sqs"
 # SQS messages are at most 1 MiB; anything longer did not come from a queue.
 MAX_BODY = 1024 * 1024
-_FIELDS = frozenset({"kind", "version", "account_id", "region", "sweep_id", "issued_at", "mode"})
+_FIELDS = frozenset(
+    {"kind", "version", "account_id", "region", "sweep_id", "issued_at", "mode", "dry_run"}
+)
 _SWEEP_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
 
 
@@ -43,8 +45,10 @@ class WorkItem:
     region: str
     sweep_id: str
     issued_at: datetime | None = None
-    # An operator's sweep may ask for another mode than the configured one.
+    # An operator's sweep may ask for another mode than the configured one, or (a scan, or a
+    # dry-run remediation) for nothing to be changed.
     mode: Mode | None = None
+    dry_run: bool = False
 
     def to_body(self) -> str:
         """The SQS message body; `parse_work_item` reads it back to an equal item."""
@@ -59,6 +63,8 @@ class WorkItem:
             doc["issued_at"] = self.issued_at.isoformat()
         if self.mode is not None:
             doc["mode"] = str(self.mode)
+        if self.dry_run:
+            doc["dry_run"] = True
         return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
 
@@ -100,7 +106,10 @@ def parse_work_item(doc: dict[object, object]) -> WorkItem | str:
     mode = _mode(mode_raw)
     if mode_raw is not None and mode is None:
         return f"mode must be one of {', '.join(Mode)}, got {shown(mode_raw)}"
-    return WorkItem(account, region, sweep_id, issued, mode)
+    dry_run = doc.get("dry_run", False)
+    if not isinstance(dry_run, bool):
+        return f"dry_run must be true or false, got {shown(dry_run)}"
+    return WorkItem(account, region, sweep_id, issued, mode, dry_run)
 
 
 def _mode(value: object) -> Mode | None:

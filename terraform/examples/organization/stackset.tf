@@ -41,10 +41,29 @@ resource "aws_cloudformation_stack_set" "members" {
   }
 }
 
-resource "aws_cloudformation_stack_set_instance" "members" {
+# The primary region's stacks first: they create the member and forwarding roles that the other
+# regions' forwarding rules use (CloudFormation would otherwise create all regions at once).
+resource "aws_cloudformation_stack_set_instance" "members_primary" {
   # Without OUs the precondition in main.tf explains the problem; an empty target list would
   # only fail the provider's schema check.
-  for_each = var.deploy_members_with_stackset && length(var.stackset_organizational_unit_ids) > 0 ? toset(var.regions) : toset([])
+  count = var.deploy_members_with_stackset && length(var.stackset_organizational_unit_ids) > 0 ? 1 : 0
+
+  stack_set_name = aws_cloudformation_stack_set.members[0].name
+  call_as        = var.stackset_call_as
+  region         = var.region
+
+  deployment_targets {
+    organizational_unit_ids = var.stackset_organizational_unit_ids
+  }
+
+  operation_preferences {
+    failure_tolerance_percentage = 10
+    max_concurrent_percentage    = 25
+  }
+}
+
+resource "aws_cloudformation_stack_set_instance" "members" {
+  for_each = var.deploy_members_with_stackset && length(var.stackset_organizational_unit_ids) > 0 ? toset([for r in var.regions : r if r != var.region]) : toset([])
 
   stack_set_name = aws_cloudformation_stack_set.members[0].name
   call_as        = var.stackset_call_as
@@ -59,4 +78,6 @@ resource "aws_cloudformation_stack_set_instance" "members" {
     max_concurrent_percentage    = 25
     region_concurrency_type      = "PARALLEL"
   }
+
+  depends_on = [aws_cloudformation_stack_set_instance.members_primary]
 }

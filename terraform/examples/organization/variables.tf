@@ -1,6 +1,6 @@
 variable "region" {
   type        = string
-  description = "Home region of the hub, and the region whose default bus the Terraform-deployed members forward from."
+  description = "Home region of the hub, where the member roles are created (by the first member slot's provider or the StackSet's primary-region stack). Must be one of regions."
   default     = "us-east-1"
 }
 
@@ -89,7 +89,7 @@ variable "dry_run" {
 
 variable "regions" {
   type        = list(string)
-  description = "Regions the hub judges, and the regions the StackSet deploys the member forwarding rule to."
+  description = "Regions the hub judges, and the regions every member account (and the hub account) forwards security-group events from: with Terraform slots at most 4, with the StackSet any number. Must include region."
   default     = ["us-east-1"]
 }
 
@@ -103,6 +103,18 @@ variable "alert_email_addresses" {
   type        = list(string)
   description = "Email addresses subscribed to the hub's alerts topic."
   default     = []
+}
+
+variable "lambda_concurrency_quota" {
+  type        = number
+  description = "The hub account's Lambda concurrent-executions quota in region (the hub module's variable of the same name): the functions' reserved concurrency must leave 100 of it unreserved. Check it with `aws lambda get-account-settings` before the first apply; new accounts may have 10."
+  default     = 1000
+}
+
+variable "forward_hub_account_events" {
+  type        = bool
+  description = "Forward the hub (security) account's own security-group API events from every governed region to the hub bus, as the members' are. Set false only when the StackSet's OUs include the security account (its stacks then forward them)."
+  default     = true
 }
 
 variable "deploy_members_with_stackset" {

@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.7"
+  # 1.9: variable validations that read other variables.
+  required_version = ">= 1.9"
 
   required_providers {
     aws = {

@@ -63,6 +63,17 @@ resource "aws_cloudwatch_event_target" "sg_changes" {
   event_bus_name = aws_cloudwatch_event_bus.hub.name
   target_id      = "events-queue"
   arn            = aws_sqs_queue.feed["events"].arn
+
+  # What EventBridge could not deliver in an hour (a key or queue policy that refuses it, say)
+  # goes to a queue of its own instead of being dropped; FailedInvocations raises an alarm.
+  retry_policy {
+    maximum_retry_attempts       = 10
+    maximum_event_age_in_seconds = 3600
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.events_target_dlq.arn
+  }
 }
 
 resource "aws_cloudwatch_event_rule" "sweep" {

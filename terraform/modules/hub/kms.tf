@@ -54,23 +54,62 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
-  # EventBridge sends to the encrypted events queue; CloudWatch alarms publish to the encrypted
-  # topic. Both act as services of this account only.
+  # EventBridge sends to the encrypted events queue and its dead-letter queue. AWS's SQS guide
+  # documents this statement without conditions, and its SNS guide says aws:SourceAccount and
+  # aws:SourceArn are not supported here: with them EventBridge drops the events. The queues'
+  # own policies admit the hub rule only (aws:SourceArn), which is what narrows it.
   statement {
-    sid       = "HubServicesOfThisAccount"
+    sid       = "EventBridgeToEncryptedQueues"
     effect    = "Allow"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = ["*"]
 
     principals {
       type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+      identifiers = ["events.amazonaws.com"]
+    }
+  }
+
+  # CloudWatch alarms publish to the encrypted topic (the key policy AWS documents for alarms to
+  # an encrypted topic), as alarms of this account only.
+  statement {
+    sid       = "AlarmsToEncryptedTopic"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
     }
 
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
+    }
+  }
+
+  # The operators may sit in another account, where only the key policy can grant them the key:
+  # through S3 (the backups and audit records the bucket policy lets them read and write).
+  dynamic "statement" {
+    for_each = length(var.operator_role_arns) == 0 ? [] : [var.operator_role_arns]
+    content {
+      sid       = "OperatorsThroughS3"
+      effect    = "Allow"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = statement.value
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
     }
   }
 }

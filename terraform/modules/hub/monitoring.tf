@@ -4,7 +4,27 @@ locals {
   dead_letter_queues = merge(
     { for name, queue in aws_sqs_queue.feed_dlq : name => queue.name },
     { failed-invocations = aws_sqs_queue.failed_invocations.name },
+    { events-target = aws_sqs_queue.events_target_dlq.name },
   )
+}
+
+# The hub rule gave up on an event (EventBridge counts it once its retries are spent): the event
+# is in the target's dead-letter queue, or lost when that queue refused it too.
+resource "aws_cloudwatch_metric_alarm" "failed_invocations" {
+  alarm_name          = "${var.name}-sg-changes-failed-invocations"
+  alarm_description   = "EventBridge could not deliver security-group events to the events queue; see ${aws_sqs_queue.events_target_dlq.name}."
+  namespace           = "AWS/Events"
+  metric_name         = "FailedInvocations"
+  dimensions          = { EventBusName = aws_cloudwatch_event_bus.hub.name, RuleName = aws_cloudwatch_event_rule.sg_changes.name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+  tags                = var.tags
 }
 
 resource "aws_cloudwatch_metric_alarm" "function_errors" {

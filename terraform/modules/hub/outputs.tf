@@ -42,3 +42,8 @@ output "parameter_path" {
   description = "The SSM path of the runtime configuration."
   value       = local.parameter_path
 }
+
+output "unreserved_concurrency" {
+  description = "Lambda executions of lambda_concurrency_quota the functions' reservations leave to the account's other functions (at least the 100 Lambda requires)."
+  value       = var.lambda_concurrency_quota - var.handler_reserved_concurrency - var.worker_reserved_concurrency
+}

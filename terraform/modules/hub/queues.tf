@@ -63,3 +63,36 @@ resource "aws_sqs_queue" "failed_invocations" {
   message_retention_seconds = 1209600
   tags                      = var.tags
 }
+
+# The hub rule's target dead-letter queue: events EventBridge could not put on the events queue.
+resource "aws_sqs_queue" "events_target_dlq" {
+  name                      = "${var.name}-events-target-dlq"
+  kms_master_key_id         = aws_kms_key.hub.arn
+  message_retention_seconds = 1209600
+  tags                      = var.tags
+}
+
+resource "aws_sqs_queue_policy" "events_target_dlq" {
+  queue_url = aws_sqs_queue.events_target_dlq.id
+  policy    = data.aws_iam_policy_document.events_target_dlq.json
+}
+
+data "aws_iam_policy_document" "events_target_dlq" {
+  statement {
+    sid       = "HubRuleDeadLetters"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.events_target_dlq.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.sg_changes.arn]
+    }
+  }
+}

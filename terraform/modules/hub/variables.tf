@@ -180,6 +180,17 @@ variable "handler_reserved_concurrency" {
   }
 }
 
+variable "lambda_concurrency_quota" {
+  type        = number
+  description = "The account's Lambda concurrent-executions quota in the hub's region (Service Quotas: AWS Lambda, Concurrent executions, L-B99A9384; `aws lambda get-account-settings` shows it as AccountLimit.ConcurrentExecutions). Lambda keeps 100 of it unreserved, so handler_reserved_concurrency + worker_reserved_concurrency may be at most this minus 100. New accounts often start with a lower quota (such as 10): ask for an increase before the first apply."
+  default     = 1000
+
+  validation {
+    condition     = floor(var.lambda_concurrency_quota) == var.lambda_concurrency_quota && var.handler_reserved_concurrency + var.worker_reserved_concurrency <= var.lambda_concurrency_quota - 100
+    error_message = "handler_reserved_concurrency + worker_reserved_concurrency must leave 100 executions of the account's Lambda concurrency quota (lambda_concurrency_quota) unreserved: Lambda refuses PutFunctionConcurrency otherwise. Ask for a higher \"Concurrent executions\" quota (L-B99A9384) in Service Quotas and set lambda_concurrency_quota to it, or lower the reservations."
+  }
+}
+
 variable "log_retention_days" {
   type        = number
   description = "Retention of the functions' log groups (the log holds the audit trail and the EMF metrics)."

@@ -1,6 +1,7 @@
 terraform {
-  # 1.7 brings mock providers to `terraform test`.
-  required_version = ">= 1.7"
+  # 1.7 brings mock providers to `terraform test`; 1.9 variable validations that read other
+  # variables (lambda_concurrency_quota).
+  required_version = ">= 1.9"
 
   required_providers {
     aws = {

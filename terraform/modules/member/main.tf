@@ -154,7 +154,7 @@ data "aws_iam_policy_document" "securityhub_export" {
 }
 
 resource "aws_iam_role" "member" {
-  count = var.create_roles ? 1 : 0
+  count = var.create_roles && var.create_member_role ? 1 : 0
 
   lifecycle {
     precondition {
@@ -171,7 +171,7 @@ resource "aws_iam_role" "member" {
 }
 
 resource "aws_iam_role_policy" "member" {
-  count = var.create_roles ? 1 : 0
+  count = var.create_roles && var.create_member_role ? 1 : 0
 
   name   = "security-group-compliance"
   role   = aws_iam_role.member[0].id
@@ -179,7 +179,7 @@ resource "aws_iam_role_policy" "member" {
 }
 
 resource "aws_iam_role_policy" "securityhub_export" {
-  count = var.create_roles && var.allow_securityhub_export ? 1 : 0
+  count = var.create_roles && var.create_member_role && var.allow_securityhub_export ? 1 : 0
 
   name   = "securityhub-export"
   role   = aws_iam_role.member[0].id

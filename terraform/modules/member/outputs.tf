@@ -1,6 +1,6 @@
 output "role_arn" {
   description = "ARN of the member role the hub assumes (with the ExternalId)."
-  value       = var.create_roles ? aws_iam_role.member[0].arn : local.member_role_arn
+  value       = var.create_roles && var.create_member_role ? aws_iam_role.member[0].arn : local.member_role_arn
 }
 
 output "forwarding_rule_arn" {

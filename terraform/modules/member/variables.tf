@@ -79,6 +79,12 @@ variable "create_roles" {
   default     = true
 }
 
+variable "create_member_role" {
+  type        = bool
+  description = "Create the member role (with create_roles). False for the hub account itself: it forwards its own events, and the hub's functions read and remediate it with their own role."
+  default     = true
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags added to every resource the module creates."

@@ -90,7 +90,7 @@ def describe_pipeline(pipeline: LocalPipeline) -> list[str]:
         f"  event bus        {_name(hub.bus_arn)}, its policy admitting the members",
         f"  rule             {_name(hub.rule_arn)} -> SQS {_name(hub.events_queue_url)} (+ DLQ)",
         f"member accounts {', '.join(accounts)} x regions {', '.join(regions)}:",
-        "  default-bus rule sgcompliance-forward-sg-changes -> the hub bus",
+        "  default-bus rule sgcompliance-member-sg-changes -> the hub bus",
     ]
 
 

@@ -24,8 +24,9 @@ from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.local.pipeline.hub import Hub, sg_change_pattern
 from sgcompliance.local.seed.groups import BOOTSTRAP_ROLE
 
-FORWARD_RULE = "sgcompliance-forward-sg-changes"
-FORWARDER_ROLE = "sgcompliance-event-forwarder"
+# The names the Terraform member module gives them (role_name sgcompliance-member).
+FORWARD_RULE = "sgcompliance-member-sg-changes"
+FORWARDER_ROLE = "sgcompliance-member-forwarder"
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,6 +114,271 @@ mock_provider "aws" {
   }
 }
 
+# The other region slots of the hub and of each member slot (providers.tf).
+mock_provider "aws" {
+  alias = "hub_region_2"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111111111111"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "hub_region_3"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111111111111"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "hub_region_4"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111111111111"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "member_1_region_2"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "222222222222"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "member_1_region_3"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "222222222222"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "member_1_region_4"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "222222222222"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "member_2_region_2"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "333333333333"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "member_2_region_3"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "333333333333"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "member_2_region_4"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "333333333333"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "member_3_region_2"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "444444444444"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "member_3_region_3"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "444444444444"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "aws" {
+  alias = "member_3_region_4"
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "444444444444"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
 variables {
   # Nothing is uploaded under a mocked provider: an empty archive stands in for `make package`.
   lambda_zip_path = "tests/fixtures/function.zip"
@@ -193,7 +458,7 @@ run "stackset_replaces_the_terraform_slots" {
   }
 
   assert {
-    condition     = toset(keys(aws_cloudformation_stack_set_instance.members)) == toset(["us-east-1", "eu-west-1"])
+    condition     = toset(concat(keys(aws_cloudformation_stack_set_instance.members), aws_cloudformation_stack_set_instance.members_primary[*].region)) == toset(["us-east-1", "eu-west-1"])
     error_message = "One stack instance per judged region."
   }
 
@@ -239,4 +504,80 @@ run "stackset_requires_the_ous_to_deploy_to" {
   }
 
   expect_failures = [data.aws_caller_identity.hub]
+}
+
+run "every_member_slot_and_the_hub_forward_from_every_governed_region" {
+  command = plan
+
+  variables {
+    member_account_ids = ["222222222222", "333333333333"]
+    region             = "us-east-1"
+    regions            = ["eu-west-1", "us-east-1", "eu-central-1"]
+  }
+
+  assert {
+    condition     = local.forwarded_regions == ["us-east-1", "eu-west-1", "eu-central-1"]
+    error_message = "The home region forwards first (its instance creates the roles), then every other governed region."
+  }
+
+  assert {
+    condition     = [length(module.member_1), length(module.member_1_region_2), length(module.member_1_region_3), length(module.member_1_region_4)] == [1, 1, 1, 0]
+    error_message = "A member slot gets one instance per governed region."
+  }
+
+  assert {
+    condition     = [length(module.member_2_region_3), length(module.member_3), length(module.member_3_region_2)] == [1, 0, 0]
+    error_message = "An unused account slot creates nothing in any region."
+  }
+
+  assert {
+    condition     = [length(module.hub_forwarding), length(module.hub_forwarding_region_2), length(module.hub_forwarding_region_3), length(module.hub_forwarding_region_4)] == [1, 1, 1, 0]
+    error_message = "The hub account forwards its own changes from every governed region."
+  }
+
+  assert {
+    condition     = length(module.hub_forwarding[0].role_arn) > 0 && local.forwarded_region_slots[3] == "us-east-1"
+    error_message = "An unused region slot points at the home region."
+  }
+}
+
+run "the_home_region_must_be_governed" {
+  command = plan
+
+  variables {
+    member_account_ids = ["222222222222"]
+    region             = "us-east-1"
+    regions            = ["eu-west-1"]
+  }
+
+  expect_failures = [data.aws_caller_identity.hub]
+}
+
+run "more_regions_than_slots_are_refused_without_the_stackset" {
+  command = plan
+
+  variables {
+    member_account_ids = ["222222222222"]
+    region             = "us-east-1"
+    regions            = ["us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2", "us-west-2"]
+  }
+
+  expect_failures = [data.aws_caller_identity.hub]
+}
+
+run "the_stackset_deploys_the_primary_region_first" {
+  command = plan
+
+  variables {
+    deploy_members_with_stackset     = true
+    organization_id                  = "o-abcdef1234"
+    stackset_organizational_unit_ids = ["ou-ab12-cdef3456"]
+    region                           = "us-east-1"
+    regions                          = ["eu-west-1", "us-east-1"]
+  }
+
+  assert {
+    condition     = aws_cloudformation_stack_set_instance.members_primary[0].region == "us-east-1" && toset(keys(aws_cloudformation_stack_set_instance.members)) == toset(["eu-west-1"])
+    error_message = "The primary region has its own stack instance; the others are separate and wait for it."
+  }
 }

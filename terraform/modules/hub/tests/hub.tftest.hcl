@@ -165,6 +165,32 @@ run "worker_concurrency_is_reserved" {
   }
 }
 
+run "reservations_beyond_the_concurrency_quota_are_refused" {
+  command = plan
+
+  # A new account's quota of 10 leaves nothing to reserve: Lambda keeps 100 unreserved.
+  variables {
+    lambda_concurrency_quota = 10
+  }
+
+  expect_failures = [var.lambda_concurrency_quota]
+}
+
+run "reservations_within_the_quota_leave_a_hundred_unreserved" {
+  command = plan
+
+  variables {
+    lambda_concurrency_quota     = 110
+    handler_reserved_concurrency = 5
+    worker_reserved_concurrency  = 5
+  }
+
+  assert {
+    condition     = aws_lambda_function.function["handler"].reserved_concurrent_executions + aws_lambda_function.function["worker"].reserved_concurrent_executions == 10
+    error_message = "Reservations that leave exactly 100 of the quota are accepted."
+  }
+}
+
 run "functions_run_python_3_12_on_arm64_from_the_zip" {
   command = plan
 
