@@ -51,6 +51,7 @@ SDK_FREE = (
     "sgcompliance.records",
     "sgcompliance.config",
     "sgcompliance.report",
+    "sgcompliance.deployment",
     "sgcompliance.errors",
     "sgcompliance.clock",
     "sgcompliance.version",

@@ -20,6 +20,7 @@ from sgcompliance.adapters.aws.assume import (
     RoleAssumer,
     RoleSettings,
 )
+from sgcompliance.adapters.aws.deployment_probe import DeploymentProbe
 from sgcompliance.adapters.aws.directory import LazyDirectory
 from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.adapters.aws.estate import BackupTarget, MemberAccess, Runtime
@@ -35,6 +36,7 @@ from sgcompliance.adapters.local_backups import NoBackupStore
 from sgcompliance.config.manager import PATH_ENV, ConfigManager
 from sgcompliance.config.parameters import DEFAULT_PATH, Parameter, full_name, normalize_path
 from sgcompliance.config.runtime import RuntimeConfig
+from sgcompliance.deployment.doctor import Deployment
 from sgcompliance.errors import ConfigError, SgcError
 from sgcompliance.events.batch import Correlate
 from sgcompliance.events.invocation import HandlerApp
@@ -91,6 +93,30 @@ def build_runtime(target: Target) -> Runtime:
 def local_clients(endpoint: str) -> ClientFactory:
     """Clients of the local AWS at `endpoint`: `sgc local`, its pipeline and the demo."""
     return ClientFactory(AwsSettings.from_options(endpoint_url=endpoint))
+
+
+def doctor_wiring(
+    profile: str | None,
+    endpoint_url: str | None,
+    region: str | None,
+    parameter_path: str,
+    inspect_role_name: str,
+) -> tuple[DeploymentProbe, Deployment]:
+    """`sgc doctor`'s read-only probe of the hub account (the caller's) and the deployment its
+    runtime parameters describe; ConfigError when there are none at `parameter_path`."""
+    settings = AwsSettings.from_options(profile=profile, region=region, endpoint_url=endpoint_url)
+    factory = ClientFactory(settings)
+    path = normalize_path(parameter_path)
+    values = SsmParameterSource(factory.client("ssm")).get_by_path(path)
+    if not values:
+        raise ConfigError(
+            f"no runtime parameters under {path} in {factory.region}",
+            hint="run it with the hub account's credentials in the hub's region (--region), "
+            "or pass the hub's --parameter-path",
+        )
+    parameters = {name.rsplit("/", 1)[-1]: value for name, value in values.items()}
+    deployment = Deployment.from_parameters(path.strip("/").rsplit("/", 1)[-1], parameters)
+    return DeploymentProbe(factory, inspect_role_name), deployment
 
 
 def rollback_wiring(

@@ -21,6 +21,7 @@ from sgcompliance.entrypoints.cli.console import (
     reported_errors,
     show_error,
 )
+from sgcompliance.entrypoints.cli.doctor import doctor
 from sgcompliance.entrypoints.cli.export import export_app
 from sgcompliance.entrypoints.cli.live import judge, register
 from sgcompliance.entrypoints.cli.local import command_runner, local_app
@@ -52,6 +53,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(local_app, name="local")
 app.add_typer(checks_app, name="checks")
 app.add_typer(export_app, name="export")
+app.command()(doctor)
 register(app)
 
 
