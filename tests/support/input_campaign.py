@@ -51,7 +51,15 @@ from sgcompliance.remediation.plan import Action, Mode, PlannedFinding, Remediat
 from sgcompliance.remediation.receipt import BackupReceipt, ReceiptState, receipt_to_document
 from sgcompliance.sources.documents import POLICY_LIMITS, SNAPSHOT_LIMITS, Limits
 from support import estate
-from support.bounded_run import MEMORY_BOUND, TIME_BOUND, Measured, bounded
+from support.bounded_run import (
+    HARD_BYTES,
+    HARD_SECONDS,
+    HARD_WALL_SECONDS,
+    MEMORY_BOUND,
+    TIME_BOUND,
+    Measured,
+    bounded,
+)
 from support.hostile_inputs import (
     OVERSIZE,
     Payload,
@@ -599,7 +607,7 @@ def _judge(measured: Measured) -> tuple[str, str | None, str | None]:
     """(outcome, what the user sees, the message alone) of one run."""
     error, value = measured.error, measured.value
     if measured.overrun is not None:
-        return FAILED, f"stopped by the watchdog ({measured.overrun})", None
+        return FAILED, f"stopped by the watchdog: {_OVERRUNS[measured.overrun]}", None
     if error is None:
         if isinstance(value, Refused):
             return CLEAN, f"rejected ({value.code}): {value.message}", value.message
@@ -608,6 +616,13 @@ def _judge(measured: Measured) -> tuple[str, str | None, str | None]:
         return CLEAN, f"{error} (hint: {error.hint}) [{error.code}]", str(error)
     trace = "".join(traceback.format_exception(error)[-3:]).strip().replace("\n", " | ")
     return FAILED, f"{type(error).__name__}: {trace[:600]}", None
+
+
+_OVERRUNS = {
+    "time": f"{HARD_SECONDS:.0f} s of CPU time",
+    "wall": f"no answer in {HARD_WALL_SECONDS:.0f} s",
+    "memory": f"past {HARD_BYTES / 1e6:.0f} MB",
+}
 
 
 # Failures whose fix lies outside the readers of issue #13 (reported to their owners): policy

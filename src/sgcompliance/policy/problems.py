@@ -26,14 +26,14 @@ Problem = tuple[str, str, str]
 PathPart = str | int
 
 # Enough of a value to find it in the document; a problem's message stays one short line
-# however long the value (a misplaced 4 MiB string, a list of 100,000 items).
+# however long the value (a misplaced 4 MiB string, a list of thousands of items).
 QUOTE_CHARS = 64
 # A path longer than this keeps its first steps and its last ones (at least the step the
 # problem is about), whole, around "...".
 PATH_CHARS = 160
 # Where the schema's list of problems stops. Each problem costs jsonschema a fraction of a
-# millisecond, and a policy within its limits (100,000 values) can hold hundreds of thousands:
-# 4,000 misplaced checks alone make 36,000 (one per check type), a second and more.
+# millisecond, and a policy within its limits (50,000 keys and values) can hold hundreds of
+# thousands: 4,000 misplaced checks alone make 36,000 (one per check type), a second and more.
 MAX_PROBLEMS = 1000
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
