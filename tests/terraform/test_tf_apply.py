@@ -8,7 +8,7 @@ member's forwarding rule, the hub bus and rule, the events queue) and the handle
 only by its function's environment and the SSM parameters Terraform wrote, revokes the rule,
 backs the group up into the created bucket and alerts on the created topic.
 
-Slow (the AWS provider waits for SQS and S3 settings to settle even on moto: about 3 minutes
+Slow (the AWS provider waits for SQS and S3 settings to settle even on moto: about 5 minutes
 in all), so it runs only with SGC_TF_APPLY=1, which `make test` and `make test-terraform-apply`
 set; a plain `pytest` run skips it and says so. Its tests share one apply, so they stay on one
 xdist worker.
@@ -162,7 +162,7 @@ def member_account(endpoint: str) -> tuple[str, ...]:
 def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     if os.environ.get(GATE) != "1":
         pytest.skip(
-            f"terraform apply against moto takes about 3 minutes: set {GATE}=1 "
+            f"terraform apply against moto takes about 5 minutes: set {GATE}=1 "
             "(`make test-terraform-apply`) to run it"
         )
     with pytest.MonkeyPatch.context() as env:
