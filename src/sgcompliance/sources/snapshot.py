@@ -10,6 +10,11 @@ rule row whose group `SecurityGroups` does not list, or a group whose `IpPermiss
 `IpPermissionsEgress` (when the group carries them) hold other rules than its
 `SecurityGroupRules` rows (compared by direction, protocol, ports and peer; descriptions aside),
 is an `InconsistentSnapshotError`: judging either half alone could pass a rule the other holds.
+
+A snapshot can hold hundreds of thousands of rule rows, almost all of them plain: a row is first
+read by `_plain_rule`, which takes the common shapes only (and shares one `Peer` among the rows
+naming the same peer); anything else goes to `parse_rule`, which reads every shape and words
+every refusal, so both give the same rules and the same errors.
 """
 
 from __future__ import annotations
@@ -85,15 +90,13 @@ def read_snapshot(doc: Json, source: str = "", path: str = "$") -> RegionSnapsho
     )
     attachment = _attachments(obj.get("NetworkInterfaces"), source, f"{path}.NetworkInterfaces")
     if "SecurityGroupRules" in obj:
-        rows = _rows(_list(obj, "SecurityGroupRules", source, path), source, path)
-        found = _disagreements(groups_raw, rows, account_id, source, path)
+        rules = _rule_rows(_list(obj, "SecurityGroupRules", source, path), source, path)
+        by_group = _by_group(rules)
+        found = _disagreements(groups_raw, rules, by_group, account_id, source, path)
         if found:
             raise InconsistentSnapshotError(
                 found[0].message(len(found) - 1), path=found[0].path, source=source
             )
-        by_group: dict[str, list[Rule]] = {}
-        for rule, _ in rows:
-            by_group.setdefault(rule.group_id, []).append(rule)
     else:
         by_group = {}
         for i, raw in enumerate(groups_raw):
@@ -249,22 +252,133 @@ def rules_disagreements(
 ) -> list[Disagreement]:
     """What `SecurityGroups` (their `IpPermissions`) and `SecurityGroupRules` say differently,
     for callers that read both from AWS themselves (InputError when either is malformed)."""
-    rows = _rows(list(rule_rows), source, path)
-    return _disagreements(list(groups), rows, account_id, source, path)
+    rules = _rule_rows(list(rule_rows), source, path)
+    return _disagreements(list(groups), rules, _by_group(rules), account_id, source, path)
 
 
-def _rows(rules_raw: list[Any], source: str, path: str) -> list[tuple[Rule, str]]:
-    """Each `SecurityGroupRules` row read, with its JSON path."""
-    rows: list[tuple[Rule, str]] = []
+def _row_path(path: str, index: int) -> str:
+    return f"{path}.SecurityGroupRules[{index}]"
+
+
+def _rule_rows(rules_raw: list[Any], source: str, path: str) -> list[Rule]:
+    """Each `SecurityGroupRules` row read, in order (see the module on the two readers)."""
+    peers: dict[tuple[str, str, str | None], Peer] = {}
+    protocols: dict[str | int, str] = {}
+    rules: list[Rule] = []
+    keep = rules.append
     for i, raw in enumerate(rules_raw):
-        rpath = f"{path}.SecurityGroupRules[{i}]"
-        rows.append((parse_rule(raw, source, rpath), rpath))
-    return rows
+        rule = _plain_rule(raw, peers, protocols)
+        keep(rule if rule is not None else parse_rule(raw, source, _row_path(path, i)))
+    return rules
+
+
+def _by_group(rules: list[Rule]) -> dict[str, list[Rule]]:
+    by_group: dict[str, list[Rule]] = {}
+    for rule in rules:
+        found = by_group.get(rule.group_id)
+        if found is None:
+            by_group[rule.group_id] = [rule]
+        else:
+            found.append(rule)
+    return by_group
+
+
+def _plain_rule(
+    raw: object, peers: dict[tuple[str, str, str | None], Peer], protocols: dict[str | int, str]
+) -> Rule | None:
+    """The rule `parse_rule` reads from a row of the common shapes, or None for any other row
+    (`parse_rule` reads it, or refuses it with its path). `peers` and `protocols` remember
+    what earlier rows of the document named."""
+    if type(raw) is not dict:
+        return None
+    get = raw.get
+    rule_id, group_id, egress = get("SecurityGroupRuleId"), get("GroupId"), get("IsEgress", False)
+    if type(rule_id) is not str or type(group_id) is not str or not rule_id or not group_id:
+        return None
+    if egress is not False and egress is not True:
+        return None
+    peer = _plain_peer(raw, peers)
+    raw_protocol = get("IpProtocol")
+    if peer is None or (type(raw_protocol) is not str and type(raw_protocol) is not int):
+        return None
+    protocol = protocols.get(raw_protocol)
+    if protocol is None:
+        try:
+            protocol = protocols[raw_protocol] = normalize_protocol(raw_protocol)
+        except ValueError:
+            return None
+    from_port, to_port = get("FromPort"), get("ToPort")
+    if from_port is not None and (type(from_port) is not int or not -1 <= from_port <= 65535):
+        return None
+    if to_port is not None and (type(to_port) is not int or not -1 <= to_port <= 65535):
+        return None
+    reversed_range = from_port is not None and to_port is not None and 0 <= to_port < from_port
+    if protocol in PORT_PROTOCOLS and reversed_range:
+        return None
+    description, tags = get("Description"), get("Tags")
+    if description is not None and type(description) is not str:
+        return None
+    if tags is not None and (type(tags) is not list or tags):
+        return None  # rule tags are rare: parse_rule reads them
+    return Rule(
+        rule_id,
+        group_id,
+        Direction.EGRESS if egress else Direction.INGRESS,
+        protocol,
+        from_port,
+        to_port,
+        peer,
+        description or "",
+    )
+
+
+def _plain_peer(raw: dict[str, Any], peers: dict[tuple[str, str, str | None], Peer]) -> Peer | None:
+    """The one peer of a row (as `parse_rule` reads it), or None when the row names none, more
+    than one, or one that is not plain."""
+    get = raw.get
+    ipv4, ipv6, prefix_list, ref = (
+        get("CidrIpv4"),
+        get("CidrIpv6"),
+        get("PrefixListId"),
+        get("ReferencedGroupInfo"),
+    )
+    if bool(ipv4) + bool(ipv6) + bool(prefix_list) + bool(ref) != 1:
+        return None
+    if ref:
+        if type(ref) is not dict:
+            return None
+        group, owner = ref.get("GroupId"), ref.get("UserId")
+        if type(group) is not str or not group or (owner is not None and type(owner) is not str):
+            return None
+        key = ("group", group, owner or None)
+        found = peers.get(key)
+        if found is None:
+            found = peers[key] = Peer(PeerKind.GROUP, group, owner or None)
+        return found
+    kind, value = (
+        (PeerKind.IPV4, ipv4) if ipv4 else (PeerKind.IPV6, ipv6) if ipv6 else
+        (PeerKind.PREFIX_LIST, prefix_list)
+    )  # fmt: skip
+    if type(value) is not str:
+        return None
+    key = (kind, value, None)
+    found = peers.get(key)
+    if found is None:
+        if kind is not PeerKind.PREFIX_LIST:
+            try:
+                version = cidr_info(value).version
+            except ValueError:
+                return None
+            if version != (4 if kind is PeerKind.IPV4 else 6):
+                return None
+        found = peers[key] = Peer(kind, value)
+    return found
 
 
 def _disagreements(
     groups_raw: list[Any],
-    rows: list[tuple[Rule, str]],
+    rules: list[Rule],
+    by_group: Mapping[str, list[Rule]],
     account_id: str,
     source: str,
     path: str,
@@ -282,18 +396,27 @@ def _disagreements(
     found = [
         Disagreement(
             rule.group_id,
-            f"{rpath}.GroupId",
+            f"{_row_path(path, i)}.GroupId",
             f"rule {_clip(rule.rule_id)} is in SecurityGroupRules, but its group is not in "
             "SecurityGroups",
         )
-        for rule, rpath in rows
+        for i, rule in enumerate(rules)
         if rule.group_id not in owners
     ]
-    by_group: dict[str, list[tuple[Rule, str]]] = {}
-    for rule, rpath in rows:
-        by_group.setdefault(rule.group_id, []).append((rule, rpath))
-    for group, gpath in carried:
-        found.extend(_group_disagreements(group, gpath, by_group, owners, source))
+    carrying = [
+        (group, gpath)
+        for group, gpath in carried
+        if any(group.get(field) is not None for field, _ in _PERMISSION_FIELDS)
+    ]
+    if carrying:
+        # Rules are compared by content; the path of each row is needed only to name it.
+        index = {id(rule): i for i, rule in enumerate(rules)}
+        rows = {
+            group_id: [(rule, _row_path(path, index[id(rule)])) for rule in group_rules]
+            for group_id, group_rules in by_group.items()
+        }
+        for group, gpath in carrying:
+            found.extend(_group_disagreements(group, gpath, rows, owners, source))
     return found
 
 
