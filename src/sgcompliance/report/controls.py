@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
@@ -57,12 +58,12 @@ class CheckInfo:
 
     @property
     def controls(self) -> tuple[Control, ...]:
-        return tuple(parse_reference(r) for r in self.references)
+        return _controls(self.references)
 
     @property
     def standards(self) -> tuple[str, ...]:
         """Distinct standard names, in reference order."""
-        return tuple(dict.fromkeys(c.standard for c in self.controls if c.standard))
+        return _standards(self.references)
 
     @property
     def help_text(self) -> str:
@@ -80,6 +81,17 @@ def parse_reference(reference: str) -> Control:
     if head and any(ch.isdigit() for ch in last) and not last.lower().startswith("v"):
         return Control(head, last)
     return Control(reference.strip(), "")
+
+
+# A report asks for the controls of a check once per finding: they are parsed once per check.
+@lru_cache(maxsize=1024)
+def _controls(references: tuple[str, ...]) -> tuple[Control, ...]:
+    return tuple(parse_reference(r) for r in references)
+
+
+@lru_cache(maxsize=1024)
+def _standards(references: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c.standard for c in _controls(references) if c.standard))
 
 
 def check_info(check: Check) -> CheckInfo:

@@ -9,11 +9,12 @@ only where the estate or the policy changed.
 
 from __future__ import annotations
 
-import json
+from itertools import chain
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.report.formats import Presentation
-from sgcompliance.report.records import scan_record
+from sgcompliance.report.json_text import with_items
+from sgcompliance.report.records import finding_records, scan_record_without_findings
 from sgcompliance.report.remediation_view import RemediationReport
 
 
@@ -26,9 +27,7 @@ class JsonWriter:
     ) -> str:
         del presentation  # JSON looks the same wherever it goes
         # ASCII-only escapes keep the bytes identical under any locale or terminal encoding.
-        return (
-            json.dumps(
-                scan_record(result, remediation), indent=2, sort_keys=True, ensure_ascii=True
-            )
-            + "\n"
-        )
+        # The findings are written as they are made: their records never all exist at once.
+        document = scan_record_without_findings(result, remediation)
+        pieces = with_items(document, "findings", 1, finding_records(result))
+        return b"".join(chain(pieces, (b"\n",))).decode("ascii")

@@ -17,8 +17,7 @@ from sgcompliance.report.coverage import coverage_record
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.records import (
     Record,
-    by_location,
-    finding_record,
+    finding_records,
     remediation_entry_record,
     summary_record,
 )
@@ -54,7 +53,7 @@ class JsonLinesWriter:
             _line("summary", summary_record(result)),
             _line("coverage", coverage_record(result)),
         ]
-        lines.extend(_line("finding", finding_record(f)) for f in by_location(result.findings))
+        lines.extend(_line("finding", record) for record in finding_records(result))
         if remediation is not None:
             lines.extend(_remediation_lines(remediation))
         return "\n".join(lines) + "\n"

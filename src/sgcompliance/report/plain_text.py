@@ -36,6 +36,10 @@ def visible_escapes(*, keep: str = "", surrogates: bool = False) -> dict[int, st
 
 def one_line(text: str) -> str:
     """Control characters become a single space: a description cannot add lines or fields."""
+    if text.isascii() and text.isprintable():
+        # No control character in it (C1 controls and bidi overrides are not ASCII): most
+        # text, which ASFF flattens some twenty times per finding, skips the search.
+        return text.strip()
     return _CONTROLS.sub(" ", text).strip()
 
 

@@ -2,17 +2,21 @@
 
 Writers never reach into the engine's objects themselves: they read these records, so every
 format names things the same way and a new format cannot drift from the JSON contract.
+
+A report of many findings makes their records with one `FindingRecords`: what findings share
+(their group's tags, their rule, their exemption) is made into a record once, and their records
+share it. Records are written out, never changed, so sharing is safe.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
-from sgcompliance.engine.model import Rule
+from sgcompliance.engine.model import Rule, SecurityGroup
 from sgcompliance.engine.policy import Exemption, Severity
 from sgcompliance.report.coverage import coverage_record
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
@@ -56,26 +60,62 @@ def summary_record(result: ScanResult) -> Record:
 
 
 def finding_record(finding: Finding) -> Record:
-    group = finding.group
-    return {
-        "finding_id": finding.finding_id,
-        "check_id": finding.check_id,
-        "title": finding.title,
-        "severity": finding.severity.value,
-        "remediation": finding.remediation.value,
-        "account_id": finding.account_id,
-        "region": finding.region,
-        "group_id": group.group_id,
-        "group_name": group.name,
-        "group_tags": dict(sorted(group.tags.items())),
-        "attachment": group.attachment.value,
-        "rule_id": finding.rule_id,
-        "rule": rule_record(finding.rule),
-        "reason": finding.reason.value,
-        "message": finding.message,
-        "exempted_by": exemption_record(finding.exempted_by),
-        "expired_exemption": exemption_record(finding.expired_exemption),
-    }
+    return FindingRecords().record(finding)
+
+
+class FindingRecords:
+    """`finding_record` for the findings of one report, each part shared by many findings (a
+    group's tags, a rule, an exemption) made once. Parts are remembered by the identity of
+    what they were made from, which each cache keeps alive with its record."""
+
+    def __init__(self) -> None:
+        self._tags: dict[int, tuple[SecurityGroup, Record]] = {}
+        self._rules: dict[int, tuple[Rule, Record | None]] = {}
+        self._exemptions: dict[int, tuple[Exemption, Record | None]] = {}
+
+    def record(self, finding: Finding) -> Record:
+        group, rule = finding.group, finding.rule
+        return {
+            "finding_id": finding.finding_id,
+            "check_id": finding.check_id,
+            "title": finding.title,
+            "severity": finding.severity.value,
+            "remediation": finding.remediation.value,
+            "account_id": finding.account_id,
+            "region": finding.region,
+            "group_id": group.group_id,
+            "group_name": group.name,
+            "group_tags": self.group_tags(group),
+            "attachment": group.attachment.value,
+            "rule_id": rule.rule_id if rule is not None else None,
+            "rule": self.rule(rule),
+            "reason": finding.reason.value,
+            "message": finding.message,
+            "exempted_by": self.exemption(finding.exempted_by),
+            "expired_exemption": self.exemption(finding.expired_exemption),
+        }
+
+    def group_tags(self, group: SecurityGroup) -> Record:
+        known = self._tags.get(id(group))
+        if known is None:
+            known = self._tags[id(group)] = (group, dict(sorted(group.tags.items())))
+        return known[1]
+
+    def rule(self, rule: Rule | None) -> Record | None:
+        if rule is None:
+            return None
+        known = self._rules.get(id(rule))
+        if known is None:
+            known = self._rules[id(rule)] = (rule, rule_record(rule))
+        return known[1]
+
+    def exemption(self, exemption: Exemption | None) -> Record | None:
+        if exemption is None:
+            return None
+        known = self._exemptions.get(id(exemption))
+        if known is None:
+            known = self._exemptions[id(exemption)] = (exemption, exemption_record(exemption))
+        return known[1]
 
 
 def rule_record(rule: Rule | None) -> Record | None:
@@ -115,14 +155,30 @@ def scan_record(result: ScanResult, remediation: RemediationReport | None = None
     """The whole report: `{"summary": ..., "coverage": ..., "findings": [...]}` in location
     order, plus `"remediation": {...}` when a remediation ran (absent otherwise: a scan's shape
     is fixed). `coverage` says which account-regions were asked for, read and not read."""
+    record = scan_record_without_findings(result, remediation)
+    record["findings"] = list(finding_records(result))
+    return record
+
+
+def scan_record_without_findings(
+    result: ScanResult, remediation: RemediationReport | None = None
+) -> Record:
+    """`scan_record` with `findings` an empty list, for writers that write the findings
+    (`finding_records`) one at a time."""
     record: Record = {
         "summary": summary_record(result),
         "coverage": coverage_record(result),
-        "findings": [finding_record(f) for f in by_location(result.findings)],
+        "findings": [],
     }
     if remediation is not None:
         record["remediation"] = remediation_record(remediation)
     return record
+
+
+def finding_records(result: ScanResult) -> Iterator[Record]:
+    """The record of every finding, in location order, made as they are asked for."""
+    records = FindingRecords()
+    return map(records.record, by_location(result.findings))
 
 
 def remediation_record(report: RemediationReport) -> Record:

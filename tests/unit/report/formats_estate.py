@@ -1,5 +1,5 @@
-"""The fixed estate behind the golden files of the machine formats (jsonl, csv, sarif, asff,
-ocsf): two accounts, two regions, the AWS FSBP pack, one exemption, and hostile strings
+"""The fixed estate behind the golden files of the machine formats (json, jsonl, csv, sarif,
+asff, ocsf): two accounts, two regions, the AWS FSBP pack, one exemption, and hostile strings
 (quotes, newlines, `<script>`, spreadsheet formulas, non-ASCII, bidi overrides, very long
 text) in group names, descriptions and tags.
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sgcompliance.engine.evaluate import ScanResult
@@ -65,6 +66,8 @@ CIS_TYPE = (
 Document = dict[str, Any]
 
 
+# Every document of a report carries the same time.
+@lru_cache(maxsize=16)
 def asff_time(moment: datetime | None) -> str:
     """ISO 8601 in UTC with milliseconds and `Z`, as Security Hub writes its own times."""
     value = (moment or EPOCH).astimezone(UTC)

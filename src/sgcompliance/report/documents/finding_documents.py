@@ -5,17 +5,21 @@ complete one); and the AWS names (partitions, ARNs) they give what a document is
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
+from itertools import chain
 from typing import Any
 
+from sgcompliance.engine.collector import collector_paused
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.fleet import ScopeFailure
 from sgcompliance.report.controls import CheckInfo, findings_with_checks
 from sgcompliance.report.coverage import failures
 from sgcompliance.report.formats import Presentation
+from sgcompliance.report.json_text import array
 from sgcompliance.report.remediation_view import RemediationReport
 
 
@@ -34,7 +38,11 @@ class FindingDocumentsWriter(ABC):
 
     def documents(self, result: ScanResult, at: datetime | None) -> list[dict[str, Any]]:
         """The findings' documents (what `sgc export securityhub` imports)."""
-        return [self.document(f, info, at) for f, info in findings_with_checks(result)]
+        return list(self._documents(result, at))
+
+    def _documents(self, result: ScanResult, at: datetime | None) -> Iterator[dict[str, Any]]:
+        for finding, info in findings_with_checks(result):
+            yield self.document(finding, info, at)
 
     def render(
         self,
@@ -44,9 +52,15 @@ class FindingDocumentsWriter(ABC):
     ) -> str:
         del remediation  # findings only; remediation has its own formats
         at = presentation.generated_at
-        documents = self.documents(result, at)
-        documents += [self.not_scanned(f, result.policy.id, at) for f in failures(result)]
-        return json.dumps(documents, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+        # Written as they are made: the documents never all exist at once.
+        documents = chain(
+            self._documents(result, at),
+            (self.not_scanned(f, result.policy.id, at) for f in failures(result)),
+        )
+        # A document is a dozen small dicts, none in a cycle: collections while they are made
+        # find nothing, and took a fifth (ASFF) to a half (OCSF) of the time, measured.
+        with collector_paused():
+            return b"".join(chain(array(documents), (b"\n",))).decode("ascii")
 
 
 # Region prefix -> partition; every other region is in the commercial partition.
@@ -58,6 +72,8 @@ _PARTITIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Asked for several times per finding, of the few regions an estate has.
+@lru_cache(maxsize=1024)
 def partition_for(region: str) -> str:
     for prefix, partition in _PARTITIONS:
         if region.startswith(prefix):

@@ -14,6 +14,7 @@ missing information".
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sgcompliance.engine.evaluate import ScanResult
@@ -53,6 +54,8 @@ AWS_ACCOUNT_TYPE = (10, "AWS Account")
 Record = dict[str, Any]
 
 
+# Every record of a report carries the same time.
+@lru_cache(maxsize=16)
 def epoch_ms(moment: datetime | None) -> int:
     value = (moment or EPOCH).astimezone(UTC)
     return int(value.timestamp()) * 1000 + value.microsecond // 1000

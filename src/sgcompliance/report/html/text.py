@@ -19,7 +19,11 @@ _VISIBLE = visible_escapes(surrogates=True)
 
 def visible(value: object) -> str:
     """The value as plain text with its control characters written out, not yet escaped."""
-    return str(value).translate(_VISIBLE)
+    plain = str(value)
+    # Printable ASCII holds no control character, bidirectional override or surrogate: most
+    # values, millions in a large report, skip the translation (a quarter of the time of a page
+    # of 59,000 findings, measured).
+    return plain if plain.isascii() and plain.isprintable() else plain.translate(_VISIBLE)
 
 
 def text(value: object) -> str:
