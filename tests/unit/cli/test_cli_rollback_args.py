@@ -44,4 +44,3 @@ def test_a_run_id_that_cannot_be_one_is_a_usage_error(run_id: str) -> None:
     result = runner.invoke(app, ["rollback", "--run", run_id, "--backup-dir", "/nonexistent"])
     assert result.exit_code == 2
     assert "is not a run id" in result.stderr
-
