@@ -732,6 +732,7 @@ def main(argv: list[str]) -> int:
     for result in results:
         ok = report(result, args.repeats) and ok
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(to_json(results, args.repeats), indent=1, default=str))
         print(f"\nfigures written to {args.json}")
     return 1 if args.enforce and not ok else 0
