@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from sgcompliance.engine.collector import collector_paused
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.errors import SgcError
 from sgcompliance.report.remediation_view import RemediationReport
@@ -85,4 +86,10 @@ def render(
     presentation: Presentation | None = None,
     remediation: RemediationReport | None = None,
 ) -> str:
-    return writer_for(name).render(result, presentation or Presentation(), remediation)
+    writer = writer_for(name)
+    # A report is records and text in no reference cycle, made while the estate and its scan
+    # (millions of objects) stay alive: a collection during it walks them all and finds nothing.
+    # Measured in `sgc scan --input` of 190,000 rules: JSON 0.94 s -> 0.58 s, the table 55 s
+    # -> 46 s, and the same peak memory.
+    with collector_paused():
+        return writer.render(result, presentation or Presentation(), remediation)
