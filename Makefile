@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint unit demo bench bench-live bench-events bench-html clean
+.PHONY: install test lint unit demo bench bench-live bench-events bench-html bench-offline clean
 
 # Each concern (terraform checks, packaging, browser tests, reliability) keeps its targets in mk/.
 -include mk/*.mk
@@ -48,6 +48,9 @@ bench-events: $(STAMP)
 
 bench-html: $(STAMP)
 	$(BIN)/python benchmarks/html_report.py
+
+bench-offline: $(STAMP)
+	$(BIN)/python benchmarks/offline_scan.py
 
 clean:
 	rm -rf $(VENV) .venv-checkov build dist .fuzz-artifacts .mypy_cache .ruff_cache .pytest_cache .hypothesis
