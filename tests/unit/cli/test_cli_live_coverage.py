@@ -5,6 +5,8 @@ format, says the scan is incomplete."""
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +42,17 @@ class FakeRuntime:
         if scope == BUG:
             raise ValueError("a bug\nover two lines")
         return RegionSnapshot(scope.account_id, scope.region, ())
+
+
+@pytest.fixture(autouse=True)
+def library_logger_quiet() -> Iterator[None]:
+    """A handler test earlier on the same worker may have left the library's logger a stdout
+    handler (the Lambda's JSON logs); the report on stdout must be the report alone."""
+    library = logging.getLogger("sgcompliance")
+    kept = list(library.handlers)
+    library.handlers[:] = []
+    yield
+    library.handlers[:] = kept
 
 
 @pytest.fixture(autouse=True)
