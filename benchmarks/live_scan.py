@@ -41,9 +41,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer, RoleSettings
+from live_estate import MEMBERS, REGIONS, ROLE, build_scope
+from sgcompliance.adapters.aws.assume import AccountClients, RoleAssumer
 from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.engine.evaluate import ScanResult
@@ -57,13 +57,9 @@ from sgcompliance.policy.loader import load_policy
 from sgcompliance.remediation.plan import Mode, RemediationPlan
 from sgcompliance.remediation.remediator import RemediationSettings, SecurityGroupRemediator
 
-MEMBERS = ("111111111111", "222222222222", "333333333333", "444444444444", "555555555555")
-REGIONS = ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2")
-ROLE = RoleSettings(role_name="sgcompliance-member", external_id="sgc-bench", purpose="bench")
 READ_BASE = 4  # DescribeSecurityGroups, -Rules, NetworkInterfaces, and the member's AssumeRole
 DESCRIBES = ("DescribeSecurityGroups", "DescribeSecurityGroupRules", "DescribeNetworkInterfaces")
 WORKERS = 8
-ALL_OUT = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
 FAKE_ENV = {
     "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
     "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
@@ -78,54 +74,6 @@ POLICY = {
     "version": "1", "id": "live-bench", "extends": "builtin:strict",
     "overrides": {"SGC-DESCRIPTION": {"enabled": False}}, "checks": [SMTP_OUT_CHECK],
 }  # fmt: skip
-
-
-def tcp(port: int, **peers: Any) -> dict[str, Any]:
-    return {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, **peers}
-
-
-def cidrs(*values: str) -> dict[str, Any]:
-    v4 = [{"CidrIp": c, "Description": "bench"} for c in values if ":" not in c]
-    v6 = [{"CidrIpv6": c, "Description": "bench"} for c in values if ":" in c]
-    return ({"IpRanges": v4} if v4 else {}) | ({"Ipv6Ranges": v6} if v6 else {})
-
-
-def group_rules(i: int, previous: str, lists: dict[str, str]) -> tuple[list[Any], list[Any]]:
-    """(ingress, egress) permissions of group i (see the module docstring)."""
-    https_out = tcp(443, **cidrs("0.0.0.0/0"))
-    smtp_out = [https_out, tcp(25, **cidrs("0.0.0.0/0"))]
-    kind = i % 10
-    if kind in (0, 1):
-        return [tcp(22, **cidrs("10.0.0.0/8", "0.0.0.0/0"))], [https_out]
-    if kind == 2:
-        return [tcp(3389, **cidrs("::/0"))], smtp_out
-    if kind == 3:
-        return [tcp(443, **cidrs("10.0.0.0/8"))], smtp_out
-    if kind == 4:
-        return [tcp(22, PrefixListIds=[{"PrefixListId": lists["world"]}])], [https_out]
-    ref = {"UserIdGroupPairs": [{"GroupId": previous, "Description": "bench"}]}
-    corp = {"PrefixListIds": [{"PrefixListId": lists["corp"], "Description": "bench"}]}
-    ingress = [tcp(443, **cidrs("10.0.0.0/8")), tcp(8080, **ref), tcp(5432, **corp)]
-    return ingress, [https_out]
-
-
-def build_scope(ec2: Any, size: int) -> None:
-    lists = {
-        name: ec2.create_managed_prefix_list(
-            PrefixListName=name, AddressFamily="IPv4", MaxEntries=5,
-            Entries=[{"Cidr": c} for c in entries],
-        )["PrefixList"]["PrefixListId"]
-        for name, entries in (("world", ("0.0.0.0/0",)), ("corp", ("10.0.0.0/8",)))
-    }  # fmt: skip
-    previous = ""
-    for i in range(size):
-        group = ec2.create_security_group(GroupName=f"g{i:04d}", Description="bench")["GroupId"]
-        ingress, egress = group_rules(i, previous or group, lists)
-        ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=ingress)
-        # Hardened groups: the stock all-traffic egress is replaced by what they need.
-        ec2.revoke_security_group_egress(GroupId=group, IpPermissions=[ALL_OUT])
-        ec2.authorize_security_group_egress(GroupId=group, IpPermissions=egress)
-        previous = group
 
 
 def build_estate(endpoint: str, scopes: list[Scope], size: int) -> float:
