@@ -238,3 +238,17 @@ def test_a_rule_tag_change_judges_the_group_of_the_rule() -> None:
     (decided,) = body["decisions"]
     assert decided["group_id"] == GROUP
     assert w.audit[0].tag_changes[0].resource_id == SSH_V4
+
+
+def test_a_session_named_like_the_remediators_but_of_another_role_is_judged() -> None:
+    # GIVEN a developer's role session named "sgcompliance-..." deleting the tool's flag
+    w = world(mode=Mode.FLAG_ONLY)
+    w.app.handle(event_for())
+    del w.gateway.groups[GROUP].tags[TAG_STATUS]
+    event = tags_event("DeleteTags", tags=[{"key": TAG_STATUS}], arn=OWN_ROLE_SESSION)
+    issuer = event["detail"]["userIdentity"]["sessionContext"]["sessionIssuer"]
+    issuer["arn"] = "arn:aws:iam::111111111111:role/developer"
+    # WHEN the event arrives  THEN it is not taken for the tool's own write: flagged again
+    body = w.app.handle(event).body
+    assert body["status"] == "judged"
+    assert w.gateway.groups[GROUP].tags[TAG_STATUS] == "flagged"
