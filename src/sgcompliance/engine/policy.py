@@ -207,8 +207,12 @@ class Settings:
 
 UNRESOLVED_PREFIX_LIST_CHECK = "SGC.PREFIX_LIST_UNRESOLVED"
 UNKNOWN_EXEMPTION_TAG_CHECK = "SGC.EXEMPTION_TAG_UNKNOWN"
+# Infrastructure code (a plan, a template) whose value is known only once deployed.
+UNKNOWN_BEFORE_APPLY_CHECK = "SGC.UNKNOWN_BEFORE_APPLY"
 # Checks the engine itself raises, which a policy may name (exemptions, overrides of severity).
-BUILTIN_CHECKS = frozenset({UNRESOLVED_PREFIX_LIST_CHECK, UNKNOWN_EXEMPTION_TAG_CHECK})
+BUILTIN_CHECKS = frozenset(
+    {UNRESOLVED_PREFIX_LIST_CHECK, UNKNOWN_EXEMPTION_TAG_CHECK, UNKNOWN_BEFORE_APPLY_CHECK}
+)
 
 
 @dataclass(frozen=True, slots=True)
