@@ -12,7 +12,7 @@ from sgcompliance.engine.checks import prepare
 from sgcompliance.engine.exemptions import apply_exemptions
 from sgcompliance.engine.exposure import GroupView, PrefixListIndex, build_view
 from sgcompliance.engine.findings import Finding, Reason
-from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
 from sgcompliance.engine.policy import (
     UNKNOWN_EXEMPTION_TAG_CHECK,
     UNRESOLVED_PREFIX_LIST_CHECK,
@@ -28,6 +28,8 @@ class ScanResult:
     groups_scanned: int
     rules_evaluated: int
     scopes: tuple[tuple[str, str], ...] = field(default=())
+    # Every group judged, so a report can say which checks each one passed.
+    groups: tuple[SecurityGroup, ...] = field(default=())
 
     @property
     def violations(self) -> tuple[Finding, ...]:
@@ -49,6 +51,7 @@ def evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], *, today: date
     by_group: dict[tuple[str, str, str], list[Finding]] = {}
     groups = rules = 0
     scopes: list[tuple[str, str]] = []
+    judged: list[SecurityGroup] = []
     settings = policy.settings
     coverage = settings.coverage_detection
     # Each check is prepared once per evaluation, not once per group.
@@ -57,6 +60,7 @@ def evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], *, today: date
     pointable = frozenset(e.id for e in policy.exemptions if e.tagged)
     for snap in snapshots:
         scopes.append((snap.account_id, snap.region))
+        judged.extend(snap.groups)
         ctx = Context(policy.id, snap.account_id, snap.region, settings.trusted_accounts)
         in_scope = [
             (check, run)
@@ -91,7 +95,7 @@ def evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], *, today: date
         block = apply_exemptions(by_group[key], policy.exemptions, today, tag_key)
         block.sort(key=_within_group)
         findings.extend(block)
-    return ScanResult(policy, tuple(findings), groups, rules, tuple(scopes))
+    return ScanResult(policy, tuple(findings), groups, rules, tuple(scopes), tuple(judged))
 
 
 def _within_group(finding: Finding) -> tuple[str, str]:
