@@ -55,6 +55,11 @@ def test_doctor_finds_every_member_region_forwarding_until_one_rule_is_removed(
     assert forwarding == {f"{a}/{r}": Status.OK for a in members for r in REGIONS}
     assert {r.status for r in before if r.check == "member role"} == {Status.OK}
     assert [r.status for r in before if r.check == "cloudtrail trail"] == [Status.OK]
+    # and the hub is as the hub module makes it: key policy, rule target with retries and DLQ,
+    # encrypted queues with DLQs. Only Lambda's account settings, which the local AWS does not
+    # serve, stay unknown.
+    not_ok = {(r.check, r.status) for r in before if r.status is not Status.OK}
+    assert not_ok == {("lambda concurrency", Status.UNKNOWN)}, before
     # WHEN one member region's forwarding rule is deleted
     _remove_rule(factory, members[1], REGIONS[1])
     # THEN the doctor names exactly that account-region as missing, with a hint, and exits 1

@@ -1,12 +1,15 @@
 """The hub account's resources, created in the local AWS as the Terraform hub module creates them.
 
-One KMS key; one S3 bucket (versioned, SSE-KMS by default) holding the policy object and
-receiving backups and audit records; the runtime parameters under /sgcompliance (the ExternalId
-as a SecureString under that key); an SNS topic with an SQS "inbox" subscribed; the custom event
-bus `sgcompliance-hub`, whose policy admits the member accounts; and on that bus a rule matching
-the security-group API calls the handler supports, whose target is the SQS "events" queue (with
-a dead-letter queue), where a Lambda event source mapping would read in AWS; and the SQS "work"
-queue the scheduled sweep's dispatcher fills.
+One KMS key (its policy lets EventBridge and CloudWatch alarms use it, as the module's does);
+one S3 bucket (versioned, SSE-KMS by default) holding the policy object and receiving backups and
+audit records; the runtime parameters under /sgcompliance (the ExternalId as a SecureString under
+that key); an encrypted SNS topic with an SQS "inbox" subscribed; the custom event bus
+`sgcompliance-hub`, whose policy admits the member accounts; and on that bus a rule matching the
+security-group API calls the handler supports, whose target (with a retry policy and a
+dead-letter queue of its own) is the SQS "events" queue, where a Lambda event source mapping
+would read in AWS; and the SQS "work" queue the scheduled sweep's dispatcher fills. Every queue is
+encrypted with the hub key, and both queues a function reads redrive to a dead-letter queue, so
+`sgc doctor` finds locally what it checks in AWS.
 
 moto stores the bus policy and the queue policies but does not enforce them: they are written
 so that what exists locally reads like what exists in AWS.
@@ -29,8 +32,11 @@ HUB_BUS = "sgcompliance-hub"
 SG_CHANGES_RULE = "sgcompliance-sg-changes"
 EVENTS_QUEUE = "sgcompliance-events"
 EVENTS_DLQ = "sgcompliance-events-dlq"
+# What EventBridge could not put on the events queue (the hub rule target's dead-letter queue).
+EVENTS_TARGET_DLQ = "sgcompliance-events-target-dlq"
 # The scheduled sweep's work items (one message per account x region), read by the worker.
 WORK_QUEUE = "sgcompliance-work"
+WORK_DLQ = "sgcompliance-work-dlq"
 ALERTS_TOPIC = "sgcompliance-alerts"
 INBOX_QUEUE = "sgcompliance-alerts-inbox"
 KEY_ALIAS = "alias/sgcompliance"
@@ -40,6 +46,8 @@ AUDIT_PREFIX = "audit/"
 BACKUP_PREFIX = "backups/"
 # As a Lambda event source mapping would: a message handled this many times goes to the DLQ.
 MAX_RECEIVES = 5
+# The hub rule target's retry policy, as the hub module sets it.
+TARGET_RETRY = {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600}
 
 
 def sg_change_pattern() -> dict[str, Any]:
@@ -106,6 +114,7 @@ class Hub:
     events_queue_arn: str
     dlq_url: str
     work_queue_url: str = ""
+    target_dlq_url: str = ""
     parameter_path: str = PARAMETER_PATH
     parameters: tuple[str, ...] = field(default=())
 
@@ -128,17 +137,20 @@ def create_hub(factory: ClientFactory, settings: HubSettings) -> Hub:
     region = factory.region
     with translating("GetCallerIdentity"):
         account_id = factory.sts().get_caller_identity()["Account"]
-    key_arn = _key(factory, region)
+    key_arn = _key(factory, region, account_id)
     bucket = f"sgcompliance-hub-{account_id}-{region}"
     _bucket(factory, region, bucket, key_arn, settings.policy_document)
-    topic_arn, inbox_url = _topic_with_inbox(factory, region)
+    topic_arn, inbox_url = _topic_with_inbox(factory, region, key_arn)
     bus_arn = _bus(factory, region, settings.accounts)
-    queue_url, queue_arn, dlq_url = _events_queue(factory, region)
-    rule_arn = _rule(factory, region, bus_arn, queue_url, queue_arn)
-    work_url, _ = _queue(factory, region, WORK_QUEUE)
+    queue_url, queue_arn, dlq_url = _fed_queue(factory, region, key_arn, EVENTS_QUEUE, EVENTS_DLQ)
+    target_dlq_url, target_dlq_arn = _queue(factory, region, EVENTS_TARGET_DLQ, key_arn)
+    rule_arn = _rule(
+        factory, region, bus_arn, (queue_url, queue_arn), (target_dlq_url, target_dlq_arn)
+    )
+    work_url, _, _ = _fed_queue(factory, region, key_arn, WORK_QUEUE, WORK_DLQ)
     hub = Hub(
         account_id, region, key_arn, bucket, topic_arn, inbox_url, bus_arn, rule_arn,
-        queue_url, queue_arn, dlq_url, work_url,
+        queue_url, queue_arn, dlq_url, work_url, target_dlq_url,
     )  # fmt: skip
     names = _parameters(factory, region, hub, settings)
     return Hub.from_json({**hub.to_json(), "parameters": names})
@@ -165,10 +177,48 @@ def parameter_values(hub: Hub, settings: HubSettings) -> dict[str, str]:
     }
 
 
-def _key(factory: ClientFactory, region: str) -> str:
+def key_policy(account_id: str) -> dict[str, Any]:
+    """The hub key's policy, with the statements of the hub module that `sgc doctor` checks.
+
+    EventBridge gets the key without a condition: AWS documents that aws:SourceAccount and
+    aws:SourceArn are not met when EventBridge writes to an encrypted target, and events would
+    be dropped; the queues' own policies narrow it to the hub rule.
+    """
+    use = ["kms:Decrypt", "kms:GenerateDataKey"]
+    statements = [
+        {
+            "Sid": "AccountAdministersThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "EventBridgeToEncryptedQueues",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": use,
+            "Resource": "*",
+        },
+        {
+            "Sid": "AlarmsToEncryptedTopic",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _key(factory: ClientFactory, region: str, account_id: str) -> str:
     kms = factory.client("kms", region)
     with translating("CreateKey"):
-        key = kms.create_key(Description="sgcompliance hub: backups, audit, ExternalId")
+        key = kms.create_key(
+            Description="sgcompliance hub: backups, audit, ExternalId",
+            Policy=json.dumps(key_policy(account_id)),
+        )
     key_arn: str = key["KeyMetadata"]["Arn"]
     with translating("CreateAlias"):
         kms.create_alias(AliasName=KEY_ALIAS, TargetKeyId=key["KeyMetadata"]["KeyId"])
@@ -202,8 +252,12 @@ def _bucket(
         )  # fmt: skip
 
 
-def _queue(factory: ClientFactory, region: str, name: str, **attributes: str) -> tuple[str, str]:
+def _queue(
+    factory: ClientFactory, region: str, name: str, key_arn: str, **attributes: str
+) -> tuple[str, str]:
+    """A queue encrypted with the hub key, as every queue of the hub module is."""
     sqs = factory.client("sqs", region)
+    attributes = {"KmsMasterKeyId": key_arn, **attributes}
     with translating("CreateQueue", scope=name):
         url: str = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     with translating("GetQueueAttributes", scope=name):
@@ -223,11 +277,13 @@ def _allow_service(queue_arn: str, service: str, source_arn: str) -> dict[str, s
     return {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
 
 
-def _topic_with_inbox(factory: ClientFactory, region: str) -> tuple[str, str]:
+def _topic_with_inbox(factory: ClientFactory, region: str, key_arn: str) -> tuple[str, str]:
     sns = factory.client("sns", region)
     with translating("CreateTopic", scope=ALERTS_TOPIC):
-        topic_arn: str = sns.create_topic(Name=ALERTS_TOPIC)["TopicArn"]
-    inbox_url, inbox_arn = _queue(factory, region, INBOX_QUEUE)
+        topic_arn: str = sns.create_topic(
+            Name=ALERTS_TOPIC, Attributes={"KmsMasterKeyId": key_arn}
+        )["TopicArn"]
+    inbox_url, inbox_arn = _queue(factory, region, INBOX_QUEUE, key_arn)
     policy = _allow_service(inbox_arn, "sns.amazonaws.com", topic_arn)
     with translating("SetQueueAttributes", scope=INBOX_QUEUE):
         factory.client("sqs", region).set_queue_attributes(QueueUrl=inbox_url, Attributes=policy)
@@ -254,14 +310,26 @@ def _bus(factory: ClientFactory, region: str, accounts: Sequence[str]) -> str:
     return bus_arn
 
 
-def _events_queue(factory: ClientFactory, region: str) -> tuple[str, str, str]:
-    dlq_url, dlq_arn = _queue(factory, region, EVENTS_DLQ)
+def _fed_queue(
+    factory: ClientFactory, region: str, key_arn: str, name: str, dlq_name: str
+) -> tuple[str, str, str]:
+    """A queue a function reads, redriving to its dead-letter queue after MAX_RECEIVES."""
+    dlq_url, dlq_arn = _queue(factory, region, dlq_name, key_arn)
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVES})
-    url, arn = _queue(factory, region, EVENTS_QUEUE, RedrivePolicy=redrive)
+    url, arn = _queue(factory, region, name, key_arn, RedrivePolicy=redrive)
     return url, arn, dlq_url
 
 
-def _rule(factory: ClientFactory, region: str, bus_arn: str, queue_url: str, queue_arn: str) -> str:
+def _rule(
+    factory: ClientFactory,
+    region: str,
+    bus_arn: str,
+    queue: tuple[str, str],
+    target_dlq: tuple[str, str],
+) -> str:
+    """The hub rule, its target on the events queue (retries, then the target's DLQ), and the
+    policies that let this rule alone send to both queues."""
+    (queue_url, queue_arn), (target_dlq_url, target_dlq_arn) = queue, target_dlq
     events = factory.client("events", region)
     pattern = json.dumps(sg_change_pattern())
     with translating("PutRule", scope=SG_CHANGES_RULE):
@@ -269,10 +337,20 @@ def _rule(factory: ClientFactory, region: str, bus_arn: str, queue_url: str, que
             Name=SG_CHANGES_RULE, EventBusName=HUB_BUS, EventPattern=pattern, State="ENABLED",
             Description="security-group API calls from the member accounts",
         )["RuleArn"]  # fmt: skip
-    policy = _allow_service(queue_arn, "events.amazonaws.com", rule_arn)
-    with translating("SetQueueAttributes", scope=EVENTS_QUEUE):
-        factory.client("sqs", region).set_queue_attributes(QueueUrl=queue_url, Attributes=policy)
-    target = {"Id": "events-queue", "Arn": queue_arn}
+    sqs = factory.client("sqs", region)
+    for name, url, arn in (
+        (EVENTS_QUEUE, queue_url, queue_arn),
+        (EVENTS_TARGET_DLQ, target_dlq_url, target_dlq_arn),
+    ):
+        policy = _allow_service(arn, "events.amazonaws.com", rule_arn)
+        with translating("SetQueueAttributes", scope=name):
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=policy)
+    target = {
+        "Id": "events-queue",
+        "Arn": queue_arn,
+        "RetryPolicy": TARGET_RETRY,
+        "DeadLetterConfig": {"Arn": target_dlq_arn},
+    }
     with translating("PutTargets", scope=SG_CHANGES_RULE):
         events.put_targets(Rule=SG_CHANGES_RULE, EventBusName=bus_arn, Targets=[target])
     return rule_arn
