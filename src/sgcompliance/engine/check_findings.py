@@ -3,26 +3,45 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
-from sgcompliance.engine.exposure import Exposure, GroupView
+from sgcompliance.engine.exposure import Exposure, GroupView, allowed_ranges, peer_within
 from sgcompliance.engine.findings import ID_SEPARATOR, Finding, Reason
 from sgcompliance.engine.model import Rule
-from sgcompliance.engine.policy import Check, Remediation, Severity
+from sgcompliance.engine.network import RangeSet
+from sgcompliance.engine.policy import AllowedPeers, Check, Remediation, Severity
 
 
 class Context:
     """One account-region of one evaluation, with what its findings have in common."""
 
-    __slots__ = ("_described", "_hashers", "account_id", "policy_id", "region", "trusted_accounts")
+    __slots__ = (
+        "_allowed",
+        "_described",
+        "_hashers",
+        "account_id",
+        "policy_id",
+        "prefix_lists",
+        "region",
+        "trusted_accounts",
+    )
 
     def __init__(
-        self, policy_id: str, account_id: str, region: str, trusted_accounts: frozenset[str]
+        self,
+        policy_id: str,
+        account_id: str,
+        region: str,
+        trusted_accounts: frozenset[str],
+        prefix_lists: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.policy_id = policy_id
         self.account_id = account_id
         self.region = region
         self.trusted_accounts = trusted_accounts
+        # The region's managed prefix lists: allowed sets name them, and are resolved here.
+        self.prefix_lists: Mapping[str, tuple[str, ...]] = prefix_lists or {}
+        self._allowed: dict[AllowedPeers, RangeSet] = {}
         # The id's hash state after (policy, check, account, region), per check: every finding
         # of that check here only adds its group and rule.
         self._hashers: dict[str, Any] = {}
@@ -38,6 +57,13 @@ class Context:
         hasher = base.copy()
         hasher.update(f"{group_id}{ID_SEPARATOR}{rule_id or ''}".encode())
         return hasher.hexdigest()[:32]
+
+    def within(self, rule: Rule, allowed: AllowedPeers) -> bool:
+        """Whether the rule's whole peer lies inside an allowed set, as resolved in this region."""
+        ranges = self._allowed.get(allowed)
+        if ranges is None:
+            ranges = self._allowed[allowed] = allowed_ranges(allowed, self.prefix_lists)
+        return peer_within(rule.peer, ranges, self.prefix_lists)
 
     def describe(self, rule: Rule) -> str:
         text = self._described.get(rule.rule_id)

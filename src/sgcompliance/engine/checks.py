@@ -153,6 +153,7 @@ def prepare_restricted_ports(check: Check) -> Prepared:
     spec = check.spec
     assert isinstance(spec, RestrictedPorts)
     sides, test, table = _sides(check), SourceTest(spec.sources), PortTable(spec.ports)
+    allowed = spec.sources.allowed
 
     def run(ctx: Context, view: GroupView) -> list[Finding]:
         found: Found | None = None
@@ -165,7 +166,7 @@ def prepare_restricted_ports(check: Check) -> Prepared:
                         continue
                     details = table.reached(exp.protocol, exp.ports)
                     reason = test.reason(exp) if details else None
-                    if reason is not None:
+                    if reason is not None and not (allowed and ctx.within(exp.rule, allowed)):
                         found = found or Found()
                         for detail in details:
                             found.add(exp, reason, detail)
@@ -178,6 +179,7 @@ def prepare_authorized_ports(check: Check) -> Prepared:
     spec = check.spec
     assert isinstance(spec, AuthorizedPorts)
     sides, test = _sides(check), SourceTest(spec.sources)
+    allowed_peers = spec.sources.allowed
     allowed = {
         p: merge(s.interval for s in spec.allowed if p in s.protocols) for p in PORT_PROTOCOLS
     }
@@ -190,6 +192,8 @@ def prepare_authorized_ports(check: Check) -> Prepared:
                 for exp in pool:
                     reason = test.reason(exp)
                     if reason is None or exp.ports is None:
+                        continue
+                    if allowed_peers and ctx.within(exp.rule, allowed_peers):
                         continue
                     protocols = _BOTH_PORT_PROTOCOLS if exp.protocol == ALL else (exp.protocol,)
                     for protocol in protocols:
@@ -206,6 +210,7 @@ def prepare_all_traffic(check: Check) -> Prepared:
     spec = check.spec
     assert isinstance(spec, AllTraffic)
     sides, test = _sides(check), SourceTest(spec.sources)
+    allowed = spec.sources.allowed
 
     def run(ctx: Context, view: GroupView) -> list[Finding]:
         found: Found | None = None
@@ -214,7 +219,7 @@ def prepare_all_traffic(check: Check) -> Prepared:
             for pool in (side.public, side.private) if test.cidrs else (side.public,):
                 for exp in pool:
                     reason = test.reason(exp) if exp.protocol == ALL else None
-                    if reason is not None:
+                    if reason is not None and not (allowed and ctx.within(exp.rule, allowed)):
                         found = found or Found()
                         found.add(exp, reason, "allows all traffic")
         return found.findings(ctx, check, view) if found else []
@@ -228,12 +233,13 @@ def prepare_wide_public_cidr(check: Check) -> Prepared:
     sides = _sides(check)
     limits = {4: spec.ipv4_min_prefix, 6: spec.ipv6_min_prefix}
     include_world = spec.include_world
+    allowed = spec.allowed
 
     def run(ctx: Context, view: GroupView) -> list[Finding]:
         found: Found | None = None
         for side in sides(view):
             for exp in side.public:
-                if exp.covered:
+                if exp.covered or (allowed and ctx.within(exp.rule, allowed)):
                     continue
                 for net in exp.networks:
                     if not (net.source is _PUBLIC or (include_world and net.source is _WORLD)):

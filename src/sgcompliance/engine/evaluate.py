@@ -61,7 +61,9 @@ def evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], *, today: date
     for snap in snapshots:
         scopes.append((snap.account_id, snap.region))
         judged.extend(snap.groups)
-        ctx = Context(policy.id, snap.account_id, snap.region, settings.trusted_accounts)
+        ctx = Context(
+            policy.id, snap.account_id, snap.region, settings.trusted_accounts, snap.prefix_lists
+        )
         in_scope = [
             (check, run)
             for check, run in prepared
@@ -87,12 +89,14 @@ def evaluate(policy: Policy, snapshots: Iterable[RegionSnapshot], *, today: date
             if tag_key in group.tags and group.tags[tag_key] not in pointable:
                 found.append(_unknown_exemption_tag(ctx, policy, view))
             if found:
+                # Exemptions here, where the region's prefix lists are at hand (`peers_within`).
+                found = apply_exemptions(found, policy.exemptions, today, tag_key, ctx.within)
                 by_group.setdefault((snap.account_id, snap.region, group.group_id), []).extend(
                     found
                 )
     findings: list[Finding] = []
     for key in sorted(by_group):
-        block = apply_exemptions(by_group[key], policy.exemptions, today, tag_key)
+        block = by_group[key]
         block.sort(key=_within_group)
         findings.extend(block)
     return ScanResult(policy, tuple(findings), groups, rules, tuple(scopes), tuple(judged))

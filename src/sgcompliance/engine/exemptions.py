@@ -8,16 +8,28 @@ in `rule_tags`: whoever opens a rule sets that rule's tags, so they cannot grant
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 
 from sgcompliance.engine.findings import Finding
-from sgcompliance.engine.policy import DEFAULT_EXEMPTION_TAG_KEY, Exemption, tags_match
+from sgcompliance.engine.model import Rule
+from sgcompliance.engine.policy import (
+    DEFAULT_EXEMPTION_TAG_KEY,
+    AllowedPeers,
+    Exemption,
+    tags_match,
+)
+
+# Whether a rule's whole peer lies inside an allowed set, in the finding's region.
+Within = Callable[[Rule, AllowedPeers], bool]
 
 
 def exemption_matches(
-    exemption: Exemption, finding: Finding, tag_key: str = DEFAULT_EXEMPTION_TAG_KEY
+    exemption: Exemption,
+    finding: Finding,
+    tag_key: str = DEFAULT_EXEMPTION_TAG_KEY,
+    within: Within | None = None,
 ) -> bool:
     group = finding.group
     rule = finding.rule
@@ -35,6 +47,10 @@ def exemption_matches(
         return False
     if not all(tags_match(group.tags, key, value) for key, value in exemption.tags):
         return False
+    if exemption.peers_within and (
+        rule is None or within is None or not within(rule, exemption.peers_within)
+    ):
+        return False
     if exemption.rule_tags:
         rule_tags = dict(rule.tags) if rule is not None else {}
         if not all(tags_match(rule_tags, key, value) for key, value in exemption.rule_tags):
@@ -47,6 +63,7 @@ def apply_exemptions(
     exemptions: Sequence[Exemption],
     today: date,
     tag_key: str = DEFAULT_EXEMPTION_TAG_KEY,
+    within: Within | None = None,
 ) -> list[Finding]:
     """Mark each finding with the first live exemption that matches, or the expired one."""
     if not exemptions:
@@ -56,7 +73,7 @@ def apply_exemptions(
         live: Exemption | None = None
         expired: Exemption | None = None
         for exemption in exemptions:
-            if not exemption_matches(exemption, finding, tag_key):
+            if not exemption_matches(exemption, finding, tag_key, within):
                 continue
             if exemption.expired(today):
                 expired = expired or exemption

@@ -8,8 +8,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 
-from sgcompliance.engine.model import Direction, PeerKind, Rule, SecurityGroup
-from sgcompliance.engine.network import CidrInfo, SourceClass, cidr_info, covers_family, family_size
+from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule, SecurityGroup
+from sgcompliance.engine.network import (
+    CidrInfo,
+    RangeSet,
+    SourceClass,
+    cidr_info,
+    covers_family,
+    family_size,
+)
+from sgcompliance.engine.policy import AllowedPeers
 from sgcompliance.engine.protocol import ALL, PORT_PROTOCOLS, Interval, merge, port_interval
 
 # Enum members bound once: reading `Enum.MEMBER` costs a class lookup on every rule.
@@ -129,6 +137,29 @@ class PrefixListIndex:
             resolved = (source, infos)
         self._cache[list_id] = resolved
         return resolved
+
+
+def allowed_ranges(allowed: AllowedPeers, prefix_lists: Mapping[str, tuple[str, ...]]) -> RangeSet:
+    """The union of an allowed set in one region: its CIDRs and the entries of its prefix
+    lists there (a list the region cannot resolve adds nothing: it allows nothing)."""
+    infos = [cidr_info(c) for c in allowed.cidrs]
+    for list_id in allowed.prefix_lists:
+        infos.extend(cidr_info(c) for c in prefix_lists.get(list_id, ()))
+    return RangeSet(infos)
+
+
+def peer_within(peer: Peer, ranges: RangeSet, prefix_lists: Mapping[str, tuple[str, ...]]) -> bool:
+    """Whether every address a peer stands for lies inside `ranges`. A group reference has no
+    addresses to judge, and a prefix list that cannot be resolved (or holds nothing) is never
+    inside: what it exposes is unknown."""
+    if not ranges:
+        return False
+    if peer.kind is _PREFIX_LIST:
+        entries = prefix_lists.get(peer.value)
+        return bool(entries) and all(ranges.holds(cidr_info(c)) for c in entries or ())
+    if peer.kind is _GROUP:
+        return False
+    return ranges.holds(cidr_info(peer.value))
 
 
 def build_view(

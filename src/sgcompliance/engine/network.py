@@ -8,6 +8,7 @@ documentation, ...); `0.0.0.0/1` is therefore public even though `ipaddress` cal
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 import socket
@@ -239,3 +240,35 @@ def covers_family(networks: list[Network], version: int) -> bool:
 
 def overlaps(a: Network, b: Network) -> bool:
     return a.version == b.version and a.overlaps(b)
+
+
+class RangeSet:
+    """The union of some CIDRs, per IP version, answering whether a range lies wholly inside.
+
+    Held as sorted, merged integer intervals: a range inside the union may span several listed
+    CIDRs (`10.0.0.0/9` + `10.128.0.0/9` hold `10.0.0.0/8`), which no single-CIDR test sees.
+    """
+
+    __slots__ = ("_spans",)
+
+    def __init__(self, infos: tuple[CidrInfo, ...] | list[CidrInfo] = ()) -> None:
+        spans: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
+        for info in sorted(infos, key=lambda i: (i.version, i.address)):
+            runs = spans[info.version]
+            lo, hi = info.address, info.address + info.size - 1
+            if runs and lo <= runs[-1][1] + 1:
+                runs[-1] = (runs[-1][0], max(runs[-1][1], hi))
+            else:
+                runs.append((lo, hi))
+        self._spans = {version: tuple(runs) for version, runs in spans.items()}
+
+    def __bool__(self) -> bool:
+        return bool(self._spans[4] or self._spans[6])
+
+    def holds(self, info: CidrInfo) -> bool:
+        """Whether every address of `info` is in the union."""
+        runs = self._spans[info.version]
+        lo = info.address
+        # The last run starting at or before `lo` is the only one that can hold it.
+        at = bisect.bisect_right(runs, (lo, _V6_MASK)) - 1
+        return at >= 0 and runs[at][1] >= lo + info.size - 1

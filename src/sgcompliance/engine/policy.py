@@ -47,6 +47,25 @@ class CheckType(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class AllowedPeers:
+    """Public ranges a check accepts (a CDN's, a partner's): CIDRs and managed prefix lists.
+
+    A rule whose peer lies wholly inside their union is not judged by the check; a peer partly
+    outside still is. A prefix list counts by its entries in the region judged, so one that
+    cannot be resolved there allows nothing.
+    """
+
+    cidrs: tuple[str, ...] = ()
+    prefix_lists: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.cidrs or self.prefix_lists)
+
+
+NO_ALLOWED_PEERS = AllowedPeers()
+
+
+@dataclass(frozen=True, slots=True)
 class Sources:
     """Which peers a check cares about: the world, any public range, and/or listed CIDRs."""
 
@@ -55,6 +74,7 @@ class Sources:
     cidrs: tuple[Network, ...] = ()
     # IP versions judged; CIS separates IPv4 (5.2) from IPv6 (5.3) world access.
     versions: frozenset[int] = frozenset({4, 6})
+    allowed: AllowedPeers = NO_ALLOWED_PEERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +107,7 @@ class WidePublicCidr:
     ipv4_min_prefix: int
     ipv6_min_prefix: int
     include_world: bool = True
+    allowed: AllowedPeers = NO_ALLOWED_PEERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +207,8 @@ class Exemption:
     rule_tags: tuple[tuple[str, str | None], ...] = ()
     # Applies to a group only where the group's exemption tag names this exemption's id.
     tagged: bool = False
+    # Applies only to rules whose peer lies wholly inside these ranges (empty: any peer).
+    peers_within: AllowedPeers = NO_ALLOWED_PEERS
 
     def expired(self, today: date) -> bool:
         return self.expires is not None and self.expires < today
