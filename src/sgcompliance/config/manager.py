@@ -155,6 +155,13 @@ class ConfigManager:
         placement = self._placement(account_id)
         return config.mode_for(account_id, placement.ous, placement.tags)
 
+    def account_tags(self, account_id: str) -> Mapping[str, str]:
+        """An account's tags from the organization (cached like its placement), for alert
+        routing; none without a directory. SgcError when Organizations cannot be read."""
+        if self._directory is None:
+            return {}
+        return self._placement(account_id).tags
+
     def _placement(self, account_id: str) -> AccountPlacement:
         if self._directory is None:
             raise ConfigError(
@@ -282,6 +289,7 @@ def _build(parsed: Parameters, loaded: _LoadedPolicy) -> RuntimeConfig:
         backup_kms_key_id=parsed[Parameter.BACKUP_KMS_KEY_ID],
         own_role_arns=own,
         mode_overrides=parsed[Parameter.MODE_OVERRIDES],
+        owner_routing=parsed[Parameter.ALERT_OWNER_TAGS],
     )
 
 

@@ -15,9 +15,11 @@ from enum import StrEnum
 from typing import Any
 
 from sgcompliance.config.mode_overrides import ModeOverrides, parse_mode_overrides
+from sgcompliance.config.owner_tags import parse_owner_tags
 from sgcompliance.config.runtime import ORGANIZATION, Accounts
 from sgcompliance.engine.policy import Severity
 from sgcompliance.errors import ConfigError
+from sgcompliance.records.owner_routing import OwnerRouting
 from sgcompliance.remediation.plan import Mode
 
 DEFAULT_PATH = "/sgcompliance"
@@ -56,6 +58,7 @@ class Parameter(StrEnum):
     BACKUP_KMS_KEY_ID = "backup_kms_key_id"
     OWN_ROLE_ARNS = "own_role_arns"
     MODE_OVERRIDES = "mode_overrides"
+    ALERT_OWNER_TAGS = "alert_owner_tags"
 
     @property
     def env(self) -> str:
@@ -157,6 +160,7 @@ def _default(parameter: Parameter) -> Any:
         Parameter.BACKUP_PREFIX: "backups/",
         Parameter.OWN_ROLE_ARNS: frozenset(),
         Parameter.MODE_OVERRIDES: ModeOverrides(),
+        Parameter.ALERT_OWNER_TAGS: OwnerRouting(),
     }
     return defaults.get(parameter)
 
@@ -265,4 +269,5 @@ _PARSERS: dict[Parameter, Callable[[str, str], Any]] = {
     Parameter.BACKUP_KMS_KEY_ID: _matching(_KMS_KEY, "a KMS key id, ARN or alias"),
     Parameter.OWN_ROLE_ARNS: _role_arns,
     Parameter.MODE_OVERRIDES: parse_mode_overrides,
+    Parameter.ALERT_OWNER_TAGS: parse_owner_tags,
 }

@@ -10,6 +10,7 @@ from typing import Any, Final, Literal
 from sgcompliance.config.mode_overrides import ModeOverrides
 from sgcompliance.engine.policy import Policy, Severity
 from sgcompliance.errors import ConfigError
+from sgcompliance.records.owner_routing import OwnerRouting
 from sgcompliance.remediation.plan import Mode
 
 ORGANIZATION: Final = "organization"
@@ -53,6 +54,8 @@ class RuntimeConfig:
     max_event_age: timedelta | None = DEFAULT_MAX_EVENT_AGE
     # The account the tool itself runs in (the hub): never locked down, see `mode_for`.
     hub_account: str | None = None
+    # Which group and account tags route alerts to their owners (`alert_owner_tags`).
+    owner_routing: OwnerRouting = field(default_factory=OwnerRouting)
 
     @property
     def account_scope(self) -> frozenset[str] | None:
@@ -115,6 +118,7 @@ class RuntimeConfig:
             "own_role_arns": sorted(self.own_role_arns),
             "mode_overrides": self.mode_overrides.to_document(),
             "hub_account": self.hub_account,
+            "alert_owner_tags": self.owner_routing.describe(),
             "max_event_age_seconds": (
                 None if self.max_event_age is None else self.max_event_age.total_seconds()
             ),

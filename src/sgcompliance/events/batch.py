@@ -41,7 +41,6 @@ from sgcompliance.events.enforcement import finish, record_all
 from sgcompliance.events.services import Pipeline, Services
 from sgcompliance.events.sweep import judge_scope, sweep_time, sweep_trigger
 from sgcompliance.records import audit
-from sgcompliance.records.alert import sweep_alert, worth_alerting
 from sgcompliance.records.audit import AuditRecord
 from sgcompliance.remediation.remediator import GroupOutcome
 
@@ -60,6 +59,8 @@ class BatchReport:
     bad: list[str] = field(default_factory=list)
     records: list[AuditRecord] = field(default_factory=list)
     alert_message_ids: list[str] = field(default_factory=list)
+    # group id -> its tags as read, for the sweep alerts' owner routing.
+    group_tags: dict[str, Mapping[str, str]] = field(default_factory=dict)
 
     def response(self) -> dict[str, Any]:
         """The Lambda partial batch response: exactly the transiently failed message ids."""
@@ -149,6 +150,7 @@ class BatchWorker:
             seen = {r.record_id for r in fresh}
             alerted.extend(r for r in decided.enforced.owed if r.record_id not in seen)
             unfinished.extend(decided.enforced.unfinished)
+            report.group_tags.update(decided.enforced.group_tags)
         return not decided.retry
 
     def _bad(self, bad: BadRecord, report: BatchReport) -> None:
@@ -168,17 +170,15 @@ class BatchWorker:
         if services.alerts is None:
             return
         for sweep_id, records in sweeps.items():
-            if not worth_alerting(records):
-                continue
-            alert = sweep_alert(
+            delivery = services.alerts.send_for_sweep(
                 sweep_id,
                 records,
                 sweep_time=sweep_time(records),
                 audit_uris=services.audit.locations(records),
                 rollback_options=services.rollback_options,
+                group_tags=report.group_tags,
             )
-            delivery = services.alerts.send(alert)
-            if delivery.message_id is not None:
+            if delivery is not None and delivery.message_id is not None:
                 report.alert_message_ids.append(delivery.message_id)
 
 

@@ -20,7 +20,7 @@ or its flags are already in place.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
@@ -142,7 +142,9 @@ class EventProcessor:
         judged, retry = self._judge(services, event, changes)
         records = judged.records
         fresh = record_all(services, records)
-        message_id = self._alert(services, records, fresh, owed=judged.alert_owed)
+        message_id = self._alert(
+            services, records, fresh, owed=judged.alert_owed, group_tags=judged.group_tags
+        )
         # Only now: a group left "in progress" tells the next delivery its alert is owed.
         finish(services, judged.unfinished)
         return EventReport(
@@ -256,6 +258,7 @@ class EventProcessor:
         fresh: list[AuditRecord],
         *,
         owed: bool = False,
+        group_tags: Mapping[str, Mapping[str, str]] | None = None,
     ) -> str | None:
         if records and not fresh and not owed:
             # Every decision was stored before, and its alert went out before the group's
@@ -268,6 +271,7 @@ class EventProcessor:
             records,
             audit_uris=services.audit.locations(records),
             rollback_options=services.rollback_options,
+            group_tags=group_tags,
         )
         return delivery.message_id if delivery is not None else None
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.errors import SgcError
 from sgcompliance.events.services import Pipeline, Services, error_code, is_transient
-from sgcompliance.records.alert import sweep_alert, worth_alerting
 from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record, latency_ms
 from sgcompliance.records.metrics import MetricsManager
 from sgcompliance.remediation.audit_records import outcome_audit_record
@@ -62,6 +61,8 @@ class Enforced:
     owed: tuple[AuditRecord, ...] = ()
     # What was done, group by group (None when combined from several runs).
     run: RemediationRun | None = None
+    # group id -> its tags as read: the alert's owner routing.
+    group_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def alert_owed(self) -> bool:
@@ -74,6 +75,7 @@ def combined(parts: Sequence[Enforced]) -> Enforced:
         [r for part in parts for r in part.records],
         tuple(o for part in parts for o in part.unfinished),
         tuple(r for part in parts for r in part.owed),
+        group_tags={k: v for part in parts for k, v in part.group_tags.items()},
     )
 
 
@@ -156,7 +158,8 @@ def carry_out(
         if outcome.resumed and outcome.outcome in REVOKED_OUTCOMES
     )
     compliant = _compliant(pipeline, services, trigger, judged.snapshots, run, how)
-    return Enforced(records + compliant, unfinished, owed, run)
+    tags = {g.group_id: g.tags for s in judged.snapshots for g in s.groups}
+    return Enforced(records + compliant, unfinished, owed, run, tags)
 
 
 def _own_ids(records: list[AuditRecord]) -> list[AuditRecord]:
@@ -219,18 +222,24 @@ def record_all(services: Services, records: Sequence[AuditRecord]) -> list[Audit
     return fresh
 
 
-def alert_run(services: Services, run_id: str, fresh: Sequence[AuditRecord]) -> str | None:
+def alert_run(
+    services: Services,
+    run_id: str,
+    fresh: Sequence[AuditRecord],
+    group_tags: Mapping[str, Mapping[str, str]] | None = None,
+) -> str | None:
     """One alert for the fresh records of an operator's run (Lambda or CLI), when any is worth
     telling; the SNS message id, or None."""
-    if services.alerts is None or not worth_alerting(fresh):
+    if services.alerts is None:
         return None
-    alert = sweep_alert(
+    delivery = services.alerts.send_for_sweep(
         run_id,
         fresh,
         audit_uris=services.audit.locations(fresh),
         rollback_options=services.rollback_options,
+        group_tags=group_tags,
     )
-    return services.alerts.send(alert).message_id
+    return delivery.message_id if delivery is not None else None
 
 
 def narrowed(

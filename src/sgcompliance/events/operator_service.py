@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sgcompliance.engine.findings import Finding
@@ -136,6 +137,7 @@ class OperatorService:
             }
         only = frozenset(action.group_ids) or None
         records: list[AuditRecord] = []
+        tags: dict[str, Mapping[str, str]] = {}
         for scope in scopes:
             trigger = Trigger(request_id, OPERATOR_EVENT_NAME, scope.account_id, scope.region)
             decided = judge_scope(
@@ -147,6 +149,8 @@ class OperatorService:
                 only_groups=only,
             )
             records.extend(decided.records)
+            if decided.enforced is not None:
+                tags.update(decided.enforced.group_tags)
         fresh = record_all(services, records)
         return {
             "status": "ok",
@@ -154,7 +158,7 @@ class OperatorService:
             "mode": action.mode.value if action.mode else None,
             "refused": refused,
             "decisions": [decision(r) for r in records],
-            "alert_message_id": alert_run(services, request_id, fresh),
+            "alert_message_id": alert_run(services, request_id, fresh, tags),
         }
 
     def _rollback(

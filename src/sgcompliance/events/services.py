@@ -9,10 +9,10 @@ services are cached by the identity of the configuration they were built from.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sgcompliance.clock import utc_now, utc_today
 from sgcompliance.config.runtime import RuntimeConfig
@@ -56,6 +56,14 @@ class ConfigSource(Protocol):
     def get(self) -> RuntimeConfig: ...
 
     def mode_for_account(self, account_id: str) -> Mode: ...
+
+
+@runtime_checkable
+class AccountTagSource(Protocol):
+    """A configuration source that can also tell an account's tags (`ConfigManager`, through
+    the organization's directory): alerts route by them when a group has no owner tag."""
+
+    def account_tags(self, account_id: str) -> Mapping[str, str]: ...
 
 
 class MemberGroups(Protocol):
@@ -195,12 +203,18 @@ class Pipeline:
 
     def _build(self, config: RuntimeConfig) -> Services:
         notifier = self.adapters.notifier(config.sns_topic_arn) if config.sns_topic_arn else None
+        tags = self.configs.account_tags if isinstance(self.configs, AccountTagSource) else None
+        alerts = (
+            AlertPublisher(notifier, self.metrics, routing=config.owner_routing, account_tags=tags)
+            if notifier is not None
+            else None
+        )
         return Services(
             config=config,
             scanner=ComplianceScanner(config.policy, today=self.today),
             backups=self.adapters.backups(config),
             audit=AuditTrail([self.audit_log, *self.adapters.audit_sinks(config)]),
-            alerts=AlertPublisher(notifier, self.metrics) if notifier is not None else None,
+            alerts=alerts,
             members=self.adapters.members(config),
         )
 

@@ -1,11 +1,12 @@
 """Alerts: one SNS message per event or per sweep, built from the decisions' audit records.
 
 An alert is a subject line (what email subscribers see), a JSON body (who changed what, which
-checks fired, what was done, how to undo it, where the full audit record is) and String message
-attributes (severity, account, mode, kind) for subscription filter policies. SNS accepts at most
-256 KiB of body and attributes together: findings (or, for a sweep, account-regions) that do not
-fit are left out, most severe kept first, and `"truncated": N` says how many; the audit record
-keeps them all.
+checks fired, what was done, how to undo it, where the full audit record is) and message
+attributes for subscription filter policies: severity, account, mode and kind (String), and the
+owner routing attributes (String.Array, `owner` and `team` by default) when the groups' or
+accounts' tags name an owner. SNS accepts at most 256 KiB of body and attributes together:
+findings (or, for a sweep, account-regions) that do not fit are left out, most severe kept
+first, and `"truncated": N` says how many; the audit record keeps them all.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sgcompliance.records.audit import (
     format_time,
     highest_severity,
 )
+from sgcompliance.records.owner_routing import Routing, routing_size
 from sgcompliance.records.sns_message import (
     SNS_MAX_BYTES,
     Alert,
@@ -70,8 +72,10 @@ def event_alert(
     audit_uris: Mapping[str, str] | None = None,
     rollback_options: str = "",
     max_bytes: int = SNS_MAX_BYTES,
+    routing: Routing | None = None,
 ) -> Alert:
-    """The alert for one CloudTrail event; `records` are its decisions (one per group)."""
+    """The alert for one CloudTrail event; `records` are its decisions (one per group).
+    `routing`: the owner routing attributes (`owner_routing.routing_values`)."""
     if not records:
         raise ValueError("an event alert needs at least one audit record")
     _check_budget(max_bytes)
@@ -102,6 +106,7 @@ def event_alert(
         "region": first.region,
         "mode": _common(r.mode for r in records),
         "dry_run": any(r.dry_run for r in records),
+        **_owners(routing),
         "groups": groups,
     }
     items = [
@@ -111,8 +116,10 @@ def event_alert(
     ]
     hidden = sum(r.findings_truncated for r in records)
     attributes = _attributes(severity, first.account_id, body["mode"], "event")
-    message = fit_body(body, items, hidden, max_bytes - attributes_size(attributes), "groups")
-    return Alert(subject_line(f"sgcompliance {label}: {what} in {where}"), message, attributes)
+    budget = max_bytes - attributes_size(attributes) - routing_size(routing or {})
+    message = fit_body(body, items, hidden, budget, "groups")
+    subject = subject_line(f"sgcompliance {label}: {what} in {where}")
+    return Alert(subject, message, attributes, dict(routing or {}))
 
 
 def sweep_alert(
@@ -123,8 +130,10 @@ def sweep_alert(
     audit_uris: Mapping[str, str] | None = None,
     rollback_options: str = "",
     max_bytes: int = SNS_MAX_BYTES,
+    routing: Routing | None = None,
 ) -> Alert:
-    """One alert for a whole sweep, summarised per account-region."""
+    """One alert for a whole sweep, summarised per account-region. `routing` carries the
+    owners of every group in it: each team named receives the whole sweep alert."""
     _check_budget(max_bytes)
     acted = [r for r in records if r.action in _ACTED]
     by_scope: dict[tuple[str, str], list[AuditRecord]] = {}
@@ -151,13 +160,21 @@ def sweep_alert(
         "mode": _common(r.mode for r in acted),
         "dry_run": any(r.dry_run for r in acted),
         "totals": totals,
+        **_owners(routing),
         "scopes": [],
     }
     items = [Droppable(_scope_rank(s), n, body["scopes"], s) for n, s in enumerate(scopes)]
     account = _common(r.account_id for r in acted)
     attributes = _attributes(severity, account, body["mode"], "sweep")
-    message = fit_body(body, items, 0, max_bytes - attributes_size(attributes), "scopes")
-    return Alert(subject_line(f"sgcompliance sweep {label}: {what}"), message, attributes)
+    budget = max_bytes - attributes_size(attributes) - routing_size(routing or {})
+    message = fit_body(body, items, 0, budget, "scopes")
+    subject = subject_line(f"sgcompliance sweep {label}: {what}")
+    return Alert(subject, message, attributes, dict(routing or {}))
+
+
+def _owners(routing: Routing | None) -> dict[str, Any]:
+    """The routing values in the body too, for a chat or email reader: only when there are."""
+    return {"owners": {k: list(v) for k, v in routing.items()}} if routing else {}
 
 
 def _check_budget(max_bytes: int) -> None:

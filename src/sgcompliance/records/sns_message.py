@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sgcompliance.records.owner_routing import ROUTING_TYPE, Routing, array_value, routing_size
+
 SNS_MAX_BYTES = 262_144
 SUBJECT_MAX = 99
 ATTRIBUTE_VALUE_MAX = 256
@@ -26,11 +28,23 @@ class Alert:
     subject: str
     message: str  # a JSON document, ASCII only
     attributes: Mapping[str, str] = field(default_factory=dict)
+    # Owner routing (`records/owner_routing.py`): String.Array attributes, name -> values.
+    routing: Routing = field(default_factory=dict)
 
     @property
     def size_bytes(self) -> int:
         """What SNS counts against its size limit: the body and every attribute part."""
-        return len(self.message.encode()) + attributes_size(self.attributes)
+        return (
+            len(self.message.encode())
+            + attributes_size(self.attributes)
+            + routing_size(self.routing)
+        )
+
+    def message_attributes(self) -> list[tuple[str, str, str]]:
+        """Every attribute as (name, data type, value), as Publish takes them."""
+        typed = [(name, ATTRIBUTE_TYPE, value) for name, value in self.attributes.items()]
+        typed += [(name, ROUTING_TYPE, array_value(v)) for name, v in self.routing.items() if v]
+        return typed
 
     def body(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.message)

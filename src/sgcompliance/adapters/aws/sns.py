@@ -1,4 +1,5 @@
-"""Alerts to an SNS topic: Publish with a subject, the JSON body and String attributes."""
+"""Alerts to an SNS topic: Publish with a subject, the JSON body and its attributes (String,
+and String.Array for owner routing)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.records.alert import Alert
-from sgcompliance.records.sns_message import ATTRIBUTE_TYPE
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -21,8 +21,8 @@ class SnsNotifier:
 
     def publish(self, alert: Alert) -> str:
         attributes: dict[str, MessageAttributeValueTypeDef] = {
-            name: {"DataType": ATTRIBUTE_TYPE, "StringValue": value}
-            for name, value in alert.attributes.items()
+            name: {"DataType": data_type, "StringValue": value}
+            for name, data_type, value in alert.message_attributes()
         }
         with translating("Publish", scope=self.topic_arn):
             response = self.client.publish(
