@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.engine.model import RegionSnapshot, Rule
 
 
 class CodeKind(StrEnum):
@@ -43,13 +43,20 @@ class Unresolved:
 
     `address` is the group's address (as in `SecurityGroup.group_id`); `attribute` names what is
     unknown (`ingress[0].cidr_blocks`, `SecurityGroupIngress[1].CidrIp`); `reason` says why, in
-    words a person reads on a pull request.
+    words a person reads on a pull request. `rule`, when given, is what is known of the rule
+    (direction, protocol, ports; its peer's value reads `UNKNOWN_PEER`): the finding shows it, and
+    its `rule_id` keeps two unknowns of one group apart. It is never judged.
     """
 
     address: str
     attribute: str
     reason: str
     location: SourceLocation | None = None
+    rule: Rule | None = None
+
+
+# The value a placeholder rule's peer shows for what the code does not fix yet.
+UNKNOWN_PEER = "(known after apply)"
 
 
 @dataclass(frozen=True, slots=True)
