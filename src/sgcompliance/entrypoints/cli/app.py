@@ -108,7 +108,7 @@ def scan(
     2 when the input, the policy or the command line is wrong, 3 when an account-region of a
     live scan could not be read (the others are still reported).
     """
-    started = report_time()
+    started = report_time(source.today)
     terminal = Terminal.from_options(quiet=quiet, no_color=no_color)
     with reported_errors():
         result, complete = judge(source, aws.target("scan"), max_workers, stats, terminal)

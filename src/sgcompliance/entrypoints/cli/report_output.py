@@ -31,12 +31,15 @@ def format_help() -> str:
     return f"Report format: {', '.join(format_names())}."
 
 
-def report_time() -> datetime:
-    """When the command started, for formats that carry a time (ASFF, OCSF). SOURCE_DATE_EPOCH
-    (the reproducible-builds convention) pins it, so such reports can be compared byte for byte."""
+def report_time(today: datetime | None = None) -> datetime:
+    """When the command started, for the reports' time. SOURCE_DATE_EPOCH (the
+    reproducible-builds convention) pins it, else `--today` (its midnight, UTC), so reports can
+    be compared byte for byte."""
     pinned = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if pinned.isdigit():
         return datetime.fromtimestamp(int(pinned), UTC)
+    if today is not None:
+        return datetime(today.year, today.month, today.day, tzinfo=UTC)
     return datetime.now(UTC)
 
 
