@@ -128,10 +128,17 @@ def parse_json(text: str, source: str, limits: Limits = SNAPSHOT_LIMITS) -> obje
     return _parse_json(text, source, limits)
 
 
-def parse_yaml(text: str, source: str, limits: Limits = SNAPSHOT_LIMITS) -> object:
-    """Parse YAML text (plain data only, see the module) within `limits`."""
+def parse_yaml(
+    text: str,
+    source: str,
+    limits: Limits = SNAPSHOT_LIMITS,
+    *,
+    loader: type[StrictYamlLoader] | None = None,
+) -> object:
+    """Parse YAML text (plain data only, see the module) within `limits`; `loader`, a subclass
+    of `StrictYamlLoader`, reads a dialect with tags of its own under the same limits."""
     _check_size(_utf8_size(text), source, limits)
-    return _parse_yaml(text, source, limits)
+    return _parse_yaml(text, source, limits, loader or _StrictYamlLoader)
 
 
 def load_document(path: Path, limits: Limits = SNAPSHOT_LIMITS) -> object:
@@ -520,7 +527,11 @@ class _StrictYamlLoader(Composer, SafeConstructor, Resolver):
 
     The events come from libyaml; composition is Python's (`Composer`), so that every node
     passes `compose_node`, where anchors, aliases, tags, nesting and the number of keys and
-    values are checked before the node is built."""
+    values are checked before the node is built. A subclass names the further tags it reads
+    in `plain_tags` (and registers their constructors)."""
+
+    plain_tags: frozenset[str] = _PLAIN_TAGS
+    alias_hint: str = _ALIAS_HINT
 
     def __init__(self, text: str, source: str, limits: Limits) -> None:
         self._events = _events(text)
@@ -551,7 +562,7 @@ class _StrictYamlLoader(Composer, SafeConstructor, Resolver):
         if isinstance(event, NodeEvent) and event.anchor is not None:
             raise self._anchor_refused(f"the anchor &{_shorten(str(event.anchor), 32)}", event)
         tag = getattr(event, "tag", None)
-        if isinstance(event, NodeEvent) and tag is not None and tag not in _PLAIN_TAGS:
+        if isinstance(event, NodeEvent) and tag is not None and tag not in self.plain_tags:
             raise _RefusalError(
                 InputError(
                     f"the YAML tag {_shown_tag(str(tag))} {_at(event)} is not read: only plain "
@@ -589,7 +600,7 @@ class _StrictYamlLoader(Composer, SafeConstructor, Resolver):
             InputError(
                 f"YAML anchors and aliases are not read (found {what} {_at(event)})",
                 source=self.source,
-                hint=_ALIAS_HINT,
+                hint=self.alias_hint,
             )
         )
 
@@ -696,9 +707,14 @@ yaml.add_constructor(_TAG + "int", _construct_int, Loader=_StrictYamlLoader)
 yaml.add_constructor(_TAG + "float", _construct_float, Loader=_StrictYamlLoader)
 
 
-def _parse_yaml(text: str, source: str, limits: Limits) -> object:
+StrictYamlLoader = _StrictYamlLoader
+
+
+def _parse_yaml(
+    text: str, source: str, limits: Limits, loader_class: type[StrictYamlLoader] = _StrictYamlLoader
+) -> object:
     try:
-        loader = _StrictYamlLoader(text, source, limits)
+        loader = loader_class(text, source, limits)
     except UnicodeEncodeError as exc:
         raise InputError(
             f"the text holds a character UTF-8 cannot encode (at character {exc.start:,})",
