@@ -84,7 +84,8 @@ def test_each_team_s_subscription_receives_only_its_team_s_alerts(factory: Clien
     # WHEN one event alert per group, and one sweep alert over two teams' groups, are published
     for group_id in tags:
         delivery = publisher.send_for_event([revoked_record(group_id=group_id)], group_tags=tags)
-        assert delivery is not None and delivery.sent, delivery
+        assert delivery is not None
+        assert delivery.sent, delivery
     sweep = [revoked_record(group_id="sg-pay"), revoked_record(group_id="sg-web")]
     assert publisher.send_for_sweep("sweep-1", sweep, group_tags=tags) is not None
     # THEN each team's queue holds its own group's alert and the sweep, the unowned queue the
@@ -110,9 +111,13 @@ def test_a_hostile_tag_value_is_published_clean_and_bounded(factory: ClientFacto
     record = revoked_record(group_id="sg-hostile")
     delivery = publisher.send_for_event([record], group_tags={"sg-hostile": {"Team": HOSTILE}})
     # THEN it was published, the value one clean line of at most 128 characters
-    assert delivery is not None and delivery.sent, delivery
+    assert delivery is not None
+    assert delivery.sent, delivery
     sqs = factory.client("sqs", REGION)
     message = sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["All"])["Messages"][0]
     (value,) = json.loads(message["MessageAttributes"]["team"]["StringValue"])
-    assert value.startswith("payments [2J") and len(value) <= 128
-    assert value.isprintable() and '"' not in value and "\\" not in value
+    assert value.startswith("payments [2J")
+    assert len(value) <= 128
+    assert value.isprintable()
+    assert '"' not in value
+    assert "\\" not in value

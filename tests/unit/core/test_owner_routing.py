@@ -162,7 +162,8 @@ def test_an_account_that_cannot_be_read_routes_by_the_groups_alone() -> None:
     # WHEN the event is alerted
     delivery = publisher.send_for_event(records, group_tags={"sg-1": {"Team": "payments"}})
     # THEN it is published, routed by the group that has a tag; the account was asked once
-    assert delivery is not None and delivery.sent
+    assert delivery is not None
+    assert delivery.sent
     assert inbox.alerts[0].routing == {"team": ("payments",)}
     assert calls == ["111111111111"]
 
