@@ -63,6 +63,9 @@ class Target:
     accounts: tuple[str, ...] = ()
     accounts_file: Path | None = None
     organization: bool = False
+    # With `organization`: only accounts under one of these OUs, and carrying every tag.
+    ous: tuple[str, ...] = ()
+    account_tags: tuple[tuple[str, str], ...] = ()
     role_name: str | None = None
     external_id: str | None = None
     max_attempts: int = 10
@@ -133,7 +136,11 @@ def _accounts(target: Target, factory: ClientFactory) -> tuple[str, ...]:
     if target.accounts_file is not None:
         found.extend(account_source.read_accounts_file(target.accounts_file))
     if target.organization:
-        found.extend(account_source.organization_accounts(factory.organizations()))
+        found.extend(
+            account_source.organization_accounts(
+                factory.organizations(), ous=target.ous, tags=target.account_tags
+            )
+        )
     return tuple(dict.fromkeys(found))
 
 
