@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from sgcompliance.engine.evaluate import ScanResult
@@ -36,11 +37,14 @@ def failures(result: ScanResult) -> list[ScopeFailure]:
 
 
 def coverage_record(result: ScanResult) -> Record:
-    """`{"complete", "summary", "requested", "scanned", "failed"}`; scopes sorted."""
+    """`{"complete", "summary", "accounts", "regions", "requested", "scanned", "failed"}`:
+    the accounts and regions asked for, then the account-regions; each sorted."""
     coverage = coverage_of(result)
     return {
         "complete": coverage.complete,
         "summary": coverage.summary(),
+        "accounts": sorted({s.account_id for s in coverage.requested}),
+        "regions": sorted({s.region for s in coverage.requested}),
         "requested": _scopes(coverage.requested),
         "scanned": _scopes(coverage.scanned),
         "failed": [failure_record(f) for f in failures(result)],
@@ -76,6 +80,14 @@ def incomplete_heading(result: ScanResult) -> str:
         f"INCOMPLETE SCAN: {coverage.summary()}; their security groups were not judged, "
         "so this report cannot say they are compliant"
     )
+
+
+def time_text(at: datetime | None) -> str | None:
+    """When the scan ran, as reports write it (`2026-11-27T08:30:15Z`), or None when the caller
+    gave no time: the report then says it does not know rather than invent one."""
+    if at is None:
+        return None
+    return at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _scopes(scopes: Iterable[Scope]) -> list[Record]:

@@ -1,7 +1,8 @@
-"""The JSON report: `{"summary": ..., "coverage": ..., "findings": [...]}` with sorted keys, for
-machines and diffs; `coverage` says which account-regions were asked for, read and not read (see
-`coverage.coverage_record`); a remediation run adds `"remediation": {...}` (see
-`records.remediation_record`).
+"""The JSON report: `{"summary": ..., "coverage": ..., "findings": [...], "passed": [...]}` with
+sorted keys, for machines and diffs; `summary` names the policy (id, version, digest) and when
+the scan ran; `coverage` says which account-regions were asked for, read and not read (see
+`coverage.coverage_record`); `passed` the checks each group passed (see `passes.py`); a
+remediation run adds `"remediation": {...}` (see `records.remediation_record`).
 
 Keys are sorted and findings are in location order, so two reports of the same estate differ
 only where the estate or the policy changed.
@@ -25,9 +26,8 @@ class JsonWriter:
         presentation: Presentation,
         remediation: RemediationReport | None = None,
     ) -> str:
-        del presentation  # JSON looks the same wherever it goes
         # ASCII-only escapes keep the bytes identical under any locale or terminal encoding.
         # The findings are written as they are made: their records never all exist at once.
-        document = scan_record_without_findings(result, remediation)
+        document = scan_record_without_findings(result, remediation, presentation.generated_at)
         pieces = with_items(document, "findings", 1, finding_records(result))
         return b"".join(chain(pieces, (b"\n",))).decode("ascii")

@@ -1,11 +1,12 @@
 """JSON Lines: one self-contained JSON object per line, for log pipelines and `jq -c`.
 
-The first line is the summary, the second the coverage (the account-regions asked for, read and
-not read, with their reasons), then one line per finding in location order, then (after a
-remediation run) one line per remediated group. Every line carries `"record"`: `summary`,
-`coverage`, `finding` or `remediation`, so a reader can filter without knowing the order. The
-objects are the JSON report's records (`records.py`), so both formats name every field the
-same way.
+The first line is the summary (with the policy digest and the scan's time), the second the
+coverage (the account-regions asked for, read and not read, with their reasons), then one line
+per finding in location order, one line per group that passed checks (the checks it passed),
+then (after a remediation run) one line per remediated group. Every line carries `"record"`:
+`summary`, `coverage`, `finding`, `passed` or `remediation`, so a reader can filter without
+knowing the order. The objects are the JSON report's records (`records.py`), so both formats
+name every field the same way.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.report.coverage import coverage_record
 from sgcompliance.report.formats import Presentation
+from sgcompliance.report.passes import passed_records
 from sgcompliance.report.records import (
     Record,
     finding_records,
@@ -48,12 +50,12 @@ class JsonLinesWriter:
         presentation: Presentation,
         remediation: RemediationReport | None = None,
     ) -> str:
-        del presentation  # the same wherever it goes
         lines = [
-            _line("summary", summary_record(result)),
+            _line("summary", summary_record(result, presentation.generated_at)),
             _line("coverage", coverage_record(result)),
         ]
         lines.extend(_line("finding", record) for record in finding_records(result))
+        lines.extend(_line("passed", record) for record in passed_records(result))
         if remediation is not None:
             lines.extend(_remediation_lines(remediation))
         return "\n".join(lines) + "\n"

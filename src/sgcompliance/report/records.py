@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.model import Rule, SecurityGroup
 from sgcompliance.engine.policy import Exemption, Severity
-from sgcompliance.report.coverage import coverage_record
+from sgcompliance.report.coverage import coverage_record, time_text
+from sgcompliance.report.passes import pass_count, passed_records
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 
 Record = dict[str, Any]
@@ -37,17 +39,23 @@ def by_severity(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.severity.rank, *f.sort_key()))
 
 
-def summary_record(result: ScanResult) -> Record:
+def summary_record(result: ScanResult, at: datetime | None = None) -> Record:
+    """The counts, the policy (id and digest) and when the scan ran (`generated_at`, null when
+    the caller gave no time)."""
     violations = result.violations
     severity_counts = Counter(f.severity.value for f in violations)
     check_counts = Counter(f.check_id for f in violations)
     return {
         "policy_id": result.policy.id,
         "policy_digest": result.policy.digest,
+        "policy_version": result.policy.version,
+        "generated_at": time_text(at),
         "groups_scanned": result.groups_scanned,
         "rules_evaluated": result.rules_evaluated,
         "violations": len(violations),
         "exempted": len(result.exempted),
+        # (group, check) pairs judged compliant: `passed` lists them per group.
+        "passed_checks": pass_count(result),
         "expired_exemptions": sum(1 for f in violations if f.expired_exemption is not None),
         # Every severity is present, zero or not, so the shape never changes between runs.
         "by_severity": {s.value: severity_counts.get(s.value, 0) for s in Severity},
@@ -151,24 +159,28 @@ def rule_summary(rule: Rule) -> str:
     return text.removeprefix("ingress ")
 
 
-def scan_record(result: ScanResult, remediation: RemediationReport | None = None) -> Record:
-    """The whole report: `{"summary": ..., "coverage": ..., "findings": [...]}` in location
-    order, plus `"remediation": {...}` when a remediation ran (absent otherwise: a scan's shape
-    is fixed). `coverage` says which account-regions were asked for, read and not read."""
-    record = scan_record_without_findings(result, remediation)
+def scan_record(
+    result: ScanResult, remediation: RemediationReport | None = None, at: datetime | None = None
+) -> Record:
+    """The whole report: `{"summary": ..., "coverage": ..., "findings": [...], "passed": [...]}`
+    in location order, plus `"remediation": {...}` when a remediation ran (absent otherwise: a
+    scan's shape is fixed). `coverage` says which account-regions were asked for, read and not
+    read; `passed` which checks each group passed."""
+    record = scan_record_without_findings(result, remediation, at)
     record["findings"] = list(finding_records(result))
     return record
 
 
 def scan_record_without_findings(
-    result: ScanResult, remediation: RemediationReport | None = None
+    result: ScanResult, remediation: RemediationReport | None = None, at: datetime | None = None
 ) -> Record:
     """`scan_record` with `findings` an empty list, for writers that write the findings
     (`finding_records`) one at a time."""
     record: Record = {
-        "summary": summary_record(result),
+        "summary": summary_record(result, at),
         "coverage": coverage_record(result),
         "findings": [],
+        "passed": passed_records(result),
     }
     if remediation is not None:
         record["remediation"] = remediation_record(remediation)

@@ -69,8 +69,12 @@ def test_the_summary_equals_the_golden_summary(tmp_path: Path) -> None:
         "by_severity": {"critical": 1, "high": 0, "info": 0, "low": 0, "medium": 0},
         "exempted": 0,
         "expired_exemptions": 0,
+        # --today pins the report's time to its midnight, UTC.
+        "generated_at": "2026-11-27T00:00:00Z",
         "groups_scanned": 2,
+        "passed_checks": 1,
         "policy_id": "ssh-only",
+        "policy_version": "1",
         "rules_evaluated": 3,
         "scopes": [{"account_id": ACCOUNT, "region": REGION}],
         "violations": 1,

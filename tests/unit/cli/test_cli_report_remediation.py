@@ -85,7 +85,7 @@ def test_the_json_report_lists_removed_and_kept_rules_with_backup_and_rollback_c
 
 def test_a_scan_json_report_has_no_remediation_key() -> None:
     # WHEN a plain scan is rendered THEN its shape is the scan contract, unchanged
-    assert set(json.loads(render(scan(), "json"))) == {"summary", "coverage", "findings"}
+    assert set(json.loads(render(scan(), "json"))) == {"summary", "coverage", "findings", "passed"}
 
 
 def test_the_table_marks_the_removed_rule_and_prints_the_rollback_command() -> None:

@@ -122,7 +122,9 @@ def test_sarif_says_the_execution_was_not_successful_and_names_each_account_regi
 
 
 def test_sarif_of_a_complete_scan_was_successful() -> None:
-    assert sarif_run(complete())["invocations"] == [{"executionSuccessful": True}]
+    assert sarif_run(complete())["invocations"] == [
+        {"executionSuccessful": True, "startTimeUtc": "2026-11-27T08:30:15Z"}
+    ]
 
 
 def test_asff_adds_a_not_available_document_per_account_region_valid_for_import() -> None:

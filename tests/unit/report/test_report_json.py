@@ -32,8 +32,8 @@ def finding(check_id: str, group_id: str) -> dict[str, Any]:
     return found
 
 
-def test_the_document_has_exactly_summary_coverage_and_findings() -> None:
-    assert set(report()) == {"summary", "coverage", "findings"}
+def test_the_document_has_exactly_summary_coverage_findings_and_passes() -> None:
+    assert set(report()) == {"summary", "coverage", "findings", "passed"}
 
 
 def test_every_finding_has_the_required_fields() -> None:

@@ -68,7 +68,7 @@ def test_a_critical_check_has_a_critical_security_severity() -> None:
 
 def test_there_is_one_result_per_finding_fingerprinted_by_the_finding_id() -> None:
     findings = estate_result().findings
-    results = run()["results"]
+    results = [r for r in run()["results"] if r["kind"] == "fail"]
     assert len(results) == len(findings)
     assert {r["fingerprints"][FINGERPRINT_KEY] for r in results} == {f.finding_id for f in findings}
     assert all(r["partialFingerprints"] == r["fingerprints"] for r in results)

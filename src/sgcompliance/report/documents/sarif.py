@@ -5,14 +5,18 @@ is the result's fingerprint, so an upload of a re-run updates the same alerts in
 new ones. Security groups are not files: each result names its group twice, as a logical
 location chain (account, region, group, rule) and as a physical artifact with the URI
 `aws://ACCOUNT/REGION/GROUP_ID`, because code scanning requires a physical location.
-Exempted findings carry an accepted external suppression with the exemption's reason.
+Exempted findings carry an accepted external suppression with the exemption's reason. After
+the findings, one result of kind `pass` per check names every group that passed it.
 `invocations[0].executionSuccessful` is false when an account-region could not be read, and
-each such account-region is a `toolExecutionNotifications` entry (level error) with its reason.
+each such account-region is a `toolExecutionNotifications` entry (level error) with its reason;
+the run's `properties.coverage` says which accounts and regions were asked for and read, and
+`invocations[0].startTimeUtc` when the scan ran (when the caller gave a time).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from itertools import chain
 from typing import Any
 
@@ -21,9 +25,16 @@ from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.fleet import ScopeFailure
 from sgcompliance.engine.policy import Severity
 from sgcompliance.report.controls import CheckInfo, check_catalog
-from sgcompliance.report.coverage import NOT_SCANNED_CHECK, coverage_of, failures
+from sgcompliance.report.coverage import (
+    NOT_SCANNED_CHECK,
+    coverage_of,
+    coverage_record,
+    failures,
+    time_text,
+)
 from sgcompliance.report.formats import Presentation
 from sgcompliance.report.json_text import with_items
+from sgcompliance.report.passes import passes_by_check
 from sgcompliance.report.records import by_location
 from sgcompliance.report.remediation_view import RemediationReport
 from sgcompliance.version import __version__
@@ -178,29 +189,54 @@ def notification(failure: ScopeFailure) -> Json:
     }
 
 
-def invocation(result: ScanResult) -> Json:
-    """Whether the run judged everything it was asked to, and what it could not read."""
+def pass_object(check_id: str, rule_index: int, groups: list[str]) -> Json:
+    """Every group that passed one check, as one `pass` result: one result per group and check
+    would make hundreds of thousands of results of a large estate (code scanning takes 5,000)."""
+    noun = "security group" if len(groups) == 1 else "security groups"
+    return {
+        "ruleId": check_id,
+        "ruleIndex": rule_index,
+        "kind": "pass",
+        "level": "none",
+        "message": {"text": message_text(f"{len(groups)} {noun} passed {check_id}")},
+        # The root of every group's URI: code scanning refuses a result without a location.
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "aws://"}}}],
+        "properties": {"passedGroups": groups},
+    }
+
+
+def invocation(result: ScanResult, at: datetime | None = None) -> Json:
+    """Whether the run judged everything it was asked to, what it could not read, and when it
+    ran (when the caller said)."""
     found = failures(result)
     record: Json = {"executionSuccessful": coverage_of(result).complete}
+    started = time_text(at)
+    if started is not None:
+        record["startTimeUtc"] = started
     if found:
         record["toolExecutionNotifications"] = [notification(f) for f in found]
     return record
 
 
-def sarif_log(result: ScanResult) -> Json:
+def sarif_log(result: ScanResult, at: datetime | None = None) -> Json:
     catalog: Mapping[str, CheckInfo] = check_catalog(result)
-    log = _log_without_results(result, catalog)
+    log = _log_without_results(result, catalog, at)
     log["runs"][0]["results"] = list(_results(result, catalog))
     return log
 
 
 def _results(result: ScanResult, catalog: Mapping[str, CheckInfo]) -> Iterator[Json]:
+    """A result per finding, in location order, then a `pass` result per check passed."""
     index = {check_id: i for i, check_id in enumerate(catalog)}
     for finding in by_location(result.findings):
         yield result_object(finding, index[finding.check_id])
+    for check_id, groups in passes_by_check(result).items():
+        yield pass_object(check_id, index[check_id], groups)
 
 
-def _log_without_results(result: ScanResult, catalog: Mapping[str, CheckInfo]) -> Json:
+def _log_without_results(
+    result: ScanResult, catalog: Mapping[str, CheckInfo], at: datetime | None = None
+) -> Json:
     """The log with its one run's `results` empty."""
     return {
         "$schema": SCHEMA_URI,
@@ -217,12 +253,14 @@ def _log_without_results(result: ScanResult, catalog: Mapping[str, CheckInfo]) -
                 },
                 # Separate categories per policy: uploads judged by different policies coexist.
                 "automationDetails": {"id": f"sgcompliance/{result.policy.id}/"},
-                "invocations": [invocation(result)],
+                "invocations": [invocation(result, at)],
                 "columnKind": "unicodeCodePoints",
                 "results": [],
                 "properties": {
                     "policyId": result.policy.id,
                     "policyDigest": result.policy.digest,
+                    "policyVersion": result.policy.version,
+                    "coverage": coverage_record(result),
                     "groupsScanned": result.groups_scanned,
                     "rulesEvaluated": result.rules_evaluated,
                 },
@@ -238,10 +276,10 @@ class SarifWriter:
         presentation: Presentation,
         remediation: RemediationReport | None = None,
     ) -> str:
-        del presentation, remediation  # code scanning shows findings; fixes live elsewhere
+        del remediation  # code scanning shows findings; fixes live elsewhere
         catalog = check_catalog(result)
         # The results are written as they are made: they never all exist at once. The run's
         # keys are 3 levels deep (the log, its `runs`, the run).
-        log = _log_without_results(result, catalog)
+        log = _log_without_results(result, catalog, presentation.generated_at)
         pieces = with_items(log, "results", 3, _results(result, catalog))
         return b"".join(chain(pieces, (b"\n",))).decode("ascii")
