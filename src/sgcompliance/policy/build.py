@@ -8,6 +8,8 @@ from typing import Any
 
 from sgcompliance.engine.model import Direction
 from sgcompliance.engine.policy import (
+    NO_ALLOWED_PEERS,
+    AllowedPeers,
     AllTraffic,
     AuthorizedPorts,
     Check,
@@ -29,6 +31,7 @@ from sgcompliance.engine.policy import (
     WidePublicCidr,
 )
 from sgcompliance.engine.protocol import parse_port_range
+from sgcompliance.policy.completion import PREFIX_LIST_PREFIX
 
 Doc = dict[str, Any]
 
@@ -74,7 +77,10 @@ def build_spec(kind: CheckType, doc: Doc) -> CheckSpec:
             return AllTraffic(build_sources(doc))
         case CheckType.WIDE_PUBLIC_CIDR:
             return WidePublicCidr(
-                doc["ipv4_min_prefix"], doc["ipv6_min_prefix"], doc["include_world"]
+                doc["ipv4_min_prefix"],
+                doc["ipv6_min_prefix"],
+                doc["include_world"],
+                build_allowed(doc.get("allowed_peers", [])),
             )
         case CheckType.DEFAULT_GROUP_CLOSED:
             return DefaultGroupClosed()
@@ -100,6 +106,16 @@ def build_sources(doc: Doc) -> Sources:
         public="public" in sources,
         cidrs=tuple(ipaddress.ip_network(s) for s in sources if s not in ("world", "public")),
         versions=frozenset(doc["ip_versions"]),
+        allowed=build_allowed(doc.get("allowed_peers", [])),
+    )
+
+
+def build_allowed(peers: list[str]) -> AllowedPeers:
+    if not peers:
+        return NO_ALLOWED_PEERS
+    return AllowedPeers(
+        cidrs=tuple(p for p in peers if not p.startswith(PREFIX_LIST_PREFIX)),
+        prefix_lists=tuple(p for p in peers if p.startswith(PREFIX_LIST_PREFIX)),
     )
 
 
@@ -132,6 +148,7 @@ def build_exemption(doc: Doc) -> Exemption:
         tags=_tag_pairs(match.get("tags", {})),
         rule_tags=_tag_pairs(match.get("rule_tags", {})),
         tagged=bool(match.get("tagged", False)),
+        peers_within=build_allowed(match.get("peers_within", [])),
     )
 
 

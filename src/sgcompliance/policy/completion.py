@@ -3,6 +3,7 @@ complete form, so that equal policies resolve to equal documents (and equal dige
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from sgcompliance.engine.policy import DEFAULT_EXEMPTION_TAG_KEY
@@ -31,6 +32,9 @@ DEFAULT_SETTINGS: Doc = {
     "unknown_exemption_tag_severity": "high",
 }
 _SOURCED_TYPES = frozenset({"restricted_ports", "authorized_ports_only", "all_traffic"})
+# Types that take `allowed_peers`: those judging peers by their address ranges.
+ALLOWING_TYPES = _SOURCED_TYPES | {"wide_public_cidr"}
+PREFIX_LIST_PREFIX = "pl-"
 
 
 def port_text(value: float | str) -> str:
@@ -75,7 +79,18 @@ def complete_check(check: Doc) -> Doc:
         out["sources"] = sorted(check.get("sources", DEFAULT_SOURCES))
         out["ip_versions"] = sorted(int(v) for v in check.get("ip_versions", DEFAULT_IP_VERSIONS))
     out.update(_complete_spec(kind, check))
+    # Left out when empty, so that policies written before the key keep their digest.
+    if kind in ALLOWING_TYPES and check.get("allowed_peers"):
+        out["allowed_peers"] = canonical_peers(check["allowed_peers"])
     return out
+
+
+def canonical_peers(peers: list[str]) -> list[str]:
+    """Allowed peers sorted, CIDRs in their compressed lower-case form (`2001:DB8::/32` and
+    `2001:db8::/32` are one range, and one digest)."""
+    return sorted(
+        p if p.startswith(PREFIX_LIST_PREFIX) else str(ipaddress.ip_network(p)) for p in peers
+    )
 
 
 def _complete_spec(kind: str, check: Doc) -> Doc:
@@ -106,6 +121,8 @@ def complete_exemption(exemption: Doc) -> Doc:
         key: sorted(value) if isinstance(value, list) else _canonical_match_value(value)
         for key, value in match.items()
     }
+    if "peers_within" in match:
+        out["match"]["peers_within"] = canonical_peers(match["peers_within"])
     return out
 
 

@@ -1,5 +1,6 @@
 """What `sgc policy validate` warns about in a valid policy: exemptions wider than a security
-team would mean to grant, or grantable by the very people they exempt.
+team would mean to grant, or grantable by the very people they exempt, and allowed public
+ranges wide enough to hide most of what a check looks for.
 
 None of these makes a policy invalid (each can be intended); each is named with the exemption's
 id and what to do instead. `sgc policy validate --strict` fails on them.
@@ -7,7 +8,51 @@ id and what to do instead. `sgc policy validate --strict` fails on them.
 
 from __future__ import annotations
 
-from sgcompliance.engine.policy import Exemption, Policy
+import ipaddress
+
+from sgcompliance.engine.policy import AllowedPeers, Exemption, Policy, Sources, WidePublicCidr
+
+# An allowed range wider than this is most of the internet, not a provider's ranges (the big
+# CDNs' widest published ranges are IPv4 /12 and IPv6 /24).
+_WIDEST_ALLOWED = {4: 8, 6: 16}
+
+
+def policy_warnings(policy: Policy) -> list[str]:
+    """Every concern `sgc policy validate` names: exemptions first, then allowed ranges."""
+    return exemption_warnings(policy) + allowance_warnings(policy)
+
+
+def allowance_warnings(policy: Policy) -> list[str]:
+    """One line per allowed CIDR (of a check or an exemption's peers_within) wider than
+    IPv4 /8 or IPv6 /16."""
+    found = []
+    for check in policy.checks:
+        spec = check.spec
+        sources = getattr(spec, "sources", None)
+        allowed = (
+            sources.allowed
+            if isinstance(sources, Sources)
+            else spec.allowed
+            if isinstance(spec, WidePublicCidr)
+            else None
+        )
+        if allowed:
+            found += _wide(f"check {check.id!r} allowed_peers", allowed)
+    for exemption in policy.exemptions:
+        found += _wide(f"exemption {exemption.id!r} match.peers_within", exemption.peers_within)
+    return found
+
+
+def _wide(name: str, allowed: AllowedPeers) -> list[str]:
+    out = []
+    for cidr in allowed.cidrs:
+        network = ipaddress.ip_network(cidr)
+        if network.prefixlen < _WIDEST_ALLOWED[network.version]:
+            out.append(
+                f"{name} holds {cidr}, wider than /{_WIDEST_ALLOWED[network.version]}: "
+                "allow the provider's published ranges or its managed prefix list instead"
+            )
+    return out
 
 
 def exemption_warnings(policy: Policy) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 from sgcompliance.engine.policy import BUILTIN_CHECKS
 from sgcompliance.engine.protocol import parse_port_range
 from sgcompliance.errors import InputError
-from sgcompliance.policy.problems import PathPart, Problem, did_you_mean, json_path
+from sgcompliance.policy.problems import PathPart, Problem, did_you_mean, json_path, quote
 
 PACK_PREFIX = "builtin:"
 SOURCE_WORDS = ("world", "public")
@@ -38,6 +38,12 @@ def document_problems(doc: dict[str, Any], packs: list[str]) -> list[Problem]:
         problems += _duplicate_ids(exemptions, "exemptions", "exemption")
         for i, exemption in enumerate(exemptions):
             problems += _expiry_problems(exemption, ["exemptions", i])
+            match = exemption.get("match") if isinstance(exemption, dict) else None
+            if isinstance(match, dict):
+                within = match.get("peers_within")
+                problems += allowed_peer_problems(
+                    within, ["exemptions", i, "match", "peers_within"]
+                )
     return problems
 
 
@@ -103,7 +109,40 @@ def check_value_problems(check: object, parts: list[PathPart]) -> list[Problem]:
     if isinstance(sources, list):
         for i, source in enumerate(sources):
             problems += _source_problems(source, [*parts, "sources", i])
+    problems += allowed_peer_problems(check.get("allowed_peers"), [*parts, "allowed_peers"])
     return problems
+
+
+def allowed_peer_problems(peers: object, parts: list[PathPart]) -> list[Problem]:
+    """Allowed ranges must be exact CIDRs, and none may be a whole address family: allowing
+    the world would turn the check off without saying so."""
+    if not isinstance(peers, list):
+        return []
+    problems: list[Problem] = []
+    for i, peer in enumerate(peers):
+        if not isinstance(peer, str) or peer.startswith("pl-") or "/" not in peer:
+            continue  # the schema reports what is neither a CIDR nor a prefix list id
+        path = json_path([*parts, i])
+        try:
+            network = ipaddress.ip_network(peer)
+        except ValueError as exc:
+            problems.append((path, f"{quote(peer)} is not a valid CIDR ({exc})", _cidr_hint(peer)))
+            continue
+        if network.prefixlen == 0:
+            problems.append(
+                (
+                    path,
+                    f"{quote(peer)} allows every address",
+                    "list only the ranges you mean (a check turned off says so: enabled: false)",
+                )
+            )
+    return problems
+
+
+def _cidr_hint(text: str) -> str:
+    with contextlib.suppress(ValueError):
+        return f"did you mean {ipaddress.ip_network(text, strict=False)}?"
+    return "use a CIDR like 203.0.113.0/24 or 2001:db8::/32, or a prefix list id like pl-1a2b3c4d"
 
 
 def _port_problems(spec: object, parts: list[PathPart]) -> list[Problem]:
