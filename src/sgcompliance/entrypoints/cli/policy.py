@@ -21,7 +21,7 @@ from sgcompliance.policy.cases import (
     load_case,
     run_case,
 )
-from sgcompliance.policy.governance import exemption_warnings
+from sgcompliance.policy.governance import policy_warnings
 from sgcompliance.policy.loader import load_policy, schema
 
 policy_app = typer.Typer(
@@ -73,7 +73,7 @@ def validate_command(
         f"{file}: valid (policy {policy.id}, {len(policy.checks)} checks, {enabled} enabled, "
         f"{len(policy.exemptions)} exemptions, digest {policy.digest[:12]})"
     )
-    warnings = exemption_warnings(policy)
+    warnings = policy_warnings(policy)
     for line in warnings:
         typer.echo(f"warning: {line}", err=True)
     if strict and warnings:
