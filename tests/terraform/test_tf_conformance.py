@@ -63,7 +63,9 @@ def test_the_events_target_keeps_and_alarms_what_it_could_not_deliver() -> None:
     aws:SourceArn the rule, and whose KMS key lets EventBridge use it; the retry policy bounds
     the attempts and the event age. "Monitoring Amazon EventBridge",
     https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html: FailedInvocations
-    (AWS/Events, by EventBusName and RuleName) counts the invocations that failed for good.
+    (AWS/Events) counts the invocations that failed for good and InvocationsFailedToBeSentToDlq
+    those the dead-letter queue refused; metrics of a rule on a custom bus carry both the
+    EventBusName and RuleName dimensions.
     """
     target = resource(HUB, "aws_cloudwatch_event_target", "sg_changes")
     # THEN the target has a dead-letter queue and a bounded retry policy
@@ -86,18 +88,20 @@ def test_the_events_target_keeps_and_alarms_what_it_could_not_deliver() -> None:
     assert [c["values"] for s in senders for c in s.conditions] == [
         ["${aws_cloudwatch_event_rule.sg_changes.arn}"]
     ]
-    # AND an alarm watches the rule's FailedInvocations, to the alerts topic
-    alarms = [
-        a
-        for a in resources_of(HUB, "aws_cloudwatch_metric_alarm").values()
-        if (a.get("namespace"), a.get("metric_name")) == ("AWS/Events", "FailedInvocations")
-    ]
-    assert len(alarms) == 1
-    assert alarms[0]["dimensions"] == {
-        "EventBusName": "${aws_cloudwatch_event_bus.hub.name}",
-        "RuleName": "${aws_cloudwatch_event_rule.sg_changes.name}",
-    }
-    assert alarms[0]["alarm_actions"] == ["${aws_sns_topic.alerts.arn}"]
+    # AND alarms watch the rule's FailedInvocations and the events its dead-letter queue
+    # refused (lost for good), by the custom bus's dimensions, to the alerts topic
+    for metric in ("FailedInvocations", "InvocationsFailedToBeSentToDlq"):
+        alarms = [
+            a
+            for a in resources_of(HUB, "aws_cloudwatch_metric_alarm").values()
+            if (a.get("namespace"), a.get("metric_name")) == ("AWS/Events", metric)
+        ]
+        assert len(alarms) == 1, metric
+        assert alarms[0]["dimensions"] == {
+            "EventBusName": "${aws_cloudwatch_event_bus.hub.name}",
+            "RuleName": "${aws_cloudwatch_event_rule.sg_changes.name}",
+        }
+        assert alarms[0]["alarm_actions"] == ["${aws_sns_topic.alerts.arn}"]
 
 
 def test_the_functions_can_consume_their_encrypted_queues() -> None:

@@ -27,6 +27,25 @@ resource "aws_cloudwatch_metric_alarm" "failed_invocations" {
   tags                = var.tags
 }
 
+# The one way an event is lost for good: EventBridge gave up on it and its dead-letter queue
+# refused it too (a key or queue policy, the queue deleted).
+resource "aws_cloudwatch_metric_alarm" "events_lost" {
+  alarm_name          = "${var.name}-sg-changes-events-lost"
+  alarm_description   = "EventBridge could not put undelivered security-group events on ${aws_sqs_queue.events_target_dlq.name}: they are lost; the daily sweep still judges the groups."
+  namespace           = "AWS/Events"
+  metric_name         = "InvocationsFailedToBeSentToDlq"
+  dimensions          = { EventBusName = aws_cloudwatch_event_bus.hub.name, RuleName = aws_cloudwatch_event_rule.sg_changes.name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+  tags                = var.tags
+}
+
 resource "aws_cloudwatch_metric_alarm" "function_errors" {
   for_each = local.functions
 
