@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
 from rich import box
 from rich.console import Console
@@ -17,8 +18,9 @@ from rich.text import Text
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.policy import Severity
-from sgcompliance.report.coverage import failure_line, failures, incomplete_heading
+from sgcompliance.report.coverage import failure_line, failures, incomplete_heading, time_text
 from sgcompliance.report.formats import Presentation
+from sgcompliance.report.passes import group_passes
 from sgcompliance.report.records import SEVERITIES_DESC, by_severity, rule_summary
 from sgcompliance.report.remediation_table import (
     remediation_heading,
@@ -63,7 +65,7 @@ class TableWriter:
             wide=console.width >= WIDE_LAYOUT_MIN_WIDTH,
             box=box.SIMPLE_HEAD if presentation.unicode else box.ASCII2,
         )
-        console.print(summary(result))
+        console.print(summary(result, presentation.generated_at))
         banner = incomplete_banner(result)
         if banner.plain:
             # Unwrapped: one line per account-region, whatever the width (grep finds it whole).
@@ -95,16 +97,20 @@ class TableWriter:
         return "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
-def summary(result: ScanResult) -> Text:
+def summary(result: ScanResult, at: datetime | None = None) -> Text:
     policy = result.policy
     accounts = len({account for account, _ in result.scopes})
     counts = result.by_severity()
     digest = f" (digest {policy.digest[:12]})" if policy.digest else ""
+    when = time_text(at)
+    passes = list(group_passes(result))
     text = Text()
     text.append("sgcompliance scan", style="bold")
     text.append("  policy ")
     text.append_text(literal(policy.id, "bold"))
     text.append(digest)
+    if when is not None:
+        text.append(f"  at {when}")
     text.append(
         f"\nScanned {_count(result.groups_scanned, 'group')} and "
         f"{_count(result.rules_evaluated, 'rule')} in "
@@ -117,7 +123,11 @@ def summary(result: ScanResult) -> Text:
         text.append(", " if i else "")
         text.append(f"{severity.value} {counts.get(severity.value, 0)}", SEVERITY_STYLE[severity])
     text.append(")")
-    text.append(f"   Exempted: {len(result.exempted)}\n")
+    text.append(f"   Exempted: {len(result.exempted)}")
+    text.append(
+        f"\nPassed: {_count(sum(len(p.checks) for p in passes), 'check')} "
+        f"on {_count(len(passes), 'group')}\n"
+    )
     return text
 
 
