@@ -179,14 +179,33 @@ def from_document(doc: Any, source: str = "") -> BackupRecord:
 
 def counted(items: Any, most: int, what: str, path: str, source: str) -> Any:
     """`items` when it is a list of at most `most` entries; else an InputError that names
-    the path, the count and the limit (a wrong type is left to the reader, as a TypeError)."""
-    if isinstance(items, list) and len(items) > most:
+    the path, and the count and the limit or the type found.
+
+    A list is required, not any iterable: a rule id written as a bare string would otherwise be
+    read as one rule id per character."""
+    if not isinstance(items, list):
+        raise InputError(
+            f"{path} must be a list of {what}, not {type(items).__name__}",
+            source=source,
+            hint="a backup or receipt lists its rules and rule ids: it was not written by sgc",
+        )
+    if len(items) > most:
         raise InputError(
             f"{path} holds {len(items):,} {what}: {len(items) - most:,} over the limit of {most:,}",
             source=source,
             hint="a backup or receipt covers one security group: it was not written by sgc",
         )
     return items
+
+
+def _rule_ids(items: list[Any], path: str, source: str) -> tuple[str, ...]:
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            raise InputError(
+                f"{path}[{index}] must be a rule id (a string), not {type(item).__name__}",
+                source=source,
+            )
+    return tuple(items)
 
 
 def _read(doc: Any, source: str) -> BackupRecord:
@@ -219,8 +238,8 @@ def _read(doc: Any, source: str) -> BackupRecord:
             )
             for f in findings
         ),
-        revoke_ingress=tuple(ingress),
-        revoke_egress=tuple(egress),
+        revoke_ingress=_rule_ids(ingress, "$.plan.revoke_ingress", source),
+        revoke_egress=_rule_ids(egress, "$.plan.revoke_egress", source),
         note=str(raw.get("note", "")),
     )
     policy = doc.get("policy", {})

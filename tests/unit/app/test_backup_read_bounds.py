@@ -157,3 +157,32 @@ def test_a_receipt_listing_more_rules_than_a_group_can_hold_is_refused() -> None
     doc["revoked"] = ["sgr-1"] * (MAX_RULES + 5)
     with pytest.raises(InputError, match=f"revoked holds {MAX_RULES + 5:,} rule ids: 5 over"):
         receipt_from_document(doc, "r.json")
+
+
+@pytest.mark.parametrize("field", ["revoke_ingress", "revoke_egress"])
+@pytest.mark.parametrize("value", ["sgr-0123456789abcdef0", {"sgr-1": 1}, 7])
+def test_a_backup_whose_rule_id_list_is_not_a_list_is_refused(field: str, value: Any) -> None:
+    # GIVEN a backup whose plan gives a revoke list as a bare string (or another non-list)
+    doc = to_document(record())
+    doc["plan"][field] = value
+    # WHEN it is read  THEN it is refused, naming the field: a string is never read as one
+    # rule id per character
+    with pytest.raises(InputError, match=rf"\$\.plan\.{field} must be a list of rule ids"):
+        from_document(doc, "backup.json")
+
+
+def test_a_backup_whose_rule_id_is_not_a_string_is_refused() -> None:
+    doc = to_document(record())
+    doc["plan"]["revoke_ingress"] = ["sgr-1", ["sgr-2"]]
+    with pytest.raises(InputError, match=r"\$\.plan\.revoke_ingress\[1\] must be a rule id"):
+        from_document(doc, "backup.json")
+
+
+@pytest.mark.parametrize("field", ["revoked", "not_revoked"])
+def test_a_receipt_whose_rule_id_list_is_a_string_is_refused(field: str) -> None:
+    # GIVEN a receipt listing its revoked rules as one string
+    doc = receipt_to_document(receipt())
+    doc[field] = "sgr-0123456789abcdef0"
+    # WHEN it is read  THEN it is refused, not read as 20 one-character rule ids
+    with pytest.raises(InputError, match=rf"\$\.{field} must be a list of rule ids"):
+        receipt_from_document(doc, "receipt.json")
