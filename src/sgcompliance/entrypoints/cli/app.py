@@ -14,6 +14,7 @@ import typer
 
 from sgcompliance.entrypoints.cli import aws_options as opt
 from sgcompliance.entrypoints.cli.checks import checks_app
+from sgcompliance.entrypoints.cli.code_options import CodeInput, code_scan
 from sgcompliance.entrypoints.cli.console import (
     ExitCode,
     SgcGroup,
@@ -23,6 +24,7 @@ from sgcompliance.entrypoints.cli.console import (
 )
 from sgcompliance.entrypoints.cli.doctor import doctor
 from sgcompliance.entrypoints.cli.export import export_app
+from sgcompliance.entrypoints.cli.filters import ScanFilters
 from sgcompliance.entrypoints.cli.live import judge, register
 from sgcompliance.entrypoints.cli.local import command_runner, local_app
 from sgcompliance.entrypoints.cli.option_groups import takes_option_groups
@@ -94,24 +96,32 @@ def scan(
     report_format: opt.ReportFormat = "table",
     output: opt.ReportOutput = None,
     aws: opt.AwsTarget,
+    code: CodeInput,
+    filters: ScanFilters,
     max_workers: opt.MaxWorkers = 8,
     stats: opt.Stats = False,
     quiet: opt.Quiet = False,
+    verbose: opt.Verbose = False,
     no_color: opt.NoColor = False,
 ) -> None:
     """Judge security groups against a policy: a snapshot file (--input), or AWS live.
 
     The report goes to stdout, or with --output to a file (the terminal then gets one line).
-    A live scan shows progress per account-region on a terminal (not with --quiet, nor in CI).
+    On a terminal, a table report is one line per account-region and the summary last;
+    --verbose adds every finding. A live scan shows progress on a terminal (not with --quiet,
+    nor in CI). --checks, --severity and the other filters narrow what is judged.
 
     Exit code 0 when compliant, 1 when violations are found (exempted findings do not count),
     2 when the input, the policy or the command line is wrong, 3 when an account-region of a
     live scan could not be read (the others are still reported).
     """
     started = report_time(source.today)
-    terminal = Terminal.from_options(quiet=quiet, no_color=no_color)
+    terminal = Terminal.from_options(quiet=quiet, no_color=no_color, verbose=verbose)
+    if code.asked():
+        code_scan(code, source, report_format, output, terminal, started)
     with reported_errors():
-        result, complete = judge(source, aws.target("scan"), max_workers, stats, terminal)
+        target = aws.target("scan")
+        result, complete = judge(source, target, max_workers, stats, terminal, filters)
         write_report(result, report_format, output, terminal, started=started)
     if not complete:
         raise typer.Exit(ExitCode.PARTIAL)

@@ -3,6 +3,8 @@ and terminal."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -10,13 +12,15 @@ from typing import Annotated
 
 import typer
 
+from sgcompliance.adapters.aws import accounts as account_source
 from sgcompliance.adapters.aws.estate import BackupTarget
 from sgcompliance.clock import utc_today
 from sgcompliance.entrypoints.bootstrap import Target
-from sgcompliance.entrypoints.cli.console import BadChoice
+from sgcompliance.entrypoints.cli.console import BadChoice, HintedBadParameter
 from sgcompliance.entrypoints.cli.option_groups import OptionGroup
 from sgcompliance.entrypoints.cli.pipeline import DEFAULT_AUDIT_PREFIX, RecordTarget
 from sgcompliance.entrypoints.cli.report_output import format_help
+from sgcompliance.errors import ConfigError
 from sgcompliance.policy.loader import DEFAULT_POLICY
 from sgcompliance.report.formats import format_names
 
@@ -74,7 +78,24 @@ EndpointUrl = Annotated[
 Regions = Annotated[
     list[str] | None,
     typer.Option(
-        help="Regions (repeat or comma-separate) (default: the account's enabled regions).",
+        metavar="REGION",
+        help="Regions (repeat or comma-separate) (default: $AWS_REGION or $AWS_DEFAULT_REGION, "
+        "else the account's enabled regions).",
+        rich_help_panel=AWS,
+    ),
+]
+Region = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--region", metavar="REGION", help="A region, as the AWS CLI takes it (repeatable).",
+        rich_help_panel=AWS,
+    ),
+]  # fmt: skip
+AllRegions = Annotated[
+    bool,
+    typer.Option(
+        "--all-regions",
+        help="Every region enabled for the account, whatever $AWS_REGION says.",
         rich_help_panel=AWS,
     ),
 ]
@@ -95,6 +116,22 @@ Organization = Annotated[
         "--organization", help="Every ACTIVE account of the AWS Organization.", rich_help_panel=AWS
     ),
 ]
+Ous = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ou", metavar="OU_ID", rich_help_panel=AWS,
+        help="With --organization: only accounts under this OU, at any depth (repeatable; "
+        "an account under any of them).",
+    ),
+]  # fmt: skip
+AccountTags = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--account-tag", metavar="KEY=VALUE", rich_help_panel=AWS,
+        help="With --organization: only accounts tagged KEY=VALUE (repeatable; every one "
+        "must match).",
+    ),
+]  # fmt: skip
 RoleName = Annotated[
     str | None,
     typer.Option(
@@ -160,22 +197,49 @@ class AwsTarget(OptionGroup):
 
     profile: Profile = None
     endpoint_url: EndpointUrl = None
+    region: Region = None
     regions: Regions = None
+    all_regions: AllRegions = False
     accounts: Accounts = None
     accounts_file: AccountsFile = None
     organization: Organization = False
+    ous: Ous = None
+    account_tags: AccountTags = None
     role_name: RoleName = None
     external_id: ExternalId = None
     max_attempts: MaxAttempts = 10
 
-    def target(self, purpose: str) -> Target:
+    def target(self, purpose: str, environ: Mapping[str, str] | None = None) -> Target:
+        """The target; without --region/--regions, the region of the environment as the AWS
+        CLI reads it, unless --all-regions asks for every enabled one."""
+        if (self.ous or self.account_tags) and not self.organization:
+            raise ConfigError(
+                "--ou and --account-tag narrow the organization's accounts",
+                hint="add --organization (or list accounts with --accounts)",
+            )
+        regions = (*(self.region or ()), *(self.regions or ()))
+        if regions and self.all_regions:
+            raise ConfigError(
+                "--all-regions and --region/--regions ask for different regions",
+                hint="give one of them",
+            )
+        if not regions and not self.all_regions:
+            regions = default_regions(os.environ if environ is None else environ)
         return Target(
             profile=self.profile, endpoint_url=self.endpoint_url,
-            regions=tuple(self.regions or ()), accounts=tuple(self.accounts or ()),
+            regions=regions, accounts=tuple(self.accounts or ()),
             accounts_file=self.accounts_file, organization=self.organization,
+            ous=account_source.parse_ou_ids(self.ous or ()),
+            account_tags=account_source.parse_account_tags(self.account_tags or ()),
             role_name=self.role_name, external_id=self.external_id,
             max_attempts=self.max_attempts, purpose=purpose,
         )  # fmt: skip
+
+
+def default_regions(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The AWS CLI's region: $AWS_REGION, else $AWS_DEFAULT_REGION; none when neither is set."""
+    region = (environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "").strip()
+    return (region,) if region else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +332,19 @@ ReportFormat = Annotated[
         rich_help_panel=OUTPUT,
     ),
 ]
+
+
+def not_a_format(value: Path | None) -> Path | None:
+    """Typer callback: `--output json` is a report format given to the wrong option (the AWS
+    CLI's `--output json` chooses the format), never a file named `json` written silently."""
+    if value is not None and value.parent == Path(".") and value.name in format_names():
+        raise HintedBadParameter(
+            f"{value.name!r} is a report format, not a file",
+            hint=f"use --format {value.name} (and --output FILE to write the report to a file)",
+        )
+    return value
+
+
 ReportOutput = Annotated[
     Path | None,
     typer.Option(
@@ -276,6 +353,16 @@ ReportOutput = Annotated[
         metavar="FILE",
         dir_okay=False,
         help="Write the report here (atomically); the terminal gets a one-line summary.",
+        callback=not_a_format,
+        rich_help_panel=OUTPUT,
+    ),
+]
+Verbose = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="On a terminal, the whole report (every finding), not only the summary.",
         rich_help_panel=OUTPUT,
     ),
 ]

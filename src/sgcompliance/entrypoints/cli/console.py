@@ -43,14 +43,24 @@ class ExitCode(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Terminal:
-    """What the user asked of the terminal: `--quiet` and `--no-color` (or NO_COLOR, or CI)."""
+    """What the user asked of the terminal: `--quiet`, `--no-color` (or NO_COLOR, or CI) and
+    `--verbose` (every detail on the terminal, not only the summary)."""
 
     quiet: bool = False
     color: bool = True
+    verbose: bool = False
 
     @classmethod
-    def from_options(cls, *, quiet: bool = False, no_color: bool = False) -> Terminal:
-        return cls(quiet=quiet, color=not (no_color or os.environ.get("NO_COLOR")))
+    def from_options(
+        cls, *, quiet: bool = False, no_color: bool = False, verbose: bool = False
+    ) -> Terminal:
+        color = not (no_color or os.environ.get("NO_COLOR"))
+        return cls(quiet=quiet, color=color, verbose=verbose)
+
+    def for_a_person(self, report_format: str, output: object | None) -> bool:
+        """Whether the report goes to a person's terminal: a table on stdout, which is one.
+        There, the summary stands for the report unless --verbose asks for every finding."""
+        return report_format == "table" and output is None and sys.stdout.isatty()
 
     def stderr(self) -> Console:
         """Where progress, scope summaries and notes go; the report owns stdout."""
@@ -141,6 +151,14 @@ class BadChoice(typer.BadParameter):
         super().__init__(f"{value!r} is not one of: {', '.join(choices)}")
         self.value = value
         self.choices = tuple(choices)
+
+
+class HintedBadParameter(typer.BadParameter):
+    """An option callback's verdict that knows what to do instead: the hint says it."""
+
+    def __init__(self, message: str, *, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +260,8 @@ def _bad_parameter(exc: click_errors.BadParameter, command: str, help_hint: str)
         if kind == "argument":
             return UsageProblem(command, what, _help(command, "arguments"))
         return UsageProblem(command, what, help_hint)
+    if isinstance(exc, HintedBadParameter):
+        return UsageProblem(command, f"{name}: {_sentence_part(exc.message)}", exc.hint)
     value, reason = _rejected(exc)
     if value is None:
         return UsageProblem(command, f"{name}: {reason}", help_hint)

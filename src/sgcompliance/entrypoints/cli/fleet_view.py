@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import typer
@@ -78,7 +78,7 @@ def show_scopes(
     """The per-account-region table; with --quiet only the account-regions that failed, one
     line each."""
     if not terminal.quiet:
-        terminal.stderr().print(scope_table(results, scan, timed))
+        terminal.stderr().print(scope_table(results, scan, timed, every_row=terminal.verbose))
         return
     for r in results:
         if not r.ok:
@@ -88,28 +88,61 @@ def show_scopes(
         typer.echo(f"error: {coverage.summary()}", err=True)
 
 
+# Beyond this many account-regions, those read without a violation share one line (unless
+# --verbose): an organization's hundreds of clean regions would push everything else away.
+CLEAN_ROWS_SHOWN = 20
+
+
+def groups_in(snapshot: object) -> int:
+    """Groups of a read account-region: a `RegionSnapshot`, or the describe document
+    `sgc snapshot` writes (its `SecurityGroups`)."""
+    if isinstance(snapshot, Mapping):
+        groups = snapshot.get("SecurityGroups")
+        return len(groups) if isinstance(groups, list) else 0
+    return len(getattr(snapshot, "groups", ()) or ())
+
+
 def scope_table(
-    results: Sequence[ScopeResult[Any]], scan: ScanResult | None, timed: bool = False
+    results: Sequence[ScopeResult[Any]],
+    scan: ScanResult | None,
+    timed: bool = False,
+    *,
+    every_row: bool = True,
 ) -> Table:
-    """Groups and violations per account-region; seconds only when asked (`--stats`), so the
-    table of two runs over the same estate is the same."""
+    """Groups (and, for a scan, violations) per account-region; seconds only when asked
+    (`--stats`), so the table of two runs over the same estate is the same. Unless
+    `every_row`, a long list shows the account-regions that failed or have violations, and
+    one line for the others."""
     violations: dict[tuple[str, str], int] = {}
     if scan is not None:
         for f in scan.violations:
             key = (f.account_id, f.region)
             violations[key] = violations.get(key, 0) + 1
     table = Table(title="Account-regions", title_justify="left")
-    columns = ("Account", "Region", "Groups", "Violations", *(("Seconds",) if timed else ()))
+    judged = ("Violations",) if scan is not None else ()
+    columns = ("Account", "Region", "Groups", *judged, *(("Seconds",) if timed else ()))
     for column in (*columns, "Status"):
         table.add_column(column, justify="right" if column in columns[2:] else "left")
+    folded = 0
+    fold = not every_row and len(results) > CLEAN_ROWS_SHOWN
     for r in results:
         key = (r.scope.account_id, r.scope.region)
-        count = len(getattr(r.snapshot, "groups", ()) or ()) if r.snapshot is not None else 0
+        if fold and r.ok and not violations.get(key):
+            folded += 1
+            continue
+        count = groups_in(r.snapshot) if r.snapshot is not None else 0
         status = "ok" if r.ok else f"[red]FAILED[/] {escape(r.error or '')}"
         seconds = (f"{r.seconds:.2f}",) if timed else ()
+        found = (str(violations.get(key, 0)) if r.ok else "-",) if scan is not None else ()
         table.add_row(
-            r.scope.account_id, r.scope.region, str(count) if r.ok else "-",
-            str(violations.get(key, 0)) if r.ok else "-", *seconds, status,
+            r.scope.account_id, r.scope.region, str(count) if r.ok else "-", *found, *seconds,
+            status,
+        )  # fmt: skip
+    if folded:
+        clean = "no violations" if scan is not None else "read"
+        table.add_row(
+            f"[dim]{folded} more[/]", "", "", *([""] * (len(columns) - 3)),
+            f"[dim]{clean} (--verbose lists each)[/]",
         )  # fmt: skip
     coverage = Coverage.of(results)
     if not coverage.complete:

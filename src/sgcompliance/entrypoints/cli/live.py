@@ -19,9 +19,11 @@ from sgcompliance.engine.fleet import Coverage, Scope, with_coverage
 from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
 from sgcompliance.engine.policy import Policy
 from sgcompliance.engine.scanner import ComplianceScanner
+from sgcompliance.engine.selection import EVERYTHING, Selection
 from sgcompliance.entrypoints.bootstrap import Target, build_runtime
 from sgcompliance.entrypoints.cli import aws_options as opt
 from sgcompliance.entrypoints.cli.console import ExitCode, Terminal, reported_errors
+from sgcompliance.entrypoints.cli.filters import ScanFilters
 from sgcompliance.entrypoints.cli.fleet_view import (
     read_scopes,
     rollback_header,
@@ -59,13 +61,14 @@ def live_scan(
     max_workers: int,
     stats: bool,
     terminal: Terminal,
+    selection: Selection = EVERYTHING,
 ) -> tuple[ScanResult, bool]:
     """Scan every account-region; returns the result, which carries its coverage (so every
     report format says what could not be read), and whether every scope was read."""
     runtime = build_runtime(target)
     results = read_scopes(runtime, runtime.read, max_workers, terminal)
-    snapshots = [r.snapshot for r in results if r.snapshot is not None]
-    scan = ComplianceScanner(policy, today=today).scan(snapshots)
+    snapshots = selection.snapshots([r.snapshot for r in results if r.snapshot is not None])
+    scan = selection.result(ComplianceScanner(policy, today=today).scan(snapshots))
     result = with_coverage(scan, Coverage.of(results))
     show_scopes(terminal, results, result, timed=stats)
     if stats:
@@ -74,15 +77,32 @@ def live_scan(
 
 
 def judge(
-    source: opt.ScanInput, target: Target, max_workers: int, stats: bool, terminal: Terminal
+    source: opt.ScanInput,
+    target: Target,
+    max_workers: int,
+    stats: bool,
+    terminal: Terminal,
+    filters: ScanFilters | None = None,
 ) -> tuple[ScanResult, bool]:
-    """Judge the snapshot file when one is given, else every account-region of the target live;
-    returns the result and whether everything meant to be judged was read."""
-    policy = load_policy(source.policy_ref)
+    """Judge the snapshot file when one is given, else every account-region of the target live,
+    as narrowed by `filters`; returns the result and whether everything meant to be judged was
+    read."""
+    loaded = load_policy(source.policy_ref)
+    selection = (filters or ScanFilters()).selection(loaded)
+    show_selection(terminal, selection)
+    policy = selection.policy(loaded)
     day = source.day()
     if source.input_ref is None:
-        return live_scan(target, policy, lambda: day, max_workers, stats, terminal)
-    return ComplianceScanner(policy, today=lambda: day).scan(read_input(source.input_ref)), True
+        return live_scan(target, policy, lambda: day, max_workers, stats, terminal, selection)
+    snapshots = selection.snapshots(read_input(source.input_ref))
+    return selection.result(ComplianceScanner(policy, today=lambda: day).scan(snapshots)), True
+
+
+def show_selection(terminal: Terminal, selection: Selection) -> None:
+    """Say what was left out, before anything is read: a narrowed scan must not pass for a
+    full one."""
+    if selection.narrows:
+        terminal.stderr().print(f"Filters: {escape(selection.describe())}")
 
 
 def register(app: typer.Typer) -> None:

@@ -81,7 +81,7 @@ class ReportTo:
         return self.output is None and self.report_format == "table"
 
     def notes(self, *, even_quiet: bool = False) -> Console:
-        terminal = Terminal(quiet=False, color=self.terminal.color) if even_quiet else self.terminal
+        terminal = replace(self.terminal, quiet=False) if even_quiet else self.terminal
         return terminal.stdout() if self.notes_on_stdout else terminal.stderr()
 
     def write(self, scan: ScanResult, remediation: RemediationReport) -> None:

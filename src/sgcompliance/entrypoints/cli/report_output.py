@@ -18,6 +18,7 @@ import typer
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.entrypoints.cli.console import Terminal, presentation_for, write_stdout
+from sgcompliance.entrypoints.cli.summary_view import show_summary
 from sgcompliance.errors import SgcError
 from sgcompliance.remediation.plan import RemediationPlan
 from sgcompliance.remediation.remediator import GroupOutcome, RemediationRun, RemediationSettings
@@ -52,11 +53,20 @@ def write_report(
     *,
     started: datetime | None = None,
 ) -> None:
-    """The report to stdout, or to `output` (atomically) with a one-line summary on stderr."""
+    """The report to stdout, or to `output` (atomically) with a one-line summary on stderr.
+
+    On a person's terminal the table report is its summary (`summary_view`); with --verbose,
+    the whole table and then the summary again, so that it is what stays on the screen."""
     when = started or report_time()
+    person = terminal.for_a_person(report_format, output)
+    if person and not terminal.verbose:
+        show_summary(terminal, result, remediation)
+        return
     if output is None:
         presentation = replace(presentation_for(sys.stdout, terminal), generated_at=when)
         write_stdout(render(result, report_format, presentation, remediation))
+        if person:
+            show_summary(terminal, result, remediation, hint=False)
         return
     presentation = replace(presentation_for(None), generated_at=when)
     text = render(result, report_format, presentation, remediation)
