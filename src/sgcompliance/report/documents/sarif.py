@@ -4,7 +4,8 @@ One rule per check (with its CIS / AWS FSBP references), one result per finding.
 is the result's fingerprint, so an upload of a re-run updates the same alerts instead of adding
 new ones. Security groups are not files: each result names its group twice, as a logical
 location chain (account, region, group, rule) and as a physical artifact with the URI
-`aws://ACCOUNT/REGION/GROUP_ID`, because code scanning requires a physical location.
+`aws://ACCOUNT/REGION/GROUP_ID`, because code scanning requires a physical location; a group
+of a Terraform plan or CloudFormation template is named by the file and line of its block.
 Exempted findings carry an accepted external suppression with the exemption's reason. After
 the findings, one result of kind `pass` per check names every group that passed it.
 `invocations[0].executionSuccessful` is false when an account-region could not be read, and
@@ -37,6 +38,8 @@ from sgcompliance.report.json_text import with_items
 from sgcompliance.report.passes import passes_by_check
 from sgcompliance.report.records import by_location
 from sgcompliance.report.remediation_view import RemediationReport
+from sgcompliance.sources.code_estate import SourceLocation
+from sgcompliance.sources.code_scan import CodeScanResult
 from sgcompliance.version import __version__
 
 SCHEMA_URI = (
@@ -129,7 +132,15 @@ def _suppressions(finding: Finding) -> list[Json]:
     ]
 
 
-def result_object(finding: Finding, rule_index: int) -> Json:
+def physical_location(finding: Finding, written: SourceLocation | None = None) -> Json:
+    """Where code scanning shows a result: the file and line of a plan's or template's block,
+    relative to the repository, else the group's `aws://` URI."""
+    if written is None:
+        return {"artifactLocation": {"uri": artifact_uri(finding)}}
+    return {"artifactLocation": {"uri": written.file}, "region": {"startLine": written.line}}
+
+
+def result_object(finding: Finding, rule_index: int, written: SourceLocation | None = None) -> Json:
     rule = finding.rule
     result: Json = {
         "ruleId": finding.check_id,
@@ -139,7 +150,7 @@ def result_object(finding: Finding, rule_index: int) -> Json:
         "message": {"text": message_text(finding.message)},
         "locations": [
             {
-                "physicalLocation": {"artifactLocation": {"uri": artifact_uri(finding)}},
+                "physicalLocation": physical_location(finding, written),
                 "logicalLocations": _logical_locations(finding),
             }
         ],
@@ -228,8 +239,10 @@ def sarif_log(result: ScanResult, at: datetime | None = None) -> Json:
 def _results(result: ScanResult, catalog: Mapping[str, CheckInfo]) -> Iterator[Json]:
     """A result per finding, in location order, then a `pass` result per check passed."""
     index = {check_id: i for i, check_id in enumerate(catalog)}
+    written = result.location_of if isinstance(result, CodeScanResult) else None
     for finding in by_location(result.findings):
-        yield result_object(finding, index[finding.check_id])
+        at = written(finding) if written is not None else None
+        yield result_object(finding, index[finding.check_id], at)
     for check_id, groups in passes_by_check(result).items():
         yield pass_object(check_id, index[check_id], groups)
 
