@@ -524,7 +524,7 @@ class _PlanReader:
         shape: _Shape,
     ) -> None:
         """The rules of one rule block or rule resource: one per peer."""
-        path = f"{resource.path}.values"
+        path = f"{resource.path}.values" + (f".{where}" if shape is _INLINE else "")
         fixed = [name for name in shape.fixed if marks.get(name) is True]
         protocol_raw = values.get(shape.protocol)
         from_port = _port(values.get("from_port"), self.source, f"{path}.from_port")
