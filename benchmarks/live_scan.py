@@ -7,10 +7,11 @@ It starts its own moto server (127.0.0.1, a free port, fake credentials) and, fo
 empties it and builds an estate of N groups in every member account x region (through each
 member's role), then runs the product's own code paths:
 
-- live scan: `bootstrap.build_runtime` -> `app.fleet.read_fleet(runtime.scopes, runtime.read)`
-  (8 workers) -> `ComplianceScanner.scan`; wall time and API calls by operation. A second,
+- live scan: `bootstrap.build_runtime` -> `engine.fleet.read_fleet(runtime.scopes,
+  runtime.reader_for(scanner))` (8 workers; `sgc scan`'s read, see `adapters/aws/judged_read.py`)
+  -> `ComplianceScanner.scan`; wall time and API calls by operation. A second,
   sequential pass attributes every call to its account-region (calls made during its
-  `Runtime.read`, the member's AssumeRole included).
+  read, the member's AssumeRole included).
 - remediation: `SecurityGroupRemediator.plan` + `execute(plans, note, runtime.gateway, ...)` in
   `remove_non_compliant_rules` mode with a local backup directory; wall time, API calls by
   operation, and calls per remediated group and direction.
@@ -136,13 +137,14 @@ def distinct_prefix_lists(snapshot: RegionSnapshot) -> int:
     return len({r.peer.value for r in rules if r.peer.kind is PeerKind.PREFIX_LIST})
 
 
-def scan_per_scope(endpoint: str, scopes: list[Scope]) -> list[ScopeCalls]:
+def scan_per_scope(endpoint: str, scopes: list[Scope], policy: Policy) -> list[ScopeCalls]:
     """Each account-region read alone, so that every call is attributed to its scope."""
     runtime = build_runtime(target(endpoint, scopes))
+    read = runtime.reader_for(ComplianceScanner(policy))
     out = []
     for scope in runtime.scopes:
         runtime.counter.reset()
-        snapshot = runtime.read(scope)
+        snapshot = read(scope)
         calls = runtime.counter.snapshot().calls
         out.append(ScopeCalls(scope, calls, distinct_prefix_lists(snapshot)))
     return out
@@ -150,11 +152,12 @@ def scan_per_scope(endpoint: str, scopes: list[Scope]) -> list[ScopeCalls]:
 
 def live_scan(runtime: Runtime, policy: Policy) -> tuple[float, list[RegionSnapshot], ScanResult]:
     start = time.perf_counter()
-    results = read_fleet(runtime.scopes, runtime.read, max_workers=WORKERS)
+    scanner = ComplianceScanner(policy)
+    results = read_fleet(runtime.scopes, runtime.reader_for(scanner), max_workers=WORKERS)
     snapshots = [r.snapshot for r in results if r.snapshot is not None]
     if len(snapshots) != len(results):
         raise SystemExit(f"a scope could not be read: {[r.error for r in results if not r.ok]}")
-    result = ComplianceScanner(policy).scan(snapshots)
+    result = scanner.scan(snapshots)
     return time.perf_counter() - start, snapshots, result
 
 
@@ -165,7 +168,7 @@ def measure(endpoint: str, scopes: list[Scope], size: int, policy: Policy) -> Si
     runtime.counter.reset()  # GetCallerIdentity belongs to start-up, not to the scan
     scan_seconds, snapshots, result = live_scan(runtime, policy)
     scan_calls = runtime.counter.snapshot().calls
-    per_scope = scan_per_scope(endpoint, scopes)
+    per_scope = scan_per_scope(endpoint, scopes, policy)
     runtime.counter.reset()
     remediate_seconds, plans = remediate(runtime, policy, result, snapshots)
     remediated = {d: sum(1 for p in plans if p.revokes(d)) for d in Direction}

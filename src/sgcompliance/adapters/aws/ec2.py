@@ -55,7 +55,7 @@ def read_region(ec2: EC2Client, account_id: str, region: str) -> Document:
         interfaces = _interfaces(ec2, scope)
         prefix_lists = resolve_prefix_lists(ec2, referenced_prefix_lists(rules), scope=scope)
     except AwsApiError as exc:
-        _name_unknown_region(exc, region)
+        name_unknown_region(exc, region)
         raise
     return snapshot_document(account_id, region, groups, rules, prefix_lists, interfaces)
 
@@ -102,7 +102,7 @@ def agreeing(
     )
 
 
-def _name_unknown_region(exc: AwsApiError, region: str) -> None:
+def name_unknown_region(exc: AwsApiError, region: str) -> None:
     """Add to `exc` that the region is one the SDK does not know (a typo, most often)."""
     if not known_region(region):
         exc.message = f"{exc.message} ({region} is not a region this AWS SDK knows)"

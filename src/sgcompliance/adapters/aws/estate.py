@@ -5,7 +5,7 @@ backup stores). The composition root (`entrypoints/bootstrap.py`) builds it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,11 +15,13 @@ from sgcompliance.adapters.aws.api_calls import ApiCallCounter
 from sgcompliance.adapters.aws.assume import AccountClients
 from sgcompliance.adapters.aws.errors import translating
 from sgcompliance.adapters.aws.gateway import Ec2GroupGateway
+from sgcompliance.adapters.aws.judged_read import read_judged
 from sgcompliance.adapters.aws.s3_backups import S3BackupStore
 from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.adapters.local_backups import LocalBackupStore, NoBackupStore
 from sgcompliance.engine.fleet import Scope
 from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.errors import ConfigError, NotFoundError
 from sgcompliance.remediation.ports import BackupStore
 from sgcompliance.sources.snapshot import read_snapshot
@@ -61,6 +63,17 @@ class Runtime:
         ec2 = self.clients.ec2(scope.account_id, scope.region)
         document = ec2_reads.read_region(ec2, scope.account_id, scope.region)
         return read_snapshot(document, source=str(scope))
+
+    def reader_for(self, scanner: ComplianceScanner) -> Callable[[Scope], RegionSnapshot]:
+        """A reader of account-regions for a scan with `scanner`'s policy: the same findings as
+        `read`, with rule rows and attachment read only for the groups that have one
+        (`judged_read`)."""
+
+        def read(scope: Scope) -> RegionSnapshot:
+            ec2 = self.clients.ec2(scope.account_id, scope.region)
+            return read_judged(ec2, scope.account_id, scope.region, scanner)
+
+        return read
 
     def read_document(self, scope: Scope) -> dict[str, object]:
         return ec2_reads.read_region(
