@@ -66,9 +66,10 @@ def live_scan(
     """Scan every account-region; returns the result, which carries its coverage (so every
     report format says what could not be read), and whether every scope was read."""
     runtime = build_runtime(target)
-    results = read_scopes(runtime, runtime.read, max_workers, terminal)
+    scanner = ComplianceScanner(policy, today=today)
+    results = read_scopes(runtime, runtime.reader_for(scanner), max_workers, terminal)
     snapshots = selection.snapshots([r.snapshot for r in results if r.snapshot is not None])
-    scan = selection.result(ComplianceScanner(policy, today=today).scan(snapshots))
+    scan = selection.result(scanner.scan(snapshots))
     result = with_coverage(scan, Coverage.of(results))
     show_scopes(terminal, results, result, timed=stats)
     if stats:
