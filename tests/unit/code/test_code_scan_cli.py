@@ -115,3 +115,57 @@ def test_an_exemption_by_address_and_tag_as_declared_applies(tmp_path: Path) -> 
     findings = json.loads(result.stdout)["findings"]
     exempted = {f["group_id"] for f in findings if f["exempted_by"]}
     assert exempted == {"aws_security_group.tcp_range_world"}
+
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  AdminCidr:
+    Type: String
+    Default: 0.0.0.0/0
+Resources:
+  WebSecurityGroup:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: 22
+          ToPort: 22
+          CidrIp: !Ref AdminCidr
+          Description: ssh
+"""
+
+
+def test_a_template_is_judged_with_its_parameters_and_points_at_its_lines(tmp_path: Path) -> None:
+    template = tmp_path / "stack.yaml"
+    template.write_text(TEMPLATE)
+    (tmp_path / ".git").mkdir()  # the template's repository: URIs are relative to it
+    out = tmp_path / "stack.sarif"
+    opened = runner.invoke(app, ["scan", "--cloudformation", str(template), "-f", "sarif",
+                                 "-o", str(out)])  # fmt: skip
+    assert opened.exit_code == 1, opened.output
+    results = json.loads(out.read_text())["runs"][0]["results"]
+    where = results[0]["locations"][0]["physicalLocation"]
+    assert where["artifactLocation"]["uri"] == "stack.yaml"
+    assert (
+        where["region"]["startLine"] == TEMPLATE.splitlines().index("        - IpProtocol: tcp") + 1
+    )
+    closed = runner.invoke(app, ["scan", "--cloudformation", str(template),
+                                 "--parameters", "AdminCidr=10.0.0.0/8"])  # fmt: skip
+    assert closed.exit_code == 0, closed.output
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--parameters", "A=1"], "--parameters needs --cloudformation"),
+        (["--cloudformation", "t.yaml", "--terraform-plan", "p.json"], "run one each"),
+        (["--cloudformation", "t.yaml", "--source-dir", "."], "--source-dir needs"),
+        (["--cloudformation", "t.yaml", "--parameters", "A"], "is not KEY=VALUE"),
+    ],
+)
+def test_template_options_that_do_not_go_together_exit_2(args: list[str], words: str) -> None:
+    result = runner.invoke(app, ["scan", *args])
+    assert result.exit_code == 2
+    assert words in result.stderr

@@ -5,7 +5,7 @@ exemptions judge it as judge the running accounts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -25,8 +25,9 @@ from sgcompliance.entrypoints.cli.option_groups import OptionGroup
 from sgcompliance.entrypoints.cli.report_output import write_report
 from sgcompliance.errors import SgcError
 from sgcompliance.policy.loader import load_policy
+from sgcompliance.sources.cloudformation import load_template
 from sgcompliance.sources.code_documents import STDIN, read_plan_file
-from sgcompliance.sources.code_estate import CodeEstate
+from sgcompliance.sources.code_estate import CodeEstate, SourceLocation
 from sgcompliance.sources.code_locations import BlockIndex, locate_plan
 from sgcompliance.sources.code_scan import CodeScanResult, scan_code
 from sgcompliance.sources.terraform_plan import read_plan
@@ -53,6 +54,26 @@ SourceDir = Annotated[
     ),
 ]
 
+CloudFormation = Annotated[
+    Path | None,
+    typer.Option(
+        "--cloudformation",
+        metavar="TEMPLATE",
+        dir_okay=False,
+        help="Judge a CloudFormation template (JSON, or YAML with the short-form intrinsics).",
+        rich_help_panel=CODE,
+    ),
+]
+Parameters = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--parameters",
+        metavar="KEY=VALUE",
+        help="A template parameter's value (repeat for each); others take their Default.",
+        rich_help_panel=CODE,
+    ),
+]
+
 
 class CodeUsageError(SgcError):
     """Options for infrastructure code that do not go together."""
@@ -67,21 +88,48 @@ class CodeInput(OptionGroup):
 
     terraform_plan: TerraformPlan = None
     source_dir: SourceDir = None
+    cloudformation: CloudFormation = None
+    parameters: Parameters = None
 
     def given(self) -> bool:
-        return self.terraform_plan is not None
+        return self.terraform_plan is not None or self.cloudformation is not None
 
     def asked(self) -> bool:
         """Whether any of these options was given (then the scan is of code, or refused)."""
-        return self.given() or self.source_dir is not None
+        return self.given() or self.source_dir is not None or bool(self.parameters)
 
     def check(self, input_ref: str | None) -> None:
+        if self.terraform_plan is not None and self.cloudformation is not None:
+            raise CodeUsageError(
+                "--terraform-plan and --cloudformation are two scans: run one each"
+            )
         if self.source_dir is not None and self.terraform_plan is None:
-            raise CodeUsageError("--source-dir needs --terraform-plan")
+            raise CodeUsageError(
+                "--source-dir needs --terraform-plan (a template's lines come from the template)"
+            )
+        if self.parameters and self.cloudformation is None:
+            raise CodeUsageError("--parameters needs --cloudformation")
         if input_ref is not None and self.given():
-            raise CodeUsageError("--input cannot be combined with --terraform-plan")
+            raise CodeUsageError(
+                "--input cannot be combined with --terraform-plan or --cloudformation"
+            )
+
+    def template_parameters(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for item in self.parameters or ():
+            key, sign, value = item.partition("=")
+            if not sign or not key:
+                raise CodeUsageError(f"--parameters {item!r} is not KEY=VALUE")
+            if key in values:
+                raise CodeUsageError(f"--parameters names {key!r} twice")
+            values[key] = value
+        return values
 
     def estate(self) -> CodeEstate:
+        if self.cloudformation is not None:
+            template = self.cloudformation
+            estate = load_template(template, self.template_parameters())
+            return in_repository(estate, repository_root(template.parent))
         ref = self.terraform_plan
         if ref is None:
             raise CodeUsageError("no infrastructure code given")
@@ -94,6 +142,22 @@ class CodeInput(OptionGroup):
         return locate_plan(
             reading, BlockIndex(files.read), installed_modules(self.source_dir), module_dir
         )
+
+
+def in_repository(estate: CodeEstate, root: Path) -> CodeEstate:
+    """The estate with its locations' files relative to the repository's root."""
+
+    def moved(location: SourceLocation | None) -> SourceLocation | None:
+        if location is None:
+            return None
+        return replace(location, file=relative_to_root(Path(location.file), root))
+
+    return replace(
+        estate,
+        locations={key: replace(at, file=relative_to_root(Path(at.file), root))
+                   for key, at in estate.locations.items()},
+        unresolved=tuple(replace(u, location=moved(u.location)) for u in estate.unresolved),
+    )  # fmt: skip
 
 
 def judge_code(code: CodeInput, policy: Policy, day: date) -> CodeScanResult:
