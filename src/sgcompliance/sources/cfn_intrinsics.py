@@ -42,7 +42,7 @@ PSEUDO_PARAMETERS = frozenset(
     }
 )  # fmt: skip
 MAX_NESTING = 200
-MAX_WORK = 4_000_000
+MAX_WORK = 2_000_000
 # The longest text one function may produce (a template is at most 1 MB).
 MAX_TEXT = 1024 * 1024
 _ATTRIBUTE_IDS = {SECURITY_GROUP: "GroupId", PREFIX_LIST: "PrefixListId"}

@@ -129,7 +129,12 @@ def read_template(text: str, source: str, parameters: Mapping[str, str]) -> Code
     """The security groups of a template (JSON or YAML text), `parameters` giving values to its
     parameters (and pseudo-parameters such as `AWS::Region`). Locations name `source`."""
     parsed = parse_template(text, source)
-    return _TemplateReader(parsed, source, parameters).read()
+    try:
+        return _TemplateReader(parsed, source, parameters).read()
+    except RecursionError as exc:  # not reached within MAX_NESTING; kept as a last guard
+        raise InputError(
+            "the template's functions nest too deeply to evaluate", source=source
+        ) from exc
 
 
 def load_template(path: Path, parameters: Mapping[str, str]) -> CodeEstate:
@@ -352,6 +357,7 @@ class _TemplateReader:
             raise InputError(
                 f"expected a security group id, got {_kind(target)}", path=path, source=self.source
             )
+        self._not_a_logical_id(target, path)
         group = self.groups.get(target)
         if group is None:
             # A group outside the template (`sg-...`): judged with the rules the template adds.
@@ -533,7 +539,9 @@ class _TemplateReader:
                         source=self.source,
                     )
                 return Peer(PeerKind.GROUP, value.logical_id, account)
-            return Peer(PeerKind.GROUP, self._string(value, path), account)
+            return Peer(
+                PeerKind.GROUP, self._not_a_logical_id(self._string(value, path), path), account
+            )
         if kind is PeerKind.PREFIX_LIST:
             if isinstance(value, ResourceId):
                 if value.type != PREFIX_LIST:
@@ -548,7 +556,9 @@ class _TemplateReader:
                         f"the entries of prefix list {value.logical_id}: {unknown.reason}"
                     )
                 return Peer(PeerKind.PREFIX_LIST, value.logical_id)
-            return Peer(PeerKind.PREFIX_LIST, self._string(value, path))
+            return Peer(
+                PeerKind.PREFIX_LIST, self._not_a_logical_id(self._string(value, path), path)
+            )
         if isinstance(value, ResourceId):
             raise InputError(
                 f"expected a CIDR, got {value.describe()}", path=path, source=self.source
@@ -556,6 +566,18 @@ class _TemplateReader:
         cidr = self._string(value, path)
         self._cidr(cidr, 4 if kind is PeerKind.IPV4 else 6, path)
         return Peer(kind, cidr)
+
+    def _not_a_logical_id(self, text: str, path: str) -> str:
+        """`text`, an id written out, unless it is a logical id of the template: the id a
+        resource gets is not its logical id, and a group must not stand for another."""
+        if text in self.resources:
+            raise InputError(
+                f"{shown(text)} is the logical id of a resource of this template, written as text",
+                path=path,
+                source=self.source,
+                hint=f"write !Ref {text} (or !GetAtt) to name that resource",
+            )
+        return text
 
     def _string(self, value: object, path: str) -> str:
         if not isinstance(value, str) or not value:
