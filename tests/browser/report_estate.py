@@ -34,6 +34,9 @@ HOSTILE = (
 HOSTILE_NAME = '</title><script>window.__pwned = 3</script><i id="pwned-name">web</i>'
 HOSTILE_TAG = ('<svg onload="window.__pwned = 4">', '"><iframe id="pwned-frame"></iframe>')
 HOSTILE_BACKUP = 's3://backups/sg-web/<b id="pwned-backup">v1</b>'
+# A name as long as EC2 allows (255) squeezes every other column of the findings table.
+LONG_NAME = "legacy-rdp-" + "x" * 244
+CROSS_ACCOUNT_PEER = "333333333333/sg-0fedcba9876543210"
 INJECTED_IDS = ("pwned", "pwned-name", "pwned-frame", "pwned-backup")
 
 
@@ -64,10 +67,12 @@ def estate() -> list[RegionSnapshot]:
                tags={HOSTILE_TAG[0]: HOSTILE_TAG[1], "Owner": "web-team"},
                description=HOSTILE),
         _group(db, "db", PROD, "eu-west-1", Attachment.ATTACHED,
-               _rule(db, 1, 5432, "0.0.0.0/0"), _rule(db, 2, 5432, "10.1.0.0/16")),
+               _rule(db, 1, 5432, "0.0.0.0/0"), _rule(db, 2, 5432, "10.1.0.0/16"),
+               # A peer in another account, undescribed: the widest peer a column holds.
+               _rule(db, 3, 5432, CROSS_ACCOUNT_PEER, "")),
     )  # fmt: skip
     prod_us = (
-        _group(legacy, "legacy-rdp", PROD, "us-east-1", Attachment.UNATTACHED,
+        _group(legacy, LONG_NAME, PROD, "us-east-1", Attachment.UNATTACHED,
                _rule(legacy, 1, 3389, "::/0"), _rule(legacy, 2, 22, "192.0.2.0/24")),
         _group(default, "default", PROD, "us-east-1", Attachment.UNKNOWN,
                _rule(default, 1, 443, "10.0.0.0/8")),

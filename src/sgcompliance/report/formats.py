@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 from sgcompliance.engine.collector import collector_paused
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.errors import SgcError
+from sgcompliance.report.history import ReportFindings
 from sgcompliance.report.remediation_view import RemediationReport
 
 
@@ -31,6 +32,9 @@ class Presentation:
     # OCSF). The engine reads no clock, so the caller supplies it; without one those formats
     # write the Unix epoch, which keeps library output reproducible.
     generated_at: datetime | None = None
+    # The previous scan's JSON report, read (`history.read_report`), for formats that show what
+    # changed since it (html); the others ignore it.
+    previous: ReportFindings | None = None
 
 
 @runtime_checkable

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sgcompliance.engine.findings import Finding
+from sgcompliance.report.html.guidance import fix_anchor
+from sgcompliance.report.html.history import HistoryMarks
 from sgcompliance.report.html.text import plural, severity_badge, text
 from sgcompliance.report.html.view import ATTACHMENT_LABEL, GroupFindings, exposure_order
 from sgcompliance.report.records import SEVERITIES_DESC, by_severity, rule_summary
@@ -61,15 +63,25 @@ def message_of(finding: Finding) -> str:
 
 
 def status_of(finding: Finding) -> str:
+    """The status words never break inside a word; only an exemption id (the policy's text,
+    of any length) may break anywhere."""
     if finding.exempted_by is not None:
-        return f'<span class="status exempted">exempted by {text(finding.exempted_by.id)}</span>'
+        exemption = text(finding.exempted_by.id)
+        return (
+            '<span class="status exempted"><span class="status-word">exempted</span> by '
+            f'<span class="status-id">{exemption}</span></span>'
+        )
     if finding.expired_exemption is not None:
         expired = text(finding.expired_exemption.id)
-        return f'<span class="status expired">violation · exemption {expired} expired</span>'
-    return '<span class="status violation">violation</span>'
+        return (
+            '<span class="status expired"><span class="status-word">violation</span> · '
+            f'exemption <span class="status-id">{expired}</span> '
+            '<span class="status-word">expired</span></span>'
+        )
+    return '<span class="status violation"><span class="status-word">violation</span></span>'
 
 
-def _finding_row(finding: Finding) -> str:
+def _finding_row(finding: Finding, history: HistoryMarks | None) -> str:
     rule = finding.rule
     rule_cell = (
         '<span class="sub">whole group</span>'
@@ -78,15 +90,20 @@ def _finding_row(finding: Finding) -> str:
         f'<span class="sub">{text(rule_summary(rule))}</span>'
     )
     kind = "violation" if finding.is_violation else "exempted"
+    since = history.mark(finding) if history is not None else ""
     return (
         f'<tr class="{kind}" data-severity="{finding.severity.value}">'
         f"<td>{severity_badge(finding.severity)}</td>"
-        f'<td><span class="mono">{text(finding.check_id)}</span>'
-        f'<span class="sub">{text(finding.title)}</span></td>'
+        f'<td><a class="mono" href="#{text(fix_anchor(finding.check_id))}">'
+        f'{text(finding.check_id)}</a><span class="sub">{text(finding.title)}</span></td>'
         f'<td><span class="mono">{text(finding.account_id)}</span>'
         f'<span class="sub">{text(finding.region)}</span></td>'
-        f'<td class="mono">{text(finding.group_id)}</td><td>{rule_cell}</td>'
-        f'<td class="message">{text(message_of(finding))}</td><td>{status_of(finding)}</td></tr>'
+        # The name too: the filter searches the row's text, and people know groups by name.
+        f'<td><span class="mono">{text(finding.group_id)}</span>'
+        f'<span class="sub group-name-cell">{text(finding.group.name)}</span></td>'
+        f"<td>{rule_cell}</td>"
+        f'<td class="message">{text(message_of(finding))}</td>'
+        f'<td class="status-cell">{status_of(finding)}{since}</td></tr>'
     )
 
 
@@ -94,19 +111,19 @@ def _filter_controls(total: int) -> str:
     options = "".join(f'<option value="{s.value}">{s.value}</option>' for s in SEVERITIES_DESC)
     return (
         '<div class="filters"><label>Filter <input id="finding-filter" type="search" '
-        'placeholder="group, check, peer, text…" autocomplete="off"></label>'
+        'placeholder="group id or name, check, peer, text…" autocomplete="off"></label>'
         '<label>Severity <select id="severity-filter"><option value="">all</option>'
         f'{options}</select></label><span class="shown"><span id="finding-shown">{total}</span>'
         f" of {plural(total, 'finding')} shown</span></div>"
     )
 
 
-def findings_section(findings: Iterable[Finding]) -> str:
+def findings_section(findings: Iterable[Finding], history: HistoryMarks | None = None) -> str:
     ordered = by_severity(findings)
     if not ordered:
         body = '<p class="empty-note">No findings.</p>'
     else:
-        rows = "".join(_finding_row(f) for f in ordered)
+        rows = "".join(_finding_row(f, history) for f in ordered)
         body = (
             _filter_controls(len(ordered))
             + '<table class="grid" id="findings"><thead><tr><th>Severity</th><th>Check</th>'

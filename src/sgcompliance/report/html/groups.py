@@ -10,7 +10,13 @@ from __future__ import annotations
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.model import Rule
 from sgcompliance.report.html.findings import attachment_badge, message_of, status_of
-from sgcompliance.report.html.text import description_of, plural, severity_badge, text
+from sgcompliance.report.html.text import (
+    description_of,
+    peer_text,
+    plural,
+    severity_badge,
+    text,
+)
 from sgcompliance.report.html.view import GroupFindings
 
 
@@ -45,14 +51,14 @@ def _rule_row(rule: Rule, findings: tuple[Finding, ...]) -> str:
         state = "exempted"
     else:
         state = "clean"
-    peer = text(rule.peer)
+    peer = peer_text(rule)
     if state != "clean":
         peer = f'<mark class="peer {state}-peer">{peer}</mark>'
     chips = "".join(_finding_chip(f) for f in findings)
     return (
         f'<tr class="rule {state}" data-rule="{text(rule.rule_id)}">'
         f'<td class="mono">{text(rule.rule_id)}</td><td>{rule.direction.value}</td>'
-        f'<td class="mono">{text(rule.port_text)}</td><td class="mono">{peer}</td>'
+        f'<td class="mono">{text(rule.port_text)}</td><td class="peer-cell">{peer}</td>'
         f'<td class="desc">{description_of(rule)}</td>'
         f'<td><ul class="chips">{chips}</ul></td></tr>'
     )

@@ -4,7 +4,7 @@ that holds the pre-image, and the command that puts the removed rules back."""
 from __future__ import annotations
 
 from sgcompliance.engine.model import Rule
-from sgcompliance.report.html.text import description_of, plural, text
+from sgcompliance.report.html.text import description_of, peer_text, plural, text
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 
 _OUTCOME_LABEL = {
@@ -25,7 +25,7 @@ def _diff_row(rule: Rule, *, removed: bool) -> str:
         f'<tr class="diff {state}" data-rule="{text(rule.rule_id)}">'
         f'<td class="sign" aria-label="{state}">{sign}</td>'
         f'<td class="mono">{text(rule.rule_id)}</td><td>{rule.direction.value}</td>'
-        f'<td class="mono">{text(rule.port_text)}</td><td class="mono">{text(rule.peer)}</td>'
+        f'<td class="mono">{text(rule.port_text)}</td><td class="peer-cell">{peer_text(rule)}</td>'
         f'<td class="desc">{description_of(rule)}</td></tr>'
     )
 

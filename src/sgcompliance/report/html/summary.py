@@ -4,11 +4,18 @@ account-region, the headline counts and the charts."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.model import Attachment
 from sgcompliance.engine.policy import Severity
-from sgcompliance.report.coverage import failure_line, failures, incomplete_heading
+from sgcompliance.report.coverage import (
+    coverage_of,
+    failure_line,
+    failures,
+    incomplete_heading,
+    time_text,
+)
 from sgcompliance.report.html.charts import Bar, Segment, bar_chart, severity_ring
 from sgcompliance.report.html.text import plural, text
 from sgcompliance.report.html.view import (
@@ -20,12 +27,21 @@ from sgcompliance.report.html.view import (
     by_region,
     severity_counts,
 )
+from sgcompliance.report.passes import pass_count
 
 
-def title_block(result: ScanResult, *, remediation: bool) -> str:
+def title_block(result: ScanResult, *, remediation: bool, at: datetime | None = None) -> str:
     policy = result.policy
-    accounts = {account for account, _ in result.scopes}
-    regions = {region for _, region in result.scopes}
+    coverage = coverage_of(result)
+    accounts = {s.account_id for s in coverage.requested}
+    regions = {s.region for s in coverage.requested}
+    when = time_text(at)
+    scanned = (
+        f'<p class="meta">Scanned <time datetime="{when}" id="scan-time">'
+        f"{when.replace('T', ' ').replace('Z', ' UTC')}</time></p>"
+        if when
+        else ""
+    )
     digest = (
         f'<span class="digest" title="{text(policy.digest)}">digest {text(policy.digest[:12])}'
         "</span>"
@@ -39,8 +55,10 @@ def title_block(result: ScanResult, *, remediation: bool) -> str:
         "<h1>Security group compliance report</h1>"
         f'<p class="meta">Policy <strong>{text(policy.id)}</strong> '
         f"version {text(policy.version)} {digest}</p>"
-        f'<p class="meta">{plural(len(accounts), "account")} · {plural(len(regions), "region")}'
-        f" · {plural(len(result.scopes), 'scope')}</p>"
+        f"{scanned}"
+        f'<p class="meta" id="scan-coverage">Asked: {plural(len(accounts), "account")} · '
+        f"{plural(len(regions), 'region')} · "
+        f"{plural(len(coverage.requested), 'account-region')}; {text(coverage.summary())}</p>"
         "</div></header>"
     )
 
@@ -78,6 +96,7 @@ def tiles(result: ScanResult, groups: tuple[GroupFindings, ...]) -> str:
         + _tile("exposed-groups", "Exposed groups with violations", exposed, alert=True)
         + _tile("exempted", "Exempted findings", len(result.exempted))
         + _tile("expired-exemptions", "Expired exemptions", expired, alert=True)
+        + _tile("passed", "Checks passed (per group)", pass_count(result))
         + "</section>"
     )
 

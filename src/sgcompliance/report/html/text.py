@@ -42,3 +42,9 @@ def severity_badge(severity: Severity) -> str:
 def description_of(rule: Rule) -> str:
     """The rule's description, or a muted "none" so a missing one is seen, not overlooked."""
     return text(rule.description) or '<span class="sub-inline">none</span>'
+
+
+def peer_text(rule: Rule) -> str:
+    """The rule's peer, breakable after the `/` of `ACCOUNT/sg-...` and of a CIDR, so a long
+    peer wraps inside its column instead of running over the next one."""
+    return "/<wbr>".join(text(part) for part in str(rule.peer).split("/"))
