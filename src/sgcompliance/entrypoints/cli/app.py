@@ -22,6 +22,7 @@ from sgcompliance.entrypoints.cli.console import (
     reported_errors,
     show_error,
 )
+from sgcompliance.entrypoints.cli.diff import diff
 from sgcompliance.entrypoints.cli.doctor import doctor
 from sgcompliance.entrypoints.cli.export import export_app
 from sgcompliance.entrypoints.cli.filters import ScanFilters
@@ -56,6 +57,7 @@ app.add_typer(local_app, name="local")
 app.add_typer(checks_app, name="checks")
 app.add_typer(export_app, name="export")
 app.command()(doctor)
+app.command()(diff)
 register(app)
 
 
