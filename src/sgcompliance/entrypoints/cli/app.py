@@ -8,6 +8,7 @@ is the last backstop: an unexpected exception (a bug) is one line too, never a t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,7 +23,7 @@ from sgcompliance.entrypoints.cli.console import (
     reported_errors,
     show_error,
 )
-from sgcompliance.entrypoints.cli.diff import diff
+from sgcompliance.entrypoints.cli.diff import diff, read_previous
 from sgcompliance.entrypoints.cli.doctor import doctor
 from sgcompliance.entrypoints.cli.export import export_app
 from sgcompliance.entrypoints.cli.filters import ScanFilters
@@ -105,6 +106,14 @@ def scan(
     quiet: opt.Quiet = False,
     verbose: opt.Verbose = False,
     no_color: opt.NoColor = False,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="REPORT.json",
+            dir_okay=False,
+            help="The last scan's JSON report: the html report marks what is new and fixed.",
+        ),
+    ] = None,
 ) -> None:
     """Judge security groups against a policy: a snapshot file (--input), or AWS live.
 
@@ -122,9 +131,10 @@ def scan(
     if code.asked():
         code_scan(code, source, report_format, output, terminal, started)
     with reported_errors():
+        last = read_previous(previous) if previous is not None else None
         target = aws.target("scan")
         result, complete = judge(source, target, max_workers, stats, terminal, filters)
-        write_report(result, report_format, output, terminal, started=started)
+        write_report(result, report_format, output, terminal, started=started, previous=last)
     if not complete:
         raise typer.Exit(ExitCode.PARTIAL)
     raise typer.Exit(ExitCode.VIOLATIONS if result.violations else ExitCode.COMPLIANT)

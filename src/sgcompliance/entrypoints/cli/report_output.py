@@ -23,6 +23,7 @@ from sgcompliance.errors import SgcError
 from sgcompliance.remediation.plan import RemediationPlan
 from sgcompliance.remediation.remediator import GroupOutcome, RemediationRun, RemediationSettings
 from sgcompliance.report.formats import format_names, render
+from sgcompliance.report.history import ReportFindings
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 
 DRY_RUN = "dry_run"
@@ -52,8 +53,10 @@ def write_report(
     remediation: RemediationReport | None = None,
     *,
     started: datetime | None = None,
+    previous: ReportFindings | None = None,
 ) -> None:
-    """The report to stdout, or to `output` (atomically) with a one-line summary on stderr.
+    """The report to stdout, or to `output` (atomically) with a one-line summary on stderr;
+    `previous`, the last scan's JSON report, for formats that show what changed (html).
 
     On a person's terminal the table report is its summary (`summary_view`); with --verbose,
     the whole table and then the summary again, so that it is what stays on the screen."""
@@ -63,12 +66,14 @@ def write_report(
         show_summary(terminal, result, remediation)
         return
     if output is None:
-        presentation = replace(presentation_for(sys.stdout, terminal), generated_at=when)
+        presentation = replace(
+            presentation_for(sys.stdout, terminal), generated_at=when, previous=previous
+        )
         write_stdout(render(result, report_format, presentation, remediation))
         if person:
             show_summary(terminal, result, remediation, hint=False)
         return
-    presentation = replace(presentation_for(None), generated_at=when)
+    presentation = replace(presentation_for(None), generated_at=when, previous=previous)
     text = render(result, report_format, presentation, remediation)
     write_atomically(output, text)
     if not terminal.quiet:
