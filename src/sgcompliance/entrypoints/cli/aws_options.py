@@ -38,7 +38,10 @@ InputRef = Annotated[
     ),
 ]
 PolicyRef = Annotated[
-    str, typer.Option("--policy", "-p", metavar="FILE|builtin:NAME", help="Policy to judge by.")
+    str,
+    typer.Option(
+        "--policy", "-p", metavar="POLICY", help="Policy to judge by: a file, or builtin:NAME."
+    ),
 ]
 Today = Annotated[
     datetime | None,
@@ -326,7 +329,7 @@ ReportFormat = Annotated[
     typer.Option(
         "--format",
         "-f",
-        metavar="|".join(format_names()),
+        metavar="FORMAT",
         help=format_help(),
         callback=known_format,
         rich_help_panel=OUTPUT,

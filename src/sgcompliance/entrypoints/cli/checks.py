@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import json
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -14,7 +13,12 @@ from rich.table import Table
 from rich.text import Text
 
 from sgcompliance.entrypoints.cli import aws_options as opt
-from sgcompliance.entrypoints.cli.console import Terminal, reported_errors, write_stdout
+from sgcompliance.entrypoints.cli.console import (
+    ListingFormat,
+    Terminal,
+    reported_errors,
+    write_stdout,
+)
 from sgcompliance.errors import SgcError
 from sgcompliance.policy.catalog import CatalogEntry, catalog
 from sgcompliance.policy.catalog_doc import automatic_remediation
@@ -29,9 +33,7 @@ checks_app = typer.Typer(
 )
 
 
-class CatalogFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
+CatalogFormat = ListingFormat
 
 
 Format = Annotated[

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any, NoReturn, TextIO
 
 import typer
@@ -17,11 +17,19 @@ from typer._click.core import Command
 from typer.core import TyperGroup, _TyperParameter
 
 from sgcompliance.clock import utc_today
+from sgcompliance.entrypoints.cli.help_text import tidy_help
 from sgcompliance.errors import PolicyError, SgcError
 from sgcompliance.report.formats import Presentation
 
 # Piped or redirected tables are laid out for this many columns unless COLUMNS says otherwise.
 PIPED_WIDTH = 120
+
+
+class ListingFormat(StrEnum):
+    """How a listing command writes: a table for people, JSON for tools."""
+
+    TABLE = "table"
+    JSON = "json"
 
 
 class ExitCode(IntEnum):
@@ -74,6 +82,16 @@ class Terminal:
     def shows_progress(self, console: Console) -> bool:
         """Live progress only for a person watching: a terminal, not quiet, not a CI job."""
         return console.is_terminal and not self.quiet and not in_ci()
+
+
+def show_table(terminal: Terminal, table: Any) -> None:
+    """A table on stdout. On a terminal it fits the window; piped or redirected, every row is
+    one line as wide as its cells need, so that nothing a script reads (an id) is ever cut."""
+    console = terminal.stdout()
+    if not sys.stdout.isatty():
+        needed = console.measure(table, options=console.options.update_width(10**6)).maximum
+        console = Console(no_color=not terminal.color, highlight=False, width=max(needed, 1))
+    console.print(table)
 
 
 def in_ci() -> bool:
@@ -188,6 +206,7 @@ class SgcGroup(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        tidy_help(self)
         argv = list(sys.argv[1:] if args is None else args)
         prog = prog_name or self.name or "sgc"
         if not standalone_mode:  # the caller handles the errors (see `report_usage_error`)

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from sgcompliance.engine.policy import Policy
 from sgcompliance.engine.selection import Selection
+from sgcompliance.entrypoints.cli.console import Terminal
 from sgcompliance.entrypoints.cli.option_groups import OptionGroup
 
 FILTERS = "Filters"
@@ -77,3 +79,10 @@ class ScanFilters(OptionGroup):
             attached_only=self.attached_only,
             skip_aws_managed=self.skip_aws_managed,
         )
+
+
+def show_selection(terminal: Terminal, selection: Selection) -> None:
+    """Say what is left out, before anything is read: a narrowed scan must not pass for a full
+    one."""
+    if selection.narrows:
+        terminal.stderr().print(f"Filters: {escape(selection.describe())}")

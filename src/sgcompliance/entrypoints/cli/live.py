@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sgcompliance.adapters.aws.estate import Runtime
+from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.fleet import Coverage, Scope, with_coverage
 from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
@@ -22,8 +23,15 @@ from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.engine.selection import EVERYTHING, Selection
 from sgcompliance.entrypoints.bootstrap import Target, build_runtime
 from sgcompliance.entrypoints.cli import aws_options as opt
-from sgcompliance.entrypoints.cli.console import ExitCode, Terminal, reported_errors
-from sgcompliance.entrypoints.cli.filters import ScanFilters
+from sgcompliance.entrypoints.cli.console import (
+    ExitCode,
+    ListingFormat,
+    Terminal,
+    reported_errors,
+    show_table,
+    write_stdout,
+)
+from sgcompliance.entrypoints.cli.filters import ScanFilters, show_selection
 from sgcompliance.entrypoints.cli.fleet_view import (
     read_scopes,
     rollback_header,
@@ -41,7 +49,7 @@ from sgcompliance.entrypoints.cli.rollback_bulk import (
     roll_back_all,
     scopes_of,
 )
-from sgcompliance.errors import InputError, SgcError
+from sgcompliance.errors import ConfigError, InputError, SgcError
 from sgcompliance.policy.loader import load_policy
 from sgcompliance.records.audit_log import AuditTrail
 from sgcompliance.remediation.backup import check_run_id
@@ -97,13 +105,6 @@ def judge(
         return live_scan(target, policy, lambda: day, max_workers, stats, terminal, selection)
     snapshots = selection.snapshots(read_input(source.input_ref))
     return selection.result(ComplianceScanner(policy, today=lambda: day).scan(snapshots)), True
-
-
-def show_selection(terminal: Terminal, selection: Selection) -> None:
-    """Say what was left out, before anything is read: a narrowed scan must not pass for a
-    full one."""
-    if selection.narrows:
-        terminal.stderr().print(f"Filters: {escape(selection.describe())}")
 
 
 def register(app: typer.Typer) -> None:
@@ -192,6 +193,17 @@ def rollback(
     external_id: opt.ExternalId = None,
     max_attempts: opt.MaxAttempts = 10,
     stats: opt.Stats = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            rich_help_panel=opt.OUTPUT,
+            help="Print only what did not go as planned (refusals, failures, rules not "
+            "restored); the exit code tells the rest.",
+        ),
+    ] = False,
+    no_color: opt.NoColor = False,
 ) -> None:
     """Re-authorize exactly the rules a remediation revoked, from its verified backup.
 
@@ -212,7 +224,7 @@ def rollback(
     Every rollback, refused ones and dry runs included, leaves an audit record (--audit-bucket,
     --audit-dir, or beside the backups as for `sgc remediate`).
     """
-    console = Console()
+    console = Terminal.from_options(no_color=no_color).stdout()
     with reported_errors():
         ids = list(dict.fromkeys(backup_ids or ()))
         chosen_id = _chosen(ids, run, group, latest)
@@ -226,14 +238,17 @@ def rollback(
             bulk = BulkRollback(
                 service, base.gateway, max_workers=max_workers, read_groups=_groups_of(base)
             )
-            results = roll_back_all(bulk, chosen_backups(store, ids, request), request, console)
+            chosen_ids = chosen_backups(store, ids, request)
+            results = roll_back_all(bulk, chosen_ids, request, console, quiet=quiet)
             _print_stats(stats, base, scopes_of(results))
             raise typer.Exit(bulk_exit_code(results))
         chosen = chosen_id or service.latest(str(group))
         checked = service.check(chosen, group_id=group, force_unverified=force_unverified)
-        console.print(rollback_header(checked, dry_run))
+        if not quiet or not checked.verified:
+            console.print(rollback_header(checked, dry_run))
         outcome = service.restore(checked, base.gateway, dry_run=dry_run)
-        console.print(rollback_view(outcome))
+        if not quiet or rollback_exit_code(outcome) is not ExitCode.COMPLIANT:
+            console.print(rollback_view(outcome))
         _print_stats(stats, base, 1)
     raise typer.Exit(rollback_exit_code(outcome))
 
@@ -297,46 +312,98 @@ def list_backups(
     backups: opt.BackupLocation,
     profile: opt.Profile = None,
     endpoint_url: opt.EndpointUrl = None,
+    format_: Annotated[
+        ListingFormat,
+        typer.Option("--format", "-f", help="table for people, json for tools."),
+    ] = ListingFormat.TABLE,
+    no_color: opt.NoColor = False,
 ) -> None:
     """List stored backups, oldest first, with what each remediation did.
 
     The Receipt column says what sgc recorded after revoking: the rules it removed (a rollback
     restores those only), or "none" for a document sgc never recorded revoking anything under:
     `sgc rollback` refuses it without --force-unverified. The Run column is the run the document
-    records (`sgc rollback --run RUN_ID` restores a run's backups).
+    records (`sgc rollback --run RUN_ID` restores a run's backups). A --backup-dir is read
+    without any AWS call. Backup ids are never cut: piped, each row is one line however long.
     """
-    console = Console()
+    terminal = Terminal.from_options(no_color=no_color)
     with reported_errors():
         if run is not None:
             check_run_id(run)
-        runtime = _runtime_for_backups(profile, endpoint_url, None, None, 3)
-        store = runtime.backups(backups.target(None, True))
-        table = Table(title="Backups", title_justify="left")
-        columns = ("Backup id", "Account/region", "Group", "Mode", "Revoked", "Receipt", "Run")
-        for column in (*columns, "Created"):
-            table.add_column(column)
+        store = _listing_store(backups, profile, endpoint_url)
         listed = store.list(group) if run is None else backups_of_run(store, run, group)
-        for backup in listed:
-            record = store.get(backup)
-            plan = record.plan
-            # Documents in the store are data, not markup: a forged one may hold anything.
-            cells = (
-                backup, f"{plan.account_id}/{plan.region}", f"{plan.group_id} ({plan.group_name})",
-                plan.mode.value, str(plan.revoke_count),
-            )  # fmt: skip
-            created, of_run = escape(record.created_at), escape(record.run_id or "")
-            table.add_row(*map(escape, cells), _receipt_cell(store, backup), of_run, created)
-        console.print(table)
+        rows = [backup_row(store, backup) for backup in listed]
+        if format_ is ListingFormat.JSON:
+            write_stdout(json.dumps(rows, indent=2, sort_keys=True) + "\n")
+            return
+        show_table(terminal, backups_table(rows))
 
 
-def _receipt_cell(store: BackupStore, backup_id: str) -> str:
+def _listing_store(
+    backups: opt.BackupLocation, profile: str | None, endpoint_url: str | None
+) -> BackupStore:
+    """A local directory is read as it is; only a bucket needs AWS (and its credentials)."""
+    if backups.backup_bucket is None and backups.backup_dir is not None:
+        return LocalBackupStore(backups.backup_dir)
+    if backups.backup_bucket is None:
+        raise ConfigError(
+            "no backup store given", hint="pass --backup-dir DIR or --backup-bucket BUCKET"
+        )
+    runtime = _runtime_for_backups(profile, endpoint_url, None, None, 3)
+    return runtime.backups(backups.target(None, True))
+
+
+def backup_row(store: BackupStore, backup_id: str) -> dict[str, Any]:
+    """One backup as `--format json` writes it; the table shows the same values."""
+    record = store.get(backup_id)
+    plan = record.plan
+    return {
+        "backup_id": backup_id,
+        "account_id": plan.account_id,
+        "region": plan.region,
+        "group_id": plan.group_id,
+        "group_name": plan.group_name,
+        "mode": plan.mode.value,
+        "revoke_count": plan.revoke_count,
+        "receipt": _receipt(store, backup_id),
+        "run_id": record.run_id,
+        "created_at": record.created_at,
+    }
+
+
+def _receipt(store: BackupStore, backup_id: str) -> dict[str, Any] | None:
     try:
         receipt = store.receipt(backup_id)
     except SgcError as exc:
-        return f"[red]untrusted: {escape(str(exc))}[/]"
+        return {"state": "untrusted", "problem": str(exc)}
+    if receipt is None:
+        return None
+    return {"state": receipt.state.value, "revoked": len(receipt.revoked)}
+
+
+def backups_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="Backups", title_justify="left")
+    # The id is what `sgc rollback` needs: never wrapped, never cut.
+    table.add_column("Backup id", no_wrap=True, overflow="ignore")
+    for column in ("Account/region", "Group", "Mode", "Revoked", "Receipt", "Run", "Created"):
+        table.add_column(column)
+    for row in rows:
+        # Documents in the store are data, not markup: a forged one may hold anything.
+        cells = (
+            row["backup_id"], f"{row['account_id']}/{row['region']}",
+            f"{row['group_id']} ({row['group_name']})", row["mode"], str(row["revoke_count"]),
+        )  # fmt: skip
+        run_id, created = escape(row["run_id"] or ""), escape(row["created_at"])
+        table.add_row(*map(escape, cells), _receipt_cell(row["receipt"]), run_id, created)
+    return table
+
+
+def _receipt_cell(receipt: dict[str, Any] | None) -> str:
     if receipt is None:
         return "none"
-    return f"{receipt.state.value}: {len(receipt.revoked)} revoked"
+    if receipt["state"] == "untrusted":
+        return f"[red]untrusted: {escape(receipt['problem'])}[/]"
+    return f"{receipt['state']}: {receipt['revoked']} revoked"
 
 
 STDIN = "-"

@@ -24,6 +24,7 @@ from sgcompliance.adapters.aws.estate import BackupTarget, Runtime
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.fleet import Coverage, with_coverage
 from sgcompliance.engine.policy import Policy, Severity
+from sgcompliance.engine.selection import EVERYTHING, Selection
 from sgcompliance.entrypoints.bootstrap import build_runtime
 from sgcompliance.entrypoints.cli import aws_options as opt
 from sgcompliance.entrypoints.cli.console import (
@@ -32,6 +33,7 @@ from sgcompliance.entrypoints.cli.console import (
     not_confirmed,
     reported_errors,
 )
+from sgcompliance.entrypoints.cli.filters import ScanFilters, show_selection
 from sgcompliance.entrypoints.cli.fleet_view import plan_view, read_scopes, show_scopes, stats_table
 from sgcompliance.entrypoints.cli.option_groups import takes_option_groups
 from sgcompliance.entrypoints.cli.pipeline import (
@@ -76,6 +78,10 @@ class ReportTo:
     started: datetime
 
     @property
+    def for_a_person(self) -> bool:
+        return self.terminal.for_a_person(self.report_format, self.output)
+
+    @property
     def notes_on_stdout(self) -> bool:
         """Stdout when a person reads a table there; stderr when stdout is machine output."""
         return self.output is None and self.report_format == "table"
@@ -102,13 +108,18 @@ def remediate(
         int | None, typer.Option(min=0, help="More revokes than this in one run: flag instead.")
     ] = None,
     lockdown_severity: Annotated[
-        Severity, typer.Option(help="emergency_remediation locks down groups at or above this.")
+        Severity,
+        typer.Option(
+            metavar="SEVERITY", help="emergency_remediation locks down groups at or above this."
+        ),
     ] = Severity.CRITICAL,
     policy_ref: opt.PolicyRef = DEFAULT_POLICY,
     report_format: opt.ReportFormat = "table",
     output: opt.ReportOutput = None,
     quiet: opt.Quiet = False,
+    verbose: opt.Verbose = False,
     no_color: opt.NoColor = False,
+    filters: ScanFilters,
     backups: opt.BackupLocation,
     kms_key_id: opt.KmsKey = None,
     allow_unversioned: opt.AllowUnversioned = False,
@@ -127,20 +138,25 @@ def remediate(
     decision leaves an audit record (--audit-bucket, --audit-dir, or audit/ beside
     --backup-dir), and --metrics-file and --sns-topic add the metrics and the alert the
     Lambda function would send. Everything written to is checked before the first change.
+    On a terminal, the plan comes first and the summary last (--verbose: every finding too);
+    --checks, --severity and the other filters narrow what is judged and so what is changed.
     Exit code 0 when every planned change was applied and verified (or nothing was needed), 2
     when the command line or a destination is not usable, 3 when an account-region could not be
     read or a group could not be changed (or its outcome not fully recorded), 5 when the prompt
     was declined or got no answer (standard input closed, Ctrl-C): nothing was changed.
     """
-    terminal = Terminal.from_options(quiet=quiet, no_color=no_color)
+    terminal = Terminal.from_options(quiet=quiet, no_color=no_color, verbose=verbose)
     report_to = ReportTo(report_format, output, terminal, report_time())
     choices = RunChoices(mode, dry_run, max_revokes, lockdown_severity)
     with reported_errors():
-        policy = load_policy(policy_ref)
+        loaded = load_policy(policy_ref)
+        selection = filters.selection(loaded)
         backups_target = backups.target(kms_key_id, allow_unversioned)
         records = audit.target(metrics_file, sns_topic)
-        job = Job(choices, backups_target, records, report_to, max_workers, stats, yes)
-        ok = job.run(build_runtime(aws.target("remediate")), policy)
+        target = aws.target("remediate")
+        show_selection(terminal, selection)
+        job = Job(choices, backups_target, records, report_to, max_workers, stats, yes, selection)
+        ok = job.run(build_runtime(target), selection.policy(loaded))
     raise typer.Exit(ExitCode.COMPLIANT if ok else ExitCode.PARTIAL)
 
 
@@ -155,6 +171,7 @@ class Job:
     max_workers: int
     stats: bool
     yes: bool
+    selection: Selection = EVERYTHING
 
     @property
     def settings(self) -> RemediationSettings:
@@ -170,9 +187,10 @@ class Job:
         with cli_pipeline(runtime, policy, choices, (self.backups, store), self.records) as cli:
             preflight(cli.services, self.report_to.output, writes=not choices.dry_run)
             results = read_scopes(runtime, runtime.read, self.max_workers, terminal)
-            snapshots = [r.snapshot for r in results if r.snapshot is not None]
+            read = [r.snapshot for r in results if r.snapshot is not None]
+            snapshots = self.selection.snapshots(read)
             how = Enforcement(choices.mode, choices.dry_run, False, defer_outcome_tags=True)
-            judged = judge(cli.pipeline, cli.services, snapshots, how)
+            judged = self._selected(judge(cli.pipeline, cli.services, snapshots, how))
             # The report says which account-regions could not be read, as `sgc scan`'s does:
             # without it, a run that read one region of two reports a complete scan.
             judged = replace(judged, result=with_coverage(judged.result, Coverage.of(results)))
@@ -182,13 +200,26 @@ class Job:
             terminal.stderr().print(stats_table(runtime.counter.snapshot(), len(results)))
         return ok and all(r.ok for r in results)
 
+    def _selected(self, judged: Judgement) -> Judgement:
+        """The judgement without the engine's own findings the selection leaves out (the
+        policy's checks left out were disabled before the scan), planned again without them."""
+        result = self.selection.result(judged.result)
+        if result is judged.result:
+            return judged
+        plans, note = judged.remediator.plan(result)
+        return replace(judged, result=result, plans=plans, note=note)
+
     def _carry_out(
         self, cli: CliPipeline, judged: Judgement, how: Enforcement, runtime: Runtime
     ) -> bool:
         plans, note, scan = judged.plans, judged.note, judged.result
         notes = self.report_to.notes()
         if self.choices.dry_run:
-            self.report_to.write(scan, planned_report(plans, note, self.settings))
+            report_to = self.report_to
+            # The plan is what a dry run is for: on a terminal it comes first, the summary last.
+            if plans and report_to.for_a_person and not report_to.terminal.verbose:
+                notes.print(plan_view(plans, note))
+            report_to.write(scan, planned_report(plans, note, self.settings))
             notes.print("Dry run: nothing was changed." if plans else _NOTHING)
             return True
         if plans and not self.yes:

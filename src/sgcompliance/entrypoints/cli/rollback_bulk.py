@@ -35,6 +35,7 @@ STYLE = {
     Status.FAILED: "red",
     Status.REFUSED: "bold red",
 }
+AS_PLANNED = frozenset({Status.RESTORED, Status.DRY_RUN})
 # Most pressing first: the first status present gives the exit code.
 EXIT_CODES = (
     (Status.REFUSED, ExitCode.USAGE),
@@ -60,21 +61,30 @@ def chosen_backups(store: BackupStore, backup_ids: Sequence[str], request: Reque
 
 
 def roll_back_all(
-    bulk: BulkRollback, backup_ids: Sequence[str], request: Request, console: Console
+    bulk: BulkRollback,
+    backup_ids: Sequence[str],
+    request: Request,
+    console: Console,
+    *,
+    quiet: bool = False,
 ) -> list[BackupResult]:
-    """Restore every backup, printing its line as its group finishes, then the summary."""
+    """Restore every backup, printing its line as its group finishes, then the summary; with
+    `quiet`, only the lines of backups that did not go as planned."""
     of_run = f" of run {escape(request.run_id)!r}" if request.run_id else ""
     verb = "Dry run of the rollback of" if request.dry_run else "Rolling back"
-    console.print(
-        f"[bold]{verb} {len(set(backup_ids))} backup(s){of_run}[/], each checked against its "
-        f"receipt before its group is changed ({bulk.max_workers} group(s) at once)"
-    )
+    if not quiet:
+        console.print(
+            f"[bold]{verb} {len(set(backup_ids))} backup(s){of_run}[/], each checked against "
+            f"its receipt before its group is changed ({bulk.max_workers} group(s) at once)"
+        )
     started = time.perf_counter()
     results = []
     for result in bulk.run(backup_ids, request):
         results.append(result)
-        console.print(result_line(result), highlight=False)
-    console.print(summary_line(results, time.perf_counter() - started), highlight=False)
+        if not quiet or result.status not in AS_PLANNED:
+            console.print(result_line(result), highlight=False)
+    if not quiet:
+        console.print(summary_line(results, time.perf_counter() - started), highlight=False)
     return results
 
 
