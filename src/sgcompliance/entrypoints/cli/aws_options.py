@@ -217,10 +217,13 @@ class AwsTarget(OptionGroup):
         CLI reads it, unless --all-regions asks for every enabled one."""
         if (self.ous or self.account_tags) and not self.organization:
             raise ConfigError(
-                "--ou and --account-tag narrow the organization's accounts",
+                "--ou and --account-tag narrow the accounts of --organization",
                 hint="add --organization (or list accounts with --accounts)",
             )
-        regions = (*(self.region or ()), *(self.regions or ()))
+        # Checked before any AWS call: a typo is a usage error, not a failed account-region.
+        regions = account_source.parse_regions(
+            (*(self.region or ()), *(self.regions or ())), option="--region"
+        )
         if regions and self.all_regions:
             raise ConfigError(
                 "--all-regions and --region/--regions ask for different regions",

@@ -68,7 +68,7 @@ class Terminal:
     def for_a_person(self, report_format: str, output: object | None) -> bool:
         """Whether the report goes to a person's terminal: a table on stdout, which is one.
         There, the summary stands for the report unless --verbose asks for every finding."""
-        return report_format == "table" and output is None and sys.stdout.isatty()
+        return report_format == "table" and output is None and stdout_is_terminal()
 
     def stderr(self) -> Console:
         """Where progress, scope summaries and notes go; the report owns stdout."""
@@ -84,11 +84,15 @@ class Terminal:
         return console.is_terminal and not self.quiet and not in_ci()
 
 
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def show_table(terminal: Terminal, table: Any) -> None:
     """A table on stdout. On a terminal it fits the window; piped or redirected, every row is
     one line as wide as its cells need, so that nothing a script reads (an id) is ever cut."""
     console = terminal.stdout()
-    if not sys.stdout.isatty():
+    if not stdout_is_terminal():
         needed = console.measure(table, options=console.options.update_width(10**6)).maximum
         console = Console(no_color=not terminal.color, highlight=False, width=max(needed, 1))
     console.print(table)

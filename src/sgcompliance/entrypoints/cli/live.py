@@ -118,7 +118,15 @@ def register(app: typer.Typer) -> None:
 def snapshot(
     *,
     output: Annotated[
-        Path, typer.Option("--output", "-o", dir_okay=False, help="Snapshot file to write.")
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            dir_okay=False,
+            callback=opt.not_a_format,
+            help="Snapshot file to write.",
+        ),
     ],
     aws: opt.AwsTarget,
     max_workers: opt.MaxWorkers = 8,
