@@ -144,20 +144,24 @@ def parse_yaml(
 def load_document(path: Path, limits: Limits = SNAPSHOT_LIMITS) -> object:
     """Read a .json or .yaml/.yml file (any other suffix is read as JSON) within `limits`."""
     source = str(path)
-    data = _read_at_most(path, limits)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"file is not UTF-8 text (byte {exc.start:,} is not)",
-            source=source,
-            hint="save the file as UTF-8",
-        ) from exc
-    # The text is all that is read from here on: the bytes would add their size to the peak.
-    del data
+    text = read_text(path, limits)
     if path.suffix.lower() in _YAML_SUFFIXES:
         return _parse_yaml(text, source, limits)
     return _parse_json(text, source, limits)
+
+
+def read_text(path: Path, limits: Limits) -> str:
+    """The UTF-8 text of a file, read no further than `limits` allow."""
+    data = _read_at_most(path, limits)
+    try:
+        # Only the text is returned: the bytes would add their size to the peak.
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"file is not UTF-8 text (byte {exc.start:,} is not)",
+            source=str(path),
+            hint="save the file as UTF-8",
+        ) from exc
 
 
 def too_large(size: int, source: str, limits: Limits, *, exact: bool = True) -> DocumentLimitError:
