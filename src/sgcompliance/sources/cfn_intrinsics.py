@@ -341,7 +341,7 @@ class Intrinsics:
             return "true" if value else "false"
         if isinstance(value, str | int | float):
             return str(value)
-        raise self._error(f"{what} must be a string or a number, got {_kind(value)}", path)
+        raise self._error(f"{what} must be a string or a number, got {kind_of(value)}", path)
 
     def _bounded(self, text: str, path: str) -> str:
         if len(text) > MAX_TEXT:
@@ -359,16 +359,23 @@ class Intrinsics:
             return Unknown(f"Fn::If on condition {name}: {decision.reason}")
         return self.resolve(argument[1] if decision else argument[2], path)
 
+    def _arguments(
+        self, argument: object, count: int, usage: str, path: str
+    ) -> list[Any] | Unknown:
+        """The `count` arguments of a function, resolved, or the first that is unknown."""
+        if not isinstance(argument, list) or len(argument) != count:
+            raise self._error(usage, path)
+        values = [self.resolve(item, f"{path}[{i}]") for i, item in enumerate(argument)]
+        return next((v for v in values if isinstance(v, Unknown)), values)
+
     def _join(self, argument: object, path: str) -> object:
-        if not isinstance(argument, list) or len(argument) != 2:
-            raise self._error("Fn::Join takes [delimiter, [values]]", path)
-        delimiter = self.resolve(argument[0], f"{path}[0]")
-        items = self.resolve(argument[1], f"{path}[1]")
-        unknown = first_unknown([delimiter, items])
-        if unknown is not None:
-            return unknown
+        usage = "Fn::Join takes [delimiter, [values]]"
+        arguments = self._arguments(argument, 2, usage, path)
+        if isinstance(arguments, Unknown):
+            return arguments
+        delimiter, items = arguments
         if not isinstance(delimiter, str) or not isinstance(items, list):
-            raise self._error("Fn::Join takes [delimiter, [values]]", path)
+            raise self._error(usage, path)
         texts: list[str] = []
         for item in items:
             text = self._text(item, "a value of Fn::Join", path)
@@ -379,17 +386,14 @@ class Intrinsics:
         return self._bounded(delimiter.join(texts), path)
 
     def _select(self, argument: object, path: str) -> object:
-        if not isinstance(argument, list) or len(argument) != 2:
-            raise self._error("Fn::Select takes [index, [values]]", path)
-        index = self.resolve(argument[0], f"{path}[0]")
-        items = self.resolve(argument[1], f"{path}[1]")
-        if isinstance(index, Unknown):
-            return index
-        if isinstance(items, Unknown):
-            return items
+        usage = "Fn::Select takes [index, [values]]"
+        arguments = self._arguments(argument, 2, usage, path)
+        if isinstance(arguments, Unknown):
+            return arguments
+        index, items = arguments
         number = _integer(index)
         if number is None or not isinstance(items, list):
-            raise self._error("Fn::Select takes [index, [values]]", path)
+            raise self._error(usage, path)
         if not 0 <= number < len(items):
             raise self._error(
                 f"Fn::Select index {number} is outside the list of {len(items)} values", path
@@ -397,13 +401,10 @@ class Intrinsics:
         return items[number]
 
     def _split(self, argument: object, path: str) -> object:
-        if not isinstance(argument, list) or len(argument) != 2:
-            raise self._error("Fn::Split takes [delimiter, string]", path)
-        delimiter = self.resolve(argument[0], f"{path}[0]")
-        text = self.resolve(argument[1], f"{path}[1]")
-        unknown = first_unknown([delimiter, text])
-        if unknown is not None:
-            return unknown
+        arguments = self._arguments(argument, 2, "Fn::Split takes [delimiter, string]", path)
+        if isinstance(arguments, Unknown):
+            return arguments
+        delimiter, text = arguments
         if not isinstance(delimiter, str) or not delimiter or not isinstance(text, str):
             raise self._error("Fn::Split takes [delimiter, string], the delimiter not empty", path)
         self._spend(len(text), path)
@@ -453,12 +454,9 @@ class Intrinsics:
         return self._bounded(base64.b64encode(text.encode("utf-8")).decode("ascii"), path)
 
     def _cidr(self, argument: object, path: str) -> object:
-        if not isinstance(argument, list) or len(argument) != 3:
-            raise self._error("Fn::Cidr takes [ip block, count, cidr bits]", path)
-        values = [self.resolve(item, f"{path}[{i}]") for i, item in enumerate(argument)]
-        unknown = first_unknown(values)
-        if unknown is not None:
-            return unknown
+        values = self._arguments(argument, 3, "Fn::Cidr takes [ip block, count, cidr bits]", path)
+        if isinstance(values, Unknown):
+            return values
         block, count, bits = values[0], _integer(values[1]), _integer(values[2])
         try:
             network = ipaddress.ip_network(str(block), strict=False)
@@ -532,12 +530,14 @@ class Intrinsics:
             self._nesting -= 1
 
     def _equals(self, argument: object, path: str) -> Decision:
-        if not isinstance(argument, list) or len(argument) != 2:
-            raise self._error("Fn::Equals takes [value, value]", path)
-        left, right = (self.resolve(item, f"{path}[{i}]") for i, item in enumerate(argument))
-        unknown = first_unknown([left, right])
+        arguments = self._arguments(argument, 2, "Fn::Equals takes [value, value]", path)
+        if isinstance(arguments, Unknown):
+            return arguments
+        # Lists are compared whole: an unknown anywhere in them leaves the answer unknown.
+        unknown = first_unknown(arguments)
         if unknown is not None:
             return unknown
+        left, right = arguments
         for side in (left, right):
             if isinstance(side, ResourceId):
                 return Unknown(f"{side.describe()} is known only once the stack creates it")
@@ -590,14 +590,17 @@ def _comparable(value: object) -> object:
     return value
 
 
-def _kind(value: object) -> str:
+def kind_of(value: object) -> str:
+    """What a resolved value is, for a message."""
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
         return "an object"
     if value is NO_VALUE:
         return "AWS::NoValue"
-    return type(value).__name__
+    if isinstance(value, ResourceId):
+        return value.describe()
+    return shown(value)
 
 
 _FUNCTIONS = {

@@ -31,7 +31,7 @@ from sgcompliance.sources.documents import (
     StrictYamlLoader,
     parse_json,
     parse_yaml,
-    read_within,
+    read_text,
 )
 
 # CloudFormation takes a template of at most 1 MB (from S3); nesting and items leave room for
@@ -79,28 +79,7 @@ def parse_template(text: str, source: str) -> ParsedTemplate:
 
 def read_template_text(path: Path) -> str:
     """The text of a template file, read no further than `TEMPLATE_LIMITS` allow."""
-    source = str(path)
-    try:
-        with path.open("rb") as handle:
-            data = read_within(handle, source, TEMPLATE_LIMITS)
-    except FileNotFoundError as exc:
-        raise InputError("file not found", source=source, hint="check the path") from exc
-    except IsADirectoryError as exc:
-        raise InputError("a directory, not a template file", source=source) from exc
-    except OSError as exc:
-        raise InputError(
-            f"cannot read file: {exc.strerror or exc}",
-            source=source,
-            hint="check the path and its permissions",
-        ) from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"file is not UTF-8 text (byte {exc.start:,} is not)",
-            source=source,
-            hint="save the file as UTF-8",
-        ) from exc
+    return read_text(path, TEMPLATE_LIMITS)
 
 
 # --- YAML --------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from sgcompliance.sources.cfn_intrinsics import (
     ResourceId,
     Unknown,
     first_unknown,
+    kind_of,
     shown,
 )
 from sgcompliance.sources.cfn_yaml import (
@@ -280,7 +281,9 @@ class _TemplateReader:
             return []
         if not isinstance(entries, list):
             raise InputError(
-                f"a list of rules is expected, got {_kind(entries)}", path=path, source=self.source
+                f"a list of rules is expected, got {kind_of(entries)}",
+                path=path,
+                source=self.source,
             )
         return list(enumerate(entries))
 
@@ -355,7 +358,9 @@ class _TemplateReader:
             return self.groups[target.logical_id]
         if not isinstance(target, str) or not target:
             raise InputError(
-                f"expected a security group id, got {_kind(target)}", path=path, source=self.source
+                f"expected a security group id, got {kind_of(target)}",
+                path=path,
+                source=self.source,
             )
         self._not_a_logical_id(target, path)
         group = self.groups.get(target)
@@ -417,7 +422,7 @@ class _TemplateReader:
             return
         if not isinstance(entry, dict):
             raise InputError(
-                f"a rule is an object, got {_kind(entry)}", path=path, source=self.source
+                f"a rule is an object, got {kind_of(entry)}", path=path, source=self.source
             )
         if standalone:
             # A standalone resource's properties are resolved here, one by one.
@@ -526,7 +531,7 @@ class _TemplateReader:
                 return owner
             if owner is not None and not isinstance(owner, str | int):
                 raise InputError(
-                    f"expected an account id, got {_kind(owner)}",
+                    f"expected an account id, got {kind_of(owner)}",
                     path=f"{path.rsplit('.', 1)[0]}.{side.owner}",
                     source=self.source,
                 )
@@ -582,7 +587,7 @@ class _TemplateReader:
     def _string(self, value: object, path: str) -> str:
         if not isinstance(value, str) or not value:
             raise InputError(
-                f"expected a non-empty string, got {_kind(value)}", path=path, source=self.source
+                f"expected a non-empty string, got {kind_of(value)}", path=path, source=self.source
             )
         return value
 
@@ -622,7 +627,7 @@ class _TemplateReader:
 def _template(body: object, source: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InputError(
-            f"expected a CloudFormation template (an object), got {_kind(body)}",
+            f"expected a CloudFormation template (an object), got {kind_of(body)}",
             source=source,
             hint=TEMPLATE_HINT,
         )
@@ -645,15 +650,3 @@ def _template(body: object, source: str) -> dict[str, Any]:
 
 def _owner(side: _Side) -> frozenset[str]:
     return frozenset({side.owner}) if side.owner else frozenset()
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    if value is NO_VALUE:
-        return "AWS::NoValue"
-    if isinstance(value, ResourceId):
-        return value.describe()
-    return shown(value)
