@@ -569,3 +569,23 @@ def test_a_condition_that_refers_to_itself_is_refused() -> None:
         """
     with pytest.raises(InputError, match=r"condition A refers to itself \(A -> B -> A\)"):
         read(text)
+
+
+def test_what_a_macro_or_a_loop_would_make_is_reported() -> None:
+    estate = read(
+        """
+        Transform: [AWS::LanguageExtensions, CompanyFirewallMacro]
+        Resources:
+          App: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: g}}
+          Fn::ForEach::Groups:
+            - Name
+            - [A, B]
+            - ${Name}Sg: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: g}}
+        """
+    )
+    assert [g.group_id for g in estate.snapshot.groups] == ["App"]
+    assert [(u.address, u.attribute) for u in estate.unresolved] == [
+        ("CompanyFirewallMacro", "Transform"),
+        ("Fn::ForEach::Groups", "Resources"),
+    ]
+    assert "macro 'CompanyFirewallMacro' rewrites the template" in estate.unresolved[0].reason

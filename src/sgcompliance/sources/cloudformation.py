@@ -21,7 +21,9 @@ Tags as they will be on the group: those written, and `aws:cloudformation:logica
 `aws:cloudformation:stack-name` when `AWS::StackName` is given), which CloudFormation adds.
 
 Values the template does not fix (see `cfn_intrinsics`) are never guessed: the rule, or the
-group, is left out and listed in `CodeEstate.unresolved` with the reason.
+group, is left out and listed in `CodeEstate.unresolved` with the reason. So are the resources
+of `Fn::ForEach` loops and whatever a macro (a `Transform` not of AWS) would make. A rule's
+`Description` that is not known is read as empty (a check requiring descriptions flags it).
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ EGRESS_TYPE = "AWS::EC2::SecurityGroupEgress"
 TEMPLATE_HINT = "give a CloudFormation template (JSON, or YAML with short-form intrinsics)"
 LOGICAL_ID_TAG = "aws:cloudformation:logical-id"
 STACK_NAME_TAG = "aws:cloudformation:stack-name"
+# A key of Resources that makes resources by a loop (AWS::LanguageExtensions).
+FOR_EACH = "Fn::ForEach::"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +162,17 @@ class _TemplateReader:
         self.unresolved: list[Unresolved] = []
 
     def read(self) -> CodeEstate:
+        self._transforms()
         created: dict[str, str] = {}
         for logical_id, resource in self.resources.items():
+            if logical_id.startswith(FOR_EACH):
+                self._unknown(
+                    logical_id, "Resources",
+                    "Fn::ForEach makes its resources when the stack is deployed (the "
+                    "AWS::LanguageExtensions transform): they are not judged here",
+                    ("Resources", logical_id),
+                )  # fmt: skip
+                continue
             kind = self._type(logical_id, resource)
             if kind not in (SECURITY_GROUP, INGRESS_TYPE, EGRESS_TYPE, PREFIX_LIST):
                 continue
@@ -193,6 +206,19 @@ class _TemplateReader:
             locations=self.locations,
             unresolved=tuple(self.unresolved),
         )
+
+    def _transforms(self) -> None:
+        """A macro (a transform not of AWS) may rewrite any part of the template, groups
+        included: what it makes is known only when the stack is deployed."""
+        names = self.template.get("Transform")
+        for name in names if isinstance(names, list) else [names]:
+            if isinstance(name, str) and not name.startswith("AWS::"):
+                self._unknown(
+                    name, "Transform",
+                    f"the macro {shown(name)} rewrites the template when the stack is deployed: "
+                    "what it makes is not judged here",
+                    ("Transform",),
+                )  # fmt: skip
 
     # --- resources ----------------------------------------------------------------------------
 
