@@ -118,7 +118,7 @@ def test_if_takes_the_branch_its_condition_chooses() -> None:
     assert resolve(choice) == "d"
     assert resolve(choice, Env="prod") == "p"
     undecided = reason(resolve({"Fn::If": ["Here", "a", "b"]}))
-    assert undecided.startswith("Fn::If on condition Here: condition Here cannot be decided")
+    assert undecided.startswith("condition Here cannot be decided before deployment: AWS::Region")
     # the branch not taken is never evaluated
     assert resolve({"Fn::If": ["IsDev", "x", {"Fn::ImportValue": "y"}]}) == "x"
 

@@ -356,7 +356,7 @@ class Intrinsics:
         name = argument[0]
         decision = self.condition(name, f"{path}[0]")
         if isinstance(decision, Unknown):
-            return Unknown(f"Fn::If on condition {name}: {decision.reason}")
+            return decision  # "condition X cannot be decided before deployment: ..."
         return self.resolve(argument[1] if decision else argument[2], path)
 
     def _arguments(
