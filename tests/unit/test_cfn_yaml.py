@@ -74,7 +74,7 @@ def test_json_is_read_as_json() -> None:
 )
 def test_what_the_loader_refuses(text: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
-        parse_template(text, "t.yaml")
+        parse_template(text, "template")
 
 
 def test_a_nested_template_is_refused_at_the_depth_limit() -> None:
@@ -136,3 +136,13 @@ def test_json_lines_skip_strings_that_look_like_structure() -> None:
 def test_a_byte_order_mark_and_an_empty_document() -> None:
     assert parse_template('\ufeff{"a": 1}', "t.json").body == {"a": 1}
     assert parse_template("", "t.yaml").body is None
+
+
+def test_a_yaml_file_in_flow_style_is_read_as_yaml() -> None:
+    text = "{Resources: {App: {Type: AWS::EC2::SecurityGroup, Condition: !Ref X}}}"
+    expected = {
+        "Resources": {"App": {"Type": "AWS::EC2::SecurityGroup", "Condition": {"Ref": "X"}}}
+    }
+    assert parse_template(text, "infra/app.YML").body == expected
+    with pytest.raises(InputError, match="invalid JSON"):
+        parse_template(text, "infra/app.template")

@@ -66,9 +66,11 @@ class ParsedTemplate:
 
 
 def parse_template(text: str, source: str) -> ParsedTemplate:
-    """Parse template text: JSON when it starts with `{`, else YAML."""
+    """Parse template text: YAML when `source` is named .yaml or .yml, else JSON when the text
+    starts with `{` (a YAML template in flow style names itself by its suffix), else YAML."""
     text = text.removeprefix("\ufeff")
-    if text.lstrip()[:1] == "{":
+    named_yaml = source.lower().endswith((".yaml", ".yml"))
+    if not named_yaml and text.lstrip()[:1] == "{":
         body = parse_json(text, source, TEMPLATE_LIMITS)
         return ParsedTemplate(body, _json_lines(text))
     parsed = parse_yaml(text, source, TEMPLATE_LIMITS, loader=_TemplateLoader)
