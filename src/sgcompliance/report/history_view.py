@@ -12,7 +12,6 @@ import io
 from typing import Any
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -21,7 +20,7 @@ from sgcompliance.report.formats import Presentation
 from sgcompliance.report.history import Comparison, ReportFindings, Violation
 from sgcompliance.report.json_text import indented
 from sgcompliance.report.plain_text import one_line
-from sgcompliance.report.terminal_text import lines, literal
+from sgcompliance.report.terminal_text import lines, literal, plain_lines, report_console
 
 DIFF_FORMATS = ("table", "json", "markdown")
 # Markdown's own characters in a table cell; `|` would end the cell.
@@ -158,11 +157,7 @@ def _table(title: str, violations: tuple[Violation, ...], boxed: box.Box) -> Tab
 
 def comparison_table(c: Comparison, presentation: Presentation) -> str:
     buffer = io.StringIO()
-    console = Console(
-        file=buffer, width=presentation.width, force_terminal=presentation.color,
-        color_system="auto" if presentation.color else None, no_color=not presentation.color,
-        markup=False, emoji=False, highlight=False, soft_wrap=False,
-    )  # fmt: skip
+    console = report_console(buffer, presentation)
     boxed = box.SIMPLE_HEAD if presentation.unicode else box.ASCII2
     old_when = f" ({c.old.generated_at})" if c.old.generated_at else ""
     new_when = f" ({c.new.generated_at})" if c.new.generated_at else ""
@@ -183,10 +178,7 @@ def comparison_table(c: Comparison, presentation: Presentation) -> str:
             console.print(_table(title, violations, boxed))
     console.print()
     console.print(Text(summary_line(c), style="bold"))
-    text = buffer.getvalue()
-    if presentation.color:
-        return text
-    return "".join(line.rstrip() + "\n" for line in text.splitlines())
+    return plain_lines(buffer.getvalue(), presentation)
 
 
 def render_comparison(c: Comparison, name: str, presentation: Presentation) -> str:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -28,7 +27,7 @@ from sgcompliance.report.remediation_table import (
     rollback_commands,
 )
 from sgcompliance.report.remediation_view import RemediationReport
-from sgcompliance.report.terminal_text import lines, literal
+from sgcompliance.report.terminal_text import lines, literal, plain_lines, report_console
 
 SEVERITY_STYLE: dict[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -50,17 +49,7 @@ class TableWriter:
         remediation: RemediationReport | None = None,
     ) -> str:
         buffer = io.StringIO()
-        console = Console(
-            file=buffer,
-            width=presentation.width,
-            force_terminal=presentation.color,
-            color_system="auto" if presentation.color else None,
-            no_color=not presentation.color,
-            markup=False,
-            emoji=False,
-            highlight=False,
-            soft_wrap=False,
-        )
+        console = report_console(buffer, presentation)
         layout = _Layout(
             wide=console.width >= WIDE_LAYOUT_MIN_WIDTH,
             box=box.SIMPLE_HEAD if presentation.unicode else box.ASCII2,
@@ -90,11 +79,7 @@ class TableWriter:
                 if undo.plain:
                     console.print()
                     console.print(undo, soft_wrap=True)
-        text = buffer.getvalue()
-        if presentation.color:
-            return text
-        # Cell padding leaves trailing blanks that only add noise to files and diffs.
-        return "".join(line.rstrip() + "\n" for line in text.splitlines())
+        return plain_lines(buffer.getvalue(), presentation)
 
 
 def summary(result: ScanResult, at: datetime | None = None) -> Text:

@@ -17,6 +17,7 @@ from sgcompliance.report.history import (
     current_findings,
     finding_key,
 )
+from sgcompliance.report.html.summary import tile
 from sgcompliance.report.html.text import plural, text
 
 NEW_MARK = '<span class="since new" title="not in the previous report">new</span>'
@@ -39,13 +40,6 @@ def history_marks(result: ScanResult, previous: ReportFindings | None) -> Histor
         return None
     comparison = compare(previous, current_findings(result))
     return HistoryMarks(comparison, frozenset(v.key for v in comparison.added))
-
-
-def _count(key: str, label: str, value: int) -> str:
-    return (
-        f'<div class="tile"><span class="tile-value" data-count="{key}">{value}</span>'
-        f'<span class="tile-label">{label}</span></div>'
-    )
 
 
 def _fixed_row(violation: Violation) -> str:
@@ -92,10 +86,10 @@ def history_section(marks: HistoryMarks | None) -> str:
         "<em>new</em> in the findings table.</p>"
         f"{policy}{unverified}"
         '<div class="tiles">'
-        + _count("new", "New violations", len(c.added))
-        + _count("fixed", "Fixed", len(c.fixed))
-        + _count("still-open", "Still open", len(c.still_open))
-        + _count("now-exempted", "Now exempted", len(c.exempted))
-        + _count("unverified", "Not verified", len(c.unverified))
+        + tile("new", "New violations", len(c.added))
+        + tile("fixed", "Fixed", len(c.fixed))
+        + tile("still-open", "Still open", len(c.still_open))
+        + tile("now-exempted", "Now exempted", len(c.exempted))
+        + tile("unverified", "Not verified", len(c.unverified))
         + f"</div><h3>Fixed since the previous scan</h3>{fixed}</section>"
     )

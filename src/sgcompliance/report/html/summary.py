@@ -75,7 +75,7 @@ def coverage_banner(result: ScanResult) -> str:
     )
 
 
-def _tile(key: str, label: str, value: int, *, alert: bool = False) -> str:
+def tile(key: str, label: str, value: int, *, alert: bool = False) -> str:
     tone = " alert" if alert and value else ""
     return (
         f'<div class="tile{tone}"><span class="tile-value" data-count="{key}">{value}</span>'
@@ -89,14 +89,14 @@ def tiles(result: ScanResult, groups: tuple[GroupFindings, ...]) -> str:
     expired = sum(1 for f in result.violations if f.expired_exemption is not None)
     return (
         '<section class="tiles" aria-label="Headline counts">'
-        + _tile("groups-scanned", "Groups scanned", result.groups_scanned)
-        + _tile("rules-evaluated", "Rules evaluated", result.rules_evaluated)
-        + _tile("violations", "Violations", len(result.violations), alert=True)
-        + _tile("groups-violating", "Groups with violations", violating)
-        + _tile("exposed-groups", "Exposed groups with violations", exposed, alert=True)
-        + _tile("exempted", "Exempted findings", len(result.exempted))
-        + _tile("expired-exemptions", "Expired exemptions", expired, alert=True)
-        + _tile("passed", "Checks passed (per group)", pass_count(result))
+        + tile("groups-scanned", "Groups scanned", result.groups_scanned)
+        + tile("rules-evaluated", "Rules evaluated", result.rules_evaluated)
+        + tile("violations", "Violations", len(result.violations), alert=True)
+        + tile("groups-violating", "Groups with violations", violating)
+        + tile("exposed-groups", "Exposed groups with violations", exposed, alert=True)
+        + tile("exempted", "Exempted findings", len(result.exempted))
+        + tile("expired-exemptions", "Expired exemptions", expired, alert=True)
+        + tile("passed", "Checks passed (per group)", pass_count(result))
         + "</section>"
     )
 
