@@ -24,6 +24,7 @@ WEB_YAML = FIXTURES / "web.yaml"
 WEB_JSON = FIXTURES / "web.json"
 SG = "AWS::EC2::SecurityGroup"
 INGRESS = "AWS::EC2::SecurityGroupIngress"
+EGRESS = "AWS::EC2::SecurityGroupEgress"
 
 
 def read(text: str, **parameters: str) -> CodeEstate:
@@ -520,7 +521,9 @@ def test_a_tag_whose_value_is_unknown_is_reported() -> None:
         (app(tcp(22, CidrIp={"Ref": "App"})), "expected a CIDR, got the id of security group App"),
         (app(GroupDescription="g", Colour="red"), "unknown property 'Colour'"),
         ({"Resources": {"R": {"Type": INGRESS, "Properties": tcp(22, CidrIp="10.0.0.0/8")}}},
-         "by GroupId or GroupName"),
+         "by one of GroupId or GroupName"),
+        ({"Resources": {"R": {"Type": EGRESS, "Properties": tcp(22, GroupName="a", CidrIp="::/0")}}},
+         "unknown property 'GroupName'"),
     ],
 )  # fmt: skip
 def test_templates_that_are_wrong_are_refused_naming_where(doc: object, message: str) -> None:

@@ -79,6 +79,8 @@ class _Side:
     inline: str
     peers: tuple[tuple[str, PeerKind], ...]
     owner: str | None
+    # How a standalone rule resource of this direction names its group.
+    targets: frozenset[str]
 
 
 _INGRESS = _Side(
@@ -92,6 +94,7 @@ _INGRESS = _Side(
         ("SourceSecurityGroupName", PeerKind.GROUP),
     ),
     "SourceSecurityGroupOwnerId",
+    frozenset({"GroupId", "GroupName"}),
 )
 _EGRESS = _Side(
     Direction.EGRESS,
@@ -103,9 +106,9 @@ _EGRESS = _Side(
         ("DestinationSecurityGroupId", PeerKind.GROUP),
     ),
     None,
+    frozenset({"GroupId"}),
 )
 _COMMON = frozenset({"IpProtocol", "FromPort", "ToPort", "Description"})
-_TARGET = frozenset({"GroupId", "GroupName"})
 _GROUP_PROPERTIES = frozenset(
     {
         "GroupDescription",
@@ -350,19 +353,19 @@ class _TemplateReader:
 
     def _standalone(self, logical_id: str, side: _Side) -> None:
         path = f"$.Resources.{logical_id}.Properties"
-        allowed = _COMMON | _TARGET | {name for name, _ in side.peers} | _owner(side)
+        allowed = _COMMON | side.targets | {name for name, _ in side.peers} | _owner(side)
         properties = self._properties(logical_id, allowed)
         where: TreePath = ("Resources", logical_id)
         targets = {
             name: self.intrinsics.resolve(properties[name], f"{path}.{name}")
-            for name in ("GroupId", "GroupName")
+            for name in sorted(side.targets)
             if name in properties
         }
         targets = {name: value for name, value in targets.items() if value is not NO_VALUE}
         if len(targets) != 1:
             raise InputError(
-                f"{self.resources[logical_id]['Type']} names its group by GroupId or GroupName "
-                "(one of them)",
+                f"{self.resources[logical_id]['Type']} names its group by one of "
+                + " or ".join(sorted(side.targets)),
                 path=f"{path}.GroupId",
                 source=self.source,
             )
@@ -455,7 +458,7 @@ class _TemplateReader:
             entry = {
                 key: self.intrinsics.resolve(value, f"{path}.{key}")
                 for key, value in entry.items()
-                if key not in _TARGET
+                if key not in side.targets
             }
             entry = {key: value for key, value in entry.items() if value is not NO_VALUE}
         unexpected = sorted(set(entry) - allowed)
