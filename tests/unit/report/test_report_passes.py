@@ -101,3 +101,12 @@ def test_a_report_without_groups_has_no_passes() -> None:
     assert passed_records(empty) == []
     assert json.loads(render(empty, "json"))["passed"] == []
     assert json.loads(render(empty, "json"))["summary"]["generated_at"] is None
+
+
+def test_the_table_and_the_html_page_count_the_passes() -> None:
+    table = render(result(), "table", Presentation(width=120, generated_at=WHEN))
+    assert "at 2026-11-27T08:30:00Z" in table.splitlines()[0]
+    assert "Passed: 6 checks on 3 groups" in table
+    page = render(result(), "html", Presentation(generated_at=WHEN))
+    assert '<span class="tile-value" data-count="passed">6</span>' in page
+    assert 'data-count="passed-SSH">2</td>' in page
