@@ -522,7 +522,7 @@ def test_a_tag_whose_value_is_unknown_is_reported() -> None:
         (app(GroupDescription="g", Colour="red"), "unknown property 'Colour'"),
         ({"Resources": {"R": {"Type": INGRESS, "Properties": tcp(22, CidrIp="10.0.0.0/8")}}},
          "by one of GroupId or GroupName"),
-        ({"Resources": {"R": {"Type": EGRESS, "Properties": tcp(22, GroupName="a", CidrIp="::/0")}}},
+        ({"Resources": {"R": {"Type": EGRESS, "Properties": tcp(2, GroupName="g", CidrIp="::/0")}}},
          "unknown property 'GroupName'"),
     ],
 )  # fmt: skip
