@@ -84,7 +84,7 @@ def test_no_value_drops_the_key_or_item() -> None:
 def test_ref_of_resources() -> None:
     assert resolve({"Ref": "App"}) == ResourceId("App", "AWS::EC2::SecurityGroup")
     assert resolve({"Ref": "Pl"}) == ResourceId("Pl", "AWS::EC2::PrefixList")
-    assert "(a AWS::EC2::VPC) is known only once" in reason(resolve({"Ref": "Vpc"}))
+    assert "Ref Vpc (AWS::EC2::VPC) is known only once" in reason(resolve({"Ref": "Vpc"}))
     assert "names no parameter or resource" in reason(resolve({"Ref": "Nope"}))
 
 

@@ -246,7 +246,7 @@ class Intrinsics:
     def _resource_value(self, name: str, resource: object, what: str) -> object:
         kind = resource.get("Type") if isinstance(resource, dict) else None
         if kind not in _ATTRIBUTE_IDS:
-            return Unknown(f"{what} (a {kind}) is known only once the stack is deployed")
+            return Unknown(f"{what} ({kind}) is known only once the stack is deployed")
         created = self.created(name)
         if isinstance(created, Unknown):
             return Unknown(f"whether {name} is created is not known: {created.reason}")
@@ -292,7 +292,7 @@ class Intrinsics:
         what = f"Fn::GetAtt {name}.{attribute}"
         if _ATTRIBUTE_IDS.get(str(kind)) == attribute:
             return self._resource_value(name, resource, what)
-        return Unknown(f"{what} (of a {kind}) is known only once the stack is deployed")
+        return Unknown(f"{what} ({kind}) is known only once the stack is deployed")
 
     def _sub(self, argument: object, path: str) -> object:
         variables: Mapping[str, Any] = {}
