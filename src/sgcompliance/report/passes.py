@@ -39,20 +39,39 @@ def group_passes(result: ScanResult) -> Iterator[GroupPasses]:
     found: dict[int, set[str]] = {}
     for finding in result.findings:
         found.setdefault(id(finding.group), set()).add(finding.check_id)
-    in_scope: dict[tuple[str, str], Sequence[Check]] = {}
+    in_scope: dict[tuple[str, str], _ScopeChecks] = {}
     for group in sorted(result.groups, key=_location):
         scope = (group.account_id, group.region)
         checks = in_scope.get(scope)
         if checks is None:
-            checks = in_scope[scope] = [c for c in enabled if c.selector.matches_scope(*scope)]
-        failed = found.get(id(group), set())
-        passed = tuple(
-            c.id
-            for c in checks
-            if c.id not in failed and (not c.selector.group_tags or c.selector.matches_group(group))
-        )
+            checks = in_scope[scope] = _ScopeChecks.of(enabled, scope)
+        passed = checks.passed(group, found.get(id(group)))
         if passed:
             yield GroupPasses(group, passed)
+
+
+@dataclass(frozen=True, slots=True)
+class _ScopeChecks:
+    """The checks in scope of one account-region; most groups of an estate have no finding and
+    no tag-scoped check, and share one tuple of check ids."""
+
+    every_group: tuple[str, ...]
+    tagged: tuple[Check, ...]
+
+    @classmethod
+    def of(cls, enabled: Sequence[Check], scope: tuple[str, str]) -> _ScopeChecks:
+        checks = [c for c in enabled if c.selector.matches_scope(*scope)]
+        return cls(
+            tuple(c.id for c in checks if not c.selector.group_tags),
+            tuple(c for c in checks if c.selector.group_tags),
+        )
+
+    def passed(self, group: SecurityGroup, failed: set[str] | None) -> tuple[str, ...]:
+        if not self.tagged and not failed:
+            return self.every_group
+        applied = set(self.every_group)
+        applied.update(c.id for c in self.tagged if c.selector.matches_group(group))
+        return tuple(sorted(applied - (failed or set())))
 
 
 def passes_by_check(result: ScanResult) -> dict[str, list[str]]:

@@ -39,9 +39,11 @@ def by_severity(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.severity.rank, *f.sort_key()))
 
 
-def summary_record(result: ScanResult, at: datetime | None = None) -> Record:
+def summary_record(
+    result: ScanResult, at: datetime | None = None, passed: list[Record] | None = None
+) -> Record:
     """The counts, the policy (id and digest) and when the scan ran (`generated_at`, null when
-    the caller gave no time)."""
+    the caller gave no time); `passed`, the `passed_records` when the caller has them."""
     violations = result.violations
     severity_counts = Counter(f.severity.value for f in violations)
     check_counts = Counter(f.check_id for f in violations)
@@ -55,7 +57,9 @@ def summary_record(result: ScanResult, at: datetime | None = None) -> Record:
         "violations": len(violations),
         "exempted": len(result.exempted),
         # (group, check) pairs judged compliant: `passed` lists them per group.
-        "passed_checks": pass_count(result),
+        "passed_checks": (
+            pass_count(result) if passed is None else sum(len(p["checks"]) for p in passed)
+        ),
         "expired_exemptions": sum(1 for f in violations if f.expired_exemption is not None),
         # Every severity is present, zero or not, so the shape never changes between runs.
         "by_severity": {s.value: severity_counts.get(s.value, 0) for s in Severity},
@@ -176,11 +180,12 @@ def scan_record_without_findings(
 ) -> Record:
     """`scan_record` with `findings` an empty list, for writers that write the findings
     (`finding_records`) one at a time."""
+    passed = passed_records(result)
     record: Record = {
-        "summary": summary_record(result, at),
+        "summary": summary_record(result, at, passed),
         "coverage": coverage_record(result),
         "findings": [],
-        "passed": passed_records(result),
+        "passed": passed,
     }
     if remediation is not None:
         record["remediation"] = remediation_record(remediation)
