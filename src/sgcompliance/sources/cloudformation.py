@@ -2,8 +2,9 @@
 
 Resources read: `AWS::EC2::SecurityGroup` (its `SecurityGroupIngress` and `SecurityGroupEgress`
 entries, `GroupName`, `GroupDescription`, `VpcId`, `Tags`), `AWS::EC2::SecurityGroupIngress` and
-`AWS::EC2::SecurityGroupEgress` (attached to the template's group their `GroupId` / `GroupName`
-names by `Ref` or `Fn::GetAtt`, or to a group of their own named by a literal `sg-...` id), and
+`AWS::EC2::SecurityGroupEgress` (attached to the template's group their `GroupId` (or, for
+ingress, `GroupName`) names by `Ref` or `Fn::GetAtt`, or to a group of their own named by an id
+written out, `sg-...`; each rule is read by `cfn_rules`), and
 `AWS::EC2::PrefixList` (its entries resolve the rules that name it, by logical id). Every other
 resource is left alone. A resource whose `Condition` is false is not created; one whose
 condition cannot be decided is reported, never judged.
@@ -34,8 +35,6 @@ from pathlib import Path
 from typing import Any
 
 from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
-from sgcompliance.engine.network import cidr_info
-from sgcompliance.engine.protocol import PORT_PROTOCOLS, normalize_protocol
 from sgcompliance.errors import InputError
 from sgcompliance.sources.cfn_intrinsics import (
     NO_VALUE,
@@ -48,6 +47,7 @@ from sgcompliance.sources.cfn_intrinsics import (
     kind_of,
     shown,
 )
+from sgcompliance.sources.cfn_rules import EGRESS, INGRESS, RuleReader, Side, UnknownPart
 from sgcompliance.sources.cfn_yaml import (
     ParsedTemplate,
     TreePath,
@@ -55,7 +55,6 @@ from sgcompliance.sources.cfn_yaml import (
     read_template_text,
 )
 from sgcompliance.sources.code_estate import (
-    UNKNOWN_PEER,
     CodeEstate,
     CodeKind,
     SourceLocation,
@@ -71,44 +70,6 @@ STACK_NAME_TAG = "aws:cloudformation:stack-name"
 FOR_EACH = "Fn::ForEach::"
 
 
-@dataclass(frozen=True, slots=True)
-class _Side:
-    """The properties of one direction's entries."""
-
-    direction: Direction
-    inline: str
-    peers: tuple[tuple[str, PeerKind], ...]
-    owner: str | None
-    # How a standalone rule resource of this direction names its group.
-    targets: frozenset[str]
-
-
-_INGRESS = _Side(
-    Direction.INGRESS,
-    "SecurityGroupIngress",
-    (
-        ("CidrIp", PeerKind.IPV4),
-        ("CidrIpv6", PeerKind.IPV6),
-        ("SourcePrefixListId", PeerKind.PREFIX_LIST),
-        ("SourceSecurityGroupId", PeerKind.GROUP),
-        ("SourceSecurityGroupName", PeerKind.GROUP),
-    ),
-    "SourceSecurityGroupOwnerId",
-    frozenset({"GroupId", "GroupName"}),
-)
-_EGRESS = _Side(
-    Direction.EGRESS,
-    "SecurityGroupEgress",
-    (
-        ("CidrIp", PeerKind.IPV4),
-        ("CidrIpv6", PeerKind.IPV6),
-        ("DestinationPrefixListId", PeerKind.PREFIX_LIST),
-        ("DestinationSecurityGroupId", PeerKind.GROUP),
-    ),
-    None,
-    frozenset({"GroupId"}),
-)
-_COMMON = frozenset({"IpProtocol", "FromPort", "ToPort", "Description"})
 _GROUP_PROPERTIES = frozenset(
     {
         "GroupDescription",
@@ -161,6 +122,7 @@ class _TemplateReader:
         self.groups: dict[str, _Group] = {}
         self.prefix_lists: dict[str, tuple[str, ...]] = {}
         self.unknown_lists: dict[str, Unknown] = {}
+        self.rules = RuleReader(source, self.resources, self.unknown_lists)
         self.locations: dict[str, SourceLocation] = {}
         self.unresolved: list[Unresolved] = []
 
@@ -192,7 +154,7 @@ class _TemplateReader:
                 self._group(logical_id)
         for logical_id, kind in created.items():
             if kind in (INGRESS_TYPE, EGRESS_TYPE):
-                self._standalone(logical_id, _INGRESS if kind == INGRESS_TYPE else _EGRESS)
+                self._standalone(logical_id, INGRESS if kind == INGRESS_TYPE else EGRESS)
         account = self.parameters.get("AWS::AccountId", "")
         region = self.parameters.get("AWS::Region", "")
         groups = tuple(
@@ -271,7 +233,7 @@ class _TemplateReader:
         )
         self.groups[logical_id] = group
         self.locations[logical_id] = self._at(("Resources", logical_id))
-        for side in (_INGRESS, _EGRESS):
+        for side in (INGRESS, EGRESS):
             where: TreePath = ("Resources", logical_id, "Properties", side.inline)
             entries = self._entries(properties.get(side.inline, NO_VALUE), f"{path}.{side.inline}")
             if isinstance(entries, Unknown):
@@ -281,9 +243,9 @@ class _TemplateReader:
             for i, entry in entries:
                 self._entry(
                     group, side, entry, f"{side.inline}[{i}]", f"{path}.{side.inline}[{i}]",
-                    (*where, i), _COMMON | {name for name, _ in side.peers} | _owner(side),
+                    (*where, i),
                 )  # fmt: skip
-            if side is _EGRESS and not entries:
+            if side is EGRESS and not entries:
                 for suffix, cidr, kind in _DEFAULT_EGRESS:
                     rule_id = f"{logical_id}/{suffix}"
                     group.rules.append(
@@ -351,10 +313,9 @@ class _TemplateReader:
             tags[STACK_NAME_TAG] = stack
         return tags
 
-    def _standalone(self, logical_id: str, side: _Side) -> None:
+    def _standalone(self, logical_id: str, side: Side) -> None:
         path = f"$.Resources.{logical_id}.Properties"
-        allowed = _COMMON | side.targets | {name for name, _ in side.peers} | _owner(side)
-        properties = self._properties(logical_id, allowed)
+        properties = self._properties(logical_id, side.properties | side.targets)
         where: TreePath = ("Resources", logical_id)
         targets = {
             name: self.intrinsics.resolve(properties[name], f"{path}.{name}")
@@ -374,7 +335,7 @@ class _TemplateReader:
             self._unknown(logical_id, attribute, target.reason, where)
             return
         group = self._target(target, f"{path}.{attribute}", logical_id)
-        self._entry(group, side, properties, logical_id, path, where, allowed, standalone=True)
+        self._entry(group, side, properties, logical_id, path, where, standalone=True)
 
     def _target(self, target: object, path: str, logical_id: str) -> _Group:
         if isinstance(target, ResourceId):
@@ -391,7 +352,7 @@ class _TemplateReader:
                 path=path,
                 source=self.source,
             )
-        self._not_a_logical_id(target, path)
+        self.rules.not_a_logical_id(target, path)
         group = self.groups.get(target)
         if group is None:
             # A group outside the template (`sg-...`): judged with the rules the template adds.
@@ -425,7 +386,7 @@ class _TemplateReader:
             epath = f"{path}.Entries[{i}].Cidr"
             if not isinstance(cidr, str):
                 raise InputError("an entry is {Cidr: string}", path=epath, source=self.source)
-            self._cidr(cidr, 4 if family == "IPv4" else 6, epath)
+            self.rules.check_cidr(cidr, 4 if family == "IPv4" else 6, epath)
             cidrs.append(cidr)
         self.prefix_lists[logical_id] = tuple(cidrs)
 
@@ -434,20 +395,19 @@ class _TemplateReader:
     def _entry(
         self,
         group: _Group,
-        side: _Side,
+        side: Side,
         entry: object,
         declared: str,
         path: str,
         where: TreePath,
-        allowed: frozenset[str],
         *,
         standalone: bool = False,
     ) -> None:
-        """One rule, from an inline entry or a standalone rule resource."""
+        """One rule, from an inline entry or a standalone rule resource (`declared`: the
+        entry's position, or the resource's logical id)."""
         address = group.logical_id
-        attribute = declared
         if isinstance(entry, Unknown):
-            self._unknown(address, attribute, entry.reason, where)
+            self._unknown(address, declared, entry.reason, where)
             return
         if not isinstance(entry, dict):
             raise InputError(
@@ -461,6 +421,7 @@ class _TemplateReader:
                 if key not in side.targets
             }
             entry = {key: value for key, value in entry.items() if value is not NO_VALUE}
+        allowed = side.properties
         unexpected = sorted(set(entry) - allowed)
         if unexpected:
             raise InputError(
@@ -471,166 +432,12 @@ class _TemplateReader:
             )
         rule_id = f"{address}/{declared}"
         self.locations[rule_id] = self._at(where)
-        for name in ("IpProtocol", "FromPort", "ToPort"):
-            value = entry.get(name)
-            if isinstance(value, Unknown):
-                self._unknown(address, f"{attribute}.{name}", value.reason, where)
-                return
-        protocol, from_port, to_port = self._protocol_and_ports(entry, path)
-        description = entry.get("Description", "")
-        description = description if isinstance(description, str) else ""
-        peers = [(name, kind) for name, kind in side.peers if name in entry]
-        if len(peers) != 1:
-            names = ", ".join(name for name, _ in side.peers)
-            raise InputError(
-                f"a rule names exactly one peer ({names}); this one names "
-                + (", ".join(name for name, _ in peers) if peers else "none"),
-                path=path,
-                source=self.source,
-            )
-        ((name, kind),) = peers
-        peer = self._peer(entry, name, kind, side, f"{path}.{name}")
-        if isinstance(peer, Unknown):
-            placeholder = Rule(
-                rule_id, address, side.direction, protocol, from_port, to_port,
-                Peer(kind, UNKNOWN_PEER), description,
-            )  # fmt: skip
-            self._unknown(address, f"{attribute}.{name}", peer.reason, where, placeholder)
+        rule = self.rules.rule(entry, side, rule_id, address, path)
+        if isinstance(rule, UnknownPart):
+            attribute = f"{declared}.{rule.property}"
+            self._unknown(address, attribute, rule.reason, where, rule.placeholder)
             return
-        group.rules.append(
-            Rule(rule_id, address, side.direction, protocol, from_port, to_port, peer, description)
-        )
-
-    def _protocol_and_ports(
-        self, entry: Mapping[str, Any], path: str
-    ) -> tuple[str, int | None, int | None]:
-        for name in ("IpProtocol", "FromPort", "ToPort"):
-            value = entry.get(name)
-            if isinstance(value, ResourceId):
-                raise InputError(
-                    f"expected a {'protocol' if name == 'IpProtocol' else 'port'}, got "
-                    f"{value.describe()}",
-                    path=f"{path}.{name}",
-                    source=self.source,
-                )
-        if "IpProtocol" not in entry:
-            raise InputError(
-                "a rule needs an IpProtocol (tcp, udp, icmp, icmpv6, -1 or a number)",
-                path=f"{path}.IpProtocol",
-                source=self.source,
-            )
-        try:
-            protocol = normalize_protocol(entry["IpProtocol"])
-        except ValueError as exc:
-            raise InputError(str(exc), path=f"{path}.IpProtocol", source=self.source) from exc
-        from_port = self._port(entry.get("FromPort"), f"{path}.FromPort")
-        to_port = self._port(entry.get("ToPort"), f"{path}.ToPort")
-        reversed_range = from_port is not None and to_port is not None and 0 <= to_port < from_port
-        if protocol in PORT_PROTOCOLS and reversed_range:
-            raise InputError(
-                f"ToPort {to_port} is below FromPort {from_port}",
-                path=f"{path}.ToPort",
-                source=self.source,
-            )
-        return protocol, from_port, to_port
-
-    def _port(self, value: object, path: str) -> int | None:
-        if value is None:
-            return None
-        # CloudFormation takes a port written as text ("22") as the number.
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 8:
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or not -1 <= value <= 65535:
-            raise InputError(
-                f"expected a port number from -1 to 65535, got {shown(value)}",
-                path=path,
-                source=self.source,
-            )
-        return value
-
-    def _peer(
-        self, entry: Mapping[str, Any], name: str, kind: PeerKind, side: _Side, path: str
-    ) -> Peer | Unknown:
-        value = entry[name]
-        if isinstance(value, Unknown):
-            return value
-        if kind is PeerKind.GROUP:
-            owner = entry.get(side.owner) if side.owner else None
-            if isinstance(owner, Unknown):
-                return owner
-            if owner is not None and not isinstance(owner, str | int):
-                raise InputError(
-                    f"expected an account id, got {kind_of(owner)}",
-                    path=f"{path.rsplit('.', 1)[0]}.{side.owner}",
-                    source=self.source,
-                )
-            account = str(owner) if owner is not None else None
-            if isinstance(value, ResourceId):
-                if value.type != SECURITY_GROUP:
-                    raise InputError(
-                        f"expected a security group, got {value.describe()}",
-                        path=path,
-                        source=self.source,
-                    )
-                return Peer(PeerKind.GROUP, value.logical_id, account)
-            return Peer(
-                PeerKind.GROUP, self._not_a_logical_id(self._string(value, path), path), account
-            )
-        if kind is PeerKind.PREFIX_LIST:
-            if isinstance(value, ResourceId):
-                if value.type != PREFIX_LIST:
-                    raise InputError(
-                        f"expected a prefix list, got {value.describe()}",
-                        path=path,
-                        source=self.source,
-                    )
-                unknown = self.unknown_lists.get(value.logical_id)
-                if unknown is not None:
-                    return Unknown(
-                        f"the entries of prefix list {value.logical_id}: {unknown.reason}"
-                    )
-                return Peer(PeerKind.PREFIX_LIST, value.logical_id)
-            return Peer(
-                PeerKind.PREFIX_LIST, self._not_a_logical_id(self._string(value, path), path)
-            )
-        if isinstance(value, ResourceId):
-            raise InputError(
-                f"expected a CIDR, got {value.describe()}", path=path, source=self.source
-            )
-        cidr = self._string(value, path)
-        self._cidr(cidr, 4 if kind is PeerKind.IPV4 else 6, path)
-        return Peer(kind, cidr)
-
-    def _not_a_logical_id(self, text: str, path: str) -> str:
-        """`text`, an id written out, unless it is a logical id of the template: the id a
-        resource gets is not its logical id, and a group must not stand for another."""
-        if text in self.resources:
-            raise InputError(
-                f"{shown(text)} is the logical id of a resource of this template, written as text",
-                path=path,
-                source=self.source,
-                hint=f"write !Ref {text} (or !GetAtt) to name that resource",
-            )
-        return text
-
-    def _string(self, value: object, path: str) -> str:
-        if not isinstance(value, str) or not value:
-            raise InputError(
-                f"expected a non-empty string, got {kind_of(value)}", path=path, source=self.source
-            )
-        return value
-
-    def _cidr(self, cidr: str, version: int, path: str) -> None:
-        try:
-            info = cidr_info(cidr)
-        except ValueError as exc:
-            raise InputError(
-                f"{shown(cidr)} is not a valid CIDR", path=path, source=self.source
-            ) from exc
-        if info.version != version:
-            raise InputError(
-                f"{shown(cidr)} is not an IPv{version} CIDR", path=path, source=self.source
-            )
+        group.rules.append(rule)
 
     # --- what is left for deployment ----------------------------------------------------------
 
@@ -675,7 +482,3 @@ def _template(body: object, source: str) -> dict[str, Any]:
             hint=TEMPLATE_HINT,
         )
     return body
-
-
-def _owner(side: _Side) -> frozenset[str]:
-    return frozenset({side.owner}) if side.owner else frozenset()
