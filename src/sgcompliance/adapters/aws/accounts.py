@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,19 +26,31 @@ ENABLED_OPT_IN = frozenset({"opt-in-not-required", "opted-in"})
 
 def parse_account_ids(values: Iterable[str], *, option: str = "--accounts") -> tuple[str, ...]:
     """Ids from the command line; commas and whitespace separate; order kept, duplicates dropped."""
-    ids: list[str] = []
+    return _listed(
+        values,
+        _ACCOUNT_ID,
+        lambda item: ConfigError(
+            f"{option}: {item!r} is not a 12-digit AWS account id",
+            hint="account ids are exactly 12 digits, e.g. 111111111111",
+        ),
+    )
+
+
+def _listed(
+    values: Iterable[str], shape: re.Pattern[str], refusal: Callable[[str], ConfigError]
+) -> tuple[str, ...]:
+    """Items of repeatable options, each of which may hold several (commas and whitespace
+    separate); order kept, duplicates dropped; `refusal(item)` for the first of a wrong shape."""
+    items: list[str] = []
     for value in values:
         for item in re.split(r"[,\s]+", value.strip()):
             if not item:
                 continue
-            if not _ACCOUNT_ID.match(item):
-                raise ConfigError(
-                    f"{option}: {item!r} is not a 12-digit AWS account id",
-                    hint="account ids are exactly 12 digits, e.g. 111111111111",
-                )
-            if item not in ids:
-                ids.append(item)
-    return tuple(ids)
+            if not shape.match(item):
+                raise refusal(item)
+            if item not in items:
+                items.append(item)
+    return tuple(items)
 
 
 def read_accounts_file(path: Path) -> tuple[str, ...]:
@@ -139,20 +151,15 @@ def _has_tags(tags: dict[str, str], wanted: dict[str, str]) -> bool:
 
 def parse_ou_ids(values: Iterable[str], *, option: str = "--ou") -> tuple[str, ...]:
     """OU (or root) ids from the command line; commas and whitespace separate."""
-    ids: list[str] = []
-    for value in values:
-        for item in re.split(r"[,\s]+", value.strip()):
-            if not item:
-                continue
-            if not _PARENT_ID.match(item):
-                raise ConfigError(
-                    f"{option}: {item!r} is not an organizational unit id",
-                    hint="OU ids look like ou-ab12-cd34ef56 (the root: r-ab12); "
-                    "`aws organizations list-organizational-units-for-parent` lists them",
-                )
-            if item not in ids:
-                ids.append(item)
-    return tuple(ids)
+    return _listed(
+        values,
+        _PARENT_ID,
+        lambda item: ConfigError(
+            f"{option}: {item!r} is not an organizational unit id",
+            hint="OU ids look like ou-ab12-cd34ef56 (the root: r-ab12); "
+            "`aws organizations list-organizational-units-for-parent` lists them",
+        ),
+    )
 
 
 def parse_account_tags(
@@ -180,18 +187,13 @@ def parse_regions(values: Iterable[str], *, option: str = "--regions") -> tuple[
     """Region names from the command line. A well-formed name the SDK does not know is kept:
     AWS opens regions before every SDK knows them; reading one that does not exist fails that
     account-region alone, and the failure names the region as unknown (`known_region`)."""
-    regions: list[str] = []
-    for value in values:
-        for item in re.split(r"[,\s]+", value.strip()):
-            if not item:
-                continue
-            if not _REGION.match(item):
-                raise ConfigError(
-                    f"{option}: {item!r} is not an AWS region name", hint="e.g. eu-west-1"
-                )
-            if item not in regions:
-                regions.append(item)
-    return tuple(regions)
+    return _listed(
+        values,
+        _REGION,
+        lambda item: ConfigError(
+            f"{option}: {item!r} is not an AWS region name", hint="e.g. eu-west-1"
+        ),
+    )
 
 
 def enabled_regions(ec2: EC2Client) -> tuple[str, ...]:
