@@ -50,12 +50,13 @@ class JsonLinesWriter:
         presentation: Presentation,
         remediation: RemediationReport | None = None,
     ) -> str:
+        passed = passed_records(result)
         lines = [
-            _line("summary", summary_record(result, presentation.generated_at)),
+            _line("summary", summary_record(result, presentation.generated_at, passed)),
             _line("coverage", coverage_record(result)),
         ]
         lines.extend(_line("finding", record) for record in finding_records(result))
-        lines.extend(_line("passed", record) for record in passed_records(result))
+        lines.extend(_line("passed", record) for record in passed)
         if remediation is not None:
             lines.extend(_remediation_lines(remediation))
         return "\n".join(lines) + "\n"
