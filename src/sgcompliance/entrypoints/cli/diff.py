@@ -35,16 +35,18 @@ class DiffFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
-ReportFile = Annotated[
-    Path,
-    typer.Argument(
-        metavar="REPORT.json",
+def _report_file(metavar: str, which: str) -> object:
+    return typer.Argument(
+        metavar=metavar,
         exists=True,
         dir_okay=False,
         readable=True,
-        help="A JSON report written by `sgc scan --format json`.",
-    ),
-]
+        help=f"The {which} JSON report, written by `sgc scan --format json`.",
+    )
+
+
+OldReport = Annotated[Path, _report_file("OLD.json", "earlier")]
+NewReport = Annotated[Path, _report_file("NEW.json", "later")]
 
 
 def read_previous(path: Path) -> ReportFindings:
@@ -53,8 +55,8 @@ def read_previous(path: Path) -> ReportFindings:
 
 
 def diff(
-    old: ReportFile,
-    new: ReportFile,
+    old: OldReport,
+    new: NewReport,
     format_: Annotated[
         DiffFormat,
         typer.Option(
