@@ -21,3 +21,17 @@ resource "aws_sns_topic_subscription" "https" {
   protocol  = "https"
   endpoint  = each.value
 }
+
+# Per-team subscriptions: SNS delivers to each only the alerts whose routing attribute (a
+# String.Array of the owners of the alert's groups) holds its team (docs/observability.md).
+resource "aws_sns_topic_subscription" "team" {
+  for_each = {
+    for s in var.team_alert_subscriptions : "${s.attribute}=${s.team} ${s.protocol}:${s.endpoint}" => s
+  }
+
+  topic_arn           = aws_sns_topic.alerts.arn
+  protocol            = each.value.protocol
+  endpoint            = each.value.endpoint
+  filter_policy_scope = "MessageAttributes"
+  filter_policy       = jsonencode({ (each.value.attribute) = [each.value.team] })
+}

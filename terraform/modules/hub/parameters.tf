@@ -22,7 +22,8 @@ locals {
     backup_kms_key_id = aws_kms_key.hub.arn
     # The functions change the hub account's own groups with this role (the code never
     # assumes a role into its own account): their events are then recognised as their own.
-    own_role_arns = aws_iam_role.functions.arn
+    own_role_arns    = aws_iam_role.functions.arn
+    alert_owner_tags = var.alert_owner_tags
   }
   parameters = merge(
     local.plain_parameters,

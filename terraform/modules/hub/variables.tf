@@ -147,6 +147,48 @@ variable "alert_https_endpoints" {
   }
 }
 
+variable "alert_owner_tags" {
+  type        = string
+  description = "Tags that route alerts to their owners, as alert_owner_tags in docs/configuration.md: attribute=TagKey pairs (attribute=account:TagKey for the account's tag), or none."
+  default     = "owner=Owner,team=Team"
+
+  validation {
+    condition     = length(trimspace(var.alert_owner_tags)) > 0
+    error_message = "alert_owner_tags must name attribute=TagKey pairs, or be none."
+  }
+}
+
+variable "team_alert_subscriptions" {
+  type = list(object({
+    team      = string
+    protocol  = string
+    endpoint  = string
+    attribute = optional(string, "team")
+  }))
+  description = "Per-team subscriptions to the alerts topic: each receives only the alerts whose routing attribute (team by default) names its team, through a filter policy."
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for s in var.team_alert_subscriptions : contains(["email", "email-json", "https", "sqs", "lambda"], s.protocol)
+    ])
+    error_message = "team_alert_subscriptions: protocol must be email, email-json, https, sqs or lambda."
+  }
+
+  # A value as the alerts carry it: printable, trimmed, single spaces, no quote or backslash.
+  validation {
+    condition = alltrue([
+      for s in var.team_alert_subscriptions : can(regex("^[^\"\\\\[:cntrl:]]{1,128}$", s.team)) && s.team == join(" ", compact(split(" ", s.team)))
+    ])
+    error_message = "team_alert_subscriptions: team must be 1-128 printable characters, trimmed, single-spaced, without quotes or backslashes (as alerts carry it)."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.team_alert_subscriptions : can(regex("^[a-z][a-z0-9_-]{0,31}$", s.attribute))])
+    error_message = "team_alert_subscriptions: attribute must be a routing attribute name of alert_owner_tags (lower-case, e.g. team)."
+  }
+}
+
 variable "sweep_schedule_expression" {
   type        = string
   description = "EventBridge schedule of the full sweep over every account x region, e.g. rate(1 day) or cron(0 3 * * ? *)."

@@ -558,3 +558,44 @@ run "an_existing_bucket_gets_the_lock_without_being_replaced" {
     error_message = "The lock configuration must enable Object Lock on the existing bucket with the retention given."
   }
 }
+
+run "a_team_subscription_receives_only_its_team_s_alerts" {
+  command = plan
+
+  variables {
+    team_alert_subscriptions = [
+      { team = "payments", protocol = "email", endpoint = "payments-oncall@example.com" },
+      { team = "équipe web", protocol = "sqs", endpoint = "arn:aws:sqs:eu-west-1:999999999999:web", attribute = "owner" },
+    ]
+  }
+
+  assert {
+    condition     = jsondecode(aws_sns_topic_subscription.team["team=payments email:payments-oncall@example.com"].filter_policy) == { team = ["payments"] }
+    error_message = "A team's subscription must filter on its team's routing attribute."
+  }
+
+  assert {
+    condition     = jsondecode(aws_sns_topic_subscription.team["owner=équipe web sqs:arn:aws:sqs:eu-west-1:999999999999:web"].filter_policy) == { owner = ["équipe web"] }
+    error_message = "A subscription may filter on another routing attribute, with any printable team name."
+  }
+
+  assert {
+    condition     = alltrue([for s in aws_sns_topic_subscription.team : s.filter_policy_scope == "MessageAttributes"])
+    error_message = "Team subscriptions filter on message attributes."
+  }
+
+  assert {
+    condition     = aws_ssm_parameter.setting["alert_owner_tags"].value == "owner=Owner,team=Team"
+    error_message = "The routing tags default to Owner and Team."
+  }
+}
+
+run "a_team_name_alerts_never_carry_is_refused" {
+  command = plan
+
+  variables {
+    team_alert_subscriptions = [{ team = "pay\"ments ", protocol = "email", endpoint = "a@example.com" }]
+  }
+
+  expect_failures = [var.team_alert_subscriptions]
+}
