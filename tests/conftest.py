@@ -1,6 +1,8 @@
 """Suite-wide credential scan: every test's captured output (stdout, stderr, logs, failure
 reports) and the files it left in its `tmp_path` are searched for credentials (see
-tests/support/credential_patterns.py); any found fails the session and is listed, masked."""
+tests/support/credential_patterns.py); any found fails the session and is listed, masked.
+
+Also keeps `xdist_group` working under `--dist loadgroup` (see `pytest_collection_modifyitems`)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import pytest
 from support.credential_patterns import file_leaks, leaks
 
 LEAK = "credential_leak"
+GROUP_MARK = "xdist_group"
 _found: list[str] = []
 
 
@@ -37,6 +40,44 @@ def library_logger_as_found() -> Iterator[None]:
             setattr(library, name, marks[name])
         elif hasattr(library, name):
             delattr(library, name)
+
+
+def _group_of(item: pytest.Item) -> str | None:
+    names = {
+        str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+        for mark in item.iter_markers(GROUP_MARK)
+    }
+    return "_".join(sorted(names)) if names else None
+
+
+def _suffixed(nodeid: str) -> bool:
+    # How the loadgroup scheduler tells a group suffix from an `@` inside parameter ids.
+    return nodeid.rfind("@") > nodeid.rfind("]")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """An xdist worker tells the scheduler an item's group by a `@group` suffix of its node id.
+    pytest-xdist 3.8 writes that suffix into `item._nodeid`, which pytest 9.2's structured node
+    ids no longer read (pytest-xdist issue 1386): every group would be spread over the workers
+    and each worker would pay the group's expensive fixture (a terraform apply) again. The
+    suffix is written into the structured id here; a pytest where neither works stops the run
+    rather than silently losing the groups."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        group = _group_of(item)
+        if group is None or _suffixed(item.nodeid):
+            continue
+        if hasattr(item, "_id"):
+            from _pytest.nodeid import NodeId
+
+            item._id = NodeId.parse(f"{item.nodeid}@{group}")
+        if not _suffixed(item.nodeid):
+            raise pytest.UsageError(
+                f"--dist loadgroup cannot group {item.nodeid} (mark {GROUP_MARK}({group!r})) "
+                f"with pytest {pytest.__version__}: its tests would share nothing"
+            )
 
 
 @pytest.hookimpl(trylast=True)

@@ -18,7 +18,8 @@ from sgcompliance.local.demo.story import DEMO_STEPS, new_run_dir, run_demo
 from sgcompliance.local.server.moto_server import answers
 from support.moto_env import ServerUse
 
-pytestmark = pytest.mark.integration
+# The story's checks share one demo run (`demo_run`): one worker runs it, once.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("demo-story")]
 
 STARTED = re.compile(r"started a moto server at (http://127\.0\.0\.1:\d+)")
 # A timeline line: "    07:03:01.942       +0 ms  change    AuthorizeSecurityGroupIngress ..."

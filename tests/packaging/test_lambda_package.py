@@ -35,6 +35,8 @@ FAKE_AWS = {
     "NO_PROXY": "127.0.0.1,localhost",
 }
 OWN_ACCOUNT = "123456789012"  # moto's account for credentials it did not issue
+# The checks share one build of the zip (conftest.py's `built_zip`): one worker builds it, once.
+pytestmark = pytest.mark.xdist_group("lambda-zip")
 
 
 def entries(path: Path) -> list[zipfile.ZipInfo]:

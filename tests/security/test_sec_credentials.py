@@ -21,7 +21,8 @@ from sgcompliance.local.demo.story import new_run_dir, run_demo
 from sgcompliance.local.server.moto_server import LocalServer, start
 from support.credential_patterns import leaks
 
-pytestmark = pytest.mark.integration
+# The checks share one demo run with the sentinels (`demo_outputs`): one worker runs it, once.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("sentinel-demo")]
 
 # Shaped like real credentials, made up for this test: found anywhere, they leaked.
 SENTINEL_KEY_ID = "AKIA" + "SGCSENTINEL0KEY1"

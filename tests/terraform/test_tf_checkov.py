@@ -16,6 +16,8 @@ from tf_harness import TERRAFORM_ROOT
 _SKIP = re.compile(r"checkov:skip=([A-Z0-9_]+)(?::(.*))?")
 _MIN_REASON = 15
 _CHECKOV_TIMEOUT = 600
+# The checks share one checkov run (`reports`): one worker runs it, once.
+pytestmark = pytest.mark.xdist_group("checkov")
 
 
 @pytest.fixture(scope="module")

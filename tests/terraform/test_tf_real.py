@@ -10,6 +10,10 @@ import pytest
 import tf_harness
 from tf_harness import TERRAFORM_ROOT, Terraform
 
+# The checks share one `terraform init` of every configuration (`initialised`) in one staged
+# tree: one worker runs it, once.
+pytestmark = pytest.mark.xdist_group("terraform-init")
+
 # Every module has tests (test_tf_structure checks it); examples may.
 TESTED = [
     pytest.param(p, id=str(p.relative_to(TERRAFORM_ROOT)))
