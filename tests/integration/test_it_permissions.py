@@ -15,7 +15,7 @@ import json
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,7 @@ import pytest
 
 from sgcompliance.adapters.aws import permissions
 from sgcompliance.adapters.aws.api_calls import ApiCallCounter, operation_key
-from sgcompliance.adapters.aws.session import ClientFactory
+from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
 from sgcompliance.entrypoints import bootstrap
 from sgcompliance.entrypoints import handler as entry
 from support.estate import authorize, create_group, default_vpc, perm
@@ -37,8 +37,10 @@ from support.handler_hub import (
     hub_for,
     sqs_event,
 )
+from support.moto_env import ServerUse
 
-pytestmark = pytest.mark.integration
+# The three checks read one recorded drive of the handler (`observed`): one worker runs it, once.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("permissions-drive")]
 
 HUB_KEY_ID = "testing"  # the test credentials (tests/integration/conftest.py): the hub's own
 _CREDENTIAL = re.compile(r"Credential=([^/]+)/")
@@ -146,30 +148,32 @@ def sweep(hub: Hub) -> None:
     assert entry.handler(sqs_event(picked), Context()) == {"batchItemFailures": []}
 
 
-@pytest.fixture
-def hub(factory: ClientFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
-    yield from hub_for(factory, monkeypatch)
-
-
-@pytest.fixture
-def observed(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> Observed:
+@pytest.fixture(scope="module")
+def observed(server_use: ServerUse) -> Observed:
+    """One drive of everything the handler does, on a fresh server; the checks below only read
+    what it recorded, so they share it (and stay on one worker: `xdist_group`)."""
     # GIVEN the handler's clients record who signed each call
     recorder = SignedCalls()
-    monkeypatch.setenv("SGC_CONFIG_TTL", "0")  # every invocation reads the parameters it is given
-    monkeypatch.setattr(bootstrap, "ApiCallCounter", lambda: recorder)
-    own = hub.client("sts").get_caller_identity()["Account"]
-    hub.client("s3").put_object(Bucket=BUCKET, Key="policy.json", Body=json.dumps(POLICY))
-    overrides = {"tags": [{"key": "team", "value": "none", "mode": "flag_only"}]}
-    hub.put_parameters(accounts=f"{own},{hub.member}", mode_overrides=json.dumps(overrides))
-    # WHEN it scans, remediates and rolls back in the member and the hub account, and sweeps
-    entry.handler({"action": "scan", "regions": [REGION]}, Context())
-    remediate_and_roll_back(
-        hub, hub.member_ec2(), hub.member, "9d4f3a10-1111-4111-9111-0000000000a1"
-    )
-    remediate_and_roll_back(
-        hub, hub.client("ec2", REGION), own, "9d4f3a10-1111-4111-9111-0000000000a2"
-    )
-    sweep(hub)
+    factory = ClientFactory(AwsSettings.from_options(endpoint_url=server_use.fresh()))
+    with (
+        pytest.MonkeyPatch.context() as monkeypatch,
+        contextmanager(hub_for)(factory, monkeypatch) as hub,
+    ):
+        monkeypatch.setenv("SGC_CONFIG_TTL", "0")  # every invocation reads the parameters given
+        monkeypatch.setattr(bootstrap, "ApiCallCounter", lambda: recorder)
+        own = hub.client("sts").get_caller_identity()["Account"]
+        hub.client("s3").put_object(Bucket=BUCKET, Key="policy.json", Body=json.dumps(POLICY))
+        overrides = {"tags": [{"key": "team", "value": "none", "mode": "flag_only"}]}
+        hub.put_parameters(accounts=f"{own},{hub.member}", mode_overrides=json.dumps(overrides))
+        # WHEN it scans, remediates and rolls back in the member and the hub account, and sweeps
+        entry.handler({"action": "scan", "regions": [REGION]}, Context())
+        remediate_and_roll_back(
+            hub, hub.member_ec2(), hub.member, "9d4f3a10-1111-4111-9111-0000000000a1"
+        )
+        remediate_and_roll_back(
+            hub, hub.client("ec2", REGION), own, "9d4f3a10-1111-4111-9111-0000000000a2"
+        )
+        sweep(hub)
     return recorder.observed()
 
 
