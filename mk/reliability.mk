@@ -4,7 +4,7 @@
 # violations, peak memory; and the concurrent-change campaign's (adversary actions by kind,
 # refused rollbacks, violations per invariant, port calls per remediated group).
 # It then runs the input campaign (tests/fuzz/test_fuzz_campaign.py, issue #13) over
-# REL_FUZZ_INPUTS bad inputs and prints its figures (3,000 inputs in `make test`).
+# REL_FUZZ_INPUTS bad inputs and prints its figures (1,100 inputs in `make test`).
 REL_SCHEDULES ?= 200
 REL_RACES ?= 20
 REL_LOAD_GROUPS ?= 10000

@@ -4,7 +4,8 @@ bound (200 MB, tracemalloc peak): each ends in acceptance or a clean error (an S
 code and a hint; for Lambda input a rejection with its reason code), never a traceback, a hang
 or a memory blow-up. See support/input_campaign.py and support/hostile_inputs.py.
 
-Size: SGC_FUZZ_CAMPAIGN inputs in all (3,000 in `make test`; `make reliability` runs 100,000),
+Size: SGC_FUZZ_CAMPAIGN inputs in all (1,100 in `make test`: 100 of each kind, in which each
+class of input of the kind comes up; `make reliability` runs 100,000),
 split evenly over the kinds of input and in shards of at most 2,000 inputs, so that the
 workers share them. The figures are printed at the end of the run (tests/fuzz/conftest.py).
 """
@@ -25,7 +26,7 @@ from support.bounded_run import bounded, tracing
 from support.input_campaign import KIND_NAMES, Tally, kinds, run
 from support.pipeline_world import open_ssh_group, world
 
-TOTAL = int(os.environ.get("SGC_FUZZ_CAMPAIGN", "3000"))
+TOTAL = int(os.environ.get("SGC_FUZZ_CAMPAIGN", "1100"))
 SHARD = 2000
 
 
