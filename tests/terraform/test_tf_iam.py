@@ -179,11 +179,14 @@ def test_export_policy_allows_exactly_the_export_actions_on_the_own_default_prod
     # GIVEN the member module's Security Hub export document
     config = tf_hcl.load(MEMBER)
     statements = [s for s in _allow_statements(MEMBER) if s.document == "member/securityhub_export"]
-    # THEN it grants the code's export actions, on this account's default product only
+    # THEN it grants the code's export actions, on this account's default product and its own
+    # Security Hub only
     assert {a for s in statements for a in s.actions} == set(EXPORT_ACTIONS)
     product = "arn:${local.partition}:securityhub:*:${local.account_id}:product/"
+    hub = "arn:${local.partition}:securityhub:*:${local.account_id}:hub/default"
     assert [[config.resolve(r) for r in s.resources] for s in statements] == [
-        [f"{product}${{local.account_id}}/default"]
+        [f"{product}${{local.account_id}}/default"],
+        [hub],
     ]
 
 

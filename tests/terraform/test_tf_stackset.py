@@ -179,7 +179,8 @@ def test_export_policy_allows_exactly_the_export_actions_on_the_own_default_prod
                 "Fn::Sub": "arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:product/"
                 "${AWS::AccountId}/default"
             },
-        )
+        ),
+        ("Allow", {"Fn::Sub": "arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default"}),
     ]
 
 

@@ -151,6 +151,15 @@ data "aws_iam_policy_document" "securityhub_export" {
     # only imports as this account's `default` product.
     resources = [local.default_product_arn]
   }
+
+  # Finding the export's own findings that are gone, and setting their workflow to RESOLVED:
+  # both authorise against the account's Security Hub (its hub resource).
+  statement {
+    sid       = "ResolveOwnFindings"
+    effect    = "Allow"
+    actions   = ["securityhub:GetFindings", "securityhub:BatchUpdateFindings"]
+    resources = ["arn:${local.partition}:securityhub:*:${local.account_id}:hub/default"]
+  }
 }
 
 resource "aws_iam_role" "member" {

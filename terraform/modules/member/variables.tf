@@ -31,7 +31,7 @@ variable "operator_role_arns" {
 
 variable "allow_securityhub_export" {
   type        = bool
-  description = "Also allow securityhub:BatchImportFindings into this account's own `default` product (any region), for `sgc export securityhub` run through the member role. The hub's functions never need it."
+  description = "Also allow securityhub:BatchImportFindings into this account's own `default` product, and securityhub:GetFindings and BatchUpdateFindings on its own Security Hub (any region), for `sgc export securityhub` run through the member role (import, then resolve what is gone). The hub's functions never need them."
   default     = false
 }
 

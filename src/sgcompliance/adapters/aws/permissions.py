@@ -91,9 +91,16 @@ FORWARDER_ACTIONS: Final = frozenset({"events:PutEvents"})
 TRACING_ACTIONS: Final = frozenset({"xray:PutTraceSegments", "xray:PutTelemetryRecords"})
 
 # Findings of an account's `default` product must be imported by that account itself, so the
-# export needs this in every member account. Only the CLI calls it (the hub's functions never do),
-# which is why it is a separate switch and not part of MEMBER_ACTIONS.
-EXPORT_ACTIONS: Final = frozenset({"securityhub:BatchImportFindings"})
+# export needs these in every member account: the import, and finding and resolving the findings
+# an earlier export sent that are gone. Only the CLI calls them (the hub's functions never do),
+# which is why they are a separate switch and not part of MEMBER_ACTIONS.
+EXPORT_ACTIONS: Final = frozenset(
+    {
+        "securityhub:BatchImportFindings",
+        "securityhub:GetFindings",
+        "securityhub:BatchUpdateFindings",
+    }
+)
 
 # The tag keys the tag actions are limited to (the keys remediation writes and removes).
 TAG_KEYS: Final = tuple(sorted(MANAGED_TAG_KEYS))

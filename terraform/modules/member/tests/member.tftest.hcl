@@ -112,8 +112,11 @@ run "securityhub_export_allows_importing_into_the_own_default_product_only" {
   assert {
     condition = [
       for s in data.aws_iam_policy_document.securityhub_export.statement : [s.actions, s.resources]
-    ] == [[toset(["securityhub:BatchImportFindings"]), toset(["arn:aws:securityhub:*:222222222222:product/222222222222/default"])]]
-    error_message = "The export may only import findings as this account's default product."
+      ] == [
+      [toset(["securityhub:BatchImportFindings"]), toset(["arn:aws:securityhub:*:222222222222:product/222222222222/default"])],
+      [toset(["securityhub:GetFindings", "securityhub:BatchUpdateFindings"]), toset(["arn:aws:securityhub:*:222222222222:hub/default"])],
+    ]
+    error_message = "The export may only import findings as this account's default product, and find and resolve them in its own Security Hub."
   }
 }
 
