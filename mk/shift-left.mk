@@ -1,0 +1,8 @@
+# Shift left (docs/shift-left.md): Terraform plans and CloudFormation templates judged before
+# they deploy.
+.PHONY: terraform-plan-fixtures shift-left-table
+
+# Plan tests/fixtures/terraform_plans/cases for real against the local AWS (terraform and the
+# local plugin mirror needed) and rewrite the checked-in cases.plan.json from it.
+terraform-plan-fixtures: $(STAMP)
+	SGC_WRITE_PLAN_FIXTURES=1 $(BIN)/pytest -q -n 0 tests/integration/test_it_terraform_plan.py
