@@ -4,10 +4,10 @@ terraform binary against the local AWS, and judged: the same findings as its che
 other.
 
 Skipped, with the reason, where there is no terraform binary or no AWS provider in the local
-plugin mirror (as the tests under tests/terraform). Measured: 17 s of wall time (60 s beside other work), 13 s
-of CPU time on a loaded 2-core machine, mostly the AWS provider starting and planning against
-the local AWS; on its own xdist worker. With
-SGC_WRITE_PLAN_FIXTURES=1 (`make terraform-plan-fixtures`) it rewrites the checked-in plan.
+plugin mirror (as the tests under tests/terraform). Measured: 17 s of wall time (60 s beside
+other work) and 13 s of CPU time, mostly the AWS provider starting and planning against the
+local AWS; on its own xdist worker. With SGC_WRITE_PLAN_FIXTURES=1 (`make
+terraform-plan-fixtures`) it rewrites the checked-in plan.
 """
 
 from __future__ import annotations
