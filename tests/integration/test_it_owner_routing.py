@@ -34,6 +34,10 @@ def revoked_record(*, group_id: str) -> AuditRecord:
     )  # fmt: skip
 
 
+def key(group_id: str) -> tuple[str, str, str]:
+    return ("111111111111", "eu-west-1", group_id)
+
+
 def subscribed_queue(factory: ClientFactory, topic_arn: str, name: str, policy: Any) -> str:
     sns, sqs = factory.client("sns", REGION), factory.client("sqs", REGION)
     url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
@@ -76,13 +80,13 @@ def test_each_team_s_subscription_receives_only_its_team_s_alerts(factory: Clien
         SnsNotifier(factory.client("sns", REGION), topic_arn), routing=OwnerRouting()
     )
     tags = {
-        "sg-pay": {"Team": "payments", "Owner": "alice"},
-        "sg-web": {"Team": "web"},
-        "sg-none": {"Name": "legacy"},
-        "sg-hostile": {"Team": HOSTILE},
+        key("sg-pay"): {"Team": "payments", "Owner": "alice"},
+        key("sg-web"): {"Team": "web"},
+        key("sg-none"): {"Name": "legacy"},
+        key("sg-hostile"): {"Team": HOSTILE},
     }
     # WHEN one event alert per group, and one sweep alert over two teams' groups, are published
-    for group_id in tags:
+    for _, _, group_id in tags:
         delivery = publisher.send_for_event([revoked_record(group_id=group_id)], group_tags=tags)
         assert delivery is not None
         assert delivery.sent, delivery
@@ -109,7 +113,7 @@ def test_a_hostile_tag_value_is_published_clean_and_bounded(factory: ClientFacto
     )
     # WHEN the group tagged with a 10 KB value of control and format characters is alerted
     record = revoked_record(group_id="sg-hostile")
-    delivery = publisher.send_for_event([record], group_tags={"sg-hostile": {"Team": HOSTILE}})
+    delivery = publisher.send_for_event([record], group_tags={key("sg-hostile"): {"Team": HOSTILE}})
     # THEN it was published, the value one clean line of at most 128 characters
     assert delivery is not None
     assert delivery.sent, delivery

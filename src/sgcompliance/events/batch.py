@@ -42,6 +42,7 @@ from sgcompliance.events.services import Pipeline, Services
 from sgcompliance.events.sweep import judge_scope, sweep_time, sweep_trigger
 from sgcompliance.records import audit
 from sgcompliance.records.audit import AuditRecord
+from sgcompliance.records.notifier import GroupKey
 from sgcompliance.remediation.remediator import GroupOutcome
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,8 @@ class BatchReport:
     bad: list[str] = field(default_factory=list)
     records: list[AuditRecord] = field(default_factory=list)
     alert_message_ids: list[str] = field(default_factory=list)
-    # group id -> its tags as read, for the sweep alerts' owner routing.
-    group_tags: dict[str, Mapping[str, str]] = field(default_factory=dict)
+    # (account, region, group id) -> its tags as read, for the sweep alerts' owner routing.
+    group_tags: dict[GroupKey, Mapping[str, str]] = field(default_factory=dict)
 
     def response(self) -> dict[str, Any]:
         """The Lambda partial batch response: exactly the transiently failed message ids."""

@@ -20,7 +20,7 @@ or its flags are already in place.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
@@ -49,6 +49,7 @@ from sgcompliance.events.tag_changes import (
 )
 from sgcompliance.records import audit
 from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record
+from sgcompliance.records.notifier import GroupTags
 from sgcompliance.records.tag_change import TagChange
 from sgcompliance.remediation.plan import Mode
 
@@ -258,7 +259,7 @@ class EventProcessor:
         fresh: list[AuditRecord],
         *,
         owed: bool = False,
-        group_tags: Mapping[str, Mapping[str, str]] | None = None,
+        group_tags: GroupTags | None = None,
     ) -> str | None:
         if records and not fresh and not owed:
             # Every decision was stored before, and its alert went out before the group's

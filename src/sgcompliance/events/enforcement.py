@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from sgcompliance.engine.evaluate import ScanResult
@@ -19,6 +19,7 @@ from sgcompliance.errors import SgcError
 from sgcompliance.events.services import Pipeline, Services, error_code, is_transient
 from sgcompliance.records.audit import AuditAction, AuditRecord, Trigger, audit_record, latency_ms
 from sgcompliance.records.metrics import MetricsManager
+from sgcompliance.records.notifier import GroupTags
 from sgcompliance.remediation.audit_records import outcome_audit_record
 from sgcompliance.remediation.outcome import REVOKED_OUTCOMES
 from sgcompliance.remediation.plan import Action, Mode, RemediationPlan, pre_image_hash
@@ -61,8 +62,8 @@ class Enforced:
     owed: tuple[AuditRecord, ...] = ()
     # What was done, group by group (None when combined from several runs).
     run: RemediationRun | None = None
-    # group id -> its tags as read: the alert's owner routing.
-    group_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # (account, region, group id) -> its tags as read: the alert's owner routing.
+    group_tags: GroupTags = field(default_factory=dict)
 
     @property
     def alert_owed(self) -> bool:
@@ -158,7 +159,9 @@ def carry_out(
         if outcome.resumed and outcome.outcome in REVOKED_OUTCOMES
     )
     compliant = _compliant(pipeline, services, trigger, judged.snapshots, run, how)
-    tags = {g.group_id: g.tags for s in judged.snapshots for g in s.groups}
+    tags = {
+        (g.account_id, g.region, g.group_id): g.tags for s in judged.snapshots for g in s.groups
+    }
     return Enforced(records + compliant, unfinished, owed, run, tags)
 
 
@@ -226,7 +229,7 @@ def alert_run(
     services: Services,
     run_id: str,
     fresh: Sequence[AuditRecord],
-    group_tags: Mapping[str, Mapping[str, str]] | None = None,
+    group_tags: GroupTags | None = None,
 ) -> str | None:
     """One alert for the fresh records of an operator's run (Lambda or CLI), when any is worth
     telling; the SNS message id, or None."""

@@ -24,6 +24,7 @@ from sgcompliance.events.enforcement import alert_run, narrowed, record_all, sca
 from sgcompliance.events.services import Pipeline, Services, error_code, is_transient
 from sgcompliance.events.sweep import configured_scopes, judge_scope, send_work
 from sgcompliance.records.audit import AuditRecord, Trigger
+from sgcompliance.records.notifier import GroupKey
 from sgcompliance.remediation.plan import Mode
 from sgcompliance.remediation.rollback import RollbackOutcome, RollbackService
 
@@ -137,7 +138,7 @@ class OperatorService:
             }
         only = frozenset(action.group_ids) or None
         records: list[AuditRecord] = []
-        tags: dict[str, Mapping[str, str]] = {}
+        tags: dict[GroupKey, Mapping[str, str]] = {}
         for scope in scopes:
             trigger = Trigger(request_id, OPERATOR_EVENT_NAME, scope.account_id, scope.region)
             decided = judge_scope(

@@ -24,8 +24,10 @@ from sgcompliance.records.owner_routing import NO_ROUTING, OwnerRouting, Routing
 
 log = logging.getLogger(__name__)
 
-# group id -> its tags, as read when the group was judged.
-GroupTags = Mapping[str, Mapping[str, str]]
+# (account, region, group id) -> the group's tags, as read when it was judged. Group ids are
+# unique within an account and region only: a sweep's batch may hold the same id twice.
+GroupKey = tuple[str, str, str]
+GroupTags = Mapping[GroupKey, Mapping[str, str]]
 # account id -> its tags (Organizations); SgcError when they cannot be read.
 AccountTags = Callable[[str], Mapping[str, str]]
 _RANK = {s.value: s.rank for s in Severity}
@@ -125,7 +127,8 @@ class AlertPublisher:
         accounts: dict[str, Mapping[str, str]] = {}
         owners = []
         for record in ranked:
-            tags = group_tags.get(record.group_id or "", {})
+            key = (record.account_id, record.region, record.group_id or "")
+            tags = group_tags.get(key, {})
             account = partial(self._account, record.account_id, accounts)
             owners.append(self.routing.owner(tags, account))
         return routing_values(owners)

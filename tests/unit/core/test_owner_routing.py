@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 
 import pytest
-from audit_samples import decided, findings, revoked_record
+from audit_samples import ACCOUNT, REGION, decided, findings, revoked_record
 
 from sgcompliance.config.owner_tags import parse_owner_tags
 from sgcompliance.engine.policy import Severity
@@ -33,6 +33,10 @@ NO_ACCOUNT: Mapping[str, str] = {}
 
 def no_account() -> Mapping[str, str]:
     return NO_ACCOUNT
+
+
+def key(group_id: str) -> tuple[str, str, str]:
+    return (ACCOUNT, REGION, group_id)
 
 
 class Inbox:
@@ -132,7 +136,7 @@ def test_an_event_alert_is_routed_by_its_group_s_tags() -> None:
     inbox = Inbox()
     publisher = AlertPublisher(inbox, routing=OwnerRouting())
     publisher.send_for_event(
-        [revoked_record(group_id="sg-1")], group_tags={"sg-1": {"Team": "payments\n"}}
+        [revoked_record(group_id="sg-1")], group_tags={key("sg-1"): {"Team": "payments\n"}}
     )
     assert dict(inbox.alerts[0].routing) == {"team": ("payments",)}
 
@@ -142,7 +146,7 @@ def test_a_sweep_alert_names_every_team_most_severe_first() -> None:
     publisher = AlertPublisher(inbox, routing=OwnerRouting())
     low = decided(AuditAction.FLAG, group_id="sg-low", found=findings(1, Severity.LOW))
     high = decided(AuditAction.FLAG, group_id="sg-high", found=findings(1, Severity.HIGH))
-    tags = {"sg-low": {"Team": "web"}, "sg-high": {"Team": "payments"}}
+    tags = {key("sg-low"): {"Team": "web"}, key("sg-high"): {"Team": "payments"}}
     publisher.send_for_sweep("sweep-1", [low, high], group_tags=tags)
     assert inbox.alerts[0].routing == {"team": ("payments", "web")}
 
@@ -160,7 +164,7 @@ def test_an_account_that_cannot_be_read_routes_by_the_groups_alone() -> None:
     publisher = AlertPublisher(inbox, routing=routing, account_tags=denied)
     records = [revoked_record(group_id="sg-1"), revoked_record(group_id="sg-2")]
     # WHEN the event is alerted
-    delivery = publisher.send_for_event(records, group_tags={"sg-1": {"Team": "payments"}})
+    delivery = publisher.send_for_event(records, group_tags={key("sg-1"): {"Team": "payments"}})
     # THEN it is published, routed by the group that has a tag; the account was asked once
     assert delivery is not None
     assert delivery.sent
@@ -171,7 +175,7 @@ def test_an_account_that_cannot_be_read_routes_by_the_groups_alone() -> None:
 def test_routing_off_sends_no_routing_attribute() -> None:
     inbox = Inbox()
     AlertPublisher(inbox, routing=NO_ROUTING).send_for_event(
-        [revoked_record(group_id="sg-1")], group_tags={"sg-1": {"Team": "payments"}}
+        [revoked_record(group_id="sg-1")], group_tags={key("sg-1"): {"Team": "payments"}}
     )
     assert inbox.alerts[0].routing == {}
 
