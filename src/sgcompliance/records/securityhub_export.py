@@ -116,13 +116,25 @@ def _export_scope(
     importer_for: Callable[[str, str], FindingsImporter],
     batch_size: int,
 ) -> ScopeExport:
-    failed: list[FailedFinding] = []
-    count = 0
     try:
         importer = importer_for(account, region)
     except SgcError as exc:  # e.g. the member role cannot be assumed: this account only
-        failed.extend(_whole_batch_failed(documents, account, region, exc))
+        failed = _whole_batch_failed(documents, account, region, exc)
         return ScopeExport(account, region, len(documents), 0, tuple(failed))
+    count, failed = _import_all(importer, documents, (account, region), batch_size)
+    return ScopeExport(account, region, len(documents), count, tuple(failed))
+
+
+def _import_all(
+    importer: FindingsImporter,
+    documents: Sequence[Document],
+    where: tuple[str, str],
+    batch_size: int,
+) -> tuple[int, list[FailedFinding]]:
+    """Every document imported in batches: (calls made, findings not imported)."""
+    account, region = where
+    failed: list[FailedFinding] = []
+    count = 0
     for batch in batches(documents, batch_size):
         count += 1
         try:
@@ -133,7 +145,7 @@ def _export_scope(
         failed.extend(
             FailedFinding(r.finding_id, account, region, r.code, r.message) for r in rejected
         )
-    return ScopeExport(account, region, len(documents), count, tuple(failed))
+    return count, failed
 
 
 def _whole_batch_failed(
@@ -331,19 +343,8 @@ class _Resolution:
     def _archive(
         self, keeper: FindingsKeeper, where: tuple[str, str], stale: list[Document]
     ) -> list[FailedFinding]:
-        account, region = where
-        failed: list[FailedFinding] = []
         documents = [archived(f, self.updated_at) for f in stale]
-        for batch in batches(documents, self.batch_size):
-            try:
-                rejected = keeper.import_findings(batch)
-            except SgcError as exc:
-                failed.extend(_whole_batch_failed(batch, account, region, exc))
-                continue
-            failed.extend(
-                FailedFinding(r.finding_id, account, region, r.code, r.message) for r in rejected
-            )
-        return failed
+        return _import_all(keeper, documents, where, self.batch_size)[1]
 
     def _resolve(
         self, keeper: FindingsKeeper, where: tuple[str, str], product_arn: str, ids: list[str]
