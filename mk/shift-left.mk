@@ -10,3 +10,10 @@ terraform-plan-fixtures: $(STAMP)
 # Run checkov and sgcompliance on the same cases and rewrite the table in docs/shift-left.md.
 shift-left-table: $(STAMP) $(TF_TOOLS_STAMP)
 	SGC_WRITE_SHIFT_LEFT=1 $(BIN)/pytest -q -n 0 tests/terraform/test_tf_shift_left_checkov.py
+
+# A generated plan of 5,000 security-group resources judged against the goal of 2 s
+# (benchmarks/plan_scan.py). For example PLAN_ARGS="--resources 20000 --repeats 3".
+PLAN_ARGS ?=
+.PHONY: bench-plan
+bench-plan: $(STAMP)
+	$(BIN)/python benchmarks/plan_scan.py $(PLAN_ARGS)

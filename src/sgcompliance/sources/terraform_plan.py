@@ -175,6 +175,8 @@ class _PlanReader:
         self.has_config = isinstance(config, dict)
         self.modules: dict[tuple[str, ...], dict[str, Any]] = {}
         self.module_sources: dict[tuple[str, ...], str] = {}
+        self.cidr_versions: dict[str, int] = {}
+        self.config_resources: dict[tuple[str, ...], dict[tuple[str, str], dict[str, Any]]] = {}
         root = self.config.get("root_module")
         if isinstance(root, dict):
             self._index_modules(root, ())
@@ -203,20 +205,24 @@ class _PlanReader:
                 self._index_modules(child, (*path, name))
 
     def _expressions(self, origin: Origin) -> dict[str, Any] | None:
-        module = self.modules.get(origin.modules)
+        index = self.config_resources.get(origin.modules)
+        if index is None:
+            index = self.config_resources[origin.modules] = self._config_index(origin.modules)
+        return index.get((origin.type, origin.name))
+
+    def _config_index(self, modules: tuple[str, ...]) -> dict[tuple[str, str], dict[str, Any]]:
+        """A module's managed resources by (type, name), read once per module."""
+        module = self.modules.get(modules)
         resources = module.get("resources") if module is not None else None
-        if not isinstance(resources, list):
-            return None
-        for resource in resources:
-            if (
-                isinstance(resource, dict)
-                and resource.get("type") == origin.type
-                and resource.get("name") == origin.name
-                and resource.get("mode", "managed") == "managed"
-            ):
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for resource in resources if isinstance(resources, list) else ():
+            if not isinstance(resource, dict) or resource.get("mode", "managed") != "managed":
+                continue
+            kind, name = resource.get("type"), resource.get("name")
+            if isinstance(kind, str) and isinstance(name, str):
                 expressions = resource.get("expressions")
-                return expressions if isinstance(expressions, dict) else {}
-        return None
+                found.setdefault((kind, name), expressions if isinstance(expressions, dict) else {})
+        return found
 
     # --- the planned values ----------------------------------------------------------------
 
@@ -645,13 +651,16 @@ class _PlanReader:
             raise InputError(
                 f"expected a CIDR string, got {_shown(value)}", path=path, source=self.source
             )
+        known = self.cidr_versions.get(value)
         try:
-            info = cidr_info(value)
+            if known is None:
+                # A plan repeats a few CIDRs over thousands of rules: each is parsed once.
+                known = self.cidr_versions[value] = cidr_info(value).version
         except ValueError as exc:
             raise InputError(
                 f"{_shown(value)} is not a valid CIDR", path=path, source=self.source
             ) from exc
-        if version is not None and info.version != version:
+        if version is not None and known != version:
             raise InputError(
                 f"{_shown(value)} is not an IPv{version} CIDR", path=path, source=self.source
             )
