@@ -182,6 +182,8 @@ class Check:
     selector: Selector = Selector()
     references: tuple[str, ...] = ()
     description: str = ""
+    # Days a violation may stand, flagged, before it is remediated (0: remediated at once).
+    grace_days: int = 0
 
 
 DEFAULT_EXEMPTION_TAG_KEY = "sgc-exemption"

@@ -64,6 +64,7 @@ def build_check(doc: Doc) -> Check:
         selector=build_selector(doc["selector"]),
         references=tuple(doc["references"]),
         description=doc["description"],
+        grace_days=int(doc.get("grace_days", 0)),
     )
 
 

@@ -79,7 +79,9 @@ def complete_check(check: Doc) -> Doc:
         out["sources"] = sorted(check.get("sources", DEFAULT_SOURCES))
         out["ip_versions"] = sorted(int(v) for v in check.get("ip_versions", DEFAULT_IP_VERSIONS))
     out.update(_complete_spec(kind, check))
-    # Left out when empty, so that policies written before the key keep their digest.
+    # Left out when empty (or 0), so that policies written before the key keep their digest.
+    if check.get("grace_days"):
+        out["grace_days"] = int(check["grace_days"])
     if kind in ALLOWING_TYPES and check.get("allowed_peers"):
         out["allowed_peers"] = canonical_peers(check["allowed_peers"])
     return out

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 
-from sgcompliance.engine.policy import AllowedPeers, Exemption, Policy, Sources, WidePublicCidr
+from sgcompliance.engine.policy import (
+    AllowedPeers,
+    Exemption,
+    Policy,
+    Remediation,
+    Sources,
+    WidePublicCidr,
+)
 
 # An allowed range wider than this is most of the internet, not a provider's ranges (the big
 # CDNs' widest published ranges are IPv4 /12 and IPv6 /24).
@@ -18,8 +25,19 @@ _WIDEST_ALLOWED = {4: 8, 6: 16}
 
 
 def policy_warnings(policy: Policy) -> list[str]:
-    """Every concern `sgc policy validate` names: exemptions first, then allowed ranges."""
-    return exemption_warnings(policy) + allowance_warnings(policy)
+    """Every concern `sgc policy validate` names: exemptions first, then allowed ranges and
+    grace periods."""
+    return exemption_warnings(policy) + allowance_warnings(policy) + grace_warnings(policy)
+
+
+def grace_warnings(policy: Policy) -> list[str]:
+    """A grace period on a check that never revokes waits for nothing."""
+    return [
+        f"check {check.id!r} has grace_days {check.grace_days} but remediation flag: "
+        "only revokes wait for a grace period (give it remediation remove, or drop grace_days)"
+        for check in policy.checks
+        if check.grace_days and check.remediation is Remediation.FLAG
+    ]
 
 
 def allowance_warnings(policy: Policy) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from enum import StrEnum
 
 from sgcompliance.engine.findings import Finding
@@ -30,7 +31,12 @@ TAG_STATUS = "sgc:status"
 TAG_CHECKS = "sgc:violations"
 TAG_BACKUP = "sgc:backup"
 TAG_TIME = "sgc:remediated-at"
-MANAGED_TAG_KEYS = (TAG_STATUS, TAG_CHECKS, TAG_BACKUP, TAG_TIME)
+# The last day of a grace period (YYYY-MM-DD): the group's graced violations are remediated by
+# the first run after it. Empty once nothing waits.
+TAG_DEADLINE = "sgc:remediate-after"
+MANAGED_TAG_KEYS = (TAG_STATUS, TAG_CHECKS, TAG_BACKUP, TAG_TIME, TAG_DEADLINE)
+# The keys every revoke writes (the deadline only where the group already has one).
+REVOKE_TAG_KEYS = (TAG_STATUS, TAG_CHECKS, TAG_BACKUP, TAG_TIME)
 TAG_VALUE_LIMIT = 256
 # Tags per EC2 resource; keys AWS itself writes (`aws:`) do not count against it.
 TAG_LIMIT = 50
@@ -62,6 +68,8 @@ class RemediationPlan:
     note: str = ""
     # The group's tags when planned: lets a re-run see that flags are already in place.
     group_tags: Mapping[str, str] = field(default_factory=dict)
+    # The last day of the grace period of violations flagged now and remediated after it.
+    remediate_after: date | None = None
 
     @property
     def revoke_count(self) -> int:
@@ -95,16 +103,93 @@ def pre_image_hash(rules: Sequence[Rule]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Grace:
+    """Grace periods of a policy's checks (days; a check not named has none) and the day the
+    plan is made on: pure code is handed the date, it never reads a clock."""
+
+    days: Mapping[str, int]
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
+class Deferral:
+    """What a group's grace period holds back from this plan, and why."""
+
+    deferred: frozenset[str]  # finding ids
+    remediate_after: date | None
+    note: str
+
+
+NO_GRACE = Grace({}, date.min)
+
+
+def defer(
+    group: SecurityGroup, violations: Sequence[Finding], mode: Mode, grace: Grace
+) -> Deferral:
+    """Which violations wait for the group's grace period to end.
+
+    The period is the group's: it starts the first time a violation of a check with a grace
+    period is planned (`today` + the shortest such grace) and is kept in `sgc:remediate-after`;
+    violations seen later share it. The tag is written by anyone who may tag the group, so it is
+    trusted only as far as the policy allows: a date later than `today` + the longest grace of
+    the violations could not have been written under this policy (a genuine date was written on
+    or before today), and neither could text that is not a date; either way the grace is over
+    and the violations are remediated now. A tag moved within the policy's grace cannot be told
+    from the tool's own: the tag-change events and the SCP on `sgc:` keys are what guard it.
+    """
+    graced = [
+        f
+        for f in violations
+        if grace.days.get(f.check_id, 0) > 0
+        and f.rule_id is not None
+        and f.remediation in (Remediation.REMOVE, Remediation.LOCKDOWN)
+    ]
+    if mode is Mode.FLAG_ONLY or not graced:
+        return Deferral(frozenset(), None, "")
+    today = grace.today
+    longest = max(grace.days[f.check_id] for f in graced)
+    written = group.tags.get(TAG_DEADLINE, "")
+    deadline: date | None = today + timedelta(days=min(grace.days[f.check_id] for f in graced))
+    if written:
+        deadline = _tag_date(written)
+        if deadline is None or deadline > today + timedelta(days=longest):
+            shown = written if len(written) <= 32 else written[:32] + "..."
+            note = (
+                f"{TAG_DEADLINE}={shown!r} is not a date this policy's grace ({longest} days) "
+                "allows: it was not written by sgcompliance under this policy, so the grace "
+                "period is over"
+            )
+            return Deferral(frozenset(), None, note)
+    if deadline is None or today > deadline:
+        return Deferral(frozenset(), None, "")
+    checks = ", ".join(sorted({f.check_id for f in graced}))
+    note = (
+        f"{checks}: within the grace period; {len({f.rule_id for f in graced})} rule(s) "
+        f"flagged now, remediated by the first run after {deadline.isoformat()}"
+    )
+    return Deferral(frozenset(f.finding_id for f in graced), deadline, note)
+
+
+def _tag_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
 def plan_group(
     group: SecurityGroup,
     findings: Sequence[Finding],
     mode: Mode,
     *,
     lockdown_severity: Severity = Severity.CRITICAL,
+    grace: Grace = NO_GRACE,
 ) -> RemediationPlan | None:
     """The plan for one group from its findings; None when nothing violates.
 
     Exempted findings never contribute. Group-level findings (no rule) are only flagged.
+    Violations within their grace period (`defer`) are flagged, not revoked.
     """
     violations = [f for f in findings if f.is_violation and f.group_id == group.group_id]
     if not violations:
@@ -113,15 +198,18 @@ def plan_group(
         PlannedFinding(f.finding_id, f.check_id, f.severity, f.rule_id, f.message)
         for f in violations
     )
-    action, revoke_ids = _decide(group, violations, mode, lockdown_severity)
+    deferral = defer(group, violations, mode, grace)
+    # A rule also found by a check without grace is revoked for that check.
+    acted_on = [f for f in violations if f.finding_id not in deferral.deferred]
+    action, revoke_ids = _decide(group, acted_on, mode, lockdown_severity)
     if action is Action.LOCKDOWN:
         revoke_ids -= _exempted_rules(findings, violations)
-    note = ""
+    note = deferral.note
     if revoke_ids and not tags_fit(group.tags):
         action, revoke_ids = Action.FLAG, set()
         note = (
             f"{group.group_id} has {user_tag_count(group.tags)} tags: the remediator's "
-            f"{len(MANAGED_TAG_KEYS)} tags (backup pointer, status) would exceed the limit of "
+            f"{len(REVOKE_TAG_KEYS)} tags (backup pointer, status) would exceed the limit of "
             f"{TAG_LIMIT}, so its rules are flagged, not revoked"
         )
     ingress = tuple(
@@ -153,6 +241,7 @@ def plan_group(
         revoke_egress=egress,
         note=note,
         group_tags=dict(group.tags),
+        remediate_after=deferral.remediate_after,
     )
 
 
@@ -163,7 +252,7 @@ def user_tag_count(tags: Mapping[str, str]) -> int:
 def tags_fit(tags: Mapping[str, str]) -> bool:
     """Whether every tag a revoke writes fits beside the group's own: a revoke whose pointer
     or outcome tags cannot be written would leave no trace on the group."""
-    missing = sum(1 for key in MANAGED_TAG_KEYS if key not in tags)
+    missing = sum(1 for key in REVOKE_TAG_KEYS if key not in tags)
     return user_tag_count(tags) + missing <= TAG_LIMIT
 
 
@@ -220,20 +309,28 @@ def outcome_tags(plan: RemediationPlan, backup_id: str, timestamp: str) -> dict[
     checks = ",".join(sorted({f.check_id for f in plan.findings}))
     if len(checks) > TAG_VALUE_LIMIT:
         checks = checks[: TAG_VALUE_LIMIT - 3] + "..."
-    return {
+    tags = {
         TAG_STATUS: status[plan.action],
         TAG_CHECKS: checks,
         TAG_BACKUP: backup_id[:TAG_VALUE_LIMIT],
         TAG_TIME: timestamp,
     }
+    # The grace period's last day while violations wait; emptied once none does, so that a
+    # violation found later starts a period of its own.
+    if plan.remediate_after is not None:
+        tags[TAG_DEADLINE] = plan.remediate_after.isoformat()
+    elif plan.group_tags.get(TAG_DEADLINE):
+        tags[TAG_DEADLINE] = ""
+    return tags
 
 
 def fitting(tags: Mapping[str, str], current: Mapping[str, str]) -> dict[str, str]:
     """The `tags` to write that fit the tag limit beside `current`, the most telling first
-    (status, violations, time, backup): a flag on a crowded group says at least what is wrong."""
+    (status, violations, grace deadline, time, backup): a flag on a crowded group says at
+    least what is wrong."""
     room = TAG_LIMIT - user_tag_count(current)
     kept: dict[str, str] = {}
-    for key in (TAG_STATUS, TAG_CHECKS, TAG_TIME, TAG_BACKUP):
+    for key in (TAG_STATUS, TAG_CHECKS, TAG_DEADLINE, TAG_TIME, TAG_BACKUP):
         if key not in tags:
             continue
         if key in current or room > 0:

@@ -38,9 +38,11 @@ from sgcompliance.remediation.outcome import (
 from sgcompliance.remediation.plan import (
     TAG_BACKUP,
     TAG_CHECKS,
+    TAG_DEADLINE,
     TAG_STATUS,
     TAG_TIME,
     Action,
+    Grace,
     Mode,
     RemediationPlan,
     fitting,
@@ -109,6 +111,7 @@ class SecurityGroupRemediator:
                 findings,
                 self.settings.mode,
                 lockdown_severity=self.settings.lockdown_severity,
+                grace=self._grace(),
             )
             if plan is not None:
                 plans.append(plan)
@@ -240,9 +243,18 @@ class SecurityGroupRemediator:
         snapshot = RegionSnapshot(plan.account_id, plan.region, (now,), prefix_lists)
         result = self.scanner.scan([snapshot])
         fresh = plan_group(
-            now, result.findings, plan.mode, lockdown_severity=self.settings.lockdown_severity
+            now,
+            result.findings,
+            plan.mode,
+            lockdown_severity=self.settings.lockdown_severity,
+            grace=self._grace(),
         )
         return fresh, now.tags
+
+    def _grace(self) -> Grace:
+        """The policy's grace periods, as of the run's clock (UTC day)."""
+        days = {c.id: c.grace_days for c in self.scanner.policy.checks if c.grace_days}
+        return Grace(days, self.clock().date())
 
     def _may_revoke(self, note: str) -> bool:
         return self.settings.mode is not Mode.FLAG_ONLY and not note
@@ -257,9 +269,13 @@ class SecurityGroupRemediator:
             # Rules were revoked earlier and what is left is only flagged: the status keeps
             # saying what was done, and checks it already names need no new write.
             tags[TAG_STATUS] = current[TAG_STATUS]
-            if set(tags[TAG_CHECKS].split(",")) <= set(current.get(TAG_CHECKS, "").split(",")):
+            if set(tags[TAG_CHECKS].split(",")) <= set(
+                current.get(TAG_CHECKS, "").split(",")
+            ) and current.get(TAG_DEADLINE, "") == tags.get(TAG_DEADLINE, ""):
                 return GroupOutcome(plan, Outcome.UNCHANGED, verified=True)
-        elif all(current.get(k) == tags[k] for k in (TAG_STATUS, TAG_CHECKS)):
+        elif all(current.get(k) == tags[k] for k in (TAG_STATUS, TAG_CHECKS)) and current.get(
+            TAG_DEADLINE, ""
+        ) == tags.get(TAG_DEADLINE, ""):
             return GroupOutcome(plan, Outcome.UNCHANGED, verified=True)
         if not tags[TAG_BACKUP]:
             del tags[TAG_BACKUP]
@@ -314,8 +330,9 @@ class SecurityGroupRemediator:
         gateway.set_tags(
             group.group_id, {TAG_STATUS: STATUS_COMPLIANT, TAG_TIME: self.clock().isoformat()}
         )
-        if TAG_CHECKS in group.tags:
-            gateway.remove_tags(group.group_id, [TAG_CHECKS])
+        stale = [k for k in (TAG_CHECKS, TAG_DEADLINE) if k in group.tags]
+        if stale:
+            gateway.remove_tags(group.group_id, stale)
         return True
 
     def _remember(self, snapshots: Sequence[RegionSnapshot]) -> None:

@@ -63,8 +63,8 @@ def test_an_override_with_a_key_of_another_type_is_reported_at_the_override() ->
         (
             '$.overrides["SGC-ALL-TRAFFIC"].ports',
             "unknown key 'ports' for a all_traffic check",
-            "allowed keys here: id, type, title, severity, enabled, remediation, directions, "
-            "selector, references, description, sources, ip_versions, allowed_peers",
+            "allowed keys here: id, type, title, severity, enabled, remediation, grace_days, "
+            "directions, selector, references, description, sources, ip_versions, allowed_peers",
         )
     ]
 
