@@ -244,7 +244,7 @@ data "aws_iam_policy_document" "functions" {
     condition {
       test     = "ForAllValues:StringEquals"
       variable = "aws:TagKeys"
-      values   = ["sgc:backup", "sgc:remediated-at", "sgc:status", "sgc:violations"]
+      values   = ["sgc:backup", "sgc:remediate-after", "sgc:remediated-at", "sgc:status", "sgc:violations"]
     }
 
     # DeleteTags without keys deletes every tag, and ForAllValues alone lets an empty key set by.

@@ -12,7 +12,7 @@ locals {
   partition  = data.aws_partition.current.partition
 
   # The keys remediation writes and removes (sgcompliance.remediation.plan.MANAGED_TAG_KEYS).
-  managed_tag_keys = ["sgc:backup", "sgc:remediated-at", "sgc:status", "sgc:violations"]
+  managed_tag_keys = ["sgc:backup", "sgc:remediate-after", "sgc:remediated-at", "sgc:status", "sgc:violations"]
 
   security_group_arn      = "arn:${local.partition}:ec2:*:${local.account_id}:security-group/*"
   security_group_rule_arn = "arn:${local.partition}:ec2:*:${local.account_id}:security-group-rule/*"

@@ -144,7 +144,7 @@ run "tag_actions_are_limited_to_the_project_keys" {
       for c in data.aws_iam_policy_document.member.statement[3].condition :
       "${c.test} ${c.variable} ${join(",", c.values)}"
       ] == [
-      "ForAllValues:StringEquals aws:TagKeys sgc:backup,sgc:remediated-at,sgc:status,sgc:violations",
+      "ForAllValues:StringEquals aws:TagKeys sgc:backup,sgc:remediate-after,sgc:remediated-at,sgc:status,sgc:violations",
       "Null aws:TagKeys false",
     ]
     error_message = "Tag actions must name their keys, all of them the project's."
