@@ -111,7 +111,11 @@ def routing_values(owners: Iterable[Mapping[str, str]]) -> dict[str, tuple[str, 
                 values.setdefault(name, {})[value] = None
     routing: dict[str, tuple[str, ...]] = {}
     spent = 0
-    for name in sorted(values):
+    # Names the parameter would refuse (a routing built in code) never reach SNS.
+    names = [
+        n for n in sorted(values) if ATTRIBUTE_NAME.fullmatch(n) and n not in BUILT_IN_ATTRIBUTES
+    ]
+    for name in names[:MAX_ROUTING_ATTRIBUTES]:
         kept: list[str] = []
         for value in list(values[name])[:MAX_VALUES]:
             cost = len(value.encode()) + 3  # the quotes and the comma of the JSON array
@@ -123,6 +127,10 @@ def routing_values(owners: Iterable[Mapping[str, str]]) -> dict[str, tuple[str, 
             routing[name] = tuple(kept)
             spent += len(name) + len(ROUTING_TYPE) + 2
     return routing
+
+
+def _routable(name: str) -> bool:
+    return ATTRIBUTE_NAME.fullmatch(name) is not None and name not in BUILT_IN_ATTRIBUTES
 
 
 def array_value(values: tuple[str, ...]) -> str:

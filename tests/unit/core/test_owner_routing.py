@@ -212,3 +212,10 @@ def test_the_array_value_is_json_a_filter_policy_can_match() -> None:
     alert = sweep_alert("s", [revoked_record()], routing={"team": ("a b", "c")})
     _, kind, value = alert.message_attributes()[-1]
     assert (kind, json.loads(value)) == (ROUTING_TYPE, ["a b", "c"])
+
+
+def test_a_routing_built_in_code_never_exceeds_what_sns_takes() -> None:
+    owners = [{"severity": "x", "Bad Name": "y", **{f"a{n}": "v" for n in range(9)}}]
+    routing = routing_values(owners)
+    assert len(routing) == 6
+    assert {"severity", "Bad Name"}.isdisjoint(routing)
