@@ -4,7 +4,9 @@ A case is a .json/.yaml/.yml file directly inside the test directory (files it r
 subdirectories, or anywhere else, by a path relative to the case file):
 
     {"name", "policy": "builtin:NAME" | "path" | {inline document},
-     "snapshots": [snapshot documents] | "snapshot_file": "path", "today": "YYYY-MM-DD",
+     "snapshots": [snapshot documents] | "snapshot_file": "path"
+       | "terraform_plan_file": "path" | "cloudformation_file": "path" (+ "parameters": {K: V}),
+     "today": "YYYY-MM-DD",
      "expect": [{"check_id", "group_id", "rule_id"?, "exempted"?}], "expect_exactly"?: true}
 """
 
@@ -23,8 +25,13 @@ from sgcompliance.errors import InputError, PolicyError
 from sgcompliance.policy.loader import load_policy, parse_policy
 from sgcompliance.policy.problems import Problem, make_validator, schema_problems
 from sgcompliance.policy.semantics import PACK_PREFIX
+from sgcompliance.sources.cloudformation import load_template
+from sgcompliance.sources.code_documents import read_plan_file
+from sgcompliance.sources.code_estate import CodeEstate
+from sgcompliance.sources.code_scan import scan_code
 from sgcompliance.sources.documents import load_document
 from sgcompliance.sources.snapshot import read_snapshot, read_snapshots
+from sgcompliance.sources.terraform_plan import read_plan
 
 CASE_SUFFIXES = frozenset({".json", ".yaml", ".yml"})
 
@@ -43,6 +50,16 @@ CASE_SCHEMA: dict[str, Any] = {
         },
         "snapshots": {"type": "array", "description": "Snapshot documents, inline"},
         "snapshot_file": {**_TEXT, "description": "A snapshot file, relative to the case"},
+        "terraform_plan_file": {
+            **_TEXT,
+            "description": "The JSON of `terraform show -json PLANFILE`, relative to the case",
+        },
+        "cloudformation_file": {**_TEXT, "description": "A template, relative to the case"},
+        "parameters": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "The template's parameter values (with cloudformation_file)",
+        },
         "today": {
             "type": "string",
             "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
@@ -115,6 +132,8 @@ class Case:
     today: date
     expect: tuple[Expectation, ...]
     exactly: bool = True
+    # A plan or template judged instead of the snapshots (which are then empty).
+    code: CodeEstate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +155,10 @@ def discover(directory: Path) -> list[Path]:
 
 
 def run_case(case: Case) -> Outcome:
-    findings = evaluate(case.policy, case.snapshots, today=case.today).findings
+    if case.code is not None:
+        findings = scan_code(case.policy, case.code, today=case.today).findings
+    else:
+        findings = evaluate(case.policy, case.snapshots, today=case.today).findings
     missing = tuple(e for e in case.expect if not any(e.matches(f) for f in findings))
     unexpected: tuple[Finding, ...] = ()
     if case.exactly:
@@ -157,18 +179,25 @@ def load_case(path: Path) -> Case:
         name=doc["name"],
         source=path,
         policy=_policy(doc["policy"], path),
-        snapshots=_snapshots(doc, path),
+        snapshots=_snapshots(doc, path) if not code_case(doc) else (),
         today=date.fromisoformat(doc["today"]),
         expect=tuple(Expectation(**e) for e in doc["expect"]),
         exactly=doc.get("expect_exactly", True),
+        code=code_estate(doc, path) if code_case(doc) else None,
     )
 
 
 def _shape_problems(doc: dict[str, Any]) -> list[Problem]:
-    given = [key for key in ("snapshots", "snapshot_file") if key in doc]
+    given = [key for key in (*_SNAPSHOT_KEYS, *_CODE_KEYS) if key in doc]
     if len(given) != 1:
-        hint = "give inline snapshots or a snapshot_file, not both"
-        return [("$", "a case needs exactly one of snapshots, snapshot_file", hint)]
+        hint = (
+            "give inline snapshots, a snapshot_file, a terraform_plan_file or a cloudformation_file"
+        )
+        return [
+            ("$", f"a case needs exactly one of {', '.join((*_SNAPSHOT_KEYS, *_CODE_KEYS))}", hint)
+        ]
+    if "parameters" in doc and "cloudformation_file" not in doc:
+        return [("$.parameters", "parameters are a template's", "add cloudformation_file")]
     try:
         date.fromisoformat(doc["today"])
     except ValueError:
@@ -196,3 +225,20 @@ def _snapshots(doc: dict[str, Any], case_path: Path) -> tuple[RegionSnapshot, ..
         read_snapshot(item, str(case_path), f"$.snapshots[{i}]")
         for i, item in enumerate(doc["snapshots"])
     )
+
+
+_SNAPSHOT_KEYS = ("snapshots", "snapshot_file")
+_CODE_KEYS = ("terraform_plan_file", "cloudformation_file")
+
+
+def code_case(doc: dict[str, Any]) -> bool:
+    return any(key in doc for key in _CODE_KEYS)
+
+
+def code_estate(doc: dict[str, Any], case_path: Path) -> CodeEstate:
+    """The plan or template a case judges, by a path relative to the case."""
+    if "terraform_plan_file" in doc:
+        plan_path = case_path.parent / doc["terraform_plan_file"]
+        return read_plan(read_plan_file(str(plan_path)), str(plan_path)).estate
+    template = case_path.parent / doc["cloudformation_file"]
+    return load_template(template, doc.get("parameters", {}))
