@@ -12,7 +12,7 @@ from rel_tally import Tally, sized
 
 pytestmark = pytest.mark.integration
 
-SCHEDULES = sized("SGC_REL_SCHEDULES", 10)
+SCHEDULES = sized("SGC_REL_SCHEDULES", 5)
 SEED_BASE = sized("SGC_REL_SEED_BASE", 0)
 
 
