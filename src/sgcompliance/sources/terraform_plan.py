@@ -44,6 +44,9 @@ PREFIX_LIST_ENTRY_TYPE = "aws_ec2_managed_prefix_list_entry"
 MAX_MODULE_DEPTH = 32
 # The major version of the plan format this reader knows (`format_version` "1.x").
 FORMAT_MAJOR = "1"
+# References followed into module outputs, at most, per plan: far beyond a real configuration
+# (a few per output), small enough to bound a hostile one (about 0.3 s of work).
+RESOLVE_BUDGET = 100_000
 _SHOWN = 64
 PLAN_HINT = (
     "give the output of `terraform show -json PLANFILE` (after `terraform plan -out PLANFILE`)"
@@ -53,6 +56,7 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 _INDEX = r'\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\]'
 _RESOURCE_REF = re.compile(rf"^(?P<type>aws_[a-z0-9_]+)\.(?P<name>{_NAME})(?P<index>{_INDEX})?")
 _MODULE_REF = re.compile(rf"^module\.(?P<name>{_NAME})(?P<index>{_INDEX})?\.(?P<output>{_NAME})")
+_TRAILING_INDEX = re.compile(rf"{_INDEX}$")
 _MODULE_STEP = re.compile(rf"module\.(?P<name>{_NAME})(?:{_INDEX})?\.?")
 
 
@@ -176,6 +180,10 @@ class _PlanReader:
         self.modules: dict[tuple[str, ...], dict[str, Any]] = {}
         self.module_sources: dict[tuple[str, ...], str] = {}
         self.cidr_versions: dict[str, int] = {}
+        self.resolve_budget = RESOLVE_BUDGET
+        self.resolved: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], list[str]] = {}
+        self.group_instances: dict[str, list[str]] | None = None
+        self.list_instances: dict[str, list[str]] | None = None
         self.config_resources: dict[tuple[str, ...], dict[tuple[str, str], dict[str, Any]]] = {}
         root = self.config.get("root_module")
         if isinstance(root, dict):
@@ -488,6 +496,18 @@ class _PlanReader:
     def _resolve(
         self, ref: str, prefix: str, modules: tuple[str, ...], types: tuple[str, ...], depth: int
     ) -> list[str]:
+        # Memoized and bounded: a hostile configuration could have each module output name the
+        # next module's outputs twice (with different indices), doubling the work at every
+        # level. Past the budget a reference resolves to nothing: its value stays unknown.
+        key = (ref, prefix, modules, types)
+        found = self.resolved.get(key)
+        if found is None:
+            found = self.resolved[key] = self._resolve_once(ref, prefix, modules, types, depth)
+        return found
+
+    def _resolve_once(
+        self, ref: str, prefix: str, modules: tuple[str, ...], types: tuple[str, ...], depth: int
+    ) -> list[str]:
         if depth > MAX_MODULE_DEPTH:
             return []
         match = _RESOURCE_REF.match(ref)
@@ -496,10 +516,11 @@ class _PlanReader:
             if match["type"] not in types or rest not in (".id",):
                 return []
             target = f"{prefix}{match['type']}.{match['name']}{match['index'] or ''}"
-            declared = self.groups.rules if match["type"] in GROUP_TYPES else self.prefix_lists
+            is_group = match["type"] in GROUP_TYPES
+            declared = self.groups.rules if is_group else self.prefix_lists
             if target in declared:
                 return [target]
-            instances = [a for a in declared if a.startswith(target + "[")]
+            instances = self._instances(is_group).get(target, [])
             return instances if len(instances) == 1 else []
         match = _MODULE_REF.match(ref)
         if match is None:
@@ -514,9 +535,28 @@ class _PlanReader:
         inner = f"{prefix}module.{match['name']}{match['index'] or ''}."
         found: list[str] = []
         for inner_ref in refs:
+            self.resolve_budget -= 1
+            if self.resolve_budget < 0:
+                return []
             if isinstance(inner_ref, str):
                 found += self._resolve(inner_ref, inner, child, types, depth + 1)
         return list(dict.fromkeys(found))
+
+    def _instances(self, groups: bool) -> dict[str, list[str]]:
+        """Instances of `count`/`for_each` resources (`x[0]`, `x["a"]`) by their resource's
+        address, built once: groups and prefix lists are all declared before any rule is read."""
+        index = self.group_instances if groups else self.list_instances
+        if index is None:
+            index = {}
+            for address in self.groups.rules if groups else self.prefix_lists:
+                instance = _TRAILING_INDEX.search(address)
+                if instance is not None:
+                    index.setdefault(address[: instance.start()], []).append(address)
+            if groups:
+                self.group_instances = index
+            else:
+                self.list_instances = index
+        return index
 
     def _element(
         self,

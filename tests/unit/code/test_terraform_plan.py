@@ -274,3 +274,29 @@ def test_modules_nested_without_bound_are_refused() -> None:
         top = inner
     with pytest.raises(InputError, match="nested deeper"):
         read_plan(plan([], children=[module]), "in.json")
+
+
+def test_module_outputs_naming_each_other_without_end_are_followed_within_a_bound() -> None:
+    # Each module's output names the next module's output under two indices: followed
+    # naively, 2^30 paths.
+    module: dict[str, Any] = {"resources": [], "outputs": {}}
+    top = module
+    for _ in range(30):
+        inner: dict[str, Any] = {"resources": [], "outputs": {}}
+        top["outputs"]["o"] = {"expression": {"references": ["module.m.o", "module.m[0].o"]}}
+        top["module_calls"] = {"m": {"source": "./m", "module": inner}}
+        top = inner
+    rule = resource(
+        "aws_vpc_security_group_ingress_rule.r",
+        {"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_ipv4": "0.0.0.0/0"},
+    )
+    doc = plan(
+        [rule],
+        changes=[change("aws_vpc_security_group_ingress_rule.r", ["create"],
+                        {"security_group_id": True})],
+        config=[config_resource("aws_vpc_security_group_ingress_rule.r",
+                                {"security_group_id": {"references": ["module.m.o"]}})],
+        module_calls={"m": {"source": "./m", "module": module}},
+    )  # fmt: skip
+    (item,) = read_plan(doc, "p").estate.unresolved
+    assert item.attribute.endswith("security_group_id")
