@@ -2,7 +2,8 @@
 reports) and the files it left in its `tmp_path` are searched for credentials (see
 tests/support/credential_patterns.py); any found fails the session and is listed, masked.
 
-Also keeps `xdist_group` working under `--dist loadgroup` (see `pytest_collection_modifyitems`)."""
+Also keeps `xdist_group` working under `--dist loadgroup`, and runs the tests of the shared demo
+organization together (see `pytest_collection_modifyitems`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from support.credential_patterns import file_leaks, leaks
 
 LEAK = "credential_leak"
 GROUP_MARK = "xdist_group"
+SHARED_ORG = "demo_org"
 _found: list[str] = []
 
 
@@ -55,6 +57,19 @@ def _suffixed(nodeid: str) -> bool:
     return nodeid.rfind("@") > nodeid.rfind("]")
 
 
+def _shared_org_together(items: list[pytest.Item]) -> None:
+    """The tests that read the shared demo organization (`demo_org`, tests/integration) run one
+    after the other, where the first of them stands: each test that empties the server between
+    two of them would make the next seed the whole organization again. The order is the same
+    on every xdist worker (it only depends on the collection)."""
+    shared = [item for item in items if SHARED_ORG in getattr(item, "fixturenames", ())]
+    if not shared:
+        return
+    first = items.index(shared[0])
+    rest = [item for item in items if SHARED_ORG not in getattr(item, "fixturenames", ())]
+    items[:] = [*rest[:first], *shared, *rest[first:]]
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """An xdist worker tells the scheduler an item's group by a `@group` suffix of its node id.
@@ -63,6 +78,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     and each worker would pay the group's expensive fixture (a terraform apply) again. The
     suffix is written into the structured id here; a pytest where neither works stops the run
     rather than silently losing the groups."""
+    _shared_org_together(items)
     if not getattr(config.option, "loadgroup", False):
         return
     for item in items:
