@@ -169,3 +169,16 @@ def test_template_options_that_do_not_go_together_exit_2(args: list[str], words:
     result = runner.invoke(app, ["scan", *args])
     assert result.exit_code == 2
     assert words in result.stderr
+
+
+def test_the_scan_filters_narrow_a_plan_scan_as_any_scan(tmp_path: Path) -> None:
+    result = runner.invoke(app, [*PLAN_ARGS, "--checks", "CIS-5.3", "-f", "json"])
+    assert result.exit_code == 1, result.output
+    findings = json.loads(result.stdout)["findings"]
+    assert {(f["check_id"], f["group_id"]) for f in findings} == {
+        ("CIS-5.3", "aws_security_group.ipv6_world")
+    }
+    previous = tmp_path / "previous.json"
+    previous.write_text(result.stdout)
+    html = runner.invoke(app, [*PLAN_ARGS, "--previous", str(previous), "-f", "html", "-q"])
+    assert html.exit_code == 1, html.output

@@ -129,7 +129,7 @@ def scan(
     started = report_time(source.today)
     terminal = Terminal.from_options(quiet=quiet, no_color=no_color, verbose=verbose)
     if code.asked():
-        code_scan(code, source, report_format, output, terminal, started)
+        code_scan(code, source, report_format, output, terminal, started, filters, previous)
     with reported_errors():
         last = read_previous(previous) if previous is not None else None
         target = aws.target("scan")

@@ -21,6 +21,8 @@ from sgcompliance.adapters.source_files import (
 from sgcompliance.engine.policy import Policy
 from sgcompliance.entrypoints.cli.aws_options import ScanInput
 from sgcompliance.entrypoints.cli.console import ExitCode, Terminal, reported_errors
+from sgcompliance.entrypoints.cli.diff import read_previous
+from sgcompliance.entrypoints.cli.filters import ScanFilters, show_selection
 from sgcompliance.entrypoints.cli.option_groups import OptionGroup
 from sgcompliance.entrypoints.cli.report_output import write_report
 from sgcompliance.errors import SgcError
@@ -160,9 +162,16 @@ def in_repository(estate: CodeEstate, root: Path) -> CodeEstate:
     )  # fmt: skip
 
 
-def judge_code(code: CodeInput, policy: Policy, day: date) -> CodeScanResult:
-    """The scan of the code given on the command line."""
-    return scan_code(policy, code.estate(), today=day)
+def judge_code(
+    code: CodeInput, policy: Policy, day: date, filters: ScanFilters | None = None
+) -> CodeScanResult:
+    """The scan of the code given on the command line, narrowed by the scan's filters."""
+    selection = (filters or ScanFilters()).selection(policy)
+    estate = code.estate()
+    (snapshot,) = selection.snapshots([estate.snapshot])
+    scanned = scan_code(selection.policy(policy), replace(estate, snapshot=snapshot), today=day)
+    kept = tuple(f for f in scanned.findings if selection.wants_finding(f))
+    return scanned if len(kept) == len(scanned.findings) else replace(scanned, findings=kept)
 
 
 def code_scan(
@@ -172,11 +181,17 @@ def code_scan(
     output: Path | None,
     terminal: Terminal,
     started: datetime,
+    filters: ScanFilters | None = None,
+    previous: Path | None = None,
 ) -> NoReturn:
     """`sgc scan` of infrastructure code: the report, and the exit code of any scan (0
     compliant, 1 violations, 2 bad input or usage)."""
     with reported_errors():
         code.check(source.input_ref)
-        result = judge_code(code, load_policy(source.policy_ref), source.day())
-        write_report(result, report_format, output, terminal, started=started)
+        last = read_previous(previous) if previous is not None else None
+        policy = load_policy(source.policy_ref)
+        if filters is not None:
+            show_selection(terminal, filters.selection(policy))
+        result = judge_code(code, policy, source.day(), filters)
+        write_report(result, report_format, output, terminal, started=started, previous=last)
     raise typer.Exit(ExitCode.VIOLATIONS if result.violations else ExitCode.COMPLIANT)
