@@ -138,7 +138,8 @@ Resources:
 
 
 def test_a_template_is_judged_with_its_parameters_and_points_at_its_lines(tmp_path: Path) -> None:
-    template = tmp_path / "stack.yaml"
+    # A file name with a space: the SARIF URI percent-encodes it.
+    template = tmp_path / "web stack.yaml"
     template.write_text(TEMPLATE)
     (tmp_path / ".git").mkdir()  # the template's repository: URIs are relative to it
     out = tmp_path / "stack.sarif"
@@ -147,7 +148,7 @@ def test_a_template_is_judged_with_its_parameters_and_points_at_its_lines(tmp_pa
     assert opened.exit_code == 1, opened.output
     results = json.loads(out.read_text())["runs"][0]["results"]
     where = results[0]["locations"][0]["physicalLocation"]
-    assert where["artifactLocation"]["uri"] == "stack.yaml"
+    assert where["artifactLocation"]["uri"] == "web%20stack.yaml"
     assert (
         where["region"]["startLine"] == TEMPLATE.splitlines().index("        - IpProtocol: tcp") + 1
     )

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from itertools import chain
 from typing import Any
+from urllib.parse import quote
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
@@ -137,7 +138,9 @@ def physical_location(finding: Finding, written: SourceLocation | None = None) -
     relative to the repository, else the group's `aws://` URI."""
     if written is None:
         return {"artifactLocation": {"uri": artifact_uri(finding)}}
-    return {"artifactLocation": {"uri": written.file}, "region": {"startLine": written.line}}
+    # A URI: spaces and other reserved characters of a file name are percent-encoded.
+    uri = quote(written.file, safe="/")
+    return {"artifactLocation": {"uri": uri}, "region": {"startLine": written.line}}
 
 
 def result_object(finding: Finding, rule_index: int, written: SourceLocation | None = None) -> Json:
