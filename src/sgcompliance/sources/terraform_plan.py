@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
@@ -29,6 +29,7 @@ from sgcompliance.engine.network import cidr_info
 from sgcompliance.engine.protocol import normalize_protocol
 from sgcompliance.errors import InputError
 from sgcompliance.sources.code_estate import UNKNOWN_PEER, CodeEstate, CodeKind, Unresolved
+from sgcompliance.sources.snapshot import _object, _optional_list, _port, _shown, _text
 
 Json = Any
 
@@ -47,7 +48,6 @@ FORMAT_MAJOR = "1"
 # References followed into module outputs, at most, per plan: far beyond a real configuration
 # (a few per output), small enough to bound a hostile one (about 0.3 s of work).
 RESOLVE_BUDGET = 100_000
-_SHOWN = 64
 PLAN_HINT = (
     "give the output of `terraform show -json PLANFILE` (after `terraform plan -out PLANFILE`)"
 )
@@ -798,17 +798,9 @@ _INLINE = _Shape(
     scalar=False,
     tagged=False,
 )
-_STANDALONE = _Shape(
-    "protocol",
-    ("protocol", "from_port", "to_port"),
-    (
-        ("cidr_blocks", PeerKind.IPV4),
-        ("ipv6_cidr_blocks", PeerKind.IPV6),
-        ("prefix_list_ids", PeerKind.PREFIX_LIST),
-        ("source_security_group_id", PeerKind.GROUP),
-    ),
-    scalar=False,
-    tagged=False,
+# `aws_security_group_rule`: an inline block's attributes, with one group peer of its own.
+_STANDALONE = replace(
+    _INLINE, peers=(*_INLINE.peers[:-1], ("source_security_group_id", PeerKind.GROUP))
 )
 _VPC = _Shape(
     "ip_protocol",
@@ -836,18 +828,6 @@ def _mark(marks: object, index: int, key: str) -> bool:
     return element is True or (isinstance(element, dict) and element.get(key) is True)
 
 
-def _port(value: object, source: str, path: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not -1 <= value <= 65535:
-        raise InputError(
-            f"expected a port number from -1 to 65535, got {_shown(value)}",
-            path=path,
-            source=source,
-        )
-    return value
-
-
 def _tag_map(value: object, source: str, path: str) -> dict[str, str]:
     if value is None:
         return {}
@@ -865,34 +845,3 @@ def _tag_map(value: object, source: str, path: str) -> dict[str, str]:
 
 def _tags(value: object, source: str, path: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(_tag_map(value, source, path).items()))
-
-
-def _object(value: object, source: str, path: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InputError(
-            f"expected an object, got {type(value).__name__}", path=path, source=source
-        )
-    return value
-
-
-def _optional_list(obj: Mapping[str, Any], key: str, source: str, path: str) -> list[Any]:
-    value = obj.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise InputError(f"not a list: {key}", path=f"{path}.{key}", source=source)
-    return value
-
-
-def _text(obj: Mapping[str, Any], key: str, source: str, path: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str) or not value:
-        raise InputError(
-            f"missing or not a non-empty string: {key}", path=f"{path}.{key}", source=source
-        )
-    return value
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
