@@ -26,7 +26,7 @@ from typing import Any
 
 from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
 from sgcompliance.engine.network import cidr_info
-from sgcompliance.engine.protocol import normalize_protocol
+from sgcompliance.engine.protocol import PORT_PROTOCOLS, normalize_protocol
 from sgcompliance.errors import InputError
 from sgcompliance.sources.code_estate import UNKNOWN_PEER, CodeEstate, CodeKind, Unresolved
 from sgcompliance.sources.snapshot import _object, _optional_list, _port, _shown, _text
@@ -237,6 +237,15 @@ class _PlanReader:
     def read(self) -> PlanReading:
         unknown = self._after_unknown()
         resources = list(self._resources(unknown))
+        seen: set[str] = set()
+        for resource in resources:
+            if resource.address in seen:
+                raise InputError(
+                    f"resource address {resource.address} appears twice in the planned values",
+                    path=resource.path,
+                    source=self.source,
+                )
+            seen.add(resource.address)
         for resource in resources:
             if resource.origin.type in GROUP_TYPES:
                 self._declare_group(resource)
@@ -427,7 +436,14 @@ class _PlanReader:
     def _rule_resource(self, resource: _Resource) -> None:
         values = resource.values
         kind = values.get("type")
-        if resource.unknown.get("type") is True or kind not in ("ingress", "egress"):
+        if resource.unknown.get("type") is True:
+            self._unknown(
+                resource.address, resource.address, f"{resource.address}.type",
+                f"whether {resource.address} is ingress or egress is known only after apply",
+                None,
+            )  # fmt: skip
+            return
+        if kind not in ("ingress", "egress"):
             raise InputError(
                 f"type must be ingress or egress, got {_shown(kind)}",
                 path=f"{resource.path}.values.type",
@@ -585,6 +601,14 @@ class _PlanReader:
             )  # fmt: skip
             return
         protocol = self._protocol(protocol_raw, f"{path}.{shape.protocol}")
+        # EC2 refuses a reversed tcp/udp range; read as an interval it would reach nothing.
+        reversed_range = from_port is not None and to_port is not None and 0 <= to_port < from_port
+        if protocol in PORT_PROTOCOLS and reversed_range:
+            raise InputError(
+                f"to_port {to_port} is below from_port {from_port}",
+                path=f"{path}.to_port",
+                source=self.source,
+            )
 
         def rule(rule_id: str, peer: Peer) -> Rule:
             return Rule(

@@ -255,6 +255,8 @@ def test_a_document_that_is_not_a_plan_is_refused_with_what_it_is(doc: Any, word
         ({"ingress": [{**ingress(22, "0.0.0.0/0"), "protocol": "bogus"}]}, "protocol"),
         ({"ingress": "all"}, "ingress"),
         ({"tags": {"a": 1}}, "tags"),
+        # EC2 refuses it; read as an interval it would reach nothing and pass
+        ({"ingress": [{**ingress(22, "0.0.0.0/0"), "from_port": 25, "to_port": 20}]}, "to_port"),
     ],
 )
 def test_hostile_values_are_refused_with_their_path(values: dict[str, Any], path: str) -> None:
@@ -300,3 +302,9 @@ def test_module_outputs_naming_each_other_without_end_are_followed_within_a_boun
     )  # fmt: skip
     (item,) = read_plan(doc, "p").estate.unresolved
     assert item.attribute.endswith("security_group_id")
+
+
+def test_the_same_address_twice_is_refused() -> None:
+    group = resource("aws_security_group.x", {"name": "x"})
+    with pytest.raises(InputError, match="appears twice"):
+        read_plan(plan([group, dict(group)]), "in.json")
