@@ -14,6 +14,7 @@ from functools import lru_cache
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.policy import (
+    UNKNOWN_BEFORE_APPLY_CHECK,
     UNKNOWN_EXEMPTION_TAG_CHECK,
     UNRESOLVED_PREFIX_LIST_CHECK,
     Check,
@@ -31,6 +32,11 @@ _BUILTIN_DESCRIPTIONS = {
     UNKNOWN_EXEMPTION_TAG_CHECK: (
         "Remove the exemption tag, or ask the security team to define the exemption it names "
         "in the policy (owner, reason, ticket, expiry, scope) with `match.tagged: true`."
+    ),
+    UNKNOWN_BEFORE_APPLY_CHECK: (
+        "Write the value in the code (a CIDR, or a reference to a group or prefix list of the "
+        "same plan or template), or exempt the rule by its group's address if what apply will "
+        "give is known to be safe: a value known only after apply cannot be judged before."
     ),
 }
 
