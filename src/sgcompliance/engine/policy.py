@@ -33,6 +33,8 @@ class Remediation(StrEnum):
     FLAG = "flag"
     REMOVE = "remove"
     LOCKDOWN = "lockdown"
+    # Replace the rule with rules from the check's allowed peers that lie inside its peer.
+    NARROW = "narrow"
 
 
 class CheckType(StrEnum):
@@ -228,6 +230,15 @@ class Settings:
     # The group tag whose value names an exemption of the policy (a pointer, never a grant).
     exemption_tag_key: str = DEFAULT_EXEMPTION_TAG_KEY
     unknown_exemption_tag_severity: Severity = Severity.HIGH
+
+
+def allowed_peers(check: Check) -> AllowedPeers:
+    """The public ranges a check accepts (none for a type that does not judge ranges)."""
+    spec = check.spec
+    if isinstance(spec, WidePublicCidr):
+        return spec.allowed
+    sources = getattr(spec, "sources", None)
+    return sources.allowed if isinstance(sources, Sources) else NO_ALLOWED_PEERS
 
 
 UNRESOLVED_PREFIX_LIST_CHECK = "SGC.PREFIX_LIST_UNRESOLVED"

@@ -15,8 +15,7 @@ from sgcompliance.engine.policy import (
     Exemption,
     Policy,
     Remediation,
-    Sources,
-    WidePublicCidr,
+    allowed_peers,
 )
 
 # An allowed range wider than this is most of the internet, not a provider's ranges (the big
@@ -45,15 +44,7 @@ def allowance_warnings(policy: Policy) -> list[str]:
     IPv4 /8 or IPv6 /16."""
     found = []
     for check in policy.checks:
-        spec = check.spec
-        sources = getattr(spec, "sources", None)
-        allowed = (
-            sources.allowed
-            if isinstance(sources, Sources)
-            else spec.allowed
-            if isinstance(spec, WidePublicCidr)
-            else None
-        )
+        allowed = allowed_peers(check)
         if allowed:
             found += _wide(f"check {check.id!r} allowed_peers", allowed)
     for exemption in policy.exemptions:

@@ -14,7 +14,13 @@ from typing import Any
 from sgcompliance.engine.policy import Severity
 from sgcompliance.engine.rule_codec import rule_to_row
 from sgcompliance.errors import InputError
-from sgcompliance.remediation.plan import Action, Mode, PlannedFinding, RemediationPlan
+from sgcompliance.remediation.plan import (
+    Action,
+    Mode,
+    Narrowing,
+    PlannedFinding,
+    RemediationPlan,
+)
 from sgcompliance.sources.snapshot import parse_rule
 
 FORMAT_VERSION = 1
@@ -164,6 +170,17 @@ def to_document(record: BackupRecord) -> dict[str, Any]:
             ],
         },
         "pre_image": [rule_to_row(rule) for rule in plan.pre_image],
+        # Only in a narrowing plan's backup: every other document is as it was before.
+        **(
+            {
+                "narrowing": [
+                    {"rule": rule_to_row(n.rule), "replaces": list(n.replaces)}
+                    for n in plan.narrowing
+                ]
+            }
+            if plan.narrowing
+            else {}
+        ),
     }
 
 
@@ -241,6 +258,7 @@ def _read(doc: Any, source: str) -> BackupRecord:
         revoke_ingress=_rule_ids(ingress, "$.plan.revoke_ingress", source),
         revoke_egress=_rule_ids(egress, "$.plan.revoke_egress", source),
         note=str(raw.get("note", "")),
+        narrowing=_narrowing(doc.get("narrowing", []), source),
     )
     policy = doc.get("policy", {})
     return BackupRecord(
@@ -251,6 +269,17 @@ def _read(doc: Any, source: str) -> BackupRecord:
         policy_digest=str(policy.get("digest", "")),
         run_id=_run_id(doc.get("run_id")),
     )
+
+
+def _narrowing(items: Any, source: str) -> tuple[Narrowing, ...]:
+    rows = counted(items, MAX_RULES, "narrowed rules", "$.narrowing", source)
+    out = []
+    for i, item in enumerate(rows):
+        path = f"$.narrowing[{i}]"
+        replaces = counted(item["replaces"], MAX_RULES, "rule ids", f"{path}.replaces", source)
+        rule = parse_rule(item["rule"], source, f"{path}.rule")
+        out.append(Narrowing(rule, _rule_ids(replaces, f"{path}.replaces", source)))
+    return tuple(out)
 
 
 def _run_id(value: Any) -> str | None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sgcompliance.engine.model import Direction, PeerKind, Rule
+from sgcompliance.engine.rule_codec import rule_identity
 from sgcompliance.errors import BackupError, NotFoundError, SgcError
 from sgcompliance.remediation.backup import (
     BackupRecord,
@@ -40,6 +41,7 @@ from sgcompliance.remediation.plan import (
 )
 from sgcompliance.remediation.ports import BackupStore, GroupGateway
 from sgcompliance.remediation.receipt import BackupReceipt, ReceiptState
+from sgcompliance.remediation.rollback_restore import restore
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,21 @@ class Applied:
     revoked: tuple[str, ...]
     not_revoked: tuple[str, ...]
     still_there: tuple[str, ...]
+    # Narrowed rules this tool authorized and left in place (by content).
+    authorized: tuple[Rule, ...] = ()
+
+
+@dataclass(slots=True)
+class Narrowed:
+    """What authorizing a plan's narrowed rules did, kept up to date call by call so that a
+    failure part way still says truthfully what was added."""
+
+    added: list[Rule] = field(default_factory=list)
+    # Wide rules kept because a replacement of theirs could not be authorized, and why.
+    held_back: set[str] = field(default_factory=set)
+    reasons: list[str] = field(default_factory=list)
+    # Added rules not found in the group afterwards.
+    missing: list[str] = field(default_factory=list)
 
 
 class GuardedRevoke:
@@ -157,16 +174,50 @@ class GuardedRevoke:
         `previous`: the pointer and status tags to put back when nothing was revoked."""
         outcome = GroupOutcome(plan, Outcome.APPLIED, backup_id=stored.backup_id)
         outcome.backup_sha256, outcome.backup_version = stored.sha256, stored.version_id
-        applied = self.revoke(plan, gateway, skip=frozenset(earlier))
+        narrowed = Narrowed()
+        try:
+            # The narrower rules first, so that the peers they keep never lose access.
+            self.narrow(plan, gateway, narrowed)
+            skip = frozenset(earlier) | narrowed.held_back
+            applied = self.revoke(plan, gateway, skip=skip)
+            applied = self.settle_narrowed(plan, gateway, applied, narrowed, earlier)
+        except SgcError as exc:
+            if not narrowed.added:
+                raise
+            # Rules were added and the revokes did not happen: say so, and record them so
+            # that a rollback of this backup removes them. A new run finds them present.
+            self.record(plan, stored, Applied((*earlier,), (), (), tuple(narrowed.added)))
+            outcome.outcome = Outcome.FAILED
+            outcome.error = (
+                f"authorized {len(narrowed.added)} narrowed rule(s) (recorded for rollback), "
+                f"but the revoke failed, so the wider rules stay: {exc}"
+            )
+            self.untag_unrevoked(plan, stored, gateway, previous)
+            return outcome
         outcome.revoked = list(applied.revoked)
-        outcome.already_gone = list(applied.not_revoked)
+        outcome.already_gone = [i for i in applied.not_revoked if i not in narrowed.held_back]
         outcome.verified = not applied.still_there
+        if narrowed.held_back:
+            outcome.outcome = Outcome.FAILED
+            outcome.error = (
+                f"not narrowed, kept: {', '.join(sorted(narrowed.held_back))} "
+                f"({'; '.join(narrowed.reasons)})"
+            )
+        if narrowed.missing:
+            outcome.outcome = Outcome.FAILED
+            outcome.verified = False
+            outcome.error = "verification failed: narrowed rule(s) missing: " + "; ".join(
+                narrowed.missing
+            )
         if applied.still_there:
             outcome.outcome = Outcome.FAILED
             outcome.error = "verification failed: still present: " + ", ".join(applied.still_there)
         try:
             recorded = Applied(
-                (*earlier, *applied.revoked), applied.not_revoked, applied.still_there
+                (*earlier, *applied.revoked),
+                applied.not_revoked,
+                applied.still_there,
+                applied.authorized,
             )
             self.record(plan, stored, recorded)
         except BackupError as exc:
@@ -182,7 +233,25 @@ class GuardedRevoke:
             self.take_back(gateway, plan, previous or {}, stored.backup_id, held)
         elif outcome.outcome is Outcome.APPLIED:
             self.tag(outcome, pointer_value(stored), gateway)
+        elif narrowed.held_back and not (earlier or applied.revoked):
+            self.untag_unrevoked(plan, stored, gateway, previous)
         return outcome
+
+    def untag_unrevoked(
+        self,
+        plan: RemediationPlan,
+        stored: StoredBackup,
+        gateway: GroupGateway,
+        previous: Mapping[str, str] | None,
+    ) -> None:
+        """Nothing was revoked under `stored` (its receipt says what was added): the group
+        goes back to its earlier pointer and status, not left "in progress" for a later run
+        to close as if it had been remediated. Best effort: the outcome already says why."""
+        try:
+            held = gateway.describe_group(plan.group_id).tags
+            self.take_back(gateway, plan, previous or {}, stored.backup_id, held)
+        except SgcError as exc:
+            log.warning("%s keeps its in-progress tags: %s", plan.group_id, exc)
 
     def revoke(
         self, plan: RemediationPlan, gateway: GroupGateway, skip: frozenset[str] = frozenset()
@@ -209,9 +278,60 @@ class GuardedRevoke:
         still = tuple(r.rule_id for r in still_present(gone, after))
         return Applied(tuple(revoked), tuple(not_revoked), still)
 
+    def narrow(self, plan: RemediationPlan, gateway: GroupGateway, done: Narrowed) -> None:
+        """Authorize the plan's narrowed rules, per direction in one call (rule by rule when
+        that fails, as a rollback does). A rule the group holds already (another run's, or
+        someone's) is not this tool's to record. A replacement that cannot be authorized keeps
+        the rules it was to replace: their peers would otherwise lose access."""
+        for direction in Direction:
+            rules = plan.narrowed(direction)
+            if not rules:
+                continue
+            result = restore(gateway, plan.group_id, direction, rules)
+            done.added += result.restored
+            failed = {rule_identity(f.rule) for f in result.failed}
+            done.reasons += [f"{f.rule.describe()}: {f.reason}" for f in result.failed]
+            for narrowing in plan.narrowing:
+                if rule_identity(narrowing.rule) in failed:
+                    done.held_back.update(narrowing.replaces)
+
+    def settle_narrowed(
+        self,
+        plan: RemediationPlan,
+        gateway: GroupGateway,
+        applied: Applied,
+        narrowed: Narrowed,
+        earlier: tuple[str, ...],
+    ) -> Applied:
+        """`applied` with the narrowed rules this tool added: those whose every wide rule
+        stayed (changed or gone before its revoke, or held back) are taken back, and those
+        kept must be in the group (else the verification fails)."""
+        if not plan.narrowing:
+            return applied
+        gone = set(applied.revoked) | set(earlier)
+        serving = {
+            rule_identity(n.rule) for n in plan.narrowing if any(i in gone for i in n.replaces)
+        }
+        kept = [r for r in narrowed.added if rule_identity(r) in serving]
+        idle = [r for r in narrowed.added if rule_identity(r) not in serving]
+        for direction in Direction:
+            rules = [r for r in idle if r.direction is direction]
+            if rules:
+                unknown = _revoke_direction(gateway, plan.group_id, direction, rules)
+                kept += [r for r in rules if r.rule_id in unknown]
+        held = {rule_identity(r) for r in gateway.rules(plan.group_id)}
+        narrowed.missing = [r.describe() for r in kept if rule_identity(r) not in held]
+        not_revoked = (
+            *applied.not_revoked,
+            *(i for i in sorted(narrowed.held_back) if i not in applied.not_revoked),
+        )
+        return Applied(applied.revoked, not_revoked, applied.still_there, tuple(kept))
+
     def record(self, plan: RemediationPlan, stored: StoredBackup, applied: Applied) -> None:
         if applied.revoked:
             state = ReceiptState.PARTIAL if applied.not_revoked else ReceiptState.APPLIED
+        elif applied.authorized:
+            state = ReceiptState.PARTIAL
         else:
             state = ReceiptState.NOTHING
         self.backups.put_receipt(
@@ -227,6 +347,7 @@ class GuardedRevoke:
                 state=state,
                 revoked=applied.revoked,
                 not_revoked=applied.not_revoked,
+                authorized=applied.authorized,
             )
         )
 

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
+from sgcompliance.engine.exposure import allowed_ranges, peer_within
 from sgcompliance.engine.findings import Finding
-from sgcompliance.engine.model import Direction, Rule, SecurityGroup
-from sgcompliance.engine.policy import Remediation, Severity
+from sgcompliance.engine.model import Direction, Peer, PeerKind, Rule, SecurityGroup
+from sgcompliance.engine.network import RangeSet, cidr_info
+from sgcompliance.engine.policy import AllowedPeers, Remediation, Severity
+from sgcompliance.engine.rule_codec import rule_identity
 
 
 class Mode(StrEnum):
@@ -52,6 +55,16 @@ class PlannedFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class Narrowing:
+    """A rule to authorize in place of wider ones: same direction, protocol, ports and
+    description, a peer from the check's allowed ranges that lies inside theirs."""
+
+    rule: Rule
+    # The rule ids of the wide rules it stands in for.
+    replaces: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RemediationPlan:
     plan_id: str
     mode: Mode
@@ -70,6 +83,11 @@ class RemediationPlan:
     group_tags: Mapping[str, str] = field(default_factory=dict)
     # The last day of the grace period of violations flagged now and remediated after it.
     remediate_after: date | None = None
+    # Rules authorized before the revokes, in place of revoked rules (remediation narrow).
+    narrowing: tuple[Narrowing, ...] = ()
+
+    def narrowed(self, direction: Direction) -> tuple[Rule, ...]:
+        return tuple(n.rule for n in self.narrowing if n.rule.direction is direction)
 
     @property
     def revoke_count(self) -> int:
@@ -113,6 +131,18 @@ class Grace:
 
 
 @dataclass(frozen=True, slots=True)
+class NarrowTo:
+    """The allowed ranges of the policy's `narrow` checks, and the region's prefix lists
+    (a list the region cannot resolve narrows to nothing)."""
+
+    allowed: Mapping[str, AllowedPeers]
+    prefix_lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+NO_NARROWING = NarrowTo({})
+
+
+@dataclass(frozen=True, slots=True)
 class Deferral:
     """What a group's grace period holds back from this plan, and why."""
 
@@ -143,7 +173,7 @@ def defer(
         for f in violations
         if grace.days.get(f.check_id, 0) > 0
         and f.rule_id is not None
-        and f.remediation in (Remediation.REMOVE, Remediation.LOCKDOWN)
+        and f.remediation in (Remediation.REMOVE, Remediation.LOCKDOWN, Remediation.NARROW)
     ]
     if mode is Mode.FLAG_ONLY or not graced:
         return Deferral(frozenset(), None, "")
@@ -185,6 +215,7 @@ def plan_group(
     *,
     lockdown_severity: Severity = Severity.CRITICAL,
     grace: Grace = NO_GRACE,
+    narrow_to: NarrowTo = NO_NARROWING,
 ) -> RemediationPlan | None:
     """The plan for one group from its findings; None when nothing violates.
 
@@ -205,6 +236,19 @@ def plan_group(
     if action is Action.LOCKDOWN:
         revoke_ids -= _exempted_rules(findings, violations)
     note = deferral.note
+    narrowing: tuple[Narrowing, ...] = ()
+    if action is Action.REVOKE:
+        narrowing, unnarrowable = narrow(group, acted_on, narrow_to)
+        if unnarrowable:
+            revoke_ids -= set(unnarrowable)
+            if not revoke_ids:
+                action = Action.FLAG
+            note = _join(
+                note,
+                f"{', '.join(sorted(unnarrowable))}: no allowed range lies inside the peer (or "
+                "its prefix list cannot be resolved here), so nothing can replace it: flagged, "
+                "not narrowed",
+            )
     if revoke_ids and not tags_fit(group.tags):
         action, revoke_ids = Action.FLAG, set()
         note = (
@@ -242,7 +286,90 @@ def plan_group(
         note=note,
         group_tags=dict(group.tags),
         remediate_after=deferral.remediate_after,
+        narrowing=narrowing if action is Action.REVOKE else (),
     )
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
+
+
+def narrow(
+    group: SecurityGroup, violations: Sequence[Finding], narrow_to: NarrowTo
+) -> tuple[tuple[Narrowing, ...], tuple[str, ...]]:
+    """The rules that replace the rules found only by `narrow` checks, and those rules that
+    nothing can replace.
+
+    A rule also found by a `remove` or `lockdown` check is revoked without a replacement. A
+    replacement is an allowed CIDR, or an allowed prefix list as resolved in the region, that
+    lies wholly inside the rule's own peer (so narrowing never opens what the rule did not)
+    and inside the allowed ranges of every `narrow` check that found the rule. A replacement
+    the group holds already is not authorized again.
+    """
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in violations:
+        if finding.rule_id is not None:
+            by_rule.setdefault(finding.rule_id, []).append(finding)
+    rules = {r.rule_id: r for r in group.rules}
+    held = {rule_identity(r) for r in group.rules}
+    lists = narrow_to.prefix_lists
+    replacing: dict[tuple[object, ...], tuple[Rule, list[str]]] = {}
+    unnarrowable: list[str] = []
+    for rule_id, found in sorted(by_rule.items()):
+        kinds = {f.remediation for f in found}
+        if kinds != {Remediation.NARROW} or rule_id not in rules:
+            continue
+        rule = rules[rule_id]
+        sets = [narrow_to.allowed.get(f.check_id) for f in found]
+        if any(s is None for s in sets):
+            unnarrowable.append(rule_id)
+            continue
+        allowed = [s for s in sets if s is not None]
+        own = _peer_ranges(rule.peer, lists)
+        peers = [
+            peer
+            for peer in _candidates(allowed)
+            if own
+            and peer_within(peer, own, lists)
+            and all(peer_within(peer, allowed_ranges(a, lists), lists) for a in allowed)
+        ]
+        if not peers:
+            unnarrowable.append(rule_id)
+            continue
+        for peer in peers:
+            new = Rule("", group.group_id, rule.direction, rule.protocol, rule.from_port,
+                       rule.to_port, peer, rule.description)  # fmt: skip
+            key = rule_identity(new)
+            if key in held:
+                continue
+            replacing.setdefault(key, (new, []))[1].append(rule_id)
+    # The ids AWS gives the new rules are not known before the call: these only name them in
+    # the plan and its backup (rules are matched by content, never by id).
+    narrowing = tuple(
+        Narrowing(replace(r, rule_id=f"narrow-{i}"), tuple(ids))
+        for i, (r, ids) in enumerate(replacing.values(), 1)
+    )
+    return narrowing, tuple(unnarrowable)
+
+
+def _candidates(allowed: Sequence[AllowedPeers]) -> list[Peer]:
+    seen: dict[str, Peer] = {}
+    for peers in allowed:
+        for cidr in peers.cidrs:
+            kind = PeerKind.IPV6 if ":" in cidr else PeerKind.IPV4
+            seen.setdefault(cidr, Peer(kind, cidr))
+        for list_id in peers.prefix_lists:
+            seen.setdefault(list_id, Peer(PeerKind.PREFIX_LIST, list_id))
+    return list(seen.values())
+
+
+def _peer_ranges(peer: Peer, prefix_lists: Mapping[str, tuple[str, ...]]) -> RangeSet:
+    """The addresses a rule's peer stands for (none for a group, or an unresolvable list)."""
+    if peer.kind is PeerKind.GROUP:
+        return RangeSet()
+    if peer.kind is PeerKind.PREFIX_LIST:
+        return RangeSet([cidr_info(c) for c in prefix_lists.get(peer.value, ())])
+    return RangeSet([cidr_info(peer.value)])
 
 
 def user_tag_count(tags: Mapping[str, str]) -> int:
@@ -279,7 +406,8 @@ def _decide(
     revoke = {
         f.rule_id
         for f in violations
-        if f.rule_id is not None and f.remediation in (Remediation.REMOVE, Remediation.LOCKDOWN)
+        if f.rule_id is not None
+        and f.remediation in (Remediation.REMOVE, Remediation.LOCKDOWN, Remediation.NARROW)
     }
     # An exempted finding on the same rule does not protect it from another check's violation,
     # but a rule that is exempted for every finding it has never appears in `violations`.
@@ -298,7 +426,8 @@ def limit_blast_radius(
         f"{max_revokes}; every group is flagged instead and nothing is revoked"
     )
     flagged = [
-        replace(p, action=Action.FLAG, revoke_ingress=(), revoke_egress=(), note=why) for p in plans
+        replace(p, action=Action.FLAG, revoke_ingress=(), revoke_egress=(), note=why, narrowing=())
+        for p in plans
     ]
     return flagged, why
 

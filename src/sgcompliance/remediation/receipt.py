@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from sgcompliance.engine.model import Rule
+from sgcompliance.engine.rule_codec import rule_to_row
 from sgcompliance.errors import InputError
 from sgcompliance.remediation.backup import MAX_RULES, counted
+from sgcompliance.sources.snapshot import parse_rule
 
 RECEIPT_VERSION = 1
 # What a receipt read back may be (the stores read no further than MAX_RECEIPT_BYTES + 1):
@@ -44,6 +47,9 @@ class BackupReceipt:
     # gone or changed before its call reached them.
     revoked: tuple[str, ...] = ()
     not_revoked: tuple[str, ...] = ()
+    # Rules this tool authorized in place of revoked ones (remediation narrow), by content:
+    # a rollback removes exactly these.
+    authorized: tuple[Rule, ...] = ()
 
 
 def receipt_to_document(receipt: BackupReceipt) -> dict[str, Any]:
@@ -60,6 +66,12 @@ def receipt_to_document(receipt: BackupReceipt) -> dict[str, Any]:
         "state": receipt.state.value,
         "revoked": list(receipt.revoked),
         "not_revoked": list(receipt.not_revoked),
+        # Only where something was authorized: other receipts are as they were before.
+        **(
+            {"authorized": [rule_to_row(r) for r in receipt.authorized]}
+            if receipt.authorized
+            else {}
+        ),
     }
 
 
@@ -70,6 +82,7 @@ def receipt_from_document(doc: Any, source: str = "") -> BackupReceipt:
             raise ValueError(f"expected receipt_version {RECEIPT_VERSION}")
         revoked = counted(doc["revoked"], MAX_RULES, "rule ids", "$.revoked", source)
         not_revoked = counted(doc["not_revoked"], MAX_RULES, "rule ids", "$.not_revoked", source)
+        authorized = counted(doc.get("authorized", []), MAX_RULES, "rules", "$.authorized", source)
         version = doc.get("version_id")
         return BackupReceipt(
             backup_id=_text(doc["backup_id"]),
@@ -83,6 +96,9 @@ def receipt_from_document(doc: Any, source: str = "") -> BackupReceipt:
             state=ReceiptState(doc["state"]),
             revoked=tuple(_text(i) for i in revoked),
             not_revoked=tuple(_text(i) for i in not_revoked),
+            authorized=tuple(
+                parse_rule(row, source, f"$.authorized[{i}]") for i, row in enumerate(authorized)
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"not a valid backup receipt ({str(exc)[:120]})", source=source) from exc

@@ -17,6 +17,7 @@ from datetime import datetime
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
+from sgcompliance.engine.policy import Remediation, allowed_peers
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.errors import BackupError, NotFoundError, SgcError
 from sgcompliance.remediation.backup import group_of, parse_pointer
@@ -44,6 +45,7 @@ from sgcompliance.remediation.plan import (
     Action,
     Grace,
     Mode,
+    NarrowTo,
     RemediationPlan,
     fitting,
     limit_blast_radius,
@@ -97,8 +99,12 @@ class SecurityGroupRemediator:
         # What a group was read as, to judge it again from a new read of its rules.
         self._read: dict[GroupKey, tuple[SecurityGroup, Mapping[str, tuple[str, ...]]]] = {}
 
-    def plan(self, result: ScanResult) -> tuple[list[RemediationPlan], str]:
-        """Plans for every group with violations, after the run-wide blast-radius limit."""
+    def plan(
+        self, result: ScanResult, snapshots: Sequence[RegionSnapshot] = ()
+    ) -> tuple[list[RemediationPlan], str]:
+        """Plans for every group with violations, after the run-wide blast-radius limit.
+        `snapshots`: the reads judged, whose prefix lists `narrow` checks may narrow to."""
+        lists = {(s.account_id, s.region): s.prefix_lists for s in snapshots}
         by_group: dict[tuple[str, str, str], list[Finding]] = {}
         for finding in result.findings:
             by_group.setdefault((finding.account_id, finding.region, finding.group_id), []).append(
@@ -112,6 +118,9 @@ class SecurityGroupRemediator:
                 self.settings.mode,
                 lockdown_severity=self.settings.lockdown_severity,
                 grace=self._grace(),
+                narrow_to=self._narrow_to(
+                    lists.get((findings[0].account_id, findings[0].region), {})
+                ),
             )
             if plan is not None:
                 plans.append(plan)
@@ -125,7 +134,7 @@ class SecurityGroupRemediator:
         *,
         run_id: str | None = None,
     ) -> RemediationRun:
-        plans, note = self.plan(result)
+        plans, note = self.plan(result, snapshots)
         return self.execute(plans, note, gateway_for, snapshots, run_id=run_id)
 
     def execute(
@@ -248,8 +257,17 @@ class SecurityGroupRemediator:
             plan.mode,
             lockdown_severity=self.settings.lockdown_severity,
             grace=self._grace(),
+            narrow_to=self._narrow_to(prefix_lists),
         )
         return fresh, now.tags
+
+    def _narrow_to(self, prefix_lists: Mapping[str, tuple[str, ...]]) -> NarrowTo:
+        allowed = {
+            c.id: allowed
+            for c in self.scanner.policy.checks
+            if c.remediation is Remediation.NARROW and (allowed := allowed_peers(c))
+        }
+        return NarrowTo(allowed, prefix_lists)
 
     def _grace(self) -> Grace:
         """The policy's grace periods, as of the run's clock (UTC day)."""

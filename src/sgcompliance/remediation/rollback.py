@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sgcompliance.clock import utc_now
 from sgcompliance.engine.model import Direction, Rule
+from sgcompliance.engine.rule_codec import rule_identity
 from sgcompliance.errors import BackupError, SgcError
 from sgcompliance.records.audit import AuditRecord, RollbackAudit, Trigger, rollback_audit_record
 from sgcompliance.remediation.backup import group_of
@@ -67,6 +68,10 @@ class RollbackOutcome:
     removed_tags: list[str] = field(default_factory=list)
     status_tag: str | None = None
     tags_note: str = ""
+    # Narrowed rules this tool had authorized in place of the revoked ones: to remove, and
+    # those removed.
+    to_remove: tuple[Rule, ...] = ()
+    removed_rules: list[Rule] = field(default_factory=list)
 
     @property
     def backup_id(self) -> str:
@@ -256,6 +261,8 @@ class RollbackService:
             problems=checked.problems,
             not_restored=checked.not_restored,
         )
+        held = {rule_identity(r) for r in current.rules}
+        outcome.to_remove = tuple(r for r in checked.to_remove if rule_identity(r) in held)
         if dry_run:
             outcome.tags_note = tags_note(current.tags, checked.backup_id, dry_run=True)
             return outcome
@@ -265,8 +272,15 @@ class RollbackService:
         outcome.restored_rules, outcome.present_rules, outcome.failed = (
             done.restored, done.present, done.failed
         )  # fmt: skip
+        # The narrowed rules go only once every wider rule is back: their peers keep access
+        # throughout. A rule that could not come back keeps its replacements too.
+        if not outcome.failed:
+            outcome.removed_rules = remove_narrowed(gateway, plan.group_id, outcome.to_remove)
         after = gateway.describe_group(plan.group_id)
-        outcome.verified = all_back(outcome.plan, outcome.failed, after.rules)
+        left = {rule_identity(r) for r in after.rules}
+        outcome.verified = all_back(outcome.plan, outcome.failed, after.rules) and not any(
+            rule_identity(r) in left for r in outcome.removed_rules
+        )
         tagged = retag(
             gateway, plan.group_id, checked.backup_id, after.tags,
             failed=len(outcome.failed), verified=outcome.verified,
@@ -304,6 +318,17 @@ class RollbackService:
                 dry_run=dry_run,
             )
         )
+
+
+def remove_narrowed(gateway: GroupGateway, group_id: str, rules: Sequence[Rule]) -> list[Rule]:
+    """Revoke narrowed rules by content; those this call removed."""
+    removed: list[Rule] = []
+    for direction in Direction:
+        todo = [r for r in rules if r.direction is direction]
+        if todo:
+            unknown = {rule_identity(r) for r in gateway.revoke(group_id, direction, todo).unknown}
+            removed += [r for r in todo if rule_identity(r) not in unknown]
+    return removed
 
 
 def new_request_id() -> str:

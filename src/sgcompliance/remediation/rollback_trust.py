@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sgcompliance.engine.model import Rule
+from sgcompliance.engine.rule_codec import rule_identity
 from sgcompliance.remediation.backup import BackupRecord, LoadedBackup, group_of
 from sgcompliance.remediation.receipt import BackupReceipt, ReceiptState
 
@@ -48,6 +49,17 @@ class CheckedBackup:
             return plan.revoked_rules
         revoked = set(self.receipt.revoked)
         return tuple(r for r in plan.pre_image if r.rule_id in revoked)
+
+    @property
+    def to_remove(self) -> tuple[Rule, ...]:
+        """The narrowed rules this tool authorized in place of revoked ones: those the receipt
+        lists that the backup's plan (pinned by the receipt's digest) meant to authorize. A
+        rule the plan never named is not removed, whatever the receipt says; without a
+        receipt nothing is (the group may hold such a rule for another reason)."""
+        if self.receipt is None:
+            return ()
+        planned = {rule_identity(n.rule) for n in self.record.plan.narrowing}
+        return tuple(r for r in self.receipt.authorized if rule_identity(r) in planned)
 
     @property
     def not_restored(self) -> tuple[str, ...]:
