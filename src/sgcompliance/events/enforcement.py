@@ -129,7 +129,7 @@ def judge(
     remediator = pipeline.remediator(
         services, how.mode, dry_run=how.dry_run, defer_outcome_tags=how.defer_outcome_tags
     )
-    plans, note = remediator.plan(result)
+    plans, note = remediator.plan(result, snapshots)
     return Judgement(list(snapshots), result, remediator, plans, note)
 
 

@@ -206,7 +206,7 @@ class Job:
         result = self.selection.result(judged.result)
         if result is judged.result:
             return judged
-        plans, note = judged.remediator.plan(result)
+        plans, note = judged.remediator.plan(result, judged.snapshots)
         return replace(judged, result=result, plans=plans, note=note)
 
     def _carry_out(
