@@ -5,6 +5,9 @@
 # refused rollbacks, violations per invariant, port calls per remediated group).
 # It then runs the input campaign (tests/fuzz/test_fuzz_campaign.py, issue #13) over
 # REL_FUZZ_INPUTS bad inputs and prints its figures (1,100 inputs in `make test`).
+# Last, every property test (hypothesis marks them) under the `thorough` profile: 500 examples
+# a test, ten times what `make test` runs (tests/support/hypothesis_budget.py); tests/fuzz has
+# its own budget (`make fuzz`).
 REL_SCHEDULES ?= 200
 REL_RACES ?= 20
 REL_LOAD_GROUPS ?= 10000
@@ -20,3 +23,5 @@ reliability: $(STAMP)
 		$(BIN)/pytest -q -p no:cacheprovider -n $(REL_WORKERS) tests/reliability
 	SGC_FUZZ_CAMPAIGN=$(REL_FUZZ_INPUTS) \
 		$(BIN)/pytest -q -p no:cacheprovider -n $(REL_WORKERS) tests/fuzz/test_fuzz_campaign.py
+	SGC_HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -q -p no:cacheprovider -n $(REL_WORKERS) \
+		-m hypothesis --ignore=tests/fuzz tests

@@ -3,7 +3,8 @@ reports) and the files it left in its `tmp_path` are searched for credentials (s
 tests/support/credential_patterns.py); any found fails the session and is listed, masked.
 
 Also keeps `xdist_group` working under `--dist loadgroup`, and runs the tests of the shared demo
-organization together (see `pytest_collection_modifyitems`)."""
+organization together (see `pytest_collection_modifyitems`), and loads the hypothesis profile
+(support/hypothesis_budget.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ from pathlib import Path
 import pytest
 
 from support.credential_patterns import file_leaks, leaks
+from support.hypothesis_budget import load_profile
+
+# `quick` in `make test`, `thorough` in `make reliability` (support/hypothesis_budget.py).
+load_profile()
 
 LEAK = "credential_leak"
 GROUP_MARK = "xdist_group"

@@ -37,12 +37,13 @@ from sgcompliance.engine.policy import (
     UntrustedReference,
     WidePublicCidr,
 )
+from support.hypothesis_budget import examples
 
 ACCOUNT, OTHER_ACCOUNT, REGION = "111111111111", "222222222222", "eu-west-1"
 TODAY = date(2026, 3, 1)
 BOTH = frozenset({Direction.INGRESS, Direction.EGRESS})
 PROPERTY_SETTINGS = settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 PREFIX_LISTS: dict[str, tuple[str, ...]] = {

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sgcompliance.engine.network import CidrInfo, cidr_info
+from support.hypothesis_budget import examples
 
 ipv4_cidrs = st.builds(
     lambda a, p: f"{ipaddress.IPv4Address(a)}/{p}",
@@ -40,7 +41,7 @@ def reference(cidr: str) -> tuple[int, int, int, object]:
     return info.version, info.address, info.prefixlen, info.source
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(st.one_of(ipv4_cidrs, ipv6_cidrs))
 def test_a_fast_path_reads_a_cidr_as_ipaddress_does(cidr: str) -> None:
     # GIVEN any IPv4 or IPv6 CIDR  WHEN it is read
@@ -57,7 +58,7 @@ dotted_near_misses = st.builds(
 )
 
 
-@settings(max_examples=1000)
+@settings(max_examples=examples(1000))
 @given(
     st.one_of(
         st.text(alphabet="0123456789abcdefABCDEF:./", min_size=1, max_size=44),

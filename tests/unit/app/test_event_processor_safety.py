@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sgcompliance.config.runtime import ORGANIZATION
 from sgcompliance.errors import ConfigError
 from sgcompliance.records.audit import AuditAction
+from support.hypothesis_budget import examples
 from support.pipeline_world import (
     GROUP,
     MEMBER,
@@ -149,7 +150,7 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(JSON)
 def test_arbitrary_json_never_raises_and_never_writes(event: object) -> None:
     w = world()
@@ -160,7 +161,7 @@ def test_arbitrary_json_never_raises_and_never_writes(event: object) -> None:
 FIXTURE_NAMES = ["authorize_ingress", "modify_security_group_rules", "sqs_work_items"]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(FIXTURE_NAMES), st.lists(st.text(max_size=20), max_size=4), JSON)
 def test_fixture_events_with_any_field_replaced_never_raise(
     name: str, path: list[str], value: object

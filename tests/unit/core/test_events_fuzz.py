@@ -23,8 +23,11 @@ from sgcompliance.events.classify import (
     classify,
     record_payload,
 )
+from support.hypothesis_budget import examples
 
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 KEYS = st.sampled_from(
     ["detail", "detail-type", "source", "Records", "action", "eventName", "body", "id", "time"]
 )

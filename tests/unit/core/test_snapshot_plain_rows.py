@@ -14,6 +14,7 @@ from snapshot_documents import rule_row, rules_doc
 from sgcompliance.engine.model import Peer, Rule
 from sgcompliance.errors import InputError
 from sgcompliance.sources.snapshot import _plain_rule, parse_rule, read_snapshot
+from support.hypothesis_budget import examples
 
 ABSENT = object()
 # For each field, values a plain row has and values no reader should take as they are.
@@ -75,7 +76,7 @@ def parsed(row: object) -> Rule | InputError:
         return exc
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(rows | plain_rows)
 def test_a_row_the_plain_reader_takes_is_the_rule_parse_rule_reads(row: dict[str, Any]) -> None:
     # GIVEN any row: plain, or with any field missing or of a shape no reader should take
@@ -89,7 +90,7 @@ def test_a_row_the_plain_reader_takes_is_the_rule_parse_rule_reads(row: dict[str
         assert plain is None
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(plain_rows)
 def test_plain_rows_are_all_taken_by_the_plain_reader(row: dict[str, Any]) -> None:
     full = parsed(row)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from sgcompliance.report import json_text
 from sgcompliance.report.json_text import array, indented, with_items
+from support.hypothesis_budget import examples
 
 
 def reference(value: Any) -> bytes:
@@ -39,7 +40,7 @@ values = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(values)
 def test_any_value_is_written_as_the_standard_library_writes_it(value: Any) -> None:
     assert indented(value) == reference(value)
@@ -54,7 +55,7 @@ def test_every_character_is_escaped_as_the_standard_library_escapes_it() -> None
         assert indented([text, {text: text}]) == reference([text, {text: text}])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.dictionaries(any_text, values, max_size=4),
     any_text,

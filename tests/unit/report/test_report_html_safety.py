@@ -31,6 +31,7 @@ from sgcompliance.report.formats import Presentation
 from sgcompliance.report.html.page import HtmlWriter
 from sgcompliance.report.html.text import text as html_text
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
+from support.hypothesis_budget import examples
 
 HOSTILE = (
     "a \"quoted\" 'single' & amp\n<script>alert(1)</script></style></title>"
@@ -191,7 +192,7 @@ def test_no_reference_leaves_the_page() -> None:
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 # Blank text would add description findings and so change the page for a reason of its own.
 @given(st.text(min_size=1, max_size=40).filter(str.strip))
 def test_any_text_leaves_the_page_structure_unchanged(text: str) -> None:
