@@ -117,6 +117,9 @@ def scan(
 ) -> None:
     """Judge security groups against a policy: a snapshot file (--input), or AWS live.
 
+    Or infrastructure code before it deploys: a Terraform plan (--terraform-plan) or a
+    CloudFormation template (--cloudformation), by the same checks and exemptions.
+
     The report goes to stdout, or with --output to a file (the terminal then gets one line).
     On a terminal, a table report is one line per account-region and the summary last;
     --verbose adds every finding. A live scan shows progress on a terminal (not with --quiet,
