@@ -494,20 +494,23 @@ class _PlanReader:
         return found[0] if len(found) == 1 else None
 
     def _referenced(self, resource: _Resource, attribute: str, types: tuple[str, ...]) -> list[str]:
-        """The plan resources of `types` whose `id` the attribute's expression names."""
+        """The plan resources of `types` whose `id` the attribute's expression names, when the
+        expression names nothing else: `coalesce(var.id, aws_security_group.a.id)` may be either
+        (and an unknown set loses its known members), so it names no one group."""
         expressions = resource.expressions or {}
         expression = expressions.get(attribute)
         refs = expression.get("references") if isinstance(expression, dict) else None
-        if not isinstance(refs, list):
+        if not isinstance(refs, list) or not all(isinstance(ref, str) for ref in refs):
             return []
         found: dict[str, None] = {}
+        accounted: set[str] = set()
         for ref in refs:
-            if isinstance(ref, str):
-                for address in self._resolve(
-                    ref, resource.prefix, resource.origin.modules, types, 0
-                ):
-                    found[address] = None
-        return list(found)
+            resolved = self._resolve(ref, resource.prefix, resource.origin.modules, types, 0)
+            if resolved:
+                # Terraform lists `X.id` with `X` itself (and `module.m.out` with `module.m`).
+                accounted.update({ref, ref.rpartition(".")[0]})
+                found.update(dict.fromkeys(resolved))
+        return list(found) if all(ref in accounted for ref in refs) else []
 
     def _resolve(
         self, ref: str, prefix: str, modules: tuple[str, ...], types: tuple[str, ...], depth: int
@@ -666,17 +669,20 @@ class _PlanReader:
         """Peers whose ids are unknown until apply: the plan's groups or prefix lists the
         attribute's expression names, when that is unambiguous; else an unknown."""
         types = tuple(GROUP_TYPES) if kind is PeerKind.GROUP else (PREFIX_LIST_TYPE,)
-        found = self._referenced(resource, attribute, types) if kind in _BY_REFERENCE else []
-        if resource.origin.type in GROUP_TYPES and found:
-            # An inline block's expression covers every block of the attribute: only a group
-            # whose blocks leave this one peer unknown can be read by reference.
-            blocks = resource.unknown.get(where.partition("[")[0])
+        inline = resource.origin.type in GROUP_TYPES
+        # An inline block's peers are written in the expression of all its blocks (`ingress`).
+        key = where.partition("[")[0] if inline else attribute
+        found = self._referenced(resource, key, types) if kind in _BY_REFERENCE else []
+        if inline and found:
+            # That expression covers every block: only when this block alone has the peer
+            # unknown are the references its own, and only those whose ids are unknown.
+            blocks = resource.unknown.get(key)
             unknown_blocks = [
                 b for b in (blocks if isinstance(blocks, list) else [])
                 if isinstance(b, dict) and b.get(attribute) is True
             ]  # fmt: skip
-            if len(unknown_blocks) != 1 and len(found) != 1:
-                found = []
+            known = set(self.groups.by_id.values()) | set(self.list_by_id.values())
+            found = [f for f in found if f not in known] if len(unknown_blocks) == 1 else []
         if kind is PeerKind.PREFIX_LIST and any(f in self.unknown_lists for f in found):
             listed = ", ".join(f for f in found if f in self.unknown_lists)
             self._unknown(

@@ -308,3 +308,37 @@ def test_the_same_address_twice_is_refused() -> None:
     group = resource("aws_security_group.x", {"name": "x"})
     with pytest.raises(InputError, match="appears twice"):
         read_plan(plan([group, dict(group)]), "in.json")
+
+
+def _inline_peer_plan(ingress_refs: list[str]) -> dict[str, Any]:
+    block = {**ingress(22), "security_groups": None}
+    del block["security_groups"]  # unknown: absent from the planned values
+    return plan(
+        [resource("aws_security_group.lb", {"name": "lb"}),
+         resource("aws_security_group.web", {"name": "web", "ingress": [block]})],
+        changes=[change("aws_security_group.web", ["create"],
+                        {"ingress": [{"security_groups": True}], "id": True}),
+                 change("aws_security_group.lb", ["create"], {"id": True})],
+        config=[config_resource("aws_security_group.lb", {}),
+                config_resource("aws_security_group.web",
+                                {"ingress": {"references": ingress_refs}})],
+    )  # fmt: skip
+
+
+def test_an_inline_block_naming_another_group_of_the_plan_gets_it_as_its_peer() -> None:
+    estate = read_plan(
+        _inline_peer_plan(["aws_security_group.lb.id", "aws_security_group.lb"]), "p"
+    ).estate
+    web = next(g for g in estate.snapshot.groups if g.group_id == "aws_security_group.web")
+    assert [r.peer.value for r in web.rules] == ["aws_security_group.lb"]
+    assert estate.unresolved == ()
+
+
+def test_an_expression_naming_more_than_groups_of_the_plan_is_not_guessed() -> None:
+    # coalesce(var.admin_group, aws_security_group.lb.id): either may be the peer
+    refs = ["var.admin_group", "aws_security_group.lb.id", "aws_security_group.lb"]
+    estate = read_plan(_inline_peer_plan(refs), "p").estate
+    web = next(g for g in estate.snapshot.groups if g.group_id == "aws_security_group.web")
+    assert web.rules == ()
+    (item,) = estate.unresolved
+    assert item.attribute == "ingress[0].security_groups"
