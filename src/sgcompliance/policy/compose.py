@@ -13,7 +13,7 @@ from typing import Any
 
 from sgcompliance.engine.policy import BUILTIN_CHECKS
 from sgcompliance.policy.completion import complete_check, complete_exemption, complete_settings
-from sgcompliance.policy.problems import PathPart, Problem, did_you_mean, json_path
+from sgcompliance.policy.problems import PathPart, Problem, did_you_mean, json_path, quote
 
 Doc = dict[str, Any]
 # Validates one merged check; paths are reported under the given prefix.
@@ -52,7 +52,7 @@ def name_problems(doc: Doc, bases: list[Base]) -> list[Problem]:
             owner.setdefault(check_id, base.ref)
     for i, check_id in _check_ids(doc.get("checks")):
         if check_id in owner:
-            message = f"check id {check_id!r} is already defined by {owner[check_id]}"
+            message = f"check id {quote(check_id, repr)} is already defined by {owner[check_id]}"
             hint = "change it under overrides, or give the new check another id"
             problems.append((json_path(["checks", i, "id"]), message, hint))
     overrides = doc.get("overrides")
@@ -60,7 +60,7 @@ def name_problems(doc: Doc, bases: list[Base]) -> list[Problem]:
         for check_id in overrides:
             if check_id not in owner:
                 hint = did_you_mean(check_id, owner, "overrides can only change base-pack checks")
-                message = f"no check {check_id!r} in the base packs to override"
+                message = f"no check {quote(check_id, repr)} in the base packs to override"
                 problems.append((json_path(["overrides", check_id]), message, hint))
     known = set(owner) | {c for _, c in _check_ids(doc.get("checks"))}
     return problems + list(_exemption_check_problems(doc, known))
@@ -80,7 +80,7 @@ def _exemption_check_problems(doc: Doc, known: set[str]) -> Iterator[Problem]:
             if isinstance(check_id, str) and check_id not in known:
                 hint = did_you_mean(check_id, known, "name a check of this policy")
                 path = json_path(["exemptions", i, "match", "checks", j])
-                yield path, f"no check {check_id!r} in this policy", hint
+                yield path, f"no check {quote(check_id, repr)} in this policy", hint
 
 
 def compose(

@@ -23,6 +23,7 @@ from sgcompliance.policy.problems import (
     describe_type,
     json_path,
     make_validator,
+    quote,
     schema_problems,
 )
 from sgcompliance.policy.semantics import PACK_PREFIX, document_problems
@@ -79,7 +80,11 @@ def load_policy(ref: str | Path) -> Policy:
     if isinstance(ref, str) and ref.startswith(PACK_PREFIX):
         name = ref.removeprefix(PACK_PREFIX)
         if name not in builtin_packs():
-            problem = ("$", f"unknown built-in pack {ref!r}", f"use one of {_pack_list()}")
+            problem = (
+                "$",
+                f"unknown built-in pack {quote(ref, repr)}",
+                f"use one of {_pack_list()}",
+            )
             raise PolicyError(ref, [problem])
         return parse_policy(_resolved_pack(name), ref)
     path = Path(ref)
@@ -222,6 +227,6 @@ def _key_problems(doc: object) -> list[Problem]:
                 if isinstance(key, str):
                     stack.append((item, [*parts, key]))
                 else:
-                    message = f"key {key!r} is {describe_type(key)}, not a string"
+                    message = f"key {quote(key, repr)} is {describe_type(key)}, not a string"
                     problems.append((json_path(parts), message, "quote the key"))
     return problems

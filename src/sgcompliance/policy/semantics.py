@@ -69,7 +69,7 @@ def _extends_problems(doc: dict[str, Any], packs: list[str]) -> Iterator[Problem
             name = ref.removeprefix(PACK_PREFIX)
             if name not in packs:
                 hint = did_you_mean(name, packs, f"built-in packs: {', '.join(packs)}")
-                yield json_path(parts), f"unknown built-in pack {ref!r}", hint
+                yield json_path(parts), f"unknown built-in pack {quote(ref, repr)}", hint
 
 
 def _duplicate_ids(items: list[Any], key: str, what: str) -> Iterator[Problem]:
@@ -82,7 +82,7 @@ def _duplicate_ids(items: list[Any], key: str, what: str) -> Iterator[Problem]:
             where = json_path([key, first[item_id]])
             yield (
                 json_path([key, i, "id"]),
-                f"duplicate {what} id {item_id!r} (first used at {where})",
+                f"duplicate {what} id {quote(item_id, repr)} (first used at {where})",
                 f"give each {what} its own id",
             )
         else:
@@ -90,7 +90,7 @@ def _duplicate_ids(items: list[Any], key: str, what: str) -> Iterator[Problem]:
         if what == "check" and item_id in BUILTIN_CHECKS:
             yield (
                 json_path([key, i, "id"]),
-                f"check id {item_id!r} is reserved for the engine's own findings",
+                f"check id {quote(item_id, repr)} is reserved for the engine's own findings",
                 "pick another id",
             )
 
@@ -126,7 +126,9 @@ def allowed_peer_problems(peers: object, parts: list[PathPart]) -> list[Problem]
         try:
             network = ipaddress.ip_network(peer)
         except ValueError as exc:
-            problems.append((path, f"{quote(peer)} is not a valid CIDR ({exc})", _cidr_hint(peer)))
+            problems.append(
+                (path, f"{quote(peer)} is not a valid CIDR ({cidr_reason(exc)})", _cidr_hint(peer))
+            )
             continue
         if network.prefixlen == 0:
             problems.append(
@@ -154,11 +156,19 @@ def _port_problems(spec: object, parts: list[PathPart]) -> list[Problem]:
             return []  # the schema reports it
         value = int(value)
     path = json_path(parts)
+    text = str(value)
     try:
-        parse_port_range(str(value), path)
+        parse_port_range(text, path)
     except InputError as exc:
-        return [(path, exc.detail, "use a port or a range FROM-TO with 0 <= FROM <= TO <= 65535")]
+        # The parser quotes the whole text; a message quotes at most QUOTE_CHARS of it.
+        detail = exc.detail.replace(repr(text), quote(text, repr))
+        return [(path, detail, "use a port or a range FROM-TO with 0 <= FROM <= TO <= 65535")]
     return []
+
+
+def cidr_reason(exc: ValueError) -> str:
+    """Why `ipaddress` refused a CIDR, without the CIDR (its message repeats the whole text)."""
+    return "host bits set" if "host bits" in str(exc) else "not an IPv4 or IPv6 network"
 
 
 def _source_problems(source: object, parts: list[PathPart]) -> list[Problem]:
@@ -167,14 +177,14 @@ def _source_problems(source: object, parts: list[PathPart]) -> list[Problem]:
     path = json_path(parts)
     if "/" not in source:
         hint = did_you_mean(source, SOURCE_WORDS, "use world, public or a CIDR like 10.0.0.0/8")
-        return [(path, f"{source!r} is not world, public or a CIDR", hint)]
+        return [(path, f"{quote(source, repr)} is not world, public or a CIDR", hint)]
     try:
         ipaddress.ip_network(source)
     except ValueError as exc:
         hint = "use a CIDR like 203.0.113.0/24 or 2001:db8::/32"
         with contextlib.suppress(ValueError):
             hint = f"did you mean {ipaddress.ip_network(source, strict=False)}?"
-        return [(path, f"{source!r} is not a valid CIDR ({exc})", hint)]
+        return [(path, f"{quote(source, repr)} is not a valid CIDR ({cidr_reason(exc)})", hint)]
     return []
 
 
@@ -186,5 +196,7 @@ def _expiry_problems(exemption: object, parts: list[PathPart]) -> list[Problem]:
         date.fromisoformat(expires)
     except ValueError:
         path = json_path([*parts, "expires"])
-        return [(path, f"{expires!r} is not a valid date", "use a real date as YYYY-MM-DD")]
+        return [
+            (path, f"{quote(expires, repr)} is not a valid date", "use a real date as YYYY-MM-DD")
+        ]
     return []
