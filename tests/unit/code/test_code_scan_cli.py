@@ -28,7 +28,9 @@ def test_every_report_format_writes_a_plan_scan_and_exits_1(
     report_format: str, tmp_path: Path
 ) -> None:
     out = tmp_path / f"report.{report_format}"
-    result = runner.invoke(app, [*PLAN_ARGS, "-f", report_format, "-o", str(out), "-q"])
+    # Wide enough that the table writes an address on one line.
+    args = [*PLAN_ARGS, "-f", report_format, "-o", str(out), "-q"]
+    result = runner.invoke(app, args, env={"COLUMNS": "400"})
     assert result.exit_code == 1, result.output
     assert "aws_security_group.tcp_range_world" in out.read_text("utf-8")
 
