@@ -41,12 +41,16 @@ def calls(counter: ApiCallCounter) -> dict[str, int]:
     return counter.snapshot().calls
 
 
-def test_the_same_findings_ids_exemptions_and_attachment(ec2: Any, counter: ApiCallCounter) -> None:
+def test_the_same_findings_ids_exemptions_descriptions_and_attachment(
+    ec2: Any, counter: ApiCallCounter
+) -> None:
     web = create_group(ec2, "web")
     ids = authorize(ec2, web, perm("tcp", (22, 22), "10.0.0.0/8", "0.0.0.0/0", "::/0"))
     world = create_prefix_list(ec2, "world", "0.0.0.0/0")
     app = create_group(ec2, "app", ingress=[perm("tcp", (3389, 3389), f"pl:{world}")])
-    create_group(ec2, "idle", ingress=[perm("tcp", (443, 443), "10.0.0.0/8")])
+    create_group(ec2, "idle", ingress=[perm("tcp", (443, 443), "10.0.0.0/8", description="x")])
+    # A described group peer: the local AWS keeps the description in IpPermissions only.
+    create_group(ec2, "peer", ingress=[perm("tcp", (8080, 8080), f"ref:{web}", description="lb")])
     subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
     ec2.create_network_interface(SubnetId=subnet, Groups=[web])
     exemption = {

@@ -3,8 +3,8 @@ cycle collector paused while it runs (`collector`: the engine itself stays pure)
 
 A live read asks it two things before it reads everything (`adapters/aws/judged_read.py`):
 which groups of an account-region have a finding when judged from their permissions alone
-(`flagged_groups`), and whether the policy looks at prefix-list entries at all
-(`reads_prefix_lists`).
+(`flagged_groups`), whether the policy looks at prefix-list entries at all
+(`reads_prefix_lists`) and whether it judges rule descriptions (`reads_rule_descriptions`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sgcompliance.engine.collector import collector_paused
 from sgcompliance.engine.evaluate import ScanResult, evaluate
 from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
-from sgcompliance.engine.policy import AllowedPeers, Policy
+from sgcompliance.engine.policy import AllowedPeers, CheckType, Policy
 
 
 class ComplianceScanner:
@@ -45,6 +45,13 @@ class ComplianceScanner:
         one read from `DescribeSecurityGroupRules`.
         """
         return frozenset(f.group.group_id for f in self.scan([snapshot]).findings)
+
+    @property
+    def reads_rule_descriptions(self) -> bool:
+        """Whether an enabled check judges rule descriptions (`description_required`)."""
+        return any(
+            c.enabled and c.type is CheckType.DESCRIPTION_REQUIRED for c in self.policy.checks
+        )
 
     @property
     def reads_prefix_lists(self) -> bool:

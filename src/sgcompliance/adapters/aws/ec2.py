@@ -41,8 +41,11 @@ Items = list[dict[str, Any]]
 _GROUP_FIELDS = ("GroupId", "GroupName", "Description", "OwnerId", "VpcId", "SecurityGroupArn")
 
 
-def read_region(ec2: EC2Client, account_id: str, region: str) -> Document:
-    """Everything the engine needs about one account x region, as a snapshot document."""
+def read_region(ec2: EC2Client, account_id: str, region: str, *, earlier: int = 0) -> Document:
+    """Everything the engine needs about one account x region, as a snapshot document.
+
+    `earlier`: reads of groups and rules that already disagreed (they count towards
+    `CONSISTENT_READS`)."""
     scope = f"{account_id}/{region}"
 
     def groups_and_rules() -> tuple[Items, Items]:
@@ -51,7 +54,7 @@ def read_region(ec2: EC2Client, account_id: str, region: str) -> Document:
         return groups, rules
 
     try:
-        groups, rules = agreeing(groups_and_rules, account_id, scope)
+        groups, rules = agreeing(groups_and_rules, account_id, scope, earlier=earlier)
         interfaces = _interfaces(ec2, scope)
         prefix_lists = resolve_prefix_lists(ec2, referenced_prefix_lists(rules), scope=scope)
     except AwsApiError as exc:
@@ -83,11 +86,13 @@ def read_group(ec2: EC2Client, account_id: str, region: str, group_id: str) -> D
 
 
 def agreeing(
-    read: Callable[[], tuple[Items, Items]], account_id: str, scope: str
+    read: Callable[[], tuple[Items, Items]], account_id: str, scope: str, *, earlier: int = 0
 ) -> tuple[Items, Items]:
-    """Groups and rules that describe the same rules, read at most `CONSISTENT_READS` times;
-    InconsistentReadError (naming the group and the rule) when they never did."""
-    for attempt in range(1, CONSISTENT_READS + 1):
+    """Groups and rules that describe the same rules, read at most `CONSISTENT_READS` times
+    (less the `earlier` reads that disagreed); InconsistentReadError (naming the group and the
+    rule) when they never did."""
+    first = ""
+    for attempt in range(min(earlier, CONSISTENT_READS - 1) + 1, CONSISTENT_READS + 1):
         groups, rules = read()
         found = rules_disagreements(groups, rules, account_id, source=scope)
         if not found:

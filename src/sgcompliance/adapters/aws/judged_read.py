@@ -7,20 +7,23 @@ a scan reads the groups, resolves the prefix lists they reference (only when the
 prefix-list entries), and judges every group from its permissions (`ComplianceScanner.
 flagged_groups`). A group with no finding there has none with its rule rows either (exemptions,
 the only readers of rule ids and tags, mark findings and never remove one), and it is kept as
-judged. For the flagged groups alone it reads:
+judged. Descriptions are the one judged field the two halves may word differently: a policy
+that judges them sees every rule undescribed at first (`undescribed`), so that the rows decide.
+For the flagged groups alone it reads:
 
 - their `DescribeSecurityGroupRules` rows: with a `group-id` filter of up to `FILTER_VALUES`
   groups per call when that takes fewer calls than reading the whole region's rows page by page
-  (the group count of every rule is known from the permissions), else the whole region's rows,
+  (the rule count of every group is known from its permissions), else the whole region's rows,
   of which it keeps theirs; ties go to the unfiltered read, which costs an endpoint no filter;
 - the network interfaces that carry them (attachment, which every finding's record names), with
   a `group-id` filter when there are at most `FILTER_VALUES` of them, else every interface.
 
 Both reads go out concurrently. The flagged groups' rows must describe the same rules as their
 permissions (`sources.snapshot.rules_disagreements`); when they do not, a group changed between
-the two calls, and the account-region is read again in full (`ec2.read_region`, which rereads
-once and fails the account-region if they still disagree). An account-region where nothing is
-flagged costs one `DescribeSecurityGroups` (per page) and the prefix lists the policy needs.
+the two calls, and the account-region is read again in full (`ec2.read_region`, once: a
+disagreement there too fails the account-region, as two disagreeing full reads do).
+An account-region where nothing is flagged costs one `DescribeSecurityGroups` (per page) and
+the prefix lists the policy needs.
 """
 
 from __future__ import annotations
@@ -67,10 +70,13 @@ def read_judged(
                 pool.map(lambda i: ec2_reads.resolve_prefix_lists(ec2, [i], scope=scope), lists)
             )
             prefix_lists = {k: v for found in resolved for k, v in found.items()}
+            judged_groups = (
+                [undescribed(g) for g in groups] if scanner.reads_rule_descriptions else groups
+            )
             document = {
                 "account_id": account_id,
                 "region": region,
-                "SecurityGroups": groups,
+                "SecurityGroups": judged_groups,
                 "ManagedPrefixLists": prefix_lists,
             }
             judged = read_snapshot(document, source=scope)
@@ -91,7 +97,8 @@ def read_judged(
         log.info(
             "%s: a flagged group changed while read (%s); reading it again in full", scope, first
         )
-        return read_snapshot(ec2_reads.read_region(ec2, account_id, region), source=scope)
+        again = ec2_reads.read_region(ec2, account_id, region, earlier=1)
+        return read_snapshot(again, source=scope)
     exact = read_snapshot(
         ec2_reads.snapshot_document(
             account_id, region, chosen, exact_rows, prefix_lists, exact_interfaces
@@ -101,6 +108,36 @@ def read_judged(
     by_id = {g.group_id: g for g in exact.groups}
     merged = tuple(by_id.get(g.group_id, g) for g in judged.groups)
     return RegionSnapshot(account_id, region, merged, judged.prefix_lists)
+
+
+def undescribed(group: Mapping[str, Any]) -> dict[str, Any]:
+    """The group with no description on any peer of its permissions.
+
+    `IpPermissions` and the rule rows need not agree on descriptions (the local AWS gives a
+    group peer a description its row does not have, and the rows are the ones findings name),
+    and comparing the halves leaves descriptions aside. A policy that judges descriptions
+    therefore judges every rule as undescribed first: that flags every group a description
+    could flag, and the rows decide."""
+    out = dict(group)
+    for field in _PERMISSIONS:
+        if group.get(field) is not None:
+            out[field] = [
+                {
+                    key: [
+                        {k: v for k, v in peer.items() if k != "Description"}
+                        if isinstance(peer, dict)
+                        else peer
+                        for peer in value
+                    ]
+                    if key in _PEER_LISTS and isinstance(value, list)
+                    else value
+                    for key, value in permission.items()
+                }
+                if isinstance(permission, dict)
+                else permission
+                for permission in group[field] or []
+            ]
+    return out
 
 
 def rule_count(group: Mapping[str, Any]) -> int:
