@@ -383,7 +383,7 @@ class _PlanReader:
                 self.unknown_lists.add(address)
             return
         for i, entry in enumerate(
-            _optional_list(resource.values, "entry", self.source, resource.path)
+            _optional_list(resource.values, "entry", self.source, f"{resource.path}.values")
         ):
             where = f"{resource.path}.values.entry[{i}]"
             cidr = _object(entry, self.source, where).get("cidr")
@@ -422,7 +422,7 @@ class _PlanReader:
                         None,
                     )  # fmt: skip
                 continue
-            elements = _optional_list(group.values, key, self.source, group.path)
+            elements = _optional_list(group.values, key, self.source, f"{group.path}.values")
             for i, element in enumerate(elements):
                 where = f"{key}[{i}]"
                 element_marks = marks[i] if isinstance(marks, list) and i < len(marks) else {}
