@@ -8,7 +8,7 @@ terraform-plan-fixtures: $(STAMP)
 	SGC_WRITE_PLAN_FIXTURES=1 $(BIN)/pytest -q -n 0 tests/integration/test_it_terraform_plan.py
 
 # Run checkov and sgcompliance on the same cases and rewrite the table in docs/shift-left.md.
-shift-left-table: $(STAMP) $(TF_TOOLS_STAMP)
+shift-left-table: $(STAMP) terraform-tools
 	SGC_WRITE_SHIFT_LEFT=1 $(BIN)/pytest -q -n 0 tests/terraform/test_tf_shift_left_checkov.py
 
 # A generated plan of 5,000 security-group resources judged against the goal of 2 s
