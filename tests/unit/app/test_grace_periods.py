@@ -23,6 +23,8 @@ from sgcompliance.engine.policy import (
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.policy.governance import policy_warnings
 from sgcompliance.policy.loader import parse_policy
+from sgcompliance.records.audit import Trigger
+from sgcompliance.remediation.audit_records import outcome_audit_record
 from sgcompliance.remediation.plan import TAG_CHECKS, TAG_DEADLINE, TAG_STATUS, Mode
 from sgcompliance.remediation.remediator import (
     Outcome,
@@ -89,9 +91,11 @@ def test_a_violation_first_seen_is_flagged_with_the_day_after_which_it_is_remedi
         "SSH",
         "2026-12-10",
     )
-    # The plan's note, which the audit record and the alert carry, says when.
+    # The plan's note, which the audit record (and so the alert) carries, says when.
     (outcome,) = done.outcomes
-    assert "remediated by the first run after 2026-12-10" in outcome.plan.note
+    trigger = Trigger("sweep-1", "Sweep", ACCOUNT, REGION)
+    record = outcome_audit_record(trigger, outcome, decided_at=clock())
+    assert "remediated by the first run after 2026-12-10" in record.reason
 
 
 def test_runs_within_the_grace_period_change_nothing_and_the_first_run_after_it_revokes() -> None:
