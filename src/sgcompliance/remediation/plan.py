@@ -316,11 +316,14 @@ def narrow(
     replacing: dict[tuple[object, ...], tuple[Rule, list[str]]] = {}
     unnarrowable: list[str] = []
     for rule_id, found in sorted(by_rule.items()):
-        kinds = {f.remediation for f in found}
+        # Flag-only findings of the rule ask for nothing; a revoking one without narrowing wins.
+        kinds = {f.remediation for f in found} - {Remediation.FLAG}
         if kinds != {Remediation.NARROW} or rule_id not in rules:
             continue
         rule = rules[rule_id]
-        sets = [narrow_to.allowed.get(f.check_id) for f in found]
+        sets = [
+            narrow_to.allowed.get(f.check_id) for f in found if f.remediation is Remediation.NARROW
+        ]
         if any(s is None for s in sets):
             unnarrowable.append(rule_id)
             continue

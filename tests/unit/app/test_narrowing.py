@@ -22,6 +22,7 @@ from sgcompliance.engine.policy import (
     RestrictedPorts,
     Severity,
     Sources,
+    WidePublicCidr,
 )
 from sgcompliance.engine.rule_codec import rule_identity
 from sgcompliance.engine.scanner import ComplianceScanner
@@ -64,6 +65,8 @@ def _policy(allowed: AllowedPeers = CDN) -> Policy:
         (
             Check("WEB", "web", CheckType.AUTHORIZED_PORTS, Severity.HIGH, Remediation.NARROW, web),
             Check("SSH", "ssh", CheckType.RESTRICTED_PORTS, Severity.HIGH, Remediation.REMOVE, ssh),
+            Check("WIDE", "wide", CheckType.WIDE_PUBLIC_CIDR, Severity.LOW, Remediation.FLAG,
+                  WidePublicCidr(16, 48)),
         ),
     )  # fmt: skip
 
@@ -144,6 +147,14 @@ def test_a_second_run_changes_nothing() -> None:
     writes = list(world.gw.writes)
     world.run()
     assert world.gw.writes == writes
+
+
+def test_a_flag_check_finding_the_same_rule_does_not_stop_the_narrowing() -> None:
+    # GIVEN a /8 on tcp 8080: found by WEB (narrow) and by WIDE (flag only)
+    world = World(rule("sgr-wide", 8080, "13.0.0.0/8"))
+    world.run()
+    # THEN it is narrowed to the allowed range inside it (and the prefix list's entries)
+    assert world.peers() == ["8080 13.32.0.0/15", "8080 pl-cdn"]
 
 
 def test_a_rule_also_found_by_a_remove_check_is_revoked_without_replacement() -> None:
