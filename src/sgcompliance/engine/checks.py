@@ -153,7 +153,8 @@ def prepare_restricted_ports(check: Check) -> Prepared:
     spec = check.spec
     assert isinstance(spec, RestrictedPorts)
     sides, test, table = _sides(check), SourceTest(spec.sources), PortTable(spec.ports)
-    allowed = spec.sources.allowed
+    # None when empty: the hot loop then tests a constant, not a method.
+    allowed = spec.sources.allowed or None
 
     def run(ctx: Context, view: GroupView) -> list[Finding]:
         found: Found | None = None
@@ -179,7 +180,7 @@ def prepare_authorized_ports(check: Check) -> Prepared:
     spec = check.spec
     assert isinstance(spec, AuthorizedPorts)
     sides, test = _sides(check), SourceTest(spec.sources)
-    allowed_peers = spec.sources.allowed
+    allowed_peers = spec.sources.allowed or None
     allowed = {
         p: merge(s.interval for s in spec.allowed if p in s.protocols) for p in PORT_PROTOCOLS
     }
@@ -210,7 +211,8 @@ def prepare_all_traffic(check: Check) -> Prepared:
     spec = check.spec
     assert isinstance(spec, AllTraffic)
     sides, test = _sides(check), SourceTest(spec.sources)
-    allowed = spec.sources.allowed
+    # None when empty: the hot loop then tests a constant, not a method.
+    allowed = spec.sources.allowed or None
 
     def run(ctx: Context, view: GroupView) -> list[Finding]:
         found: Found | None = None
@@ -233,7 +235,7 @@ def prepare_wide_public_cidr(check: Check) -> Prepared:
     sides = _sides(check)
     limits = {4: spec.ipv4_min_prefix, 6: spec.ipv6_min_prefix}
     include_world = spec.include_world
-    allowed = spec.allowed
+    allowed = spec.allowed or None
 
     def run(ctx: Context, view: GroupView) -> list[Finding]:
         found: Found | None = None
