@@ -1,4 +1,7 @@
-"""The demo story end to end: its own moto server, the real `sgc` commands, every check."""
+"""The demo story end to end: its own moto server, the real `sgc` commands, every check.
+
+The demo on a server the user started (`--endpoint-url`) is the run of
+tests/security/test_sec_credentials.py, which checks that it is used and left running."""
 
 from __future__ import annotations
 
@@ -7,16 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from sgcompliance.entrypoints.cli.app import app, run_sgc
+from sgcompliance.entrypoints.cli.app import run_sgc
 from sgcompliance.entrypoints.cli.local import demo_wiring
 from sgcompliance.local.demo.context import DemoOptions
 from sgcompliance.local.demo.findings import compare_restored, read_report
 from sgcompliance.local.demo.runner import StoryReport
 from sgcompliance.local.demo.story import DEMO_STEPS, new_run_dir, run_demo
 from sgcompliance.local.server.moto_server import answers
-from support.moto_env import ServerUse
 
 # The story's checks share one demo run (`demo_run`): one worker runs it, once.
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("demo-story")]
@@ -90,18 +91,3 @@ def test_the_server_the_demo_started_is_stopped(demo_run: DemoRun) -> None:
 def test_each_step_prints_its_duration(demo_run: DemoRun) -> None:
     durations = [line for line in demo_run.lines if re.fullmatch(r"  \(\d+\.\d s\)", line)]
     assert len(durations) == len(DEMO_STEPS)
-
-
-def test_a_server_the_user_started_is_used_and_left_running(
-    server_use: ServerUse, tmp_path: Path
-) -> None:
-    # GIVEN an empty local AWS the user started
-    endpoint = server_use.fresh()
-    # WHEN `sgc local demo --endpoint-url` runs against it
-    result = CliRunner().invoke(
-        app, ["local", "demo", "--endpoint-url", endpoint, "--work-dir", str(tmp_path)]
-    )
-    # THEN every check passes and the server still answers
-    assert result.exit_code == 0, result.output
-    assert "All checks passed." in result.output
-    assert answers(endpoint)

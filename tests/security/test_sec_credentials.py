@@ -2,7 +2,10 @@
 pipeline that runs the Lambda handler in-process) runs with a known secret key and session
 token in the environment, and neither they nor any credential STS issued on the way appear in
 what it printed, logged, wrote to disk, or stored in the local AWS (alerts, audit records,
-backups, queue messages, parameters)."""
+backups, queue messages, parameters).
+
+The demo runs as `sgc local demo --endpoint-url` on a server started here, as a user would
+start one: the same run shows that such a server is used and left running."""
 
 from __future__ import annotations
 
@@ -10,18 +13,17 @@ import logging
 import os
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import boto3
 import pytest
+from typer.testing import CliRunner
 
-from sgcompliance.entrypoints.cli.app import run_sgc
-from sgcompliance.entrypoints.cli.local import demo_wiring
-from sgcompliance.local.demo.context import DemoOptions
-from sgcompliance.local.demo.story import new_run_dir, run_demo
-from sgcompliance.local.server.moto_server import LocalServer, start
+from sgcompliance.entrypoints.cli.app import app
+from sgcompliance.local.server.moto_server import LocalServer, answers, start
 from support.credential_patterns import leaks
 
-# The checks share one demo run with the sentinels (`demo_outputs`): one worker runs it, once.
+# The checks share one demo run with the sentinels (`sentinel_demo`): one worker runs it, once.
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("sentinel-demo")]
 
 # Shaped like real credentials, made up for this test: found anywhere, they leaked.
@@ -53,13 +55,19 @@ def sentinel_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalS
             server.stop()
 
 
+@dataclass(frozen=True)
+class SentinelDemo:
+    exit_code: int
+    outputs: dict[str, str]  # every output of the run, by where it was found
+
+
 @pytest.fixture(scope="module")
-def demo_outputs(
+def sentinel_demo(
     sentinel_server: LocalServer, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, str]:
-    """Every output of one demo run, by where it was found."""
-    lines: list[str] = []
-    run_dir = new_run_dir(tmp_path_factory.mktemp("sentinel-demo"))
+) -> SentinelDemo:
+    """One `sgc local demo --endpoint-url` on the server started above, as a user would run it
+    on a server of their own, and everything it printed, logged, wrote and stored."""
+    work_dir = tmp_path_factory.mktemp("sentinel-demo")
     records: list[logging.LogRecord] = []
     handler = logging.Handler(logging.DEBUG)
     handler.emit = records.append  # type: ignore[method-assign]
@@ -68,21 +76,43 @@ def demo_outputs(
     previous = library.level
     library.setLevel(logging.DEBUG)
     try:
-        report = run_demo(
-            DemoOptions(run_dir, endpoint_url=sentinel_server.endpoint),
-            demo_wiring(run_sgc),
-            lines.append,
+        result = CliRunner().invoke(
+            app,
+            [
+                "local",
+                "demo",
+                "--endpoint-url",
+                sentinel_server.endpoint,
+                "--work-dir",
+                str(work_dir),
+            ],
         )
     finally:
         library.removeHandler(handler)
         library.setLevel(previous)
-    assert all(step.ok for step in report.steps), "the demo must run through to be checked"
-    outputs = {"printed": "\n".join(lines)}
+    outputs = {"printed": result.output}
     outputs["logged"] = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in records)
-    outputs |= {str(p): p.read_text("utf-8", "replace") for p in run_dir.rglob("*") if p.is_file()}
+    outputs |= {str(p): p.read_text("utf-8", "replace") for p in work_dir.rglob("*") if p.is_file()}
     with urllib.request.urlopen(f"{sentinel_server.endpoint}/moto-api/data.json") as state:
         outputs["local AWS state"] = state.read().decode("utf-8", "replace")
-    return outputs
+    return SentinelDemo(result.exit_code, outputs)
+
+
+@pytest.fixture(scope="module")
+def demo_outputs(sentinel_demo: SentinelDemo) -> dict[str, str]:
+    # Every check passed, or the scan below would look at a run that stopped early.
+    assert sentinel_demo.exit_code == 0, sentinel_demo.outputs["printed"]
+    return sentinel_demo.outputs
+
+
+def test_a_server_the_user_started_is_used_and_left_running(
+    sentinel_demo: SentinelDemo, sentinel_server: LocalServer
+) -> None:
+    # GIVEN an empty local AWS the user started  WHEN `sgc local demo --endpoint-url` ran on it
+    # THEN every check passed and the server still answers
+    assert sentinel_demo.exit_code == 0, sentinel_demo.outputs["printed"]
+    assert "All checks passed." in sentinel_demo.outputs["printed"]
+    assert answers(sentinel_server.endpoint)
 
 
 def test_the_demo_ran_with_the_sentinels_and_stored_what_is_scanned(
