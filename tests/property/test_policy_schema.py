@@ -35,8 +35,10 @@ Json = Any
 
 
 def _deref(node: dict[str, Any]) -> dict[str, Any]:
+    """The node a $ref names, with the keywords beside the $ref (a minItems) applied over it."""
     while "$ref" in node:
-        node = SCHEMA["$defs"][node["$ref"].removeprefix("#/$defs/")]
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        node = {**SCHEMA["$defs"][node["$ref"].removeprefix("#/$defs/")], **siblings}
     return node
 
 
@@ -112,12 +114,30 @@ def _sane_check(check: dict[str, Json], index: int) -> dict[str, Json]:
     for key in ("ports", "allowed"):
         for spec in check.get(key, []):
             spec["ports"] = _port_text(spec["ports"])
+    if "allowed_peers" in check:
+        check["allowed_peers"] = _sane_peers(check["allowed_peers"])
+    if check.get("remediation") == "narrow" and not check.get("allowed_peers"):
+        check["allowed_peers"] = [CIDRS[1]]
     if "sources" in check:
         words = {
             s if s in ("world", "public") else CIDRS[len(s) % len(CIDRS)] for s in check["sources"]
         }
         check["sources"] = sorted(words)
     return check
+
+
+def _sane_peers(peers: list[str]) -> list[str]:
+    """Prefix list ids stay; every other pattern-valid text becomes one of the sample CIDRs."""
+    return sorted({p if p.startswith("pl-") else CIDRS[len(p) % len(CIDRS)] for p in peers})
+
+
+def _sane_patch(patch: dict[str, Json]) -> dict[str, Json]:
+    """The patch's keys the docs call patchable; narrowing a base check needs allowed_peers, which
+    a patch may not add, so a patched narrow becomes remove."""
+    kept = {k: v for k, v in patch.items() if k in PATCH_KEYS}
+    if kept.get("remediation") == "narrow":
+        kept["remediation"] = "remove"
+    return kept
 
 
 def _sane_exemption(exemption: dict[str, Json], index: int, ids: list[str]) -> dict[str, Json]:
@@ -127,6 +147,8 @@ def _sane_exemption(exemption: dict[str, Json], index: int, ids: list[str]) -> d
     match = exemption["match"]
     if "checks" in match:
         match["checks"] = sorted({ids[len(c) % len(ids)] for c in match["checks"]})
+    if "peers_within" in match:
+        match["peers_within"] = _sane_peers(match["peers_within"])
     return exemption
 
 
@@ -142,7 +164,7 @@ def sanitize(doc: dict[str, Json]) -> dict[str, Json]:
     patches = doc.pop("overrides", {})
     if "extends" in doc:
         doc["overrides"] = {
-            STRICT_IDS[i % len(STRICT_IDS)]: {k: v for k, v in patch.items() if k in PATCH_KEYS}
+            STRICT_IDS[i % len(STRICT_IDS)]: _sane_patch(patch)
             for i, patch in enumerate(patches.values())
         }
         doc["overrides"] = {k: v for k, v in doc["overrides"].items() if v}

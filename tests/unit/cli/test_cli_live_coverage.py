@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +42,11 @@ class FakeRuntime:
         if scope == BUG:
             raise ValueError("a bug\nover two lines")
         return RegionSnapshot(scope.account_id, scope.region, ())
+
+    def reader_for(self, scanner: object) -> Callable[[Scope], RegionSnapshot]:
+        """The live scan reads through the reader its policy calls for; every policy reads
+        the same fake estate here."""
+        return self.read
 
 
 @pytest.fixture(autouse=True)
