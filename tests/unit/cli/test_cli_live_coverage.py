@@ -43,7 +43,7 @@ class FakeRuntime:
             raise ValueError("a bug\nover two lines")
         return RegionSnapshot(scope.account_id, scope.region, ())
 
-    def reader_for(self, scanner: object) -> Callable[[Scope], RegionSnapshot]:
+    def reader_for(self, _scanner: object) -> Callable[[Scope], RegionSnapshot]:
         """The live scan reads through the reader its policy calls for; every policy reads
         the same fake estate here."""
         return self.read
