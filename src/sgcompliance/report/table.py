@@ -160,8 +160,11 @@ def _location_columns(table: Table, findings: list[Finding], layout: _Layout) ->
     # Ids keep their full width: a folded id cannot be copied into a console or a ticket.
     group_width = max(len(f.group_id) for f in findings)
     rule_width = max(len(f.rule_id or "") for f in findings)
+    check_width = max(len(f.check_id) for f in findings)
     table.add_column("Severity", no_wrap=True)
-    table.add_column("Check", overflow="fold", max_width=17)
+    table.add_column(
+        "Check", overflow="fold", min_width=check_width, max_width=max(check_width, 17)
+    )
     table.add_column("Account\nRegion", overflow="fold", max_width=16)
     table.add_column(
         "Group", overflow="fold", min_width=group_width, max_width=max(group_width, 28)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -107,3 +108,13 @@ def test_an_ascii_destination_gets_ascii_only_output() -> None:
 
 def test_lines_carry_no_trailing_blanks_when_not_coloured() -> None:
     assert all(line == line.rstrip() for line in table().splitlines())
+
+
+def test_the_wide_layout_keeps_a_long_check_id_on_one_line() -> None:
+    """A check id is copied into `sgc checks show` and into exemptions: folded, it cannot be."""
+    result = sample_result()
+    long_id = "SGC.UNKNOWN_BEFORE_APPLY"
+    first = dataclasses.replace(result.findings[0], check_id=long_id)
+    result = dataclasses.replace(result, findings=(first, *result.findings[1:]))
+    text = TableWriter().render(result, Presentation(False, 120, True))
+    assert any(long_id in line for line in text.splitlines())
