@@ -231,6 +231,7 @@ def remediation_entry_record(entry: RemediationEntry) -> Record:
         "check_ids": sorted({f.check_id for f in plan.findings}),
         "removed_rules": [_identified(r) for r in _by_rule_id(entry.removed_rules)],
         "kept_rules": [_identified(r) for r in _by_rule_id(entry.kept_rules)],
+        "added_rules": [rule_record(r) for r in entry.added_rules],
         "changed_rule_ids": sorted(entry.changed),
     }
 

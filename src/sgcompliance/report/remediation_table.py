@@ -55,7 +55,9 @@ def remediation_table(report: RemediationReport, table_box: box.Box = box.SIMPLE
     )
     table.add_column("Group", overflow="fold", max_width=30)
     table.add_column("Action\nOutcome", no_wrap=True)
-    table.add_column("Rules (- removed)", overflow="fold", ratio=1)
+    added = any(e.added_rules for e in report.entries)
+    heading = "Rules (- removed, + added)" if added else "Rules (- removed)"
+    table.add_column(heading, overflow="fold", ratio=1)
     # Backup ids keep their full width: a folded id cannot be pasted into `sgc rollback`.
     widest = max((len(e.backup_id or "") for e in report.entries), default=0)
     table.add_column("Backup", overflow="fold", min_width=max(widest, 9))
@@ -97,15 +99,20 @@ def rollback_commands(report: RemediationReport) -> Text:
 def _diff(entry: RemediationEntry) -> Text:
     removed = {r.rule_id for r in entry.removed_rules}
     rows = [
-        _diff_line(rule, removed=rule.rule_id in removed)
+        _diff_line(rule, "- " if rule.rule_id in removed else "  ")
         for rule in sorted(entry.plan.pre_image, key=lambda r: r.rule_id)
     ]
+    rows += [_diff_line(rule, "+ ") for rule in entry.added_rules]
     return lines(*rows) if rows else Text("(no rules)", style="dim")
 
 
-def _diff_line(rule: Rule, *, removed: bool) -> Text:
-    marker, style = ("- ", "red") if removed else ("  ", "")
-    text = literal(f"{marker}{rule.rule_id} {rule_summary(rule)}", style)
+_MARKER_STYLE = {"- ": "red", "+ ": "green", "  ": ""}
+
+
+def _diff_line(rule: Rule, marker: str) -> Text:
+    # A rule added by narrowing has no id until AWS gives it one.
+    label = "(new) " if marker == "+ " else f"{rule.rule_id} "
+    text = literal(f"{marker}{label}{rule_summary(rule)}", _MARKER_STYLE[marker])
     if rule.description:
         text.append_text(literal(f' "{rule.description}"', "italic"))
     return text

@@ -13,6 +13,10 @@ from sgcompliance.engine.model import Rule
 from sgcompliance.records.undo import rollback_command
 from sgcompliance.remediation.plan import Mode, RemediationPlan
 
+# Outcomes after which the group holds what the run meant it to (its outcome tags or receipt
+# aside): a failed or re-judged group reports its error instead.
+APPLIED_OUTCOMES = frozenset({"applied", "applied_tagging_failed", "applied_unrecorded"})
+
 
 @dataclass(frozen=True, slots=True)
 class RemediationEntry:
@@ -38,6 +42,18 @@ class RemediationEntry:
         else:
             ids = set(self.revoked)
         return tuple(r for r in self.plan.pre_image if r.rule_id in ids)
+
+    @property
+    def added_rules(self) -> tuple[Rule, ...]:
+        """The narrower rules put in place of removed ones (`remediation: narrow`): planned on a
+        dry run; once applied, those whose wide rules this run revoked, since a replacement is
+        authorized and verified before its wide rules are revoked."""
+        if self.outcome == "dry_run":
+            return tuple(n.rule for n in self.plan.narrowing)
+        if self.outcome not in APPLIED_OUTCOMES:
+            return ()
+        revoked = set(self.revoked)
+        return tuple(n.rule for n in self.plan.narrowing if revoked.issuperset(n.replaces))
 
     @property
     def kept_rules(self) -> tuple[Rule, ...]:

@@ -4,11 +4,13 @@ content, with backup, receipt and a rollback that restores exactly the original.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
 from sgcompliance.engine.policy import (
@@ -26,6 +28,7 @@ from sgcompliance.engine.policy import (
 )
 from sgcompliance.engine.rule_codec import rule_identity
 from sgcompliance.engine.scanner import ComplianceScanner
+from sgcompliance.entrypoints.cli.report_output import planned_report, run_report
 from sgcompliance.errors import AccessDeniedError, AwsApiError
 from sgcompliance.policy.loader import validate_document
 from sgcompliance.remediation.backup import from_document, to_document
@@ -36,6 +39,11 @@ from sgcompliance.remediation.remediator import (
     SecurityGroupRemediator,
 )
 from sgcompliance.remediation.rollback import RollbackService
+from sgcompliance.report.formats import Presentation
+from sgcompliance.report.html.page import HtmlWriter
+from sgcompliance.report.records import remediation_entry_record
+from sgcompliance.report.remediation_table import remediation_table
+from sgcompliance.report.remediation_view import RemediationReport
 from sgcompliance.testing import FakeGateway, MemoryBackups
 
 ACCOUNT, REGION = "111111111111", "eu-west-1"
@@ -90,8 +98,11 @@ class World:
             scanner, self.backups, lambda: NOW, RemediationSettings(mode=Mode.REMOVE)
         )
 
+    def snapshot(self) -> RegionSnapshot:
+        return RegionSnapshot(ACCOUNT, REGION, tuple(self.gw.groups.values()), self.lists)
+
     def run(self) -> Any:
-        snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(self.gw.groups.values()), self.lists)
+        snapshot = self.snapshot()
         return self.rem.run(self.rem.scanner.scan([snapshot]), lambda a, r: self.gw, [snapshot])
 
     def peers(self) -> list[str]:
@@ -267,3 +278,44 @@ def test_narrow_is_refused_on_checks_that_do_not_judge_ranges() -> None:
     chk = {"id": "D", "type": "description_required", "severity": "low", "remediation": "narrow"}
     problems = validate_document({"version": "1", "id": "p", "checks": [chk]}, "t")
     assert [p for p, _, _ in problems] == ["$.checks[0].remediation"]
+
+
+def _rendered(report: RemediationReport) -> str:
+    console = Console(width=160, color_system=None, record=True, file=io.StringIO())
+    console.print(remediation_table(report))
+    return console.export_text()
+
+
+def test_the_reports_show_the_narrowed_rules_planned_then_added() -> None:
+    world = World(rule("sgr-v4", 8080, "0.0.0.0/0"))
+    settings = RemediationSettings(mode=Mode.REMOVE)
+    # A dry run's plan shows the replacements it would add beside the rule it would remove
+    plans, _ = world.rem.plan(world.rem.scanner.scan([world.snapshot()]), [world.snapshot()])
+    (planned,) = planned_report(plans, "", settings).entries
+    assert sorted(r.peer.value for r in planned.added_rules) == ["13.32.0.0/15", "pl-cdn"]
+    # Once applied, the table, the JSON record and the HTML page all show them added
+    report = run_report(world.run(), settings)
+    (entry,) = report.entries
+    assert sorted(r.peer.value for r in entry.added_rules) == ["13.32.0.0/15", "pl-cdn"]
+    text = _rendered(report)
+    assert "Rules (- removed, + added)" in text
+    assert "- sgr-v4 tcp 8080 from 0.0.0.0/0" in text
+    assert "+ (new) tcp 8080 from 13.32.0.0/15" in text
+    record = remediation_entry_record(entry)
+    assert sorted(r["peer"] for r in record["added_rules"]) == ["13.32.0.0/15", "pl-cdn"]
+    page = HtmlWriter().render(
+        world.rem.scanner.scan([world.snapshot()]), Presentation(False, 120, True), report
+    )
+    assert page.count('<tr class="diff added"') == 2
+    assert '<span data-count="added">2</span> added' in page
+
+
+def test_a_narrowing_whose_revoke_failed_reports_no_rule_added() -> None:
+    """The replacements stand, but the run failed: the error says what was authorized, and the
+    diff does not claim the narrowing happened."""
+    world = refusing("revoke", rule("sgr-v4", 8080, "0.0.0.0/0"))
+    (entry,) = run_report(world.run(), RemediationSettings(mode=Mode.REMOVE)).entries
+    assert entry.outcome == "failed"
+    assert entry.added_rules == ()
+    assert "authorized 2 narrowed rule(s)" in (entry.error or "")
+    assert "+ (new)" not in _rendered(RemediationReport(Mode.REMOVE, False, (entry,)))

@@ -19,12 +19,17 @@ _OUTCOME_LABEL = {
 }
 
 
-def _diff_row(rule: Rule, *, removed: bool) -> str:
-    state, sign = ("removed", "\u2212") if removed else ("kept", "=")
+_SIGN = {"removed": "\u2212", "kept": "=", "added": "+"}
+
+
+def _diff_row(rule: Rule, state: str) -> str:
+    sign = _SIGN[state]
+    # A rule added by narrowing has no id until AWS gives it one.
+    rule_id = "new" if state == "added" else rule.rule_id
     return (
-        f'<tr class="diff {state}" data-rule="{text(rule.rule_id)}">'
+        f'<tr class="diff {state}" data-rule="{text(rule_id)}">'
         f'<td class="sign" aria-label="{state}">{sign}</td>'
-        f'<td class="mono">{text(rule.rule_id)}</td><td>{rule.direction.value}</td>'
+        f'<td class="mono">{text(rule_id)}</td><td>{rule.direction.value}</td>'
         f'<td class="mono">{text(rule.port_text)}</td><td class="peer-cell">{peer_text(rule)}</td>'
         f'<td class="desc">{description_of(rule)}</td></tr>'
     )
@@ -32,7 +37,9 @@ def _diff_row(rule: Rule, *, removed: bool) -> str:
 
 def _diff_table(entry: RemediationEntry) -> str:
     removed = {r.rule_id for r in entry.removed_rules}
-    rows = "".join(_diff_row(r, removed=r.rule_id in removed) for r in entry.plan.pre_image)
+    rows = "".join(
+        _diff_row(r, "removed" if r.rule_id in removed else "kept") for r in entry.plan.pre_image
+    ) + "".join(_diff_row(r, "added") for r in entry.added_rules)
     if not rows:
         return '<p class="empty-note">The group had no rules.</p>'
     return (
@@ -57,7 +64,7 @@ def _recovery(entry: RemediationEntry) -> str:
 
 def _entry_card(entry: RemediationEntry) -> str:
     plan = entry.plan
-    removed, kept = len(entry.removed_rules), len(entry.kept_rules)
+    removed, kept, added = len(entry.removed_rules), len(entry.kept_rules), len(entry.added_rules)
     outcome = _OUTCOME_LABEL.get(entry.outcome, entry.outcome)
     error = f'<p class="callout danger">{text(entry.error)}</p>' if entry.error else ""
     note = f'<p class="callout warning">{text(plan.note)}</p>' if plan.note else ""
@@ -69,7 +76,9 @@ def _entry_card(entry: RemediationEntry) -> str:
         f'<p class="sub">account <span class="mono">{text(plan.account_id)}</span> · '
         f"{text(plan.region)} · action {plan.action.value} · "
         f'<span data-count="removed">{removed}</span> removed, '
-        f'<span data-count="kept">{kept}</span> kept</p></div>'
+        f'<span data-count="kept">{kept}</span> kept'
+        + (f', <span data-count="added">{added}</span> added' if added else "")
+        + "</p></div>"
         f'<div class="group-badges"><span class="badge outcome-{text(entry.outcome)}">'
         f"{text(outcome)}</span></div></header>"
         f"{error}{note}{_diff_table(entry)}{_recovery(entry)}</article>"
