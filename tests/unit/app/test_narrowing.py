@@ -28,6 +28,7 @@ from sgcompliance.engine.policy import (
 )
 from sgcompliance.engine.rule_codec import rule_identity
 from sgcompliance.engine.scanner import ComplianceScanner
+from sgcompliance.entrypoints.cli.fleet_view import rollback_view
 from sgcompliance.entrypoints.cli.report_output import planned_report, run_report
 from sgcompliance.errors import AccessDeniedError, AwsApiError
 from sgcompliance.policy.loader import validate_document
@@ -319,3 +320,23 @@ def test_a_narrowing_whose_revoke_failed_reports_no_rule_added() -> None:
     assert entry.added_rules == ()
     assert "authorized 2 narrowed rule(s)" in (entry.error or "")
     assert "+ (new)" not in _rendered(RemediationReport(Mode.REMOVE, False, (entry,)))
+
+
+def test_the_rollback_table_names_the_narrowed_rules_it_removes() -> None:
+    world = World(rule("sgr-v4", 8080, "0.0.0.0/0"))
+    world.run()
+    service = RollbackService(world.backups)
+    backup_id = service.latest("sg-1")
+
+    def shown(dry_run: bool) -> str:
+        outcome = service.rollback(backup_id, lambda a, r: world.gw, dry_run=dry_run)
+        console = Console(width=200, color_system=None, record=True, file=io.StringIO())
+        console.print(rollback_view(outcome))
+        return console.export_text()
+
+    planned = shown(dry_run=True)
+    assert planned.count("narrowed by the remediation: would remove") == 2
+    done = shown(dry_run=False)
+    assert done.count("removed (narrowed by the remediation)") == 2
+    assert "13.32.0.0/15" in done
+    assert "pl-cdn" in done

@@ -23,6 +23,7 @@ from sgcompliance.adapters.aws.api_calls import CallStats
 from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.fleet import Coverage, Scope, ScopeResult, read_fleet
+from sgcompliance.engine.model import Rule
 from sgcompliance.entrypoints.cli.console import Terminal
 from sgcompliance.remediation.plan import RemediationPlan
 from sgcompliance.remediation.rollback import RollbackOutcome
@@ -234,8 +235,22 @@ def rollback_view(outcome: RollbackOutcome) -> Table:
         table.add_row(escape(rule.describe()), "already present: skipped")
     for rule_id in outcome.not_restored:
         table.add_row(escape(rule_id), "not revoked by this remediation: left alone")
+    for rule in outcome.to_remove:
+        table.add_row(escape(rule.describe()), _narrowed_result(outcome, rule))
     table.caption = _rollback_caption(outcome)
     return table
+
+
+def _narrowed_result(outcome: RollbackOutcome, rule: Rule) -> str:
+    """A rule the remediation authorized in place of a wider one (narrowing): it goes once
+    every wider rule is back, so that its peers keep their access throughout."""
+    if outcome.dry_run:
+        return "narrowed by the remediation: would remove"
+    if rule in outcome.removed_rules:
+        return "[green]removed[/] (narrowed by the remediation)"
+    if outcome.failed:
+        return "[yellow]kept[/]: narrowed by the remediation, and a wider rule is not back"
+    return "[red]NOT removed[/] (narrowed by the remediation)"
 
 
 def _rollback_caption(outcome: RollbackOutcome) -> str:
