@@ -8,7 +8,6 @@ organization together (see `pytest_collection_modifyitems`), and loads the hypot
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from support.credential_patterns import file_leaks, leaks
 from support.hypothesis_budget import load_profile
+from support.library_logging import library_logging_kept
 
 # `quick` in `make test`, `thorough` in `make reliability` (support/hypothesis_budget.py).
 load_profile()
@@ -26,27 +26,12 @@ SHARED_ORG = "demo_org"
 _found: list[str] = []
 
 
-# What powertools marks a logger it configured with; restored with the handlers, so that the
-# next wiring configures the logger afresh instead of looking for a handler no longer there.
-_POWERTOOLS_MARKS = ("powertools_handler", "init")
-
-
 @pytest.fixture(autouse=True)
 def library_logger_as_found() -> Iterator[None]:
     """The handler's wiring gives the library's logger a stdout handler for the process; a
     command-line test run later on the same worker must not find it writing into its report."""
-    library = logging.getLogger("sgcompliance")
-    kept = (list(library.handlers), library.level, library.propagate)
-    marks = {name: getattr(library, name) for name in _POWERTOOLS_MARKS if hasattr(library, name)}
-    yield
-    library.handlers[:] = kept[0]
-    library.setLevel(kept[1])
-    library.propagate = kept[2]
-    for name in _POWERTOOLS_MARKS:
-        if name in marks:
-            setattr(library, name, marks[name])
-        elif hasattr(library, name):
-            delattr(library, name)
+    with library_logging_kept():
+        yield
 
 
 def _group_of(item: pytest.Item) -> str | None:

@@ -18,6 +18,7 @@ from sgcompliance.local.demo.findings import compare_restored, read_report
 from sgcompliance.local.demo.runner import StoryReport
 from sgcompliance.local.demo.story import DEMO_STEPS, new_run_dir, run_demo
 from sgcompliance.local.server.moto_server import answers
+from support.library_logging import library_logging_kept
 
 # The story's checks share one demo run (`demo_run`): one worker runs it, once.
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("demo-story")]
@@ -45,7 +46,9 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     """One run of the whole story on a server it starts itself (it takes a few seconds)."""
     lines: list[str] = []
     run_dir = new_run_dir(tmp_path_factory.mktemp("demo"))
-    report = run_demo(DemoOptions(run_dir), demo_wiring(run_sgc), lines.append)
+    # The demo runs the Lambda handler in-process, whose wiring configures the library logger.
+    with library_logging_kept():
+        report = run_demo(DemoOptions(run_dir), demo_wiring(run_sgc), lines.append)
     return DemoRun(report, lines, run_dir)
 
 

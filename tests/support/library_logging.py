@@ -1,0 +1,38 @@
+"""The library logger's state, kept and put back.
+
+The Lambda handler's wiring gives the `sgcompliance` logger a handler that writes JSON lines to
+whatever stdout is at the time, for the life of the process. Anything a test runs the handler
+in (a test, a module fixture that runs the demo or drives a hub) must give the logger back as
+it found it, or every command-line test later on the same worker writes log lines into the
+report it reads from stdout.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+LIBRARY = "sgcompliance"
+
+# What powertools marks a logger it configured with; restored with the handlers, so that the
+# next wiring configures the logger afresh instead of looking for a handler no longer there.
+_POWERTOOLS_MARKS = ("powertools_handler", "init")
+
+
+@contextmanager
+def library_logging_kept() -> Iterator[None]:
+    library = logging.getLogger(LIBRARY)
+    kept = (list(library.handlers), library.level, library.propagate)
+    marks = {name: getattr(library, name) for name in _POWERTOOLS_MARKS if hasattr(library, name)}
+    try:
+        yield
+    finally:
+        library.handlers[:] = kept[0]
+        library.setLevel(kept[1])
+        library.propagate = kept[2]
+        for name in _POWERTOOLS_MARKS:
+            if name in marks:
+                setattr(library, name, marks[name])
+            elif hasattr(library, name):
+                delattr(library, name)
