@@ -46,6 +46,7 @@ from sgcompliance.local.server.moto_server import start
 
 REGION = "us-east-1"
 IMPORT_FLOOR_MS = 150.0
+FUNCTION = "sgcompliance-handler"
 COLD_GOAL_MS = 500.0  # issue #14: the first call of a cold container
 COLD_CONTAINERS = 3
 # A cold container: a fresh interpreter imports the handler module (Lambda's init), then handles
@@ -61,7 +62,7 @@ from sgcompliance.entrypoints import bootstrap
 from sgcompliance.local.pipeline.worker import LambdaContext
 imported = clock()
 event = json.load(open(sys.argv[1]))
-context = LambdaContext("cold", time.monotonic() + 300, "arn:aws:lambda:::function:bench")
+context = LambdaContext("cold", time.monotonic() + 300, sys.argv[2])
 with contextlib.redirect_stdout(io.StringIO()):
     handler.handler(event, context)
 done = clock()
@@ -156,9 +157,16 @@ def tidy(developer: Developer, event: dict[str, Any]) -> None:
     )
 
 
-def invoke(handler: Callable[..., Any], event: dict[str, Any], counter: Any) -> tuple[float, Any]:
+def function_arn(pipeline: LocalPipeline) -> str:
+    """The deployed function's ARN, as Lambda's context gives it (it names the hub account)."""
+    return f"arn:aws:lambda:{pipeline.hub.region}:{pipeline.hub.account_id}:function:{FUNCTION}"
+
+
+def invoke(
+    handler: Callable[..., Any], event: dict[str, Any], counter: Any, arn: str
+) -> tuple[float, Any]:
     counter.reset()
-    context = LambdaContext("bench", time.monotonic() + 300, "arn:aws:lambda:::function:bench")
+    context = LambdaContext("bench", time.monotonic() + 300, arn)
     with redirect_stdout(StringIO()):  # the handler's JSON log and EMF lines
         start = time.perf_counter()
         answer = handler(event, context)
@@ -176,13 +184,13 @@ def measure(
         event = change(developer, False, 9999)
         with redirect_stdout(StringIO()):
             start = time.perf_counter()
-            handler_module.handler(event, _context())
+            handler_module.handler(event, _context(pipeline))
             cold = time.perf_counter() - start
         counter = handler_module.current_wiring().counter
         for index in range(changes):
             for kind in kinds.values():
                 event = change(developer, kind.name == "violating", index)
-                seconds, _ = invoke(handler_module.handler, event, counter)
+                seconds, _ = invoke(handler_module.handler, event, counter, function_arn(pipeline))
                 kind.seconds.append(seconds)
                 kind.calls.update(counter.snapshot().calls)
                 if kind.name == "compliant":
@@ -190,8 +198,8 @@ def measure(
     return cold, list(kinds.values())
 
 
-def _context() -> LambdaContext:
-    return LambdaContext("cold", time.monotonic() + 300, "arn:aws:lambda:::function:bench")
+def _context(pipeline: LocalPipeline) -> LambdaContext:
+    return LambdaContext("cold", time.monotonic() + 300, function_arn(pipeline))
 
 
 def cold_containers(pipeline: LocalPipeline, developer: Developer) -> list[dict[str, float]]:
@@ -203,7 +211,7 @@ def cold_containers(pipeline: LocalPipeline, developer: Developer) -> list[dict[
         for index in range(COLD_CONTAINERS):
             path.write_text(json.dumps(change(developer, True, index)))
             done = subprocess.run(
-                [sys.executable, "-c", COLD_CHILD, str(path)],
+                [sys.executable, "-c", COLD_CHILD, str(path), function_arn(pipeline)],
                 env=os.environ | pipeline.environment, capture_output=True, text=True, check=True,
             )  # fmt: skip
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))

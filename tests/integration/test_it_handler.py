@@ -75,6 +75,33 @@ def test_a_violating_change_is_revoked_backed_up_audited_and_alerted(hub: Hub) -
     assert alert["groups"][0]["audit"]["uri"].startswith(f"s3://{BUCKET}/audit/")
 
 
+class FunctionContext:
+    """Lambda's context: the invoked function's ARN names the account it runs in."""
+
+    aws_request_id = "it-request"
+
+    def __init__(self, account: str) -> None:
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:{account}:function:sgc:live"
+
+
+def test_a_cold_start_takes_the_hub_account_from_the_function_arn_not_from_sts(hub: Hub) -> None:
+    # GIVEN a developer opened tcp 22 to the world, and a function not yet wired
+    hub_account = hub.factory.sts().get_caller_identity()["Account"]
+    group_id, world_rules = open_ssh(hub.member_ec2())
+    # WHEN the event reaches it with Lambda's context
+    event = change_event(hub.member, group_id, world_rules)
+    body = entry.handler(event, FunctionContext(hub_account))
+    # THEN it is remediated as ever, and STS was asked for the member role only
+    assert body["decisions"][0]["outcome"] == "applied"
+    made = calls()
+    assert "sts:GetCallerIdentity" not in made
+    assert made["sts:AssumeRole"] == 1
+    assert entry.current_wiring().account == hub_account
+    # AND a context naming another account wires the function again, for that account
+    entry.handler(change_event(hub.member, group_id, []), FunctionContext("210987654321"))
+    assert entry.current_wiring().account == "210987654321"
+
+
 def test_a_duplicate_delivery_remediates_once_and_alerts_once(hub: Hub) -> None:
     ec2 = hub.member_ec2()
     group_id, world_rules = open_ssh(ec2)

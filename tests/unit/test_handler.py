@@ -176,6 +176,27 @@ def test_a_function_that_cannot_start_answers_with_the_named_error(
     assert "endpoint URL" in body["error"]
 
 
+@pytest.mark.parametrize(
+    ("arn", "account"),
+    [
+        ("arn:aws:lambda:eu-west-1:123456789012:function:sgcompliance-handler", "123456789012"),
+        ("arn:aws:lambda:eu-west-1:123456789012:function:handler:live", "123456789012"),
+        ("arn:aws-cn:lambda:cn-north-1:210987654321:function:f:7", "210987654321"),
+        ("arn:aws:lambda:::function:bench", None),  # no account: STS is asked
+        ("arn:aws:lambda:eu-west-1:12345:function:f", None),
+        ("arn:aws:iam::123456789012:role/f", None),
+        (None, None),
+    ],
+)
+def test_the_functions_account_comes_from_its_arn_only_when_the_arn_names_one(
+    arn: str | None, account: str | None
+) -> None:
+    # GIVEN a context (or one without the attribute)  WHEN its account is read
+    context = type("C", (), {"invoked_function_arn": arn})() if arn is not None else object()
+    # THEN a well-formed function ARN gives its account; anything else gives None
+    assert entry.function_account(context) == account
+
+
 def test_importing_the_handler_loads_neither_the_sdk_nor_the_pipeline() -> None:
     # GIVEN a fresh interpreter  WHEN the handler module is imported
     probe = (

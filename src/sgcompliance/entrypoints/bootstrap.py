@@ -228,6 +228,8 @@ class HandlerWiring:
     counter: ApiCallCounter
     # The environment it was built from (see `wiring_environment`).
     environment: tuple[tuple[str, str], ...] = ()
+    # The account the function runs in (the hub), as it was given or as STS told it.
+    account: str = ""
 
 
 def wiring_environment(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -241,9 +243,11 @@ def build_handler_wiring(
     *,
     correlate: Correlate | None = None,
     metrics_out: TextIO | None = None,
+    account_id: str | None = None,
 ) -> HandlerWiring:
     """Everything the Lambda handler needs, from the environment (`AWS_ENDPOINT_URL` points
-    it at the local AWS): one GetCallerIdentity call now, every other call on first use.
+    it at the local AWS): no call at all when `account_id` (the function's own account, from
+    its ARN) is given, else one GetCallerIdentity call now; every other call on first use.
 
     `logger` is the entry point's structured logger (powertools `Logger`): the audit records
     go through it; `correlate` sets its correlation keys per input.
@@ -252,8 +256,7 @@ def build_handler_wiring(
     counter = ApiCallCounter()
     settings = AwsSettings.from_options(environ=env)
     factory = ClientFactory(settings, counter=counter, environ=env)
-    with translating("GetCallerIdentity"):
-        caller = factory.sts().get_caller_identity()["Account"]
+    caller = account_id or _caller_account(factory)
     configs = ConfigManager(
         SsmParameterSource(factory.client("ssm")),
         lambda bucket, key: S3PolicyObject(factory.client("s3"), bucket, key),
@@ -268,4 +271,10 @@ def build_handler_wiring(
     adapters = HandlerAdapters(factory, caller, env)
     pipeline = Pipeline(configs, adapters, metrics, audit_log=LogAuditSink(logger))
     app = HandlerApp(pipeline, correlate=correlate)
-    return HandlerWiring(app, metrics, logger, counter, wiring_environment(env))
+    return HandlerWiring(app, metrics, logger, counter, wiring_environment(env), caller)
+
+
+def _caller_account(factory: ClientFactory) -> str:
+    with translating("GetCallerIdentity"):
+        account: str = factory.sts().get_caller_identity()["Account"]
+    return account

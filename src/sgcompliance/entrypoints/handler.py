@@ -7,8 +7,11 @@ events a queue received) and operator actions `{"action": "scan" | "remediate" |
 The wiring (clients, `ConfigManager`, adapters, logger, metrics) is built on the first call and
 kept for warm invocations: the only module-level cache of the project. It is built again when
 the environment it came from changes, which happens only in-process (the local pipeline sets
-`AWS_ENDPOINT_URL` and friends around its calls). Everything heavy is imported on first call,
-so importing this module costs next to nothing on a cold start.
+`AWS_ENDPOINT_URL` and friends around its calls), or when a context names another account. The
+function's own account (the hub) comes from the context's `invoked_function_arn`, so a cold
+start asks STS nothing; only a call without such a context makes one GetCallerIdentity call.
+Everything heavy is imported on first call, so importing this module costs next to nothing on a
+cold start.
 
 Nothing raises out of `handler` for what it is given: unknown and malformed input is logged as
 a structured error, counted and answered; an unexpected failure is caught here, at the top,
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Mapping
@@ -38,6 +42,8 @@ LIBRARY_LOGGER = "sgcompliance"
 # AWS_EXECUTION_ENV in the Lambda runtime, e.g. "AWS_Lambda_python3.12".
 LAMBDA_RUNTIME = "AWS_Lambda_"
 INTERNAL_ERROR = "SGC999"
+# arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]: the account the function runs in.
+FUNCTION_ARN = re.compile(r"arn:[a-z0-9-]+:lambda:[a-z0-9-]+:(\d{12}):function:[^:]+(?::[^:]+)?")
 
 _lock = threading.Lock()
 # (wiring, pinned): a pinned wiring (`use_wiring`) is kept whatever the environment says.
@@ -51,7 +57,7 @@ class RetryLaterError(Exception):
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """The Lambda handler; see the module documentation for what it accepts and returns."""
     try:
-        wiring = current_wiring()
+        wiring = current_wiring(context)
     except Exception as exc:  # the top of the handler: a function that cannot start says so
         return _not_started(event, exc)
     response = _invoke(wiring, event, context)
@@ -60,18 +66,37 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     return response.body
 
 
-def current_wiring() -> HandlerWiring:
-    """The cached wiring, built (again) when there is none or the environment changed."""
+def current_wiring(context: Any = None) -> HandlerWiring:
+    """The cached wiring, built (again) when there is none, the environment changed, or the
+    invocation's context names another account than the one it was built for."""
     global _cached  # noqa: PLW0603 - the one module-level cache, by design
     from sgcompliance.entrypoints import bootstrap  # noqa: PLC0415 - lazy: cold import time
 
     environment = bootstrap.wiring_environment(os.environ)
+    account = function_account(context)
     with _lock:
-        if _cached is None or (not _cached[1] and _cached[0].environment != environment):
+        if _cached is None or (not _cached[1] and _stale(_cached[0], environment, account)):
             logger = structured_logger(os.environ)
-            wiring = bootstrap.build_handler_wiring(logger, correlate=correlation_hook(logger))
+            wiring = bootstrap.build_handler_wiring(
+                logger, correlate=correlation_hook(logger), account_id=account
+            )
             _cached = (wiring, False)
         return _cached[0]
+
+
+def _stale(
+    wiring: HandlerWiring, environment: tuple[tuple[str, str], ...], account: str | None
+) -> bool:
+    return wiring.environment != environment or (account is not None and account != wiring.account)
+
+
+def function_account(context: Any) -> str | None:
+    """The account of the invoked function (its ARN), None when the context has no such ARN."""
+    arn = getattr(context, "invoked_function_arn", None)
+    if not isinstance(arn, str):
+        return None
+    found = FUNCTION_ARN.fullmatch(arn)
+    return found.group(1) if found else None
 
 
 def use_wiring(wiring: HandlerWiring | None) -> None:
