@@ -15,6 +15,7 @@ from rich.table import Table
 
 from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.adapters.local_backups import LocalBackupStore
+from sgcompliance.engine.collector import collector_paused
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.fleet import Coverage, Scope, with_coverage
 from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
@@ -424,7 +425,11 @@ def read_input(ref: str) -> list[RegionSnapshot]:
     else:
         source = ref
         document = load_document(Path(ref))
-    snapshots = read_snapshots(document, source)
+    # The model is made of the document's strings, and neither holds a reference cycle: a
+    # collection while it is made walks the whole document and finds nothing (half the time of
+    # reading 190,000 rule rows, measured).
+    with collector_paused():
+        snapshots = read_snapshots(document, source)
     if not snapshots:
         raise InputError(
             "the list holds no snapshots", source=source, hint="give at least one account/region"
