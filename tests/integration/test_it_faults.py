@@ -154,10 +154,12 @@ def test_a_crash_between_the_two_directions_is_finished_from_the_recorded_plan(
     endpoint: str, tmp_path: Path
 ) -> None:
     # GIVEN a lockdown that died after its first revoke call (its most severe rules go
-    # first), before the rest of its ingress and its egress
+    # first), before the rest of its ingress and its egress; every group of its account-region
+    # batch was pointed at its stored backup before that call
     estate = build_estate(endpoint, accounts=SOLO)
     store = LocalBackupStore(tmp_path / "backups")
     policy, settings = estate_policy(estate), RemediationSettings(Mode.EMERGENCY)
+    original = read_state(estate)
     with pytest.raises(Crash):
         remediate(
             estate,
@@ -167,12 +169,19 @@ def test_a_crash_between_the_two_directions_is_finished_from_the_recorded_plan(
             wrap=lambda g: CrashingGateway(g, Tripwire("revoke", 1)),
         )
     crashed = read_state(estate)
-    half = {k for k, g in crashed.items() if g.tags.get(TAG_STATUS) == "remediating"}
+    pointed = {k for k, g in crashed.items() if g.tags.get(TAG_STATUS) == "remediating"}
+    half = {k for k in pointed if crashed[k].rule_ids != original[k].rule_ids}
     assert len(half) == 1
+    assert all(crashed[k].rule_ids == original[k].rule_ids for k in set(crashed) - half)
     # WHEN the run is repeated
     rerun = remediate(estate, policy, settings, store)
-    # THEN the recorded plan is finished under the first backup: every planned rule the dead
-    # run had not revoked, its egress among them
+    # THEN every pointed group's recorded plan is finished under its first backup
+    for other in pointed:
+        done = next(o for o in rerun.run.outcomes if estate.key_of(o.plan.group_id) == other)
+        assert done.resumed and done.verified
+        assert done.backup_id == store.list(done.plan.group_id)[0]
+    # AND the half-done one revoked every planned rule the dead run had not, its egress
+    # among them
     (key,) = half
     outcome = next(o for o in rerun.run.outcomes if estate.key_of(o.plan.group_id) == key)
     (backup_id,) = store.list(outcome.plan.group_id)

@@ -107,25 +107,30 @@ class GuardedRevoke:
         self.defer_outcome_tags = defer_outcome_tags
 
     def run(
-        self, plan: RemediationPlan, gateway: GroupGateway, rejudge: Rejudge
+        self,
+        plan: RemediationPlan,
+        gateway: GroupGateway,
+        rejudge: Rejudge,
+        first: tuple[StoredBackup, tuple[Rule, ...]] | None = None,
     ) -> GroupOutcome | Rejudged:
         """The outcome of revoking under `plan` (or under the plan of a new read, when the
-        group changed); `Rejudged` when, judged again, the group calls for no revoke."""
+        group changed); `Rejudged` when, judged again, the group calls for no revoke.
+        `first`: the backup already stored and pointed at for `plan`, and the group's rules as
+        read after its pointer tag (a batch did those steps for many groups at once)."""
         changed: list[str] = []
-        # An in-progress status is never put back: its run was closed, or is this one.
-        previous = {
-            k: v
-            for k, v in plan.group_tags.items()
-            if k in (TAG_BACKUP, TAG_STATUS) and v != STATUS_IN_PROGRESS
-        }
+        previous = previous_tags(plan)
         current_plan: RemediationPlan | None = plan
-        for _ in range(MAX_READS):
+        for attempt in range(MAX_READS):
             assert current_plan is not None  # narrowed by the loop's exits below
-            stored = self.store(current_plan)
-            gateway.set_tags(
-                plan.group_id, {TAG_BACKUP: pointer_value(stored), TAG_STATUS: STATUS_IN_PROGRESS}
-            )
-            current = gateway.rules(plan.group_id)
+            if attempt == 0 and first is not None:
+                stored, current = first
+            else:
+                stored = self.store(current_plan)
+                gateway.set_tags(
+                    plan.group_id,
+                    {TAG_BACKUP: pointer_value(stored), TAG_STATUS: STATUS_IN_PROGRESS},
+                )
+                current = gateway.rules(plan.group_id)
             moved = drift(current_plan.pre_image, current)
             if not moved:
                 outcome = self.carry_out(current_plan, stored, gateway, previous=previous)
@@ -172,8 +177,7 @@ class GuardedRevoke:
         """Revoke the plan's rules by content, verify by content, store the receipt, tag.
         `earlier`: planned rules an interrupted run of this backup had revoked already;
         `previous`: the pointer and status tags to put back when nothing was revoked."""
-        outcome = GroupOutcome(plan, Outcome.APPLIED, backup_id=stored.backup_id)
-        outcome.backup_sha256, outcome.backup_version = stored.sha256, stored.version_id
+        outcome = started(plan, stored)
         narrowed = Narrowed()
         try:
             # The narrower rules first, so that the peers they keep never lose access.
@@ -194,6 +198,26 @@ class GuardedRevoke:
             )
             self.untag_unrevoked(plan, stored, gateway, previous)
             return outcome
+        return self.conclude(
+            plan, stored, gateway, outcome, applied, narrowed, earlier=earlier, previous=previous
+        )
+
+    def conclude(
+        self,
+        plan: RemediationPlan,
+        stored: StoredBackup,
+        gateway: GroupGateway,
+        outcome: GroupOutcome,
+        applied: Applied,
+        narrowed: Narrowed,
+        *,
+        earlier: tuple[str, ...] = (),
+        previous: Mapping[str, str] | None = None,
+        defer: bool = False,
+        timestamp: str | None = None,
+    ) -> GroupOutcome:
+        """The outcome once the revokes were made and verified (`applied`): the receipt, then
+        the outcome tags (left in `pending_tags` when `defer`, for a batch to write them)."""
         outcome.revoked = list(applied.revoked)
         outcome.already_gone = [i for i in applied.not_revoked if i not in narrowed.held_back]
         outcome.verified = not applied.still_there
@@ -232,7 +256,7 @@ class GuardedRevoke:
             held = gateway.describe_group(plan.group_id).tags
             self.take_back(gateway, plan, previous or {}, stored.backup_id, held)
         elif outcome.outcome is Outcome.APPLIED:
-            self.tag(outcome, pointer_value(stored), gateway)
+            self.tag(outcome, pointer_value(stored), gateway, defer=defer, timestamp=timestamp)
         elif narrowed.held_back and not (earlier or applied.revoked):
             self.untag_unrevoked(plan, stored, gateway, previous)
         return outcome
@@ -256,6 +280,14 @@ class GuardedRevoke:
     def revoke(
         self, plan: RemediationPlan, gateway: GroupGateway, skip: frozenset[str] = frozenset()
     ) -> Applied:
+        revoked, not_revoked = self.revoke_calls(plan, gateway, skip)
+        return verified(plan, revoked, not_revoked, gateway.rules(plan.group_id))
+
+    def revoke_calls(
+        self, plan: RemediationPlan, gateway: GroupGateway, skip: frozenset[str] = frozenset()
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The revoke calls of one plan, by content, one per direction (and, in a lockdown,
+        its causes first): the ids revoked and those not (changed or gone), unverified."""
         revoked: list[str] = []
         not_revoked: list[str] = []
         causes, rest = _lockdown_causes(plan)
@@ -273,10 +305,7 @@ class GuardedRevoke:
                 unknown = _revoke_direction(gateway, plan.group_id, direction, rules)
                 revoked.extend(r.rule_id for r in rules if r.rule_id not in unknown)
                 not_revoked.extend(r.rule_id for r in rules if r.rule_id in unknown)
-        after = gateway.rules(plan.group_id)
-        gone = [r for r in plan.revoked_rules if r.rule_id in set(revoked)]
-        still = tuple(r.rule_id for r in still_present(gone, after))
-        return Applied(tuple(revoked), tuple(not_revoked), still)
+        return tuple(revoked), tuple(not_revoked)
 
     def narrow(self, plan: RemediationPlan, gateway: GroupGateway, done: Narrowed) -> None:
         """Authorize the plan's narrowed rules, per direction in one call (rule by rule when
@@ -401,9 +430,17 @@ class GuardedRevoke:
         stored = StoredBackup(newest.backup_id, "", newest.version_id, newest.sha256)
         return outcome_tags(loaded.record.plan, pointer_value(stored), newest.created_at)
 
-    def tag(self, outcome: GroupOutcome, pointer: str, gateway: GroupGateway) -> None:
-        tags = outcome_tags(outcome.plan, pointer, self.clock().isoformat())
-        if self.defer_outcome_tags:
+    def tag(
+        self,
+        outcome: GroupOutcome,
+        pointer: str,
+        gateway: GroupGateway,
+        *,
+        defer: bool = False,
+        timestamp: str | None = None,
+    ) -> None:
+        tags = outcome_tags(outcome.plan, pointer, timestamp or self.clock().isoformat())
+        if self.defer_outcome_tags or defer:
             outcome.pending_tags = tags
             return
         try:
@@ -411,6 +448,35 @@ class GuardedRevoke:
         except SgcError as exc:
             outcome.outcome = Outcome.APPLIED_TAGGING_FAILED
             outcome.error = f"revoked and verified, but the outcome tags failed: {exc}"
+
+
+def previous_tags(plan: RemediationPlan) -> dict[str, str]:
+    """The pointer and status tags to put back when nothing is revoked under this run's
+    backup. An in-progress status is never put back: its run was closed, or is this one."""
+    return {
+        k: v
+        for k, v in plan.group_tags.items()
+        if k in (TAG_BACKUP, TAG_STATUS) and v != STATUS_IN_PROGRESS
+    }
+
+
+def started(plan: RemediationPlan, stored: StoredBackup) -> GroupOutcome:
+    """The outcome of a plan whose backup is stored, before anything is revoked."""
+    outcome = GroupOutcome(plan, Outcome.APPLIED, backup_id=stored.backup_id)
+    outcome.backup_sha256, outcome.backup_version = stored.sha256, stored.version_id
+    return outcome
+
+
+def verified(
+    plan: RemediationPlan,
+    revoked: tuple[str, ...],
+    not_revoked: tuple[str, ...],
+    after: tuple[Rule, ...],
+) -> Applied:
+    """What the revokes did, checked by content against the group's rules read after them."""
+    gone = [r for r in plan.revoked_rules if r.rule_id in set(revoked)]
+    still = tuple(r.rule_id for r in still_present(gone, after))
+    return Applied(revoked, not_revoked, still)
 
 
 def _revoke_direction(

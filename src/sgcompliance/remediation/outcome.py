@@ -49,6 +49,8 @@ class RemediationSettings:
     # recorded and alerted: until then the group stays "in progress", so a process that dies
     # first leaves the next run a plan to finish and an alert to send, not a finished group.
     defer_outcome_tags: bool = False
+    # Account x regions remediated at once (each one's groups in phases, one after another).
+    max_workers: int = 8
 
 
 @dataclass(slots=True)

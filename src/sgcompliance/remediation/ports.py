@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sgcompliance.engine.model import Direction, RegionSnapshot, Rule, SecurityGroup
 from sgcompliance.remediation.backup import BackupRecord, LoadedBackup, StoredBackup
@@ -39,6 +39,26 @@ class GroupGateway(Protocol):
     def set_tags(self, group_id: str, tags: Mapping[str, str]) -> None: ...
 
     def remove_tags(self, group_id: str, keys: Sequence[str]) -> None: ...
+
+
+@runtime_checkable
+class BatchGateway(Protocol):
+    """What a `GroupGateway` may also do for many groups of its account x region at once; a
+    remediation of many groups uses it when the gateway has it, else the one-group calls."""
+
+    def rules_of(self, group_ids: Sequence[str]) -> Mapping[str, tuple[Rule, ...]]:
+        """Every listed group's current rules (a group that is gone has none), in one call
+        per 200 groups (a `group-id` filter)."""
+        ...
+
+    def tags_of(self, group_ids: Sequence[str]) -> Mapping[str, Mapping[str, str]]:
+        """The current tags of the listed groups that exist, in one call per 200 groups."""
+        ...
+
+    def set_tags_many(self, group_ids: Sequence[str], tags: Mapping[str, str]) -> None:
+        """The same tags on every listed group, one call per 1,000 groups (AWS fails a call
+        naming a group that is gone as a whole)."""
+        ...
 
 
 class RegionReader(Protocol):

@@ -10,7 +10,9 @@ record (see `guarded_revoke`). Groups an earlier run left in progress are finish
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 
@@ -20,7 +22,8 @@ from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
 from sgcompliance.engine.policy import Remediation, allowed_peers
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.errors import BackupError, NotFoundError, SgcError
-from sgcompliance.remediation.backup import group_of, parse_pointer
+from sgcompliance.remediation.backup import StoredBackup, group_of, parse_pointer
+from sgcompliance.remediation.batch_revoke import BatchRevoke
 from sgcompliance.remediation.drift import drift
 from sgcompliance.remediation.guarded_revoke import GuardedRevoke, Rejudged
 from sgcompliance.remediation.interrupted import InterruptedRemediations
@@ -96,6 +99,7 @@ class SecurityGroupRemediator:
             defer_outcome_tags=settings.defer_outcome_tags,
         )
         self.interrupted = InterruptedRemediations(backups, self.guarded, clock)
+        self.batch = BatchRevoke(self.guarded, lambda: self.clock().isoformat())
         # What a group was read as, to judge it again from a new read of its rules.
         self._read: dict[GroupKey, tuple[SecurityGroup, Mapping[str, tuple[str, ...]]]] = {}
 
@@ -146,24 +150,78 @@ class SecurityGroupRemediator:
         *,
         run_id: str | None = None,
     ) -> RemediationRun:
-        """Apply plans group by group. A failing group (say, AccessDenied in one account) is
-        recorded and the others go on; a failing backup store stops the run (`stopped_by`).
-        Then groups left in progress by an earlier run, and flagged groups compliant now.
+        """Apply plans, each account x region in phases (`batch_revoke`), several account x
+        regions at once (`settings.max_workers`). A failing group (say, AccessDenied in one
+        account) is recorded and the others go on; a failing backup store stops the run
+        (`stopped_by`): the groups not yet backed up are reported not attempted. Then groups
+        left in progress by an earlier run, and flagged groups compliant now.
         `run_id`: what the backups of this run record as their run (the trigger's event id)."""
         self.run_backups.run_id = run_id
         self._remember(snapshots)
         run = RemediationRun(list(plans), [], note)
+        workers = max(1, self.settings.max_workers)
+        batched = [i for i, plan in enumerate(plans) if self._batched(plan)]
+        # Every backup of the run first, before anything is written to any group; the first
+        # alone, the rest concurrently. The first plan (in order) whose backup the store
+        # refused, or that was not tried once it had refused one, stops the run there.
+        refused = threading.Event()
+
+        def store(i: int) -> StoredBackup | BackupError | None:
+            if refused.is_set():
+                return None
+            result = self.batch.store(plans[i])
+            if isinstance(result, BackupError):
+                refused.set()
+            return result
+
+        stored: dict[int, StoredBackup] = {}
+        limit, failure = len(plans), None
+        with ThreadPoolExecutor(workers, thread_name_prefix="sgc-backup") as pool:
+            results = [store(i) for i in batched[:1]]
+            results += pool.map(store, batched[1:])
+        for i, result in zip(batched, results, strict=True):
+            if not isinstance(result, StoredBackup):
+                limit = i
+                failure = next(r for r in results if isinstance(r, BackupError))
+                break
+            stored[i] = result
+        scopes: dict[tuple[str, str], list[int]] = {}
+        for i, plan in enumerate(plans[:limit]):
+            scopes.setdefault((plan.account_id, plan.region), []).append(i)
+        stop = _Stop()
+        if failure is not None:
+            stop.fail(failure)
+        done: dict[int, list[GroupOutcome]] = {}
+
+        def work(indices: list[int]) -> dict[int, list[GroupOutcome]]:
+            items = [(i, plans[i], stored.get(i)) for i in indices]
+            return self._scope(items, gateway_for, note, stop)
+
+        if min(workers, len(scopes)) <= 1:
+            for indices in scopes.values():
+                done.update(work(indices))
+        else:
+            with ThreadPoolExecutor(workers, thread_name_prefix="sgc-remediate") as pool:
+                for part in pool.map(work, scopes.values()):
+                    done.update(part)
+        if failure is not None:
+            error = f"{failure.code}: {failure}"
+            done[limit] = [GroupOutcome(plans[limit], Outcome.FAILED, error=error)]
         for i, plan in enumerate(plans):
-            try:
-                run.outcomes.extend(self._group(plan, gateway_for, note))
-            except BackupError as exc:
-                # Without a place for backups nothing more may be revoked: this group and the
-                # rest are reported as not done; what was done before stays reported as done.
-                run.stopped_by = exc
-                run.outcomes.extend(_not_done(plans[i:], exc))
-                return run
-            except SgcError as exc:
-                run.outcomes.append(GroupOutcome(plan, Outcome.FAILED, error=str(exc)))
+            if i in done:
+                run.outcomes.extend(done[i])
+            else:
+                assert stop.error is not None  # only a failing store leaves a plan undone
+                run.outcomes.append(
+                    GroupOutcome(
+                        plan,
+                        Outcome.FAILED,
+                        error=f"not attempted: the backup store failed ({stop.error})",
+                    )
+                )
+        if stop.error is not None:
+            run.stopped_by = stop.error
+            return run
         planned = {(p.account_id, p.region, p.group_id) for p in plans}
         for group in _unplanned(snapshots, planned):
             try:
@@ -172,12 +230,74 @@ class SecurityGroupRemediator:
                 log.warning("cannot settle the state of %s: %s", group.group_id, exc)
         return run
 
-    def _group(
-        self, plan: RemediationPlan, gateway_for: GatewayFor, note: str
-    ) -> list[GroupOutcome]:
+    def _batched(self, plan: RemediationPlan) -> bool:
+        """Whether the plan goes with its account x region's batch of revokes (else alone:
+        a flag, a dry run, or a group an earlier run left in progress, closed first)."""
+        return (
+            not self.settings.dry_run
+            and bool(plan.revoke_count)
+            and plan.group_tags.get(TAG_STATUS) != STATUS_IN_PROGRESS
+        )
+
+    def _scope(
+        self,
+        items: Sequence[tuple[int, RemediationPlan, StoredBackup | None]],
+        gateway_for: GatewayFor,
+        note: str,
+        stop: _Stop,
+    ) -> dict[int, list[GroupOutcome]]:
+        """The outcomes of the plans of one account x region (by their index; a plan left
+        out was not attempted): flags, dry runs and groups an earlier run left in progress
+        one by one, then the revokes as one batch under the backups stored for them."""
+        done: dict[int, list[GroupOutcome]] = {}
+        account_id, region = items[0][1].account_id, items[0][1].region
+        try:
+            gateway = gateway_for(account_id, region)
+        except SgcError as exc:
+            return {i: [GroupOutcome(plan, Outcome.FAILED, error=str(exc))] for i, plan, _ in items}
+        batch: list[tuple[int, RemediationPlan, StoredBackup]] = []
+        for i, plan, backup in items:
+            if backup is not None:
+                batch.append((i, plan, backup))
+                continue
+            if stop.error is not None and plan.revoke_count:
+                continue  # a revoke without its backup stored first: not attempted
+            try:
+                done[i] = self._group(plan, gateway, note)
+            except BackupError as exc:
+                stop.fail(exc)
+                done[i] = [GroupOutcome(plan, Outcome.FAILED, error=f"{exc.code}: {exc}")]
+            except SgcError as exc:
+                done[i] = [GroupOutcome(plan, Outcome.FAILED, error=str(exc))]
+        if batch:
+            result = self.batch.run(batch, gateway, self._rejudge)
+            for i, plan, _ in batch:
+                done[i] = [self._batch_outcome(plan, result.results[i], gateway)]
+        return done
+
+    def _batch_outcome(
+        self,
+        plan: RemediationPlan,
+        result: GroupOutcome | Rejudged | SgcError,
+        gateway: GroupGateway,
+    ) -> GroupOutcome:
+        """A batch's result for one plan as the outcome `apply` would have given."""
+        if isinstance(result, NotFoundError):
+            return GroupOutcome(plan, Outcome.GROUP_GONE, error=f"{plan.group_id} no longer exists")
+        if isinstance(result, BackupError):
+            return GroupOutcome(plan, Outcome.FAILED, error=f"{result.code}: {result}")
+        if isinstance(result, SgcError):
+            return GroupOutcome(plan, Outcome.FAILED, error=str(result))
+        try:
+            return self._revoked(plan, result, gateway)
+        except NotFoundError:
+            return GroupOutcome(plan, Outcome.GROUP_GONE, error=f"{plan.group_id} no longer exists")
+        except SgcError as exc:
+            return GroupOutcome(plan, Outcome.FAILED, error=str(exc))
+
+    def _group(self, plan: RemediationPlan, gateway: GroupGateway, note: str) -> list[GroupOutcome]:
         """The outcomes of one plan: closing an earlier run's remediation of the group first,
         when it left one in progress, then the plan (made again if closing changed the group)."""
-        gateway = gateway_for(plan.account_id, plan.region)
         settled = self._settle(plan, gateway, note)
         if settled is None:
             return [self.apply(plan, gateway)]
@@ -224,7 +344,12 @@ class SecurityGroupRemediator:
         return fresh if fresh is not None and fresh.revoke_count else None
 
     def _revoke(self, plan: RemediationPlan, gateway: GroupGateway) -> GroupOutcome:
-        done = self.guarded.run(plan, gateway, self._rejudge)
+        return self._revoked(plan, self.guarded.run(plan, gateway, self._rejudge), gateway)
+
+    def _revoked(
+        self, plan: RemediationPlan, done: GroupOutcome | Rejudged, gateway: GroupGateway
+    ) -> GroupOutcome:
+        """The outcome of a guarded revoke; a group judged again is flagged or left alone."""
         if isinstance(done, Rejudged):
             if done.plan is None:
                 outcome = GroupOutcome(plan, Outcome.CHANGED, verified=True)
@@ -360,13 +485,17 @@ class SecurityGroupRemediator:
                 self._read[key] = (group, snap.prefix_lists)
 
 
-def _not_done(plans: Sequence[RemediationPlan], exc: BackupError) -> list[GroupOutcome]:
-    first = GroupOutcome(plans[0], Outcome.FAILED, error=f"{exc.code}: {exc}")
-    rest = [
-        GroupOutcome(p, Outcome.FAILED, error=f"not attempted: the backup store failed ({exc})")
-        for p in plans[1:]
-    ]
-    return [first, *rest]
+class _Stop:
+    """The first failure of the backup store, seen by every account x region of the run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.error: BackupError | None = None
+
+    def fail(self, exc: BackupError) -> None:
+        with self._lock:
+            if self.error is None:
+                self.error = exc
 
 
 def _without_status(tags: Mapping[str, str]) -> dict[str, str]:

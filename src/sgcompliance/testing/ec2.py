@@ -81,6 +81,30 @@ class FakeGateway:
         group = self.groups.get(group_id)
         return () if group is None else group.rules
 
+    def rules_of(self, group_ids: Sequence[str]) -> dict[str, tuple[Rule, ...]]:
+        """`BatchGateway.rules_of`: one call (one "rules" hook, one log entry) for them all."""
+        self._hook("rules")
+        self.log.append(f"rules_of {','.join(group_ids)}")
+        return {g: self.groups[g].rules if g in self.groups else () for g in group_ids}
+
+    def tags_of(self, group_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        self._hook("describe")
+        self.log.append(f"tags_of {','.join(group_ids)}")
+        return {g: dict(self.groups[g].tags) for g in group_ids if g in self.groups}
+
+    def set_tags_many(self, group_ids: Sequence[str], tags: Mapping[str, str]) -> None:
+        """One call for every group; a group that is gone fails it as a whole, as in AWS."""
+        self._hook("tag")
+        missing = [g for g in group_ids if g not in self.groups]
+        if missing:
+            raise NotFoundError(f"{missing[0]} not found")
+        merged = {g: {**self.groups[g].tags, **tags} for g in group_ids}
+        if any(sum(1 for k in m if not k.startswith("aws:")) > TAG_LIMIT for m in merged.values()):
+            raise AwsApiError("TagLimitExceeded", aws_code="TagLimitExceeded")
+        self._write(f"tag_many {','.join(group_ids)} {sorted(tags)}")
+        for g in group_ids:
+            self.groups[g] = replace(self.groups[g], tags=merged[g])
+
     def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
         self._hook("revoke")
         if self.in_order:

@@ -241,6 +241,44 @@ def describe_group_rules(ec2: EC2Client, group_id: str, *, scope: str = "") -> l
     )
 
 
+def describe_rules_of_groups(
+    ec2: EC2Client, group_ids: Sequence[str], *, scope: str = ""
+) -> list[dict[str, Any]]:
+    """The `DescribeSecurityGroupRules` rows of many groups: a `group-id` filter of up to
+    `FILTER_VALUES` groups per call (all pages)."""
+    ids = list(dict.fromkeys(group_ids))
+    return [
+        row
+        for start in range(0, len(ids), FILTER_VALUES)
+        for row in collect(
+            ec2,
+            "describe_security_group_rules",
+            "SecurityGroupRules",
+            scope=scope,
+            Filters=[{"Name": "group-id", "Values": ids[start : start + FILTER_VALUES]}],
+        )
+    ]
+
+
+def describe_groups(
+    ec2: EC2Client, group_ids: Sequence[str], *, scope: str = ""
+) -> list[dict[str, Any]]:
+    """The `DescribeSecurityGroups` items of the listed groups that exist: a `group-id` filter
+    of up to `FILTER_VALUES` groups per call (a group that is gone is left out, not an error)."""
+    ids = list(dict.fromkeys(group_ids))
+    return [
+        group
+        for start in range(0, len(ids), FILTER_VALUES)
+        for group in collect(
+            ec2,
+            "describe_security_groups",
+            "SecurityGroups",
+            scope=scope,
+            Filters=[{"Name": "group-id", "Values": ids[start : start + FILTER_VALUES]}],
+        )
+    ]
+
+
 def groups_of_rules(
     ec2: EC2Client, account_id: str, region: str, rule_ids: Sequence[str]
 ) -> dict[str, str]:
@@ -353,6 +391,21 @@ def set_tags(ec2: EC2Client, resource_id: str, tags: Mapping[str, str]) -> None:
         ec2.create_tags(
             Resources=[resource_id], Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
         )
+
+
+# Resources one CreateTags call may name.
+TAG_RESOURCES = 1000
+
+
+def set_tags_many(ec2: EC2Client, resource_ids: Sequence[str], tags: Mapping[str, str]) -> None:
+    """The same tags on many resources: one call per `TAG_RESOURCES` of them."""
+    ids = list(dict.fromkeys(resource_ids))
+    if not tags or not ids:
+        return
+    for start in range(0, len(ids), TAG_RESOURCES):
+        chunk = ids[start : start + TAG_RESOURCES]
+        with translating("CreateTags", scope=",".join(chunk[:3])):
+            ec2.create_tags(Resources=chunk, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
 
 
 def remove_tags(ec2: EC2Client, resource_id: str, keys: Sequence[str]) -> None:

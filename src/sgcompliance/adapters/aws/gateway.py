@@ -50,6 +50,28 @@ class Ec2GroupGateway:
             parse_rule(row, f"{scope}/{group_id}", f"$[{i}]") for i, row in enumerate(rows)
         )
 
+    def rules_of(self, group_ids: Sequence[str]) -> dict[str, tuple[Rule, ...]]:
+        scope = f"{self.account_id}/{self.region}"
+        found: dict[str, list[Rule]] = {g: [] for g in group_ids}
+        for row in ec2_calls.describe_rules_of_groups(self.ec2, list(group_ids), scope=scope):
+            group_id = row.get("GroupId")
+            if group_id in found:
+                where = f"{scope}/{group_id}"
+                found[group_id].append(parse_rule(row, where, f"$[{len(found[group_id])}]"))
+        return {g: tuple(rules) for g, rules in found.items()}
+
+    def tags_of(self, group_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        scope = f"{self.account_id}/{self.region}"
+        groups = ec2_calls.describe_groups(self.ec2, list(group_ids), scope=scope)
+        return {
+            str(g["GroupId"]): {str(t["Key"]): str(t.get("Value", "")) for t in g.get("Tags", [])}
+            for g in groups
+            if g.get("GroupId") in group_ids
+        }
+
+    def set_tags_many(self, group_ids: Sequence[str], tags: Mapping[str, str]) -> None:
+        ec2_calls.set_tags_many(self.ec2, group_ids, tags)
+
     def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
         unknown, ids = ec2_calls.revoke_matching(
             self.ec2, group_id, direction, [ip_permission(r) for r in rules]

@@ -176,7 +176,9 @@ class Job:
     @property
     def settings(self) -> RemediationSettings:
         c = self.choices
-        return RemediationSettings(c.mode, c.dry_run, c.max_revokes, c.lockdown_severity)
+        return RemediationSettings(
+            c.mode, c.dry_run, c.max_revokes, c.lockdown_severity, max_workers=self.max_workers
+        )
 
     def run(self, runtime: Runtime, policy: Policy) -> bool:
         """True when every account-region was read and every planned change made."""

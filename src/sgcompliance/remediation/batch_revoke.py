@@ -1,0 +1,242 @@
+"""The guarded revoke of many groups of one account x region, in phases instead of group by group.
+
+Every group goes through exactly the steps of `GuardedRevoke.run`, in the same order for each
+group: its backup is stored, then its pointer tag written, then its rules read again, then its
+revokes (by content), then its rules read again to verify, then its receipt, then its outcome
+tags. What changes is that each step is taken for the whole batch before the next, so that the
+reads and the tags that are the same for many groups cost one call for many:
+
+- the backups, each stored (and its version and digest known) before any pointer is written:
+  the remediator stores those of the whole run first (`store`), and a store that fails stops
+  the run there, in the order of the plans, before anything is written to any group;
+- the pointer tags, one call per group (the pointer names the group's own backup and digest);
+- one read of every group's rules (`BatchGateway.rules_of`: a `group-id` filter of up to 200
+  groups); a group that differs from its pre-image is judged again on its own, as
+  `GuardedRevoke.run` does (a new backup, a new pointer, a new read);
+- the revokes, one call per group and direction, by content;
+- one read of the rules of every group revoked, to verify by content;
+- the receipts, one per group;
+- the outcome tags, in one call per set of identical tags: the tags every group gets but its
+  pointer (which the pointer tag wrote already, and a check of the groups' tags confirms is
+  still there; a group whose pointer changed meanwhile gets its whole outcome tags alone).
+
+A failure in one group (its tags, its revoke) is that group's outcome; the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from sgcompliance.engine.model import Rule
+from sgcompliance.errors import BackupError, SgcError
+from sgcompliance.remediation.backup import StoredBackup, pointer_value
+from sgcompliance.remediation.drift import drift
+from sgcompliance.remediation.guarded_revoke import (
+    GuardedRevoke,
+    Narrowed,
+    Rejudge,
+    Rejudged,
+    previous_tags,
+    started,
+    verified,
+)
+from sgcompliance.remediation.outcome import STATUS_IN_PROGRESS, GroupOutcome, Outcome
+from sgcompliance.remediation.plan import TAG_BACKUP, TAG_STATUS, RemediationPlan
+from sgcompliance.remediation.ports import BatchGateway, GroupGateway
+
+log = logging.getLogger(__name__)
+
+K = TypeVar("K")
+
+# What one group of a batch came to: an outcome, a new judgement that calls for no revoke, or
+# the error that stopped it (NotFoundError: the group is gone).
+Result = GroupOutcome | Rejudged | SgcError
+
+
+@dataclass(slots=True)
+class BatchResult(Generic[K]):
+    results: dict[K, Result] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Item(Generic[K]):
+    key: K
+    plan: RemediationPlan
+    stored: StoredBackup
+    previous: dict[str, str]
+    revoked: tuple[str, ...] = ()
+    not_revoked: tuple[str, ...] = ()
+
+
+def rules_of(gateway: GroupGateway, group_ids: Sequence[str]) -> dict[str, tuple[Rule, ...]]:
+    """The rules of every listed group: one call for them all where the gateway can."""
+    if len(group_ids) > 1 and isinstance(gateway, BatchGateway):
+        found = gateway.rules_of(group_ids)
+        return {g: tuple(found.get(g, ())) for g in group_ids}
+    return {g: gateway.rules(g) for g in group_ids}
+
+
+class BatchRevoke:
+    def __init__(self, guarded: GuardedRevoke, clock_iso: Callable[[], str]) -> None:
+        self.guarded = guarded
+        self.clock_iso = clock_iso
+
+    def store(self, plan: RemediationPlan) -> StoredBackup | BackupError:
+        """The plan's backup stored (phase one, for every plan of the run before any write to
+        a group), or why the store refused it."""
+        try:
+            return self.guarded.store(plan)
+        except BackupError as exc:
+            return exc
+
+    def run(
+        self,
+        items: Sequence[tuple[K, RemediationPlan, StoredBackup]],
+        gateway: GroupGateway,
+        rejudge: Rejudge,
+    ) -> BatchResult[K]:
+        """Revoke under each plan (all of one account x region, each with rules to revoke, its
+        backup already stored, and without an earlier run's remediation in progress)."""
+        done: BatchResult[K] = BatchResult()
+        batch = [_Item(key, plan, stored, previous_tags(plan)) for key, plan, stored in items]
+        batch = self._point(batch, gateway, done)
+        reads = self._read(batch, gateway, done)
+        plain: list[_Item[K]] = []
+        for item in batch:
+            if item.key not in reads:
+                continue
+            current = reads[item.key]
+            try:
+                if drift(item.plan.pre_image, current):
+                    # Changed since it was judged: judged again on its own, under a new backup.
+                    first = (item.stored, current)
+                    done.results[item.key] = self.guarded.run(
+                        item.plan, gateway, rejudge, first=first
+                    )
+                elif item.plan.narrowing:
+                    # Authorize, then revoke, then verify both: group by group.
+                    done.results[item.key] = self.guarded.carry_out(
+                        item.plan, item.stored, gateway, previous=item.previous
+                    )
+                else:
+                    item.revoked, item.not_revoked = self.guarded.revoke_calls(item.plan, gateway)
+                    plain.append(item)
+            except SgcError as exc:
+                done.results[item.key] = exc
+        self._conclude(plain, gateway, done)
+        return done
+
+    def _point(
+        self, batch: list[_Item[K]], gateway: GroupGateway, done: BatchResult[K]
+    ) -> list[_Item[K]]:
+        """Each group's pointer to its own backup, before anything is read or revoked."""
+        pointed = []
+        for item in batch:
+            tags = {TAG_BACKUP: pointer_value(item.stored), TAG_STATUS: STATUS_IN_PROGRESS}
+            try:
+                gateway.set_tags(item.plan.group_id, tags)
+            except SgcError as exc:
+                done.results[item.key] = exc
+                continue
+            pointed.append(item)
+        return pointed
+
+    def _read(
+        self, batch: list[_Item[K]], gateway: GroupGateway, done: BatchResult[K]
+    ) -> dict[K, tuple[Rule, ...]]:
+        """Every group's rules after its pointer; a failing read fails the groups it was for."""
+        try:
+            found = rules_of(gateway, [i.plan.group_id for i in batch])
+        except SgcError as exc:
+            done.results.update((i.key, exc) for i in batch)
+            return {}
+        return {i.key: found[i.plan.group_id] for i in batch}
+
+    def _conclude(self, plain: list[_Item[K]], gateway: GroupGateway, done: BatchResult[K]) -> None:
+        """Verify every revoked group by content in one read, store each receipt, then the
+        outcome tags by identical sets."""
+        try:
+            after = rules_of(gateway, [i.plan.group_id for i in plain])
+        except SgcError as exc:
+            done.results.update((i.key, exc) for i in plain)
+            return
+        timestamp = self.clock_iso()
+        to_tag: list[GroupOutcome] = []
+        for item in plain:
+            applied = verified(item.plan, item.revoked, item.not_revoked, after[item.plan.group_id])
+            try:
+                outcome = self.guarded.conclude(
+                    item.plan,
+                    item.stored,
+                    gateway,
+                    started(item.plan, item.stored),
+                    applied,
+                    Narrowed(),
+                    previous=item.previous,
+                    defer=True,
+                    timestamp=timestamp,
+                )
+            except SgcError as exc:
+                done.results[item.key] = exc
+                continue
+            done.results[item.key] = outcome
+            if outcome.pending_tags is not None:
+                to_tag.append(outcome)
+        if not self.guarded.defer_outcome_tags:
+            write_outcome_tags(to_tag, gateway)
+
+
+def write_outcome_tags(outcomes: Sequence[GroupOutcome], gateway: GroupGateway) -> None:
+    """The pending outcome tags of `outcomes` (one account x region): one call per set of
+    identical tags where the gateway can, once the groups' tags show each one's pointer is
+    still the one the outcome names; else, and for any group whose batched call failed, one
+    call per group. A group whose tags cannot be written is `applied_tagging_failed`."""
+    todo = [o for o in outcomes if o.pending_tags]
+    alone: list[GroupOutcome] = []
+    shared: dict[tuple[tuple[str, str], ...], list[GroupOutcome]] = {}
+    if len(todo) > 1 and isinstance(gateway, BatchGateway):
+        try:
+            held = gateway.tags_of([o.plan.group_id for o in todo])
+        except SgcError as exc:
+            log.info("cannot read the tags of %d groups (%s): tagging one by one", len(todo), exc)
+            held = {}
+        for outcome in todo:
+            tags = outcome.pending_tags or {}
+            pointer = held.get(outcome.plan.group_id, {}).get(TAG_BACKUP)
+            if pointer is not None and pointer == tags.get(TAG_BACKUP):
+                rest = tuple(sorted((k, v) for k, v in tags.items() if k != TAG_BACKUP))
+                shared.setdefault(rest, []).append(outcome)
+            else:
+                alone.append(outcome)
+    else:
+        alone = todo
+    for rest, members in shared.items():
+        if len(members) == 1:
+            alone.extend(members)
+            continue
+        assert isinstance(gateway, BatchGateway)
+        try:
+            gateway.set_tags_many([o.plan.group_id for o in members], dict(rest))
+        except SgcError as exc:
+            log.info("tagging %d groups at once failed (%s): one by one", len(members), exc)
+            alone.extend(members)
+            continue
+        for outcome in members:
+            outcome.pending_tags = None
+    for outcome in alone:
+        _tag_alone(outcome, gateway)
+
+
+def _tag_alone(outcome: GroupOutcome, gateway: GroupGateway) -> None:
+    try:
+        gateway.set_tags(outcome.plan.group_id, outcome.pending_tags or {})
+    except SgcError as exc:
+        outcome.outcome = Outcome.APPLIED_TAGGING_FAILED
+        outcome.error = f"revoked and verified, but the outcome tags failed: {exc}"
+    outcome.pending_tags = None
+
+
+__all__ = ["BatchResult", "BatchRevoke", "rules_of", "write_outcome_tags"]
