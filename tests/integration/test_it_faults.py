@@ -178,7 +178,8 @@ def test_a_crash_between_the_two_directions_is_finished_from_the_recorded_plan(
     # THEN every pointed group's recorded plan is finished under its first backup
     for other in pointed:
         done = next(o for o in rerun.run.outcomes if estate.key_of(o.plan.group_id) == other)
-        assert done.resumed and done.verified
+        assert done.resumed
+        assert done.verified
         assert done.backup_id == store.list(done.plan.group_id)[0]
     # AND the half-done one revoked every planned rule the dead run had not, its egress
     # among them
