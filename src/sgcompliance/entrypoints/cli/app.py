@@ -8,11 +8,15 @@ is the last backstop: an unexpected exception (a bug) is one line too, never a t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from sgcompliance.engine.collector import collector_paused
+from sgcompliance.entrypoints.bootstrap import Target
 from sgcompliance.entrypoints.cli import aws_options as opt
 from sgcompliance.entrypoints.cli.checks import checks_app
 from sgcompliance.entrypoints.cli.code_options import CodeInput, code_scan
@@ -34,6 +38,7 @@ from sgcompliance.entrypoints.cli.policy import policy_app
 from sgcompliance.entrypoints.cli.report_output import report_time, write_report
 from sgcompliance.errors import SgcError
 from sgcompliance.local.demo.context import CommandRun
+from sgcompliance.report.history import ReportFindings
 from sgcompliance.version import __version__
 
 # The shell's code for a command stopped by Ctrl-C (SIGINT), which typer uses too.
@@ -136,11 +141,37 @@ def scan(
     with reported_errors():
         last = read_previous(previous) if previous is not None else None
         target = aws.target("scan")
-        result, complete = judge(source, target, max_workers, stats, terminal, filters)
-        write_report(result, report_format, output, terminal, started=started, previous=last)
+        # A snapshot file's document, model, findings and report hold no reference cycle, and
+        # the collector's pauses around each step (reading, judging, writing) would each end
+        # in a collection of everything made during it: offline, it stays paused throughout,
+        # and what it would have walked is let go before it resumes.
+        with collector_paused() if source.input_ref is not None else nullcontext():
+            violations, complete = _judge_and_report(
+                source, target, max_workers, stats, terminal, filters,
+                report_format, output, started, last,
+            )  # fmt: skip
     if not complete:
         raise typer.Exit(ExitCode.PARTIAL)
-    raise typer.Exit(ExitCode.VIOLATIONS if result.violations else ExitCode.COMPLIANT)
+    raise typer.Exit(ExitCode.VIOLATIONS if violations else ExitCode.COMPLIANT)
+
+
+def _judge_and_report(
+    source: opt.ScanInput,
+    target: Target,
+    max_workers: int,
+    stats: bool,
+    terminal: Terminal,
+    filters: ScanFilters,
+    report_format: str,
+    output: Path | None,
+    started: datetime,
+    previous: ReportFindings | None,
+) -> tuple[bool, bool]:
+    """Judge and write the report; whether there are violations and whether everything meant
+    to be judged was read (the result itself is let go on return)."""
+    result, complete = judge(source, target, max_workers, stats, terminal, filters)
+    write_report(result, report_format, output, terminal, started=started, previous=previous)
+    return bool(result.violations), complete
 
 
 def main() -> None:
