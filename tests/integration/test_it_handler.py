@@ -102,6 +102,18 @@ def test_a_cold_start_takes_the_hub_account_from_the_function_arn_not_from_sts(h
     assert entry.current_wiring().account == "210987654321"
 
 
+def test_a_cold_start_on_a_change_out_of_scope_assumes_no_role(hub: Hub) -> None:
+    # GIVEN a function not yet wired  WHEN its first event is a change in another account
+    hub_account = hub.factory.sts().get_caller_identity()["Account"]
+    event = change_event("333333333333", "sg-0123456789abcdef0", [])
+    body = entry.handler(event, FunctionContext(hub_account))
+    # THEN the configuration was read and the decision stored; no role, no member call
+    assert body["status"] == "out_of_scope"
+    made = calls()
+    assert not [op for op in made if op.startswith(("sts:", "ec2:"))]
+    assert (made["s3:GetObject"], made["s3:PutObject"]) == (1, 1)
+
+
 def test_a_duplicate_delivery_remediates_once_and_alerts_once(hub: Hub) -> None:
     ec2 = hub.member_ec2()
     group_id, world_rules = open_ssh(ec2)

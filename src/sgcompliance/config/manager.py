@@ -13,7 +13,13 @@ The manager itself reads SGC_PARAMETER_PATH (the SSM path), SGC_CONFIG_TTL (seco
 SGC_MAX_EVENT_AGE (seconds a change event may be old and still acted on; `none`: no limit).
 
 The policy is `s3://BUCKET/KEY` (fetched with the cached ETag as If-None-Match: an unchanged
-object is neither downloaded nor parsed again), `builtin:NAME`, or a file path.
+object is neither downloaded nor parsed again), `builtin:NAME`, or a file path. The parameters
+name it, so they are read first; while the policy loads, `get(meanwhile=...)` hands what the
+parameters say of the members (`MemberReach`) to `meanwhile` in a thread of its own (the event
+path fetches the member role's credentials then), and returns once both are done. `meanwhile`
+is called only when the configuration is loaded and its parameters are valid (the policy may
+still be refused); what it raises is logged, never lost in the thread and never in the way of
+the configuration.
 
 Any invalid value raises `ConfigError` naming the parameter (its full SSM name or its
 environment variable) and what is wrong; nothing is cached then, so the next call retries.
@@ -21,17 +27,19 @@ environment variable) and what is wrong; nothing is cached then, so the next cal
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Protocol
 
 from sgcompliance.config import parameters as params
 from sgcompliance.config.mode_overrides import AccountPlacement
 from sgcompliance.config.parameters import Parameter, Parameters
-from sgcompliance.config.runtime import ORGANIZATION, RuntimeConfig, max_event_age
+from sgcompliance.config.runtime import ORGANIZATION, MemberReach, RuntimeConfig, max_event_age
 from sgcompliance.engine.policy import Policy
 from sgcompliance.errors import (
     AccessDeniedError,
@@ -46,6 +54,7 @@ __all__ = [
     "AccountDirectory",
     "AccountPlacement",
     "ConfigManager",
+    "Meanwhile",
     "ParameterSource",
     "PolicySource",
     "PolicySourceFactory",
@@ -58,6 +67,10 @@ TTL_ENV = "SGC_CONFIG_TTL"
 _S3 = "s3://"
 
 Clock = Callable[[], float]
+# Called with the parameters' `MemberReach` while the policy object loads (see `get`).
+Meanwhile = Callable[[MemberReach], None]
+
+log = logging.getLogger(__name__)
 
 
 class ParameterSource(Protocol):
@@ -128,13 +141,15 @@ class ConfigManager:
         self._policy: _LoadedPolicy | None = None
         self._placements: dict[str, tuple[float, AccountPlacement]] = {}
 
-    def get(self) -> RuntimeConfig:
-        """The configuration, from the cache while it is younger than the TTL."""
+    def get(self, meanwhile: Meanwhile | None = None) -> RuntimeConfig:
+        """The configuration, from the cache while it is younger than the TTL. When it is
+        loaded, `meanwhile` (if given) runs with the parameters' `MemberReach` while the policy
+        object is read (see the module documentation)."""
         with self._lock:
             now = self._clock()
             if self._config is not None and now - self._loaded_at < self.ttl:
                 return self._config
-            fresh = self._load()
+            fresh = self._load(meanwhile)
             # An unchanged configuration keeps its identity across reloads.
             if fresh != self._config:
                 self._config = fresh
@@ -179,16 +194,25 @@ class ConfigManager:
             self._placements[account_id] = (now, placement)
         return placement
 
-    def _load(self) -> RuntimeConfig:
+    def _load(self, meanwhile: Meanwhile | None = None) -> RuntimeConfig:
         stored = self._parameters.get_by_path(self.path) if self._parameters is not None else {}
         parsed = params.parse(params.collect(stored, self.path, self._environ), self.path)
         self._check_external_id(parsed)
         self._check_backup_store(parsed)
-        loaded = self._load_policy(parsed[Parameter.POLICY], parsed.origins[Parameter.POLICY])
+        oldest = max_event_age(self._environ)
+        helper = None
+        if meanwhile is not None:
+            helper = threading.Thread(
+                target=_quietly, args=(meanwhile, _reach(parsed, oldest)), name="sgc-meanwhile"
+            )
+            helper.start()
+        try:
+            loaded = self._load_policy(parsed[Parameter.POLICY], parsed.origins[Parameter.POLICY])
+        finally:
+            if helper is not None:
+                helper.join()
         config = replace(
-            _build(parsed, loaded),
-            max_event_age=max_event_age(self._environ),
-            hub_account=self._home_account,
+            _build(parsed, loaded), max_event_age=oldest, hub_account=self._home_account
         )
         self._policy = loaded
         return config
@@ -265,16 +289,39 @@ def _parse_policy_text(text: str, key: str, ref: str, origin: str) -> Policy:
         raise ConfigError(message) from exc
 
 
-def _build(parsed: Parameters, loaded: _LoadedPolicy) -> RuntimeConfig:
-    role_name = parsed[Parameter.ROLE_NAME]
+def _quietly(meanwhile: Meanwhile, reach: MemberReach) -> None:
+    """`meanwhile` in its thread: a failure is logged; the configuration loads all the same,
+    and whatever `meanwhile` prepared is done again, and its failure met, where it is used."""
+    try:
+        meanwhile(reach)
+    except Exception:  # a thread's top: nothing above it would see the failure
+        log.warning("preparing the members while the policy loaded failed", exc_info=True)
+
+
+def _own_role_arns(parsed: Parameters) -> frozenset[str]:
     # The member role is always the remediator's own; configured ARNs add to it.
-    own = frozenset({f"arn:*:iam::*:role/{role_name}", *parsed[Parameter.OWN_ROLE_ARNS]})
+    role_name = parsed[Parameter.ROLE_NAME]
+    return frozenset({f"arn:*:iam::*:role/{role_name}", *parsed[Parameter.OWN_ROLE_ARNS]})
+
+
+def _reach(parsed: Parameters, oldest: timedelta | None) -> MemberReach:
+    return MemberReach(
+        accounts=parsed[Parameter.ACCOUNTS],
+        regions=parsed[Parameter.REGIONS],
+        role_name=parsed[Parameter.ROLE_NAME],
+        external_id=parsed[Parameter.EXTERNAL_ID],
+        own_role_arns=_own_role_arns(parsed),
+        max_event_age=oldest,
+    )
+
+
+def _build(parsed: Parameters, loaded: _LoadedPolicy) -> RuntimeConfig:
     return RuntimeConfig(
         mode=parsed[Parameter.MODE],
         dry_run=parsed[Parameter.DRY_RUN],
         accounts=parsed[Parameter.ACCOUNTS],
         regions=parsed[Parameter.REGIONS],
-        role_name=role_name,
+        role_name=parsed[Parameter.ROLE_NAME],
         policy=loaded.policy,
         policy_ref=loaded.ref,
         policy_etag=loaded.etag,
@@ -287,7 +334,7 @@ def _build(parsed: Parameters, loaded: _LoadedPolicy) -> RuntimeConfig:
         backup_bucket=parsed[Parameter.BACKUP_BUCKET],
         backup_prefix=parsed[Parameter.BACKUP_PREFIX],
         backup_kms_key_id=parsed[Parameter.BACKUP_KMS_KEY_ID],
-        own_role_arns=own,
+        own_role_arns=_own_role_arns(parsed),
         mode_overrides=parsed[Parameter.MODE_OVERRIDES],
         owner_routing=parsed[Parameter.ALERT_OWNER_TAGS],
     )

@@ -25,6 +25,30 @@ _MAX_EVENT_AGE_LIMIT = 30 * 86_400
 
 
 @dataclass(frozen=True, slots=True)
+class MemberReach:
+    """What the runtime parameters alone tell of the member accounts: where the tool acts, as
+    which role, and which changes are its own. Known before the policy object is read, so that
+    a member's credentials can be fetched meanwhile (`ConfigManager.get`'s `meanwhile`)."""
+
+    accounts: Accounts
+    regions: tuple[str, ...]
+    role_name: str
+    external_id: str | None = field(default=None, repr=False)
+    own_role_arns: frozenset[str] = frozenset()
+    max_event_age: timedelta | None = DEFAULT_MAX_EVENT_AGE
+
+    @property
+    def account_scope(self) -> frozenset[str] | None:
+        """The accounts events may come from; None for the whole organization."""
+        return None if self.accounts == ORGANIZATION else frozenset(self.accounts)
+
+    @property
+    def region_scope(self) -> frozenset[str] | None:
+        """The regions events may come from; None for every region."""
+        return frozenset(self.regions) if self.regions else None
+
+
+@dataclass(frozen=True, slots=True)
 class RuntimeConfig:
     mode: Mode
     dry_run: bool

@@ -6,7 +6,9 @@ AWS and against the local moto server (`--endpoint-url` / `AWS_ENDPOINT_URL`).
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +37,7 @@ from sgcompliance.adapters.emf import EmfMetricsSink
 from sgcompliance.adapters.local_backups import NoBackupStore
 from sgcompliance.config.manager import PATH_ENV, ConfigManager
 from sgcompliance.config.parameters import DEFAULT_PATH, Parameter, full_name, normalize_path
-from sgcompliance.config.runtime import RuntimeConfig
+from sgcompliance.config.runtime import MemberReach, RuntimeConfig
 from sgcompliance.deployment.doctor import Deployment
 from sgcompliance.errors import ConfigError, SgcError
 from sgcompliance.events.batch import Correlate
@@ -45,6 +47,8 @@ from sgcompliance.records.audit_log import AuditSink, LogAuditSink
 from sgcompliance.records.metrics import DEFAULT_NAMESPACE, DEFAULT_SERVICE, MetricsManager
 from sgcompliance.remediation.ports import BackupStore
 from sgcompliance.remediation.rollback import RecordSink, RollbackService
+
+log = logging.getLogger(__name__)
 
 WORK_QUEUE_ENV = "SGC_WORK_QUEUE_URL"
 # The member role session: `sgcompliance-handler`, which `is_own_change` recognises.
@@ -153,6 +157,8 @@ class HandlerAdapters:
         self.caller = caller
         self.environ = environ
         self._members: dict[tuple[str, str | None], MemberAccess] = {}
+        # `warm_member` runs beside the configuration's load, which may build `backups` etc.
+        self._lock = threading.Lock()
         self._backups: dict[tuple[str, str, str | None], BackupStore] = {}
 
     def backups(self, config: RuntimeConfig) -> BackupStore:
@@ -177,14 +183,30 @@ class HandlerAdapters:
         return SnsNotifier(self.factory.client("sns", topic_region(topic_arn)), topic_arn)
 
     def members(self, config: RuntimeConfig) -> MemberAccess:
-        key = (config.role_name, config.external_id)
-        if key not in self._members:
-            role = RoleSettings(role_name=key[0], external_id=key[1], purpose=HANDLER_PURPOSE)
-            assumer = RoleAssumer(self.factory.sts(), role)
-            clients = AccountClients(self.factory, assumer, direct_accounts=[self.caller])
-            runtime = Runtime(self.factory, clients, self.caller, (), ())
-            self._members[key] = MemberAccess(runtime)
-        return self._members[key]
+        return self._member_access(config.role_name, config.external_id)
+
+    def warm_member(self, reach: MemberReach, account_id: str, region: str) -> None:
+        """The member role's credentials for the account (unless it is the hub's own) and its
+        EC2 client in `region`, kept for `members`; a failure is logged and left for the first
+        use, which meets it again and reports it."""
+        access = self._member_access(reach.role_name, reach.external_id)
+        try:
+            access.runtime.clients.ec2(account_id, region)
+        except SgcError as exc:
+            log.info("member %s/%s not readied: %s", account_id, region, exc)
+
+    def _member_access(self, role_name: str, external_id: str | None) -> MemberAccess:
+        key = (role_name, external_id)
+        with self._lock:
+            if key not in self._members:
+                role = RoleSettings(
+                    role_name=role_name, external_id=external_id, purpose=HANDLER_PURPOSE
+                )
+                assumer = RoleAssumer(self.factory.sts(), role)
+                clients = AccountClients(self.factory, assumer, direct_accounts=[self.caller])
+                runtime = Runtime(self.factory, clients, self.caller, (), ())
+                self._members[key] = MemberAccess(runtime)
+            return self._members[key]
 
     def estate(self) -> HandlerAdapters:
         return self

@@ -27,6 +27,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
+from sgcompliance.config.runtime import MemberReach
 from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.errors import NotFoundError, SgcError
 from sgcompliance.events.classify import SgChangeEvent, ignore_reason, in_scope
@@ -118,8 +119,8 @@ class EventProcessor:
 
     def process(self, event: SgChangeEvent) -> EventReport:
         """Judge and remediate the groups the event names; ConfigError when the configuration
-        cannot be loaded (then nothing was done)."""
-        services = self.pipeline.services()
+        cannot be loaded (then nothing was done but, at most, the member role assumed)."""
+        services = self.pipeline.services(meanwhile=partial(self._warm, event))
         config = services.config
         reason = ignore_reason(event, config.own_role_arns)
         if reason is audit.IgnoreReason.OWN_SESSION and event.event_name in TAG_EVENTS:
@@ -151,6 +152,18 @@ class EventProcessor:
         return EventReport(
             event.event_id, EventStatus.JUDGED, tuple(records), "", message_id, retry
         )
+
+    def _warm(self, event: SgChangeEvent, reach: MemberReach) -> None:
+        """While the policy object loads: ready the event's account x region when, as far as
+        the parameters tell (the steps before the policy in `process`), it will be read. A tag
+        change waits: whether it is judged depends on the policy."""
+        if event.event_name in TAG_EVENTS or ignore_reason(event, reach.own_role_arns):
+            return
+        oldest = reach.max_event_age
+        if oldest is not None and self.pipeline.clock() - event.event_time > oldest:
+            return
+        if in_scope(event.account_id, event.region, reach.account_scope, reach.region_scope):
+            self.pipeline.warm_member(reach, event.account_id, event.region)
 
     def _skip(
         self, services: Services, event: SgChangeEvent, reason: audit.IgnoreReason, why: str

@@ -15,7 +15,8 @@ from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
 from sgcompliance.clock import utc_now, utc_today
-from sgcompliance.config.runtime import RuntimeConfig
+from sgcompliance.config.manager import ConfigManager
+from sgcompliance.config.runtime import MemberReach, RuntimeConfig
 from sgcompliance.engine.model import RegionSnapshot
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.errors import (
@@ -64,6 +65,16 @@ class AccountTagSource(Protocol):
     the organization's directory): alerts route by them when a group has no owner tag."""
 
     def account_tags(self, account_id: str) -> Mapping[str, str]: ...
+
+
+@runtime_checkable
+class MemberWarmup(Protocol):
+    """Adapters that can make a member account ready ahead of its first use (`HandlerAdapters`:
+    the member role's credentials and the EC2 client of one account x region)."""
+
+    def warm_member(self, reach: MemberReach, account_id: str, region: str) -> None:
+        """Ready the account x region; a failure is left for the first use to meet."""
+        ...
 
 
 class MemberGroups(Protocol):
@@ -166,9 +177,15 @@ class Pipeline:
         self._lock = threading.Lock()
         self._services: Services | None = None
 
-    def services(self) -> Services:
-        """The services for the current configuration; ConfigError when it is invalid."""
-        config = self.configs.get()
+    def services(self, meanwhile: Callable[[MemberReach], None] | None = None) -> Services:
+        """The services for the current configuration; ConfigError when it is invalid.
+
+        `meanwhile`: when the configuration is loaded by a `ConfigManager`, called with what
+        its parameters say of the members while its policy object is read (`warm_member`)."""
+        if meanwhile is not None and isinstance(self.configs, ConfigManager):
+            config = self.configs.get(meanwhile)
+        else:
+            config = self.configs.get()
         with self._lock:
             if self._services is None or self._services.config is not config:
                 self._services = self._build(config)
@@ -176,6 +193,11 @@ class Pipeline:
 
     def mode_for(self, account_id: str) -> Mode:
         return self.configs.mode_for_account(account_id)
+
+    def warm_member(self, reach: MemberReach, account_id: str, region: str) -> None:
+        """Ready one member account x region ahead of its first use, where the adapters can."""
+        if isinstance(self.adapters, MemberWarmup):
+            self.adapters.warm_member(reach, account_id, region)
 
     def alert_topic(self) -> str | None:
         """The topic of the last valid configuration, else whatever the adapters can find."""

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import botocore
 import pytest
+from botocore.loaders import JSONFileLoader
 
 from sgcompliance import __version__
-from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory, StaticCredentials
+from sgcompliance.adapters.aws.session import (
+    AwsSettings,
+    ClientFactory,
+    PlainJsonFiles,
+    StaticCredentials,
+)
 from sgcompliance.errors import ConfigError
 
 LOCAL = "http://127.0.0.1:5999"
@@ -134,3 +143,23 @@ def test_refreshed_credentials_of_an_account_replace_its_client() -> None:
         factory.ec2("eu-west-1", StaticCredentials("ASIA2", "s", "t"), owner="222222222222")
         is second
     )
+
+
+def test_the_sdks_data_files_are_read_as_plain_dicts_with_the_same_content() -> None:
+    # GIVEN the SDK's own reader and the factory's, on the EC2 model and the endpoint rules
+    data = Path(botocore.__file__).parent / "data"
+    for name in ("ec2/2016-11-15/service-2", "ec2/2016-11-15/endpoint-rule-set-1", "endpoints"):
+        # WHEN each reads the file  THEN the same data, as plain dicts (no OrderedDict)
+        plain = PlainJsonFiles().load_file(str(data / name))
+        assert plain == JSONFileLoader().load_file(str(data / name))
+        assert type(plain) is dict
+    assert PlainJsonFiles().load_file(str(data / "no-such-file")) is None
+
+
+def test_the_factorys_clients_read_their_models_through_the_plain_reader() -> None:
+    # GIVEN a factory  WHEN it builds a client  THEN its session reads models as plain dicts
+    factory = ClientFactory(AwsSettings(endpoint_url=LOCAL), environ={})
+    client = factory.ec2("eu-west-1")
+    assert client.meta.service_model.operation_model("DescribeSecurityGroups").name
+    loader = factory._session._session.get_component("data_loader")
+    assert isinstance(loader.file_loader, PlainJsonFiles)

@@ -8,7 +8,9 @@ local ones are used so that the local AWS works on a machine with no AWS set-up 
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
+import json
 import os
 import threading
 from collections.abc import Mapping
@@ -17,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ProfileNotFound
+from botocore.loaders import JSONFileLoader
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
 from sgcompliance.errors import ConfigError
@@ -218,6 +222,31 @@ class ClientFactory:
         return client
 
 
+class PlainJsonFiles(JSONFileLoader):
+    """The SDK's data files (service models, endpoint rules) read as plain dicts.
+
+    botocore reads them with `object_pairs_hook=OrderedDict`, which calls back into Python for
+    every JSON object: it doubles the time of reading the EC2 model (4 MiB). A dict keeps its
+    keys in order just as well, and nothing of the SDK asks more of them.
+    """
+
+    def load_file(self, file_path: str) -> Any:
+        for suffix, opener in ((".json", open), (".json.gz", gzip.open)):
+            full_path = file_path + suffix
+            if os.path.isfile(full_path):
+                with opener(full_path, "rb") as fp:
+                    return json.loads(fp.read().decode("utf-8"))
+        return None
+
+
+def _core_session(profile: str | None = None) -> botocore.session.Session:
+    """A botocore session whose data loader reads the SDK's files as `PlainJsonFiles`;
+    ProfileNotFound when `profile` is not configured."""
+    core = botocore.session.Session(profile=profile)
+    core.get_component("data_loader").file_loader = PlainJsonFiles()
+    return core
+
+
 def _new_session(settings: AwsSettings, environ: Mapping[str, str]) -> boto3.Session:
     if settings.is_local and not settings.profile and not environ.get("AWS_ACCESS_KEY_ID"):
         key, secret = LOCAL_CREDENTIALS
@@ -228,9 +257,14 @@ def _new_session(settings: AwsSettings, environ: Mapping[str, str]) -> boto3.Ses
             or environ.get("AWS_REGION")
             or environ.get("AWS_DEFAULT_REGION")
             or LOCAL_REGION,
+            botocore_session=_core_session(),
         )
     try:
-        return boto3.Session(profile_name=settings.profile, region_name=settings.region)
+        return boto3.Session(
+            profile_name=settings.profile,
+            region_name=settings.region,
+            botocore_session=_core_session(settings.profile),
+        )
     except ProfileNotFound as exc:
         raise ConfigError(
             f"AWS profile {settings.profile!r} not found", hint="check ~/.aws/config or --profile"
