@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from functools import lru_cache
 from typing import Any
 
 from sgcompliance.engine.evaluate import ScanResult
@@ -36,6 +37,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _VISIBLE = visible_escapes(keep="\t\n\r")
 
 
+# Most cells repeat (checks, titles, accounts, regions, protocols, peers): the latest few
+# thousand are remembered.
+@lru_cache(maxsize=4096)
 def inert(value: str) -> str:
     """The cell as text a spreadsheet will not evaluate and a terminal will not interpret."""
     # Printable ASCII holds no control character and no bidirectional override: most cells

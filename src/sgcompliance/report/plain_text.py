@@ -8,6 +8,7 @@ a `str.translate` table): the terminal table, the CSV and the HTML report use th
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # C0 and C1 controls (newlines and tabs included), and the bidirectional overrides that can
 # make text read differently from what it says.
@@ -34,6 +35,9 @@ def visible_escapes(*, keep: str = "", surrogates: bool = False) -> dict[int, st
     return table
 
 
+# ASFF flattens some twenty fields per finding, most of them the same text again and again
+# (product fields, checks, accounts): the latest few thousand are remembered.
+@lru_cache(maxsize=4096)
 def one_line(text: str) -> str:
     """Control characters become a single space: a description cannot add lines or fields."""
     if text.isascii() and text.isprintable():

@@ -9,6 +9,7 @@ cannot hide part of itself or make a line read differently from what it contains
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 from sgcompliance.engine.model import Rule
 from sgcompliance.engine.policy import Severity
@@ -28,7 +29,14 @@ def visible(value: object) -> str:
 
 def text(value: object) -> str:
     """Safe for element content and for quoted attribute values."""
-    return html.escape(visible(value), quote=True)
+    return _escaped(value if type(value) is str else str(value))
+
+
+# A page of 59,000 findings escapes two million values, most of them again and again (checks,
+# severities, accounts, regions, ports, peers): the latest few thousand are remembered.
+@lru_cache(maxsize=4096)
+def _escaped(plain: str) -> str:
+    return html.escape(visible(plain), quote=True)
 
 
 def plural(n: int, noun: str) -> str:
