@@ -9,7 +9,8 @@ backups, audit records and alerts all configured). A developer then makes N viol
 recorded as CloudTrail records it; the handler is called in-process with each EventBridge event.
 
 Reported: the first call of a cold container (a fresh interpreter with the function's
-environment: the AWS SDK's import, the code's, then the first call; goal of issue #14: 500 ms);
+environment: the AWS SDK's import, the code's, then the first call, with Lambda's context whose
+function ARN names the hub account; goal of issue #14: 500 ms);
 the first call in this process; warm latency per event (p50, p95) for each kind; AWS API calls
 per event by operation (the handler's own `ApiCallCounter`); the handler module's cold import
 time from `python -X importtime` (self times, boto3/botocore excluded). Floors:
