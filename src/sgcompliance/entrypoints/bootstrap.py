@@ -157,7 +157,7 @@ class HandlerAdapters:
         self.caller = caller
         self.environ = environ
         self._members: dict[tuple[str, str | None], MemberAccess] = {}
-        # `warm_member` runs beside the configuration's load, which may build `backups` etc.
+        # `warm_member` runs in the configuration's helper thread: `_members` is shared with it.
         self._lock = threading.Lock()
         self._backups: dict[tuple[str, str, str | None], BackupStore] = {}
 
