@@ -7,7 +7,7 @@ library (the Lambda package writes JSON and cares about cold-start time).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -46,6 +46,21 @@ class ReportWriter(Protocol):
         remediation: RemediationReport | None = None,
     ) -> str:
         """The complete report as text, ending with a newline; `remediation` when one ran."""
+        ...
+
+
+@runtime_checkable
+class PiecewiseWriter(Protocol):
+    """A writer that can also give its report as it makes it (the JSON formats): a large
+    report's text then never needs to be in memory whole, nor copied."""
+
+    def pieces(
+        self,
+        result: ScanResult,
+        presentation: Presentation,
+        remediation: RemediationReport | None = None,
+    ) -> Iterable[bytes]:
+        """The report's text encoded as UTF-8, in pieces: the bytes of `render`'s text."""
         ...
 
 
@@ -97,3 +112,25 @@ def render(
     # -> 46 s, and the same peak memory.
     with collector_paused():
         return writer.render(result, presentation or Presentation(), remediation)
+
+
+def render_pieces(
+    result: ScanResult,
+    name: str,
+    presentation: Presentation | None = None,
+    remediation: RemediationReport | None = None,
+) -> Iterable[bytes]:
+    """`render`'s text encoded as UTF-8, for a file: made as it is written by a
+    `PiecewiseWriter`, else made here, whole, before the first piece is asked for."""
+    writer = writer_for(name)
+    shown = presentation or Presentation()
+    if isinstance(writer, PiecewiseWriter):
+        return _paused(writer.pieces(result, shown, remediation))
+    with collector_paused():
+        return (writer.render(result, shown, remediation).encode("utf-8"),)
+
+
+def _paused(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    # As in `render`: the collector stays paused while the pieces are made.
+    with collector_paused():
+        yield from pieces

@@ -10,6 +10,7 @@ only where the estate or the policy changed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import chain
 
 from sgcompliance.engine.evaluate import ScanResult
@@ -26,8 +27,16 @@ class JsonWriter:
         presentation: Presentation,
         remediation: RemediationReport | None = None,
     ) -> str:
+        return b"".join(self.pieces(result, presentation, remediation)).decode("ascii")
+
+    def pieces(
+        self,
+        result: ScanResult,
+        presentation: Presentation,
+        remediation: RemediationReport | None = None,
+    ) -> Iterator[bytes]:
         # ASCII-only escapes keep the bytes identical under any locale or terminal encoding.
         # The findings are written as they are made: their records never all exist at once.
         document = scan_record_without_findings(result, remediation, presentation.generated_at)
         pieces = with_items(document, "findings", 1, finding_records(result))
-        return b"".join(chain(pieces, (b"\n",))).decode("ascii")
+        return chain(pieces, (b"\n",))

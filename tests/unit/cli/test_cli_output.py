@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,10 @@ from sgcompliance.engine.fleet import Scope, ScopeResult
 from sgcompliance.entrypoints.cli.app import app
 from sgcompliance.entrypoints.cli.console import Terminal, presentation_for
 from sgcompliance.entrypoints.cli.fleet_view import ScopeProgress, scope_table, show_scopes
-from sgcompliance.entrypoints.cli.report_output import write_atomically
+from sgcompliance.entrypoints.cli.report_output import (
+    write_atomically,
+    write_pieces_atomically,
+)
 from sgcompliance.errors import SgcError
 from sgcompliance.report.formats import format_names
 
@@ -89,6 +93,24 @@ def test_a_failed_write_keeps_the_old_report_and_removes_the_temporary_file(
     with pytest.raises(SgcError, match="cannot write the report"):
         write_atomically(target, "{}\n")
     assert (target / "keep").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_a_report_that_fails_while_written_leaves_the_old_one_and_no_temporary_file(
+    tmp_path: Path,
+) -> None:
+    # GIVEN an old report, and a new one whose making fails after its first piece
+    target = tmp_path / "report.json"
+    target.write_text("old")
+
+    def pieces() -> Iterator[bytes]:
+        yield b"{"
+        raise RuntimeError("a bug while making the report")
+
+    # WHEN it is written THEN the failure, the old report, no leftover
+    with pytest.raises(RuntimeError, match="a bug"):
+        write_pieces_atomically(target, pieces())
+    assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
 
 

@@ -15,6 +15,7 @@ from sgcompliance.report.formats import (
     UnknownFormatError,
     format_names,
     render,
+    render_pieces,
     writer_for,
 )
 
@@ -55,3 +56,11 @@ def test_writing_json_does_not_load_the_table_library() -> None:
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("name", format_names())
+def test_every_format_in_pieces_is_its_text_encoded(name: str) -> None:
+    # GIVEN a result  WHEN written in pieces (for a file)  THEN the bytes of the whole text
+    shown = Presentation(width=120)
+    text = render(sample_result(), name, shown)
+    assert b"".join(render_pieces(sample_result(), name, shown)) == text.encode("utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from sgcompliance.entrypoints.cli.summary_view import show_summary
 from sgcompliance.errors import SgcError
 from sgcompliance.remediation.plan import RemediationPlan
 from sgcompliance.remediation.remediator import GroupOutcome, RemediationRun, RemediationSettings
-from sgcompliance.report.formats import format_names, render
+from sgcompliance.report.formats import format_names, render, render_pieces
 from sgcompliance.report.history import ReportFindings
 from sgcompliance.report.remediation_view import RemediationEntry, RemediationReport
 
@@ -74,8 +74,8 @@ def write_report(
             show_summary(terminal, result, remediation, hint=False)
         return
     presentation = replace(presentation_for(None), generated_at=when, previous=previous)
-    text = render(result, report_format, presentation, remediation)
-    write_atomically(output, text)
+    # Written as it is made: a large report's text is never in memory whole (the JSON formats).
+    write_pieces_atomically(output, render_pieces(result, report_format, presentation, remediation))
     if not terminal.quiet:
         typer.echo(summary_line(result, report_format, output, remediation), err=True)
 
@@ -96,20 +96,30 @@ def summary_line(
 
 def write_atomically(output: Path, text: str) -> None:
     """Readers of `output` see the old report or the new one, never a half-written file."""
+    write_pieces_atomically(output, (text.encode("utf-8"),))
+
+
+def write_pieces_atomically(output: Path, pieces: Iterable[bytes]) -> None:
+    """`write_atomically` of the bytes of `pieces`, each written as it is made; the file is
+    not there at all unless every piece was."""
     directory = output.parent
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise _unwritable(output, exc) from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            for piece in pieces:
+                handle.write(piece)
         # mkstemp creates 0600; a report gets the permissions any new file would.
         os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, output)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
         raise _unwritable(output, exc) from exc
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def _umask() -> int:

@@ -49,6 +49,14 @@ class FindingDocumentsWriter(ABC):
         presentation: Presentation,
         remediation: RemediationReport | None = None,
     ) -> str:
+        return b"".join(self.pieces(result, presentation, remediation)).decode("ascii")
+
+    def pieces(
+        self,
+        result: ScanResult,
+        presentation: Presentation,
+        remediation: RemediationReport | None = None,
+    ) -> Iterator[bytes]:
         del remediation  # findings only; remediation has its own formats
         at = presentation.generated_at
         # Written as they are made: the documents never all exist at once.
@@ -56,7 +64,7 @@ class FindingDocumentsWriter(ABC):
             self._documents(result, at),
             (self.not_scanned(f, result.policy.id, at) for f in failures(result)),
         )
-        return b"".join(chain(array(documents), (b"\n",))).decode("ascii")
+        return chain(array(documents), (b"\n",))
 
 
 # Region prefix -> partition; every other region is in the commercial partition.

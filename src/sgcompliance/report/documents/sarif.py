@@ -292,10 +292,18 @@ class SarifWriter:
         presentation: Presentation,
         remediation: RemediationReport | None = None,
     ) -> str:
+        return b"".join(self.pieces(result, presentation, remediation)).decode("ascii")
+
+    def pieces(
+        self,
+        result: ScanResult,
+        presentation: Presentation,
+        remediation: RemediationReport | None = None,
+    ) -> Iterator[bytes]:
         del remediation  # code scanning shows findings; fixes live elsewhere
         catalog = check_catalog(result)
         # The results are written as they are made: they never all exist at once. The run's
         # keys are 3 levels deep (the log, its `runs`, the run).
         log = _log_without_results(result, catalog, presentation.generated_at)
         pieces = with_items(log, "results", 3, _results(result, catalog))
-        return b"".join(chain(pieces, (b"\n",))).decode("ascii")
+        return chain(pieces, (b"\n",))
