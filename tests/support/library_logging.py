@@ -28,6 +28,15 @@ def library_logging_kept() -> Iterator[None]:
     try:
         yield
     finally:
+        if library.handlers != kept[0]:
+            # The handler's cached wiring holds the logger configured meanwhile: with that
+            # logger's handler taken away, a later handler call on the same wiring would log
+            # nowhere (`sgc local worker` reads its decisions from those lines), so the next
+            # call builds its wiring, and its logger, afresh.
+            # Imported only when the handler ran, as it then already is.
+            from sgcompliance.entrypoints import handler
+
+            handler.use_wiring(None)
         library.handlers[:] = kept[0]
         library.setLevel(kept[1])
         library.propagate = kept[2]
