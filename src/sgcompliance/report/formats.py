@@ -7,6 +7,7 @@ library (the Lambda package writes JSON and cares about cold-start time).
 from __future__ import annotations
 
 import importlib
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,6 +63,28 @@ class PiecewiseWriter(Protocol):
     ) -> Iterable[bytes]:
         """The report's text encoded as UTF-8, in pieces: the bytes of `render`'s text."""
         ...
+
+
+class PiecewiseText(ABC):
+    """A writer whose report is its pieces: `render` is their text, so it cannot differ from
+    what `pieces` writes to a file."""
+
+    def render(
+        self,
+        result: ScanResult,
+        presentation: Presentation,
+        remediation: RemediationReport | None = None,
+    ) -> str:
+        return b"".join(self.pieces(result, presentation, remediation)).decode("ascii")
+
+    @abstractmethod
+    def pieces(
+        self,
+        result: ScanResult,
+        presentation: Presentation,
+        remediation: RemediationReport | None = None,
+    ) -> Iterable[bytes]:
+        """The report's text, ASCII-encoded, in pieces."""
 
 
 class UnknownFormatError(SgcError):

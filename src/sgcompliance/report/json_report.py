@@ -14,21 +14,13 @@ from collections.abc import Iterator
 from itertools import chain
 
 from sgcompliance.engine.evaluate import ScanResult
-from sgcompliance.report.formats import Presentation
+from sgcompliance.report.formats import PiecewiseText, Presentation
 from sgcompliance.report.json_text import with_items
 from sgcompliance.report.records import finding_records, scan_record_without_findings
 from sgcompliance.report.remediation_view import RemediationReport
 
 
-class JsonWriter:
-    def render(
-        self,
-        result: ScanResult,
-        presentation: Presentation,
-        remediation: RemediationReport | None = None,
-    ) -> str:
-        return b"".join(self.pieces(result, presentation, remediation)).decode("ascii")
-
+class JsonWriter(PiecewiseText):
     def pieces(
         self,
         result: ScanResult,

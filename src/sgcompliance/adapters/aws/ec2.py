@@ -246,18 +246,9 @@ def describe_rules_of_groups(
 ) -> list[dict[str, Any]]:
     """The `DescribeSecurityGroupRules` rows of many groups: a `group-id` filter of up to
     `FILTER_VALUES` groups per call (all pages)."""
-    ids = list(dict.fromkeys(group_ids))
-    return [
-        row
-        for start in range(0, len(ids), FILTER_VALUES)
-        for row in collect(
-            ec2,
-            "describe_security_group_rules",
-            "SecurityGroupRules",
-            scope=scope,
-            Filters=[{"Name": "group-id", "Values": ids[start : start + FILTER_VALUES]}],
-        )
-    ]
+    return _by_group_filter(
+        ec2, "describe_security_group_rules", "SecurityGroupRules", group_ids, scope
+    )
 
 
 def describe_groups(
@@ -265,14 +256,21 @@ def describe_groups(
 ) -> list[dict[str, Any]]:
     """The `DescribeSecurityGroups` items of the listed groups that exist: a `group-id` filter
     of up to `FILTER_VALUES` groups per call (a group that is gone is left out, not an error)."""
+    return _by_group_filter(ec2, "describe_security_groups", "SecurityGroups", group_ids, scope)
+
+
+def _by_group_filter(
+    ec2: EC2Client, operation: str, key: str, group_ids: Sequence[str], scope: str
+) -> list[dict[str, Any]]:
+    """Every item of a describe call for the listed groups, `FILTER_VALUES` groups per call."""
     ids = list(dict.fromkeys(group_ids))
     return [
-        group
+        item
         for start in range(0, len(ids), FILTER_VALUES)
-        for group in collect(
+        for item in collect(
             ec2,
-            "describe_security_groups",
-            "SecurityGroups",
+            operation,
+            key,
             scope=scope,
             Filters=[{"Name": "group-id", "Values": ids[start : start + FILTER_VALUES]}],
         )

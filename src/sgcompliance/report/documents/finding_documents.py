@@ -5,7 +5,7 @@ complete one); and the AWS names (partitions, ARNs) they give what a document is
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
@@ -17,12 +17,12 @@ from sgcompliance.engine.findings import Finding
 from sgcompliance.engine.fleet import ScopeFailure
 from sgcompliance.report.controls import CheckInfo, findings_with_checks
 from sgcompliance.report.coverage import failures
-from sgcompliance.report.formats import Presentation
+from sgcompliance.report.formats import PiecewiseText, Presentation
 from sgcompliance.report.json_text import array
 from sgcompliance.report.remediation_view import RemediationReport
 
 
-class FindingDocumentsWriter(ABC):
+class FindingDocumentsWriter(PiecewiseText):
     """Writes the documents as one JSON array; a format supplies how one document looks."""
 
     @abstractmethod
@@ -42,14 +42,6 @@ class FindingDocumentsWriter(ABC):
     def _documents(self, result: ScanResult, at: datetime | None) -> Iterator[dict[str, Any]]:
         for finding, info in findings_with_checks(result):
             yield self.document(finding, info, at)
-
-    def render(
-        self,
-        result: ScanResult,
-        presentation: Presentation,
-        remediation: RemediationReport | None = None,
-    ) -> str:
-        return b"".join(self.pieces(result, presentation, remediation)).decode("ascii")
 
     def pieces(
         self,

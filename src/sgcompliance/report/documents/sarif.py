@@ -34,7 +34,7 @@ from sgcompliance.report.coverage import (
     failures,
     time_text,
 )
-from sgcompliance.report.formats import Presentation
+from sgcompliance.report.formats import PiecewiseText, Presentation
 from sgcompliance.report.json_text import with_items
 from sgcompliance.report.passes import passes_by_check
 from sgcompliance.report.records import by_location
@@ -285,15 +285,7 @@ def _log_without_results(
     }
 
 
-class SarifWriter:
-    def render(
-        self,
-        result: ScanResult,
-        presentation: Presentation,
-        remediation: RemediationReport | None = None,
-    ) -> str:
-        return b"".join(self.pieces(result, presentation, remediation)).decode("ascii")
-
+class SarifWriter(PiecewiseText):
     def pieces(
         self,
         result: ScanResult,
