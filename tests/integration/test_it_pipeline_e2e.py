@@ -28,6 +28,7 @@ from sgcompliance.local.pipeline.flow import (
 )
 from sgcompliance.local.pipeline.report import metric_total, metric_values
 from sgcompliance.local.pipeline.worker import Handled, environment
+from support.library_logging import as_in_a_fresh_process, library_logging_kept
 
 pytestmark = pytest.mark.integration
 
@@ -157,7 +158,10 @@ def test_sgc_local_worker_handles_the_queued_change_and_says_what_was_decided(
     change = open_ssh(factory, pipeline)
     # WHEN the worker command runs for six seconds (room for a loaded machine: the first
     # event also builds the handler's wiring)
-    result = CliRunner().invoke(local_app, ["worker", "--state", str(state), "--seconds", "6"])
+    # (logging as a new `sgc local worker` process has it: the decisions are its log lines)
+    with library_logging_kept():
+        as_in_a_fresh_process()
+        result = CliRunner().invoke(local_app, ["worker", "--state", str(state), "--seconds", "6"])
     # THEN it handled the change, said what was decided, and the rule is gone
     assert result.exit_code == 0, result.output
     assert "AuthorizeSecurityGroupIngress" in result.output

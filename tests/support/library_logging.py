@@ -45,3 +45,17 @@ def library_logging_kept() -> Iterator[None]:
                 setattr(library, name, marks[name])
             elif hasattr(library, name):
                 delattr(library, name)
+
+
+def as_in_a_fresh_process() -> None:
+    """Inside `library_logging_kept`: the library logger as a new `sgc` process finds it (no
+    handler, no powertools marks, no cached handler wiring), whatever earlier tests on this
+    worker left, so a command that configures logging does it from the start."""
+    from sgcompliance.entrypoints import handler  # imported when a test needs it
+
+    library = logging.getLogger(LIBRARY)
+    library.handlers[:] = []
+    for name in _POWERTOOLS_MARKS:
+        if hasattr(library, name):
+            delattr(library, name)
+    handler.use_wiring(None)
