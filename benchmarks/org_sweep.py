@@ -8,12 +8,14 @@ worker function): the dispatcher lists the accounts (Organizations, 20 per page)
 regions, and sends one work item per account x region, ten per SendMessageBatch, one call after
 the other; the SQS event source hands the worker function batches of up to 5 items, at most
 `--concurrency` at once (its reserved concurrency); a worker judges its items one after the
-other, each with the calls the code makes (a full region read: DescribeSecurityGroups,
-DescribeSecurityGroupRules, DescribeNetworkInterfaces by pages of 1,000, one
-GetManagedPrefixListEntries per referenced list; the member's AssumeRole once per container and
-account; in `flag_only` one audit record (PutObject) and one CreateTags per flagged group, one
-sweep alert per batch). A new container starts cold and loads the configuration (SSM, the S3
-policy object, GetCallerIdentity).
+other, each with the calls the code makes (the judged read of `adapters/aws/judged_read.py`:
+DescribeSecurityGroups by pages of 1,000 and one GetManagedPrefixListEntries per referenced
+list; then, only where a group is flagged, their DescribeSecurityGroupRules rows, by a
+`group-id` filter of up to 200 groups per call when that takes fewer calls than the region's
+pages, and the network interfaces carrying them (one filtered call for up to 200 groups);
+the member's AssumeRole once per container and account; in `flag_only` one audit record
+(PutObject) and one CreateTags per flagged group, one sweep alert per batch). A new container
+starts cold and loads the configuration (SSM, the S3 policy object, GetCallerIdentity).
 
 AWS as modelled:
 - EC2 throttles per account, per region and per API with token buckets; the defaults of the
@@ -58,6 +60,7 @@ BATCH_SIZE = 5  # the worker's event source mapping (terraform/modules/hub/funct
 SEND_BATCH = 10  # SendMessageBatch
 ACCOUNTS_PAGE = 20  # Organizations ListAccounts
 PAGE = 1000  # the EC2 Describe page size the reader asks for
+FILTER_VALUES = 200  # group ids per filter (adapters/aws/ec2.py)
 MEMORY_GB = 0.5
 PRICE_GB_SECOND = 0.0000166667
 PRICE_PER_REQUEST = 0.0000002
@@ -97,6 +100,14 @@ class Estate:
     prefix_lists: int
     interfaces: int
     organization: bool = True  # accounts from Organizations, regions "all"
+    # Rules of the flagged groups (their rows are read); by default their share of `rules`.
+    flagged_rules: int | None = None
+
+    @property
+    def rules_of_flagged(self) -> int:
+        if self.flagged_rules is not None:
+            return self.flagged_rules
+        return round(self.rules * self.flagged / self.groups) if self.groups else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +142,36 @@ def dispatch_calls(estate: Estate) -> list[Call]:
 
 
 def read_calls(estate: Estate) -> list[Call]:
-    """One account-region's full read (`adapters/aws/ec2.read_region`)."""
-    return [
+    """One account-region's judged read (`adapters/aws/judged_read.read_judged`)."""
+    calls = [
         *(Call("ec2:DescribeSecurityGroups", n) for n in pages(estate.groups)),
-        *(Call("ec2:DescribeSecurityGroupRules", n) for n in pages(estate.rules)),
-        *(Call("ec2:DescribeNetworkInterfaces", n) for n in pages(estate.interfaces)),
         *[Call("ec2:GetManagedPrefixListEntries", 1)] * estate.prefix_lists,
     ]
+    if not estate.flagged:
+        return calls
+    return calls + rule_row_calls(estate) + interface_calls(estate)
+
+
+def rule_row_calls(estate: Estate) -> list[Call]:
+    """The flagged groups' rows: filtered by group id when that takes fewer calls than every
+    page of the region (the rules spread evenly over the flagged groups)."""
+    flagged, rules = estate.flagged, estate.rules_of_flagged
+    chunks = [min(FILTER_VALUES, flagged - start) for start in range(0, flagged, FILTER_VALUES)]
+    per_chunk = [round(rules * size / flagged) for size in chunks]
+    filtered = [n for chunk in per_chunk for n in pages(chunk)]
+    whole = pages(estate.rules)
+    chosen = filtered if len(filtered) < len(whole) else whole  # a tie reads the whole region
+    return [Call("ec2:DescribeSecurityGroupRules", n) for n in chosen]
+
+
+def interface_calls(estate: Estate) -> list[Call]:
+    """The interfaces carrying a flagged group: one filtered call for up to `FILTER_VALUES`
+    groups (its pages), else every interface of the region."""
+    # How many interfaces carry a flagged group is not modelled: at most one each.
+    items = estate.interfaces
+    if estate.flagged <= FILTER_VALUES:
+        items = min(items, estate.flagged)
+    return [Call("ec2:DescribeNetworkInterfaces", n) for n in pages(items)]
 
 
 @dataclass
@@ -326,7 +360,9 @@ def check_estate(groups: int) -> Estate:
     with its two stock rules included, flagged by the default-group check)."""
     flagged = sum(1 for i in range(groups) if i % 10 in STRICT_FLAGGED) + 1
     rules = sum(ESTATE_RULES.get(i % 10, 4) for i in range(groups)) + 2
-    return Estate(2, 2, groups + 1, rules, flagged, 2, 0, organization=False)
+    flagged_rules = sum(ESTATE_RULES[i % 10] for i in range(groups) if i % 10 in STRICT_FLAGGED)
+    return Estate(2, 2, groups + 1, rules, flagged, 2, 0, organization=False,
+                  flagged_rules=flagged_rules + 2)  # fmt: skip
 
 
 def real_sweep(groups: int) -> tuple[Counter[str], Counter[str]]:

@@ -13,14 +13,17 @@ import pytest
 from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.entrypoints import handler as entry
 from support.handler_hub import (
+    BUCKET,
     FIXTURES,
     REGION,
+    TEAM_POLICY,
     Context,
     Hub,
     calls,
     change_event,
     hub_for,
     open_ssh,
+    private_only,
     reset_calls,
     rules_of,
     sqs_event,
@@ -127,3 +130,37 @@ def test_a_fixed_parameter_is_picked_up_without_a_new_function(
     hub.put_parameters(mode="remove_non_compliant_rules")
     body = entry.handler(change_event(hub.member, group_id, world_rules), Context())
     assert body["decisions"][0]["action"] == "revoke"
+
+
+def test_a_sweep_of_a_compliant_region_reads_no_rule_rows_and_no_interfaces(hub: Hub) -> None:
+    # GIVEN a policy that does not judge descriptions (a judged one reads every row: see
+    # adapters/aws/judged_read.undescribed), and a member region whose groups are all
+    # compliant (the default group emptied)
+    policy = TEAM_POLICY | {"overrides": {"SGC-DESCRIPTION": {"enabled": False}}}
+    hub.client("s3").put_object(Bucket=BUCKET, Key="policy.json", Body=json.dumps(policy))
+    ec2 = hub.member_ec2()
+    private_only(ec2)
+    for group in ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"]:
+        if group["IpPermissions"]:
+            ec2.revoke_security_group_ingress(
+                GroupId=group["GroupId"], IpPermissions=group["IpPermissions"]
+            )
+        if group["IpPermissionsEgress"]:
+            ec2.revoke_security_group_egress(
+                GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"]
+            )
+    entry.handler(tick(), Context())
+    messages = receive_all(hub)
+    # WHEN the worker judges it
+    reset_calls()
+    answer = entry.handler(sqs_event(messages), Context())
+    # THEN it was judged from DescribeSecurityGroups alone: rule ids, rule tags and attachment
+    # are read only for groups with a finding, and there is none
+    assert answer == {"batchItemFailures": []}
+    made = calls()
+    assert made["ec2:DescribeSecurityGroups"] >= 1
+    assert "ec2:DescribeSecurityGroupRules" not in made
+    assert "ec2:DescribeNetworkInterfaces" not in made
+    assert hub.inbox() == []

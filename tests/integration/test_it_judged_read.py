@@ -102,3 +102,36 @@ def test_a_group_filter_is_used_only_when_it_takes_fewer_calls() -> None:
     assert filtered_calls([3] * 201) == 2
     assert filtered_calls([600, 600]) == 2
     assert filtered_calls([]) == 0
+
+
+def test_a_policy_judging_descriptions_reads_no_row_of_a_group_described_throughout(
+    ec2: Any,
+) -> None:
+    # GIVEN a compliant group whose address peers are all described, in both directions, and
+    # one whose group peer is described (the local AWS keeps that description out of its row)
+    described = create_group(
+        ec2,
+        "described",
+        ingress=[perm("tcp", (443, 443), "10.0.0.0/8", "fd00::/8", description="internal")],
+        egress=[perm("tcp", (443, 443), "10.0.0.0/8", description="internal")],
+    )
+    ec2.revoke_security_group_egress(
+        GroupId=described,
+        IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    peer = create_group(
+        ec2, "peer", ingress=[perm("tcp", (8080, 8080), f"ref:{described}", description="lb")]
+    )
+    # WHEN a policy that judges descriptions reads the region
+    scanner = ComplianceScanner(load_policy("builtin:strict"))
+    full, judged = both(ec2, scanner)
+    # THEN the findings are the full read's; the described group was judged from its
+    # permissions (its rules carry ids derived from their content, not rows' ids), and the
+    # group peer's group from its rows
+    assert judged.findings == full.findings
+    snapshot = read_judged(ec2, ACCOUNT, REGION, scanner)
+    derived = {
+        g.group_id: {r.rule_id.startswith("sgr-derived-") for r in g.rules} for g in snapshot.groups
+    }
+    assert derived[described] == {True}
+    assert derived[peer] == {False}

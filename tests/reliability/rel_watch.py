@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from sgcompliance.engine.model import Direction, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.events.services import MemberGroups
 from sgcompliance.remediation.backup import BackupRecord, LoadedBackup, StoredBackup, group_of
 from sgcompliance.remediation.drift import RevokeResult
@@ -202,8 +203,10 @@ class WatchedMembers:
     def group_ids_named(self, account_id: str, region: str, names: Sequence[str]) -> list[str]:
         return self.inner.group_ids_named(account_id, region, names)
 
-    def region(self, account_id: str, region: str) -> RegionSnapshot:
-        return self.inner.region(account_id, region)
+    def region(
+        self, account_id: str, region: str, judged_by: ComplianceScanner | None = None
+    ) -> RegionSnapshot:
+        return self.inner.region(account_id, region, judged_by)
 
     def gateway(self, account_id: str, region: str) -> WatchedGateway:
         inner = self.inner.gateway(account_id, region)

@@ -96,7 +96,9 @@ class OperatorService:
         if dispatched is not None:
             return dispatched | {"refused": refused}
         members = services.members
-        results = read_fleet(scopes, lambda s: members.region(s.account_id, s.region))
+        results = read_fleet(
+            scopes, lambda s: members.region(s.account_id, s.region, services.scanner)
+        )
         only = frozenset(action.group_ids) or None
         snapshots = narrowed([r.snapshot for r in results if r.snapshot is not None], only)
         result = services.scanner.scan(snapshots)

@@ -94,8 +94,12 @@ class MemberGroups(Protocol):
         """Rule id -> the id of its group, for the rules that still exist."""
         ...
 
-    def region(self, account_id: str, region: str) -> RegionSnapshot:
-        """Every group of one account x region."""
+    def region(
+        self, account_id: str, region: str, judged_by: ComplianceScanner | None = None
+    ) -> RegionSnapshot:
+        """Every group of one account x region. With `judged_by`, for judging with that
+        scanner's policy alone: the same findings, and rule ids, rule tags and attachment only
+        where a group has one (`adapters.aws.judged_read`)."""
         ...
 
     def gateway(self, account_id: str, region: str) -> GroupGateway: ...

@@ -175,7 +175,7 @@ def judge_scope(
 
 
 def _read_region(services: Services, account: str, region: str) -> list[RegionSnapshot]:
-    return [services.members.region(account, region)]
+    return [services.members.region(account, region, judged_by=services.scanner)]
 
 
 def sweep_time(records: Sequence[AuditRecord]) -> datetime | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sgcompliance.config.runtime import RuntimeConfig
 from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
+from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.errors import ConfigError, NotFoundError, SgcError
 from sgcompliance.records.alert import Alert
 from sgcompliance.records.audit_log import AuditSink
@@ -82,7 +83,13 @@ class FakeMembers:
         wanted = set(rule_ids)
         return {r.rule_id: g.group_id for g in groups for r in g.rules if r.rule_id in wanted}
 
-    def region(self, account_id: str, region: str) -> RegionSnapshot:
+    def region(
+        self,
+        account_id: str,
+        region: str,
+        judged_by: ComplianceScanner | None = None,  # noqa: ARG002
+    ) -> RegionSnapshot:
+        # Every group is whole here: a judged read would hold the same findings.
         self.calls.append(f"read-region {account_id}/{region}")
         groups = tuple(self._gateway(account_id, region).groups.values())
         return RegionSnapshot(account_id, region, groups)

@@ -128,8 +128,13 @@ class MemberAccess:
         ec2 = self.runtime.clients.ec2(account_id, region)
         return ec2_reads.groups_of_rules(ec2, account_id, region, rule_ids)
 
-    def region(self, account_id: str, region: str) -> RegionSnapshot:
-        return self.runtime.read(Scope(account_id, region))
+    def region(
+        self, account_id: str, region: str, judged_by: ComplianceScanner | None = None
+    ) -> RegionSnapshot:
+        scope = Scope(account_id, region)
+        if judged_by is None:
+            return self.runtime.read(scope)
+        return self.runtime.reader_for(judged_by)(scope)
 
     def gateway(self, account_id: str, region: str) -> Ec2GroupGateway:
         return self.runtime.gateway(account_id, region)

@@ -7,8 +7,10 @@ a scan reads the groups, resolves the prefix lists they reference (only when the
 prefix-list entries), and judges every group from its permissions (`ComplianceScanner.
 flagged_groups`). A group with no finding there has none with its rule rows either (exemptions,
 the only readers of rule ids and tags, mark findings and never remove one), and it is kept as
-judged. Descriptions are the one judged field the two halves may word differently: a policy
-that judges them sees every rule undescribed at first (`undescribed`), so that the rows decide.
+judged. Descriptions are the one judged field the two halves may word differently (the local
+AWS gives a group peer a description in `IpPermissions` that its row lacks): a policy that
+judges them sees every group peer undescribed at first (`undescribed`), so that the rows decide
+those; address and prefix-list peers carry the same description in both halves.
 For the flagged groups alone it reads:
 
 - their `DescribeSecurityGroupRules` rows: with a `group-id` filter of up to `FILTER_VALUES`
@@ -49,6 +51,7 @@ PAGE_SIZE = ec2_reads.PAGE_SIZE
 # Concurrent calls within one account-region (prefix lists; rule rows beside interfaces).
 REGION_WORKERS = 4
 _PEER_LISTS = ("IpRanges", "Ipv6Ranges", "PrefixListIds", "UserIdGroupPairs")
+_GROUP_PEERS = "UserIdGroupPairs"
 _PERMISSIONS = ("IpPermissions", "IpPermissionsEgress")
 
 Items = list[dict[str, Any]]
@@ -111,13 +114,15 @@ def read_judged(
 
 
 def undescribed(group: Mapping[str, Any]) -> dict[str, Any]:
-    """The group with no description on any peer of its permissions.
+    """The group with no description on any group peer of its permissions.
 
-    `IpPermissions` and the rule rows need not agree on descriptions (the local AWS gives a
-    group peer a description its row does not have, and the rows are the ones findings name),
-    and comparing the halves leaves descriptions aside. A policy that judges descriptions
-    therefore judges every rule as undescribed first: that flags every group a description
-    could flag, and the rows decide."""
+    `IpPermissions` and the rule rows need not agree on a group peer's description (the local
+    AWS gives one a description its row does not have, and the rows are the ones findings
+    name), and comparing the halves leaves descriptions aside. A policy that judges
+    descriptions therefore judges every group-peer rule as undescribed first: that flags every
+    group such a description could flag, and the rows decide. Address and prefix-list peers
+    are described alike in both halves, so a group described throughout is judged from its
+    permissions and costs no row."""
     out = dict(group)
     for field in _PERMISSIONS:
         if group.get(field) is not None:
@@ -129,7 +134,7 @@ def undescribed(group: Mapping[str, Any]) -> dict[str, Any]:
                         else peer
                         for peer in value
                     ]
-                    if key in _PEER_LISTS and isinstance(value, list)
+                    if key == _GROUP_PEERS and isinstance(value, list)
                     else value
                     for key, value in permission.items()
                 }
