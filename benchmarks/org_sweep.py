@@ -15,7 +15,8 @@ list; then, only where a group is flagged, their DescribeSecurityGroupRules rows
 pages, and the network interfaces carrying them (one filtered call for up to 200 groups);
 the member's AssumeRole once per container and account; in `flag_only` one audit record
 (PutObject) and one CreateTags per flagged group, one sweep alert per batch). A new container
-starts cold and loads the configuration (SSM, the S3 policy object, GetCallerIdentity).
+starts cold and loads the configuration (SSM, the S3 policy object; the hub account is in the
+function's ARN).
 
 AWS as modelled:
 - EC2 throttles per account, per region and per API with token buckets; the defaults of the
@@ -127,9 +128,9 @@ def pages(items: int) -> list[int]:
 
 
 def config_calls() -> list[Call]:
-    """A new container's wiring (GetCallerIdentity) and configuration (SSM twice, the policy)."""
-    return [Call("sts:GetCallerIdentity"), *[Call("ssm:GetParametersByPath")] * 2,
-            Call("s3:GetObject")]  # fmt: skip
+    """A new container's configuration (SSM twice, the policy); its own account comes from the
+    invocation's function ARN, not from STS."""
+    return [*[Call("ssm:GetParametersByPath")] * 2, Call("s3:GetObject")]
 
 
 def dispatch_calls(estate: Estate) -> list[Call]:
@@ -409,7 +410,10 @@ def real_sweep(groups: int) -> tuple[Counter[str], Counter[str]]:
                 "source": "aws.events", "account": hub.account_id, "time": "2026-01-01T00:00:00Z",
                 "region": hub.region, "resources": [], "detail": {},
             }  # fmt: skip
-            context = LambdaContext("sweep", time.monotonic() + 300, "arn:aws:lambda:::sweep")
+            # As Lambda gives it: the function's ARN names the hub account, which the handler
+            # takes from there instead of asking STS.
+            arn = f"arn:aws:lambda:{hub.region}:{hub.account_id}:function:sgcompliance-worker"
+            context = LambdaContext("sweep", time.monotonic() + 300, arn)
             with environment(env), contextlib.redirect_stdout(io.StringIO()):
                 entry.handler(tick, context)
                 counter = entry.current_wiring().counter
