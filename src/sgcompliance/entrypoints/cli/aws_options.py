@@ -153,7 +153,12 @@ MaxAttempts = Annotated[
     int, typer.Option(min=1, help="Attempts per AWS call (adaptive retries).", rich_help_panel=AWS)
 ]
 MaxWorkers = Annotated[
-    int, typer.Option(min=1, help="Account-regions read at once.", rich_help_panel=AWS)
+    int,
+    typer.Option(
+        min=1,
+        help="Account-regions read (and, for remediate, changed) at once.",
+        rich_help_panel=AWS,
+    ),
 ]
 Stats = Annotated[
     bool,

@@ -188,7 +188,10 @@ class Job:
         store = runtime.backups(self.backups, required=revokes)
         with cli_pipeline(runtime, policy, choices, (self.backups, store), self.records) as cli:
             preflight(cli.services, self.report_to.output, writes=not choices.dry_run)
-            results = read_scopes(runtime, runtime.read, self.max_workers, terminal)
+            # Read as `sgc scan` reads: rule rows only for the groups the policy flags, which
+            # are the only ones planned (each is read again before any revoke).
+            reader = runtime.reader_for(cli.services.scanner)
+            results = read_scopes(runtime, reader, self.max_workers, terminal)
             read = [r.snapshot for r in results if r.snapshot is not None]
             snapshots = self.selection.snapshots(read)
             how = Enforcement(choices.mode, choices.dry_run, False, defer_outcome_tags=True)
