@@ -68,10 +68,15 @@ class AwsApiError(SgcError):
     code = "SGC500"
     hint = "see the AWS error code in the message"
 
-    def __init__(self, message: str, *, operation: str = "", aws_code: str = "") -> None:
+    def __init__(
+        self, message: str, *, operation: str = "", aws_code: str = "", attempts: int = 1
+    ) -> None:
         super().__init__(message)
         self.operation = operation
         self.aws_code = aws_code
+        # HTTP attempts of the call: after a lost answer (a timeout) the SDK sends it again, so
+        # an error of a later attempt may be about what an earlier one did.
+        self.attempts = attempts
 
 
 class AccessDeniedError(AwsApiError):

@@ -274,7 +274,8 @@ def test_backups_list_shows_every_backup_with_its_group(
     estate: Estate, org: DemoOrg, policy: Path, tmp_path: Path
 ) -> None:
     remediated(org, policy, tmp_path / "b")
-    stored = sorted(p.stem for p in (tmp_path / "b").glob("*/*.json"))
+    # (a group's backups are under its id; the batches' manifests under manifests/)
+    stored = sorted(p.stem for p in (tmp_path / "b").glob("sg-*/*.json"))
     result = sgc(
         "backups", "list", "--backup-dir", str(tmp_path / "b"), "--endpoint-url", org.endpoint
     )
@@ -294,7 +295,7 @@ def test_backups_in_a_versioned_bucket_are_listed_and_rolled_back_from_there(
     result = sgc("remediate", "--mode", "remove_non_compliant_rules", "--yes", *args)
     assert result.exit_code == 0, result.output
     stored = [o["Key"] for o in bucket.list_objects_v2(Bucket=BUCKET)["Contents"]]
-    keys = [k for k in stored if k.startswith("backups/") and "/receipts/" not in k]
+    keys = [k for k in stored if k.startswith("backups/sg-")]
     key = (org.account_ids[0], REGION, "bastion-ssh")
     group_id = estate.group_ids[key]
     assert any(k.startswith(f"backups/{group_id}/") for k in keys)

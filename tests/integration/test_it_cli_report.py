@@ -98,7 +98,7 @@ def test_an_applied_remediation_table_shows_each_backup_and_its_rollback_command
     result = sgc("remediate", *args, *target(org))
     # THEN every stored backup is shown with the command that rolls it back
     assert result.exit_code == 0, result.output
-    stored = sorted(p.stem for p in backups.glob("*/*.json"))
+    stored = sorted(p.stem for p in backups.glob("sg-*/*.json"))
     assert stored
     assert all(f"sgc rollback {backup_id}" in result.stdout for backup_id in stored)
     # AND the notes say how to undo a group by its id

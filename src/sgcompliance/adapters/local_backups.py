@@ -31,6 +31,13 @@ from sgcompliance.remediation.backup import (
     sha256_hex,
     to_document,
 )
+from sgcompliance.remediation.manifest import (
+    BackupManifest,
+    LoadedManifest,
+    manifest_digest,
+    manifest_from_document,
+    manifest_to_document,
+)
 from sgcompliance.remediation.receipt import (
     MAX_RECEIPT_BYTES,
     MAX_RECEIPT_DEPTH,
@@ -44,6 +51,7 @@ from sgcompliance.sources.documents import Limits, parse_json, read_within
 log = logging.getLogger(__name__)
 
 RECEIPTS = "receipts"
+MANIFESTS = "manifests"
 BACKUP_LIMITS = Limits("backup", MAX_BACKUP_BYTES, MAX_BACKUP_DEPTH, MAX_BACKUP_ITEMS)
 RECEIPT_LIMITS = Limits("receipt", MAX_RECEIPT_BYTES, MAX_RECEIPT_DEPTH, MAX_RECEIPT_ITEMS)
 
@@ -65,6 +73,27 @@ class LocalBackupStore:
         text = json.dumps(to_document(record), indent=2, sort_keys=True)
         _write_once(path, text, f"backup {record.backup_id}")
         return StoredBackup(record.backup_id, str(path), None, sha256_hex(canonical_bytes(record)))
+
+    def put_manifest(self, manifest: BackupManifest) -> StoredBackup:
+        path = self._manifest_path(manifest.manifest_id)
+        text = json.dumps(manifest_to_document(manifest), indent=2, sort_keys=True)
+        _write_once(path, text, f"manifest {manifest.manifest_id}")
+        return StoredBackup(manifest.manifest_id, str(path), None, manifest_digest(manifest))
+
+    def load_manifest(self, manifest_id: str, version_id: str | None = None) -> LoadedManifest:  # noqa: ARG002 - a directory keeps one version
+        path = self._manifest_path(manifest_id)
+        doc = _read_json(path, BACKUP_LIMITS)
+        if doc is None:
+            raise BackupError(f"no manifest {manifest_id!r} in {self.directory}")
+        try:
+            manifest = manifest_from_document(doc, str(path))
+        except InputError as exc:
+            raise BackupError(f"{path} is not a valid manifest: {exc}") from exc
+        return LoadedManifest(manifest, sha256_hex(canonical_json(doc)), None)
+
+    def _manifest_path(self, manifest_id: str) -> Path:
+        _check_id(manifest_id)
+        return self.directory / MANIFESTS / f"{manifest_id}.json"
 
     def get(self, backup_id: str) -> BackupRecord:
         return self.load(backup_id).record

@@ -9,7 +9,12 @@ reads and the tags that are the same for many groups cost one call for many:
 - the backups, each stored (and its version and digest known) before any pointer is written:
   the remediator stores those of the whole run first (`store`), and a store that fails stops
   the run there, in the order of the plans, before anything is written to any group;
-- the pointer tags, one call per group (the pointer names the group's own backup and digest);
+- the pointer tags: one manifest stored (`manifest`: every group's backup, id, digest and
+  version), then the manifest's pointer on every group in one call per 1,000 groups; where the
+  store keeps no manifests or either write fails, and for a group whose plan narrows, one call
+  per group naming its own backup. A group whose tags may go back to what they were (judged
+  again, or nothing revoked) is first pointed at its own backup, which is what taking the
+  pointer back compares;
 - one read of every group's rules (`BatchGateway.rules_of`: a `group-id` filter of up to 200
   groups); a group that differs from its pre-image is judged again on its own, as
   `GuardedRevoke.run` does (a new backup, a new pointer, a new read);
@@ -18,7 +23,8 @@ reads and the tags that are the same for many groups cost one call for many:
 - the receipts, one per group;
 - the outcome tags, in one call per set of identical tags: the tags every group gets but its
   pointer (which the pointer tag wrote already, and a check of the groups' tags confirms is
-  still there; a group whose pointer changed meanwhile gets its whole outcome tags alone).
+  still there; a group whose pointer changed meanwhile gets its whole outcome tags alone, with
+  a pointer to its own backup). A group pointed at the manifest keeps that pointer.
 
 A failure in one group (its tags, its revoke) is that group's outcome; the others go on.
 """
@@ -26,8 +32,9 @@ A failure in one group (its tags, its revoke) is that group's outcome; the other
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from sgcompliance.engine.model import Rule
@@ -42,6 +49,12 @@ from sgcompliance.remediation.guarded_revoke import (
     previous_tags,
     started,
     verified,
+)
+from sgcompliance.remediation.manifest import (
+    BackupManifest,
+    ManifestStore,
+    entry_of,
+    manifest_id_for,
 )
 from sgcompliance.remediation.outcome import STATUS_IN_PROGRESS, GroupOutcome, Outcome
 from sgcompliance.remediation.plan import TAG_BACKUP, TAG_STATUS, RemediationPlan
@@ -67,6 +80,8 @@ class _Item(Generic[K]):
     plan: RemediationPlan
     stored: StoredBackup
     previous: dict[str, str]
+    # The pointer this batch tagged the group with: its own backup's, or the manifest's.
+    pointer: str = ""
     revoked: tuple[str, ...] = ()
     not_revoked: tuple[str, ...] = ()
 
@@ -80,9 +95,18 @@ def rules_of(gateway: GroupGateway, group_ids: Sequence[str]) -> dict[str, tuple
 
 
 class BatchRevoke:
-    def __init__(self, guarded: GuardedRevoke, clock_iso: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        guarded: GuardedRevoke,
+        clock: Callable[[], datetime],
+        *,
+        manifests: ManifestStore | None = None,
+        run_id: Callable[[], str | None] = lambda: None,
+    ) -> None:
         self.guarded = guarded
-        self.clock_iso = clock_iso
+        self.clock = clock
+        self.manifests = manifests
+        self.run_id = run_id
 
     def store(self, plan: RemediationPlan) -> StoredBackup | BackupError:
         """The plan's backup stored (phase one, for every plan of the run before any write to
@@ -112,6 +136,7 @@ class BatchRevoke:
             try:
                 if drift(item.plan.pre_image, current):
                     # Changed since it was judged: judged again on its own, under a new backup.
+                    self._point_own(item, gateway)
                     first = (item.stored, current)
                     done.results[item.key] = self.guarded.run(
                         item.plan, gateway, rejudge, first=first
@@ -123,6 +148,9 @@ class BatchRevoke:
                     )
                 else:
                     item.revoked, item.not_revoked = self.guarded.revoke_calls(item.plan, gateway)
+                    if not item.revoked:
+                        # Nothing matched: the pointer and status go back to what they were.
+                        self._point_own(item, gateway)
                     plain.append(item)
             except SgcError as exc:
                 done.results[item.key] = exc
@@ -132,17 +160,58 @@ class BatchRevoke:
     def _point(
         self, batch: list[_Item[K]], gateway: GroupGateway, done: BatchResult[K]
     ) -> list[_Item[K]]:
-        """Each group's pointer to its own backup, before anything is read or revoked."""
+        """Each group's pointer to its backup, before anything is read or revoked: the
+        manifest's for many groups at once where it can be, else the group's own."""
+        shared = [i for i in batch if not i.plan.narrowing]
+        if len(shared) > 1 and isinstance(gateway, BatchGateway):
+            pointer = self._manifest(shared)
+            if pointer is not None:
+                tags = {TAG_BACKUP: pointer, TAG_STATUS: STATUS_IN_PROGRESS}
+                try:
+                    gateway.set_tags_many([i.plan.group_id for i in shared], tags)
+                except SgcError as exc:
+                    # Some groups may hold it now: their own pointer below replaces it.
+                    log.info("pointing %d groups at once failed (%s): one by one", len(shared), exc)
+                else:
+                    for item in shared:
+                        item.pointer = pointer
         pointed = []
         for item in batch:
-            tags = {TAG_BACKUP: pointer_value(item.stored), TAG_STATUS: STATUS_IN_PROGRESS}
-            try:
-                gateway.set_tags(item.plan.group_id, tags)
-            except SgcError as exc:
-                done.results[item.key] = exc
-                continue
+            if not item.pointer:
+                try:
+                    self._point_own(item, gateway)
+                except SgcError as exc:
+                    done.results[item.key] = exc
+                    continue
             pointed.append(item)
         return pointed
+
+    def _manifest(self, items: list[_Item[K]]) -> str | None:
+        """The pointer of a stored manifest naming every item's backup (None: not stored)."""
+        if self.manifests is None:
+            return None
+        now = self.clock()
+        plan = items[0].plan
+        manifest = BackupManifest(
+            manifest_id=manifest_id_for(now),
+            created_at=now.isoformat(),
+            account_id=plan.account_id,
+            region=plan.region,
+            entries=tuple(entry_of(i.stored) for i in items),
+            run_id=self.run_id(),
+        )
+        try:
+            return pointer_value(self.manifests.put_manifest(manifest))
+        except BackupError as exc:
+            log.info("no manifest for %d groups (%s): one pointer each", len(items), exc)
+            return None
+
+    def _point_own(self, item: _Item[K], gateway: GroupGateway) -> None:
+        """Point the group at its own backup, unless it is already."""
+        own = pointer_value(item.stored)
+        if item.pointer != own:
+            gateway.set_tags(item.plan.group_id, {TAG_BACKUP: own, TAG_STATUS: STATUS_IN_PROGRESS})
+            item.pointer = own
 
     def _read(
         self, batch: list[_Item[K]], gateway: GroupGateway, done: BatchResult[K]
@@ -163,7 +232,7 @@ class BatchRevoke:
         except SgcError as exc:
             done.results.update((i.key, exc) for i in plain)
             return
-        timestamp = self.clock_iso()
+        timestamp = self.clock().isoformat()
         to_tag: list[GroupOutcome] = []
         for item in plain:
             applied = verified(item.plan, item.revoked, item.not_revoked, after[item.plan.group_id])
@@ -186,14 +255,20 @@ class BatchRevoke:
             if outcome.pending_tags is not None:
                 to_tag.append(outcome)
         if not self.guarded.defer_outcome_tags:
-            write_outcome_tags(to_tag, gateway)
+            write_outcome_tags(to_tag, gateway, {i.plan.group_id: i.pointer for i in plain})
 
 
-def write_outcome_tags(outcomes: Sequence[GroupOutcome], gateway: GroupGateway) -> None:
+def write_outcome_tags(
+    outcomes: Sequence[GroupOutcome],
+    gateway: GroupGateway,
+    pointed: Mapping[str, str] | None = None,
+) -> None:
     """The pending outcome tags of `outcomes` (one account x region): one call per set of
     identical tags where the gateway can, once the groups' tags show each one's pointer is
-    still the one the outcome names; else, and for any group whose batched call failed, one
+    still the one the outcome names or the one this batch wrote (`pointed`, by group: a
+    manifest's, which then stays); else, and for any group whose batched call failed, one
     call per group. A group whose tags cannot be written is `applied_tagging_failed`."""
+    pointed = pointed or {}
     todo = [o for o in outcomes if o.pending_tags]
     alone: list[GroupOutcome] = []
     shared: dict[tuple[tuple[str, str], ...], list[GroupOutcome]] = {}
@@ -206,7 +281,8 @@ def write_outcome_tags(outcomes: Sequence[GroupOutcome], gateway: GroupGateway) 
         for outcome in todo:
             tags = outcome.pending_tags or {}
             pointer = held.get(outcome.plan.group_id, {}).get(TAG_BACKUP)
-            if pointer is not None and pointer == tags.get(TAG_BACKUP):
+            ours = (tags.get(TAG_BACKUP), pointed.get(outcome.plan.group_id))
+            if pointer is not None and pointer in ours:
                 rest = tuple(sorted((k, v) for k, v in tags.items() if k != TAG_BACKUP))
                 shared.setdefault(rest, []).append(outcome)
             else:

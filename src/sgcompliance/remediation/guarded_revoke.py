@@ -492,20 +492,31 @@ def _revoke_direction(
     rule that went during the refused call is not claimed as revoked: a rollback never
     restores what this tool cannot show it removed. Nor is its content held now under another
     id (someone added it back): that is another rule, which no plan of this run judged.
+
+    Unless the refused call was sent more than once (`attempts`: the SDK sends it again when
+    an answer is lost, say a timeout after the endpoint acted): then the refusal may be about
+    what the earlier attempt removed, so a rule whose id is gone counts as removed by this
+    call, and its receipt lets a rollback restore it. The tool cannot tell it from a rule
+    someone deleted in the same moment, which a rollback would then restore too.
     """
     ordered = sorted(rules, key=lambda r: r.peer.kind is not PeerKind.GROUP)
+    retried = False
     try:
         return {r.rule_id for r in gateway.revoke(group_id, direction, ordered).unknown}
-    except NotFoundError:
+    except NotFoundError as exc:
         log.info("a revoke of %s was refused; revoking rule by rule", group_id)
+        retried = exc.attempts > 1
     held = gateway.rules(group_id)
     current = {r.rule_id: content(r) for r in held}
     return {
         rule.rule_id
         for rule in ordered
         if not (
-            current.get(rule.rule_id) == content(rule)
-            and _revoke_one(gateway, group_id, direction, rule)
+            (retried and rule.rule_id not in current)
+            or (
+                current.get(rule.rule_id) == content(rule)
+                and _revoke_one(gateway, group_id, direction, rule)
+            )
         )
     }
 
@@ -518,16 +529,19 @@ def _revoke_one(gateway: GroupGateway, group_id: str, direction: Direction, rule
     judged."""
     try:
         return not gateway.revoke(group_id, direction, [rule]).unknown
-    except NotFoundError:
-        if rule.peer.kind is not PeerKind.GROUP:
+    except NotFoundError as exc:
+        retried = exc.attempts > 1
+        if rule.peer.kind is not PeerKind.GROUP and not retried:
             return False
     held = {r.rule_id: content(r) for r in gateway.rules(group_id)}
-    if held.get(rule.rule_id) != content(rule):
+    if retried and rule.rule_id not in held:
+        return True  # an earlier attempt of the call removed it (`_revoke_direction`)
+    if rule.peer.kind is not PeerKind.GROUP or held.get(rule.rule_id) != content(rule):
         return False
     try:
         gateway.revoke_ids(group_id, direction, [rule.rule_id])
-    except NotFoundError:
-        return False
+    except NotFoundError as exc:
+        return exc.attempts > 1 and all(r.rule_id != rule.rule_id for r in gateway.rules(group_id))
     return True
 
 

@@ -24,6 +24,7 @@ from sgcompliance.remediation.backup import (
 )
 from sgcompliance.remediation.drift import still_present
 from sgcompliance.remediation.guarded_revoke import GuardedRevoke
+from sgcompliance.remediation.manifest import ManifestReader
 from sgcompliance.remediation.outcome import (
     STATUS_IN_PROGRESS,
     STATUS_UNVERIFIED,
@@ -47,11 +48,16 @@ class UnverifiedError(Exception):
 
 class InterruptedRemediations:
     def __init__(
-        self, backups: BackupStore, guarded: GuardedRevoke, clock: Callable[[], datetime]
+        self,
+        backups: BackupStore,
+        guarded: GuardedRevoke,
+        clock: Callable[[], datetime],
+        manifests: ManifestReader | None = None,
     ) -> None:
         self.backups = backups
         self.guarded = guarded
         self.clock = clock
+        self.manifests = manifests or ManifestReader(backups)
 
     def settle(
         self,
@@ -88,6 +94,8 @@ class InterruptedRemediations:
         pointer = parse_pointer(tags.get(TAG_BACKUP, ""))
         if pointer is None:
             raise UnverifiedError(f"{TAG_BACKUP} names no backup")
+        # A batch's pointer names its manifest: the group's own entry there, or nothing.
+        pointer = self.manifests.resolve(pointer, where)
         receipt = self.backups.receipt(pointer.backup_id)
         if receipt is not None:
             return self._close(where, receipt, pointer.sha256, gateway)

@@ -27,6 +27,7 @@ from sgcompliance.remediation.batch_revoke import BatchRevoke
 from sgcompliance.remediation.drift import drift
 from sgcompliance.remediation.guarded_revoke import GuardedRevoke, Rejudged
 from sgcompliance.remediation.interrupted import InterruptedRemediations
+from sgcompliance.remediation.manifest import ManifestReader, ManifestStore
 from sgcompliance.remediation.outcome import (
     REVOKED_OUTCOMES,
     STATUS_COMPLIANT,
@@ -98,8 +99,17 @@ class SecurityGroupRemediator:
             policy_digest=scanner.policy.digest,
             defer_outcome_tags=settings.defer_outcome_tags,
         )
-        self.interrupted = InterruptedRemediations(backups, self.guarded, clock)
-        self.batch = BatchRevoke(self.guarded, lambda: self.clock().isoformat())
+        # Resolves the pointers that name a batch's manifest (read once per manifest).
+        self.manifest_reader = ManifestReader(backups)
+        self.interrupted = InterruptedRemediations(
+            backups, self.guarded, clock, self.manifest_reader
+        )
+        self.batch = BatchRevoke(
+            self.guarded,
+            clock,
+            manifests=backups if isinstance(backups, ManifestStore) else None,
+            run_id=lambda: self.run_backups.run_id,
+        )
         # What a group was read as, to judge it again from a new read of its rules.
         self._read: dict[GroupKey, tuple[SecurityGroup, Mapping[str, tuple[str, ...]]]] = {}
 
@@ -405,7 +415,8 @@ class SecurityGroupRemediator:
     def _flag(self, plan: RemediationPlan, gateway: GroupGateway) -> GroupOutcome:
         current = plan.group_tags
         # A flag carries a pointer only to a backup of this group: anyone may write the tag.
-        pointer = parse_pointer(current.get(TAG_BACKUP, ""))
+        where = (plan.account_id, plan.region, plan.group_id)
+        pointer = parse_pointer(self.manifest_reader.own_tags(current, where).get(TAG_BACKUP, ""))
         own = pointer is not None and group_of(pointer.backup_id) == plan.group_id
         tags = outcome_tags(plan, current[TAG_BACKUP] if own else "", self.clock().isoformat())
         if current.get(TAG_STATUS) in STATUS_DONE:

@@ -23,6 +23,7 @@ from sgcompliance.errors import BackupError, SgcError
 from sgcompliance.records.audit import AuditRecord, RollbackAudit, Trigger, rollback_audit_record
 from sgcompliance.remediation.backup import group_of
 from sgcompliance.remediation.inverse import RollbackPlan, without_existing
+from sgcompliance.remediation.manifest import ManifestReader
 from sgcompliance.remediation.ports import BackupStore, GroupGateway
 from sgcompliance.remediation.receipt import BackupReceipt
 from sgcompliance.remediation.rollback_restore import (
@@ -130,6 +131,8 @@ class RollbackService:
         event_name: str = CLI_EVENT_NAME,
     ) -> None:
         self.backups = backups
+        # A group remediated in a batch names the batch's manifest: resolved to its backup.
+        self.manifests = ManifestReader(backups)
         self.record = record
         self.clock = clock or utc_now
         self.event_name = event_name
@@ -250,6 +253,7 @@ class RollbackService:
         self, checked: CheckedBackup, gateway: GroupGateway, dry_run: bool
     ) -> RollbackOutcome:
         plan = checked.record.plan
+        where = (plan.account_id, plan.region, plan.group_id)
         current = gateway.describe_group(plan.group_id)
         wanted = RollbackPlan(
             checked.backup_id, plan.account_id, plan.region, plan.group_id, checked.to_restore
@@ -264,7 +268,8 @@ class RollbackService:
         held = {rule_identity(r) for r in current.rules}
         outcome.to_remove = tuple(r for r in checked.to_remove if rule_identity(r) in held)
         if dry_run:
-            outcome.tags_note = tags_note(current.tags, checked.backup_id, dry_run=True)
+            tags = self.manifests.own_tags(current.tags, where)
+            outcome.tags_note = tags_note(tags, checked.backup_id, dry_run=True)
             return outcome
         done = Restored()
         for direction in Direction:
@@ -282,7 +287,7 @@ class RollbackService:
             rule_identity(r) in left for r in outcome.removed_rules
         )
         tagged = retag(
-            gateway, plan.group_id, checked.backup_id, after.tags,
+            gateway, plan.group_id, checked.backup_id, self.manifests.own_tags(after.tags, where),
             failed=len(outcome.failed), verified=outcome.verified,
         )  # fmt: skip
         outcome.removed_tags, outcome.status_tag, outcome.tags_note = (

@@ -12,8 +12,15 @@ from sgcompliance.remediation.backup import (
     LoadedBackup,
     StoredBackup,
     canonical_bytes,
+    canonical_json,
     from_document,
     sha256_hex,
+)
+from sgcompliance.remediation.manifest import (
+    BackupManifest,
+    LoadedManifest,
+    manifest_from_document,
+    manifest_to_document,
 )
 from sgcompliance.remediation.receipt import BackupReceipt
 
@@ -33,6 +40,7 @@ class MemoryBackups:
         self.records: dict[str, BackupRecord] = {}
         self.versions: dict[str, builtins.list[bytes]] = {}
         self.receipts_by_id: dict[str, builtins.list[BackupReceipt]] = {}
+        self.manifests: dict[str, builtins.list[bytes]] = {}
         self.log: builtins.list[str] = log if log is not None else []
         self.fail = fail
 
@@ -50,6 +58,27 @@ class MemoryBackups:
             "v1",
             sha256_hex(canonical_bytes(record)),
         )
+
+    def put_manifest(self, manifest: BackupManifest) -> StoredBackup:
+        if self.fail:
+            raise BackupError("store unavailable")
+        if manifest.manifest_id in self.manifests:
+            raise BackupError(f"manifest {manifest.manifest_id} exists already")
+        data = canonical_json(manifest_to_document(manifest))
+        self.manifests[manifest.manifest_id] = [data]
+        self.log.append(f"manifest {manifest.account_id}/{manifest.region}")
+        return StoredBackup(manifest.manifest_id, "memory://manifest", "v1", sha256_hex(data))
+
+    def load_manifest(self, manifest_id: str, version_id: str | None = None) -> LoadedManifest:
+        versions = self.manifests.get(manifest_id)
+        if not versions:
+            raise BackupError(f"no manifest {manifest_id}")
+        index = len(versions) if version_id is None else int(version_id.removeprefix("v"))
+        if not 1 <= index <= len(versions):
+            raise BackupError(f"no version {version_id} of {manifest_id}")
+        data = versions[index - 1]
+        return LoadedManifest(manifest_from_document(json.loads(data)), sha256_hex(data),
+                              f"v{index}")  # fmt: skip
 
     def tamper(self, backup_id: str, record: BackupRecord) -> None:
         """A new version under an existing (or new) id, written around the tool."""

@@ -5,16 +5,21 @@ of a batch does to it and to the others."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 
+import pytest
 from test_remediator import ACCOUNT, REGION, group, pointed, policy, remediator, rule
 
-from sgcompliance.engine.model import Peer, PeerKind, RegionSnapshot, SecurityGroup
-from sgcompliance.errors import AccessDeniedError, BackupError
-from sgcompliance.remediation.backup import BackupRecord, StoredBackup
+from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot, Rule, SecurityGroup
+from sgcompliance.errors import AccessDeniedError, BackupError, NotFoundError
+from sgcompliance.remediation.backup import BackupRecord, StoredBackup, parse_pointer
+from sgcompliance.remediation.drift import RevokeResult
+from sgcompliance.remediation.manifest import BackupManifest, ManifestReader, is_manifest_id
 from sgcompliance.remediation.plan import TAG_BACKUP, TAG_STATUS, Mode
 from sgcompliance.remediation.receipt import ReceiptState
 from sgcompliance.remediation.remediator import Outcome, RemediationRun
+from sgcompliance.remediation.rollback import RollbackService
 from sgcompliance.testing import FakeGateway, MemoryBackups
 
 OFFICE = Peer(PeerKind.IPV4, "10.20.0.0/16")
@@ -56,6 +61,13 @@ def calls(gw: FakeGateway) -> Counter[str]:
     return Counter(entry.split()[0] for entry in entries(gw))
 
 
+def own_backup(backups: MemoryBackups, g: SecurityGroup) -> str:
+    """The backup the group's pointer leads to (through the batch's manifest, if it names one)."""
+    pointer = parse_pointer(g.tags[TAG_BACKUP])
+    assert pointer is not None
+    return ManifestReader(backups).resolve(pointer, (g.account_id, g.region, g.group_id)).backup_id
+
+
 def world_open(gw: FakeGateway) -> list[str]:
     return sorted(
         r.rule_id for g in gw.groups.values() for r in g.rules if str(r.peer) == "0.0.0.0/0"
@@ -71,19 +83,18 @@ def test_a_batch_reads_twice_and_tags_once_per_identical_outcome_per_account_reg
     # THEN every group is remediated and verified
     assert [o.outcome for o in run.outcomes] == [Outcome.APPLIED] * 10
     assert all(o.verified for o in run.outcomes)
-    # AND each account-region took one revoke per group and direction, one pointer tag per
-    # group, one read of every group's rules before the revokes and one after, one read of
-    # their tags and one outcome tag call for the five identical outcomes
+    # AND each account-region took one revoke per group and direction, one pointer tag call
+    # for every group (the manifest's), one read of every group's rules before the revokes and
+    # one after, one read of their tags and one outcome tag call for the five identical outcomes
     for gw in gateways.values():
         assert world_open(gw) == []
-        assert calls(gw) == Counter(
-            {"tag": 5, "rules_of": 2, "revoke": 5, "tags_of": 1, "tag_many": 1}
-        )
+        assert calls(gw) == Counter({"rules_of": 2, "revoke": 5, "tags_of": 1, "tag_many": 2})
         for g in gw.groups.values():
             assert g.tags[TAG_STATUS] == "remediated"
-            # each group's pointer still names its own backup
-            assert pointed(g.tags).startswith(g.group_id + ".")
-            receipt = backups.receipt(pointed(g.tags))
+            # each group's pointer names its account-region's manifest, which names its backup
+            assert is_manifest_id(pointed(g.tags))
+            assert own_backup(backups, g).startswith(g.group_id + ".")
+            receipt = backups.receipt(own_backup(backups, g))
             assert receipt is not None
             assert receipt.revoked == (f"sgr-ssh{g.group_id}",)
 
@@ -95,12 +106,15 @@ def test_every_backup_is_stored_before_the_first_pointer_and_every_pointer_befor
     gw = FakeGateway(estate(), shared)
     remediate({REGION: gw}, MemoryBackups(shared))
     log = [e for e in shared if not e.startswith("describe ")]
-    first_tag = next(i for i, e in enumerate(log) if e.startswith("tag "))
+    first_tag = next(i for i, e in enumerate(log) if e.startswith("tag"))
     first_revoke = next(i for i, e in enumerate(log) if e.startswith("revoke"))
-    assert list(log[:first_tag]) == [f"backup {g}" for g in GROUPS]
-    assert all(e.startswith("tag ") for e in log[first_tag : first_tag + 5])
-    assert log[first_tag + 5].startswith("rules_of")
-    assert first_revoke == first_tag + 6
+    # the backups, then the manifest naming them, then one pointer call for every group
+    assert list(log[: first_tag - 1]) == [f"backup {g}" for g in GROUPS]
+    assert log[first_tag - 1] == f"manifest {ACCOUNT}/{REGION}"
+    assert log[first_tag].split()[1] == ",".join(GROUPS)
+    assert log[first_tag].startswith("tag_many ")
+    assert log[first_tag + 1].startswith("rules_of")
+    assert first_revoke == first_tag + 2
 
 
 def test_one_group_is_remediated_with_the_one_group_calls_of_the_event_path() -> None:
@@ -159,13 +173,13 @@ def test_a_group_whose_pointer_was_overwritten_gets_its_own_pointer_back_alone()
         ),
     )
     run = remediate({REGION: gw}, MemoryBackups())
-    # THEN every group is remediated; the fourth is tagged alone, with its true pointer
+    # THEN every group is remediated; the fourth is tagged alone, with its own backup's pointer
     assert all(o.outcome is Outcome.APPLIED for o in run.outcomes)
     assert pointed(gw.groups["sg-4"].tags) == run.outcomes[3].backup_id
-    tag_many = [e for e in entries(gw) if e.startswith("tag_many")]
-    assert len(tag_many) == 1
-    assert "sg-4" not in tag_many[0].split()[1].split(",")
-    assert calls(gw)["tag"] == 6
+    pointers, outcome_tags = [e for e in entries(gw) if e.startswith("tag_many")]
+    assert "sg-4" in pointers.split()[1].split(",")
+    assert "sg-4" not in outcome_tags.split()[1].split(",")
+    assert calls(gw)["tag"] == 1
 
 
 def test_a_revoke_that_fails_for_one_group_fails_that_group_only() -> None:
@@ -185,12 +199,12 @@ def test_a_revoke_that_fails_for_one_group_fails_that_group_only() -> None:
     assert [o.outcome for g, o in outcomes.items() if g != "sg-2"] == [Outcome.APPLIED] * 4
     # AND every group whose rule went has its backup and receipt
     for g in ("sg-1", "sg-3", "sg-4", "sg-5"):
-        receipt = backups.receipt(pointed(gw.groups[g].tags))
+        receipt = backups.receipt(own_backup(backups, gw.groups[g]))
         assert receipt is not None
         assert receipt.revoked == (f"sgr-ssh{g}",)
     # AND the failed group is left in progress, under its stored backup, for the next run
     assert gw.groups["sg-2"].tags[TAG_STATUS] == "remediating"
-    assert pointed(gw.groups["sg-2"].tags) in backups.records
+    assert own_backup(backups, gw.groups["sg-2"]) in backups.records
 
 
 class FailingThird(MemoryBackups):
@@ -223,5 +237,137 @@ def test_deferred_outcome_tags_are_left_to_the_caller_for_every_group_of_a_batch
     run = remediate({REGION: gw}, MemoryBackups(), defer_outcome_tags=True)
     assert all(o.pending_tags for o in run.outcomes)
     assert all(g.tags[TAG_STATUS] == "remediating" for g in gw.groups.values())
-    assert "tag_many" not in calls(gw)
+    assert calls(gw)["tag_many"] == 1  # the pointers
     assert "tags_of" not in calls(gw)
+
+
+class LostAnswer(FakeGateway):
+    """Answers the first revoke of `group_id` as an SDK whose first attempt timed out after
+    the endpoint acted: the rules are gone, and the retried call is refused as unknown."""
+
+    def __init__(self, groups: list[SecurityGroup], group_id: str, **options: bool) -> None:
+        super().__init__(groups, **options)
+        self.lost = group_id
+
+    def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
+        result = super().revoke(group_id, direction, rules)
+        if group_id != self.lost:
+            return result
+        self.lost = ""
+        raise NotFoundError("InvalidPermission.NotFound (after 2 attempts)", attempts=2)
+
+
+@pytest.mark.parametrize("fail_unknown", [False, True], ids=["aws", "moto"])
+def test_a_revoke_whose_answer_was_lost_is_receipted_as_this_runs_revoke(
+    fail_unknown: bool,
+) -> None:
+    # GIVEN a revoke whose first attempt removed the rule and whose answer was lost
+    gw = LostAnswer(estate(), "sg-3", fail_unknown=fail_unknown)
+    backups = MemoryBackups()
+    # WHEN remediating
+    run = remediate({REGION: gw}, backups)
+    # THEN the rule counts as revoked by this run: the outcome, the receipt and the tags say so,
+    # so that a rollback restores it
+    outcome = next(o for o in run.outcomes if o.plan.group_id == "sg-3")
+    assert outcome.outcome is Outcome.APPLIED
+    assert outcome.revoked == ["sgr-sshsg-3"]
+    receipt = backups.receipt(own_backup(backups, gw.groups["sg-3"]))
+    assert receipt is not None
+    assert receipt.revoked == ("sgr-sshsg-3",)
+    assert gw.groups["sg-3"].tags[TAG_STATUS] == "remediated"
+    RollbackService(backups).rollback(outcome.backup_id or "", lambda a, r: gw, dry_run=False)
+    assert [r.rule_id for r in gw.groups["sg-3"].rules if str(r.peer) == "0.0.0.0/0"] != []
+
+
+def test_a_group_a_batch_left_in_progress_is_finished_from_its_manifest_by_the_next_run() -> None:
+    # GIVEN a batch whose revoke failed for the second group: it is left pointing at the
+    # manifest, in progress, its rule still open
+    gw = FakeGateway(estate())
+    gw.before("revoke", lambda: None)
+
+    def deny() -> None:
+        raise AccessDeniedError("not authorized", operation="RevokeSecurityGroupIngress")
+
+    gw.before("revoke", deny)
+    backups = MemoryBackups()
+    remediate({REGION: gw}, backups)
+    assert is_manifest_id(pointed(gw.groups["sg-2"].tags))
+    backup_id = own_backup(backups, gw.groups["sg-2"])
+    # WHEN the next run comes
+    second = remediate({REGION: gw}, backups)
+    # THEN it finishes that remediation under the backup the manifest names for the group
+    (resumed,) = [o for o in second.outcomes if o.plan.group_id == "sg-2"]
+    assert resumed.resumed
+    assert resumed.outcome is Outcome.APPLIED
+    assert resumed.backup_id == backup_id
+    assert world_open(gw) == []
+    receipt = backups.receipt(backup_id)
+    assert receipt is not None
+    assert receipt.revoked == ("sgr-sshsg-2",)
+
+
+def test_a_manifest_pointer_copied_onto_a_group_it_does_not_name_revokes_nothing() -> None:
+    # GIVEN a batch of four groups, and someone copying their manifest pointer and the
+    # in-progress status onto the fifth, whose SSH rule is exempt from nothing
+    groups = estate()
+    gw = FakeGateway(groups[:4])
+    backups = MemoryBackups()
+    remediate({REGION: gw}, backups)
+    forged = {TAG_BACKUP: gw.groups["sg-1"].tags[TAG_BACKUP], TAG_STATUS: "remediating"}
+    fifth = replace(groups[4], tags=forged)
+    other = FakeGateway([fifth])
+    rem = remediator(policy(), Mode.FLAG_ONLY, backups)
+    snapshot = RegionSnapshot(ACCOUNT, REGION, (fifth,))
+    # WHEN a run finds it in progress
+    run = rem.run(rem.scanner.scan([snapshot]), lambda a, r: other, [snapshot])
+    # THEN the pointer leads nowhere: reported, marked unverified, nothing revoked
+    assert next(o.outcome for o in run.outcomes if o.plan.group_id == "sg-5") is Outcome.FAILED
+    assert other.groups["sg-5"].tags[TAG_STATUS] != "remediating"
+    assert len(other.groups["sg-5"].rules) == 2
+    assert not any(e.startswith("revoke") for e in other.log)
+
+
+def test_a_rollback_of_a_batch_backup_removes_the_tags_of_the_group_its_manifest_names() -> None:
+    gw = FakeGateway(estate())
+    backups = MemoryBackups()
+    run = remediate({REGION: gw}, backups)
+    target = run.outcomes[1]
+    assert is_manifest_id(pointed(gw.groups["sg-2"].tags))
+    outcome = RollbackService(backups).rollback(
+        target.backup_id or "", lambda a, r: gw, dry_run=False
+    )
+    assert outcome.verified
+    assert not any(k.startswith("sgc:") for k in gw.groups["sg-2"].tags)
+    # the other groups keep their pointer to the manifest, and their tags
+    assert all(gw.groups[g].tags[TAG_STATUS] == "remediated" for g in GROUPS if g != "sg-2")
+
+
+class NoManifests(MemoryBackups):
+    """A store that keeps backups and receipts, and refuses manifests."""
+
+    def put_manifest(self, manifest: BackupManifest) -> StoredBackup:
+        raise BackupError(f"manifests unavailable: {manifest.manifest_id} not stored")
+
+
+def test_without_a_manifest_each_group_is_pointed_at_its_own_backup() -> None:
+    gw = FakeGateway(estate())
+    backups = NoManifests()
+    run = remediate({REGION: gw}, backups)
+    assert [o.outcome for o in run.outcomes] == [Outcome.APPLIED] * 5
+    assert calls(gw) == Counter({"tag": 5, "rules_of": 2, "revoke": 5, "tags_of": 1, "tag_many": 1})
+    for o in run.outcomes:
+        assert pointed(gw.groups[o.plan.group_id].tags) == o.backup_id
+
+
+def test_a_failing_pointer_call_for_many_groups_points_each_at_its_own_backup() -> None:
+    gw = FakeGateway(estate())
+
+    def throttle() -> None:
+        raise AccessDeniedError("throttled", operation="CreateTags")
+
+    gw.before("tag", throttle)  # the first tag call: the pointers of every group
+    run = remediate({REGION: gw}, MemoryBackups())
+    assert [o.outcome for o in run.outcomes] == [Outcome.APPLIED] * 5
+    assert calls(gw)["tag"] == 5
+    for o in run.outcomes:
+        assert pointed(gw.groups[o.plan.group_id].tags) == o.backup_id

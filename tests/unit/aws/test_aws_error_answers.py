@@ -134,6 +134,14 @@ def test_throttling_after_retries_says_how_many_attempts() -> None:
         f"DescribeSecurityGroups in {SCOPE} failed: Throttling: Rate exceeded "
         "(after 10 attempts; request id r-1)"
     )
+    assert err.attempts == 10
+
+
+def test_an_error_of_a_call_sent_once_says_one_attempt() -> None:
+    exc = ClientError(
+        {"Error": {"Code": "InvalidPermission.NotFound"}}, "RevokeSecurityGroupIngress"
+    )
+    assert raised_by(exc).attempts == 1
 
 
 def test_a_long_multi_line_aws_message_is_one_bounded_line() -> None:

@@ -353,6 +353,18 @@ def revoke_matching(
             response = ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=perms)
     if response.get("Return") is False and not response.get("UnknownIpPermissions"):
         raise AwsApiError(f"revoking rules of {group_id} was refused", operation=operation)
+    retries = response.get("ResponseMetadata", {}).get("RetryAttempts") or 0
+    if retries and response.get("UnknownIpPermissions"):
+        # The call was sent again (an earlier answer was lost): what this answer names unknown
+        # an earlier attempt may have removed. Refused, so the caller reads the group and
+        # tells the rules this call removed from those that went otherwise.
+        raise NotFoundError(
+            f"{operation} of {group_id}: the answer to a call sent {retries + 1} times names "
+            "content the group no longer holds",
+            operation=operation,
+            aws_code="InvalidPermission.NotFound",
+            attempts=retries + 1,
+        )
     listed = response.get("RevokedSecurityGroupRules")
     ids = None if listed is None else [str(r["SecurityGroupRuleId"]) for r in listed]
     return [dict(p) for p in response.get("UnknownIpPermissions", []) or []], ids

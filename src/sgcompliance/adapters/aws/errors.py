@@ -314,7 +314,8 @@ def _client_error(exc: ClientError, operation: str, where: str) -> AwsApiError:
         cls = NotFoundError
     else:
         cls = AwsApiError
-    err = cls(message, operation=operation, aws_code=code)
+    tries = attempts + 1 if isinstance(attempts, int) and attempts > 0 else 1
+    err = cls(message, operation=operation, aws_code=code, attempts=tries)
     if code in BAD_CREDENTIAL_CODES:
         err.hint = "the credentials are invalid or expired: refresh them (e.g. `aws sso login`)"
     elif not error or _is_html(str(error.get("Message") or "")):

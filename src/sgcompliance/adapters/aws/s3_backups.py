@@ -1,5 +1,6 @@
-"""Backups in S3: versioned bucket, SSE-KMS, one object per backup under `prefix/group/`, and
-one receipt per backup under `prefix/receipts/group/`.
+"""Backups in S3: versioned bucket, SSE-KMS, one object per backup under `prefix/group/`, one
+receipt per backup under `prefix/receipts/group/`, and a batch's manifest under
+`prefix/manifests/`.
 
 Both are written with `If-None-Match: *`, so neither is ever overwritten by this tool. An
 unversioned bucket is refused unless explicitly allowed: a backup that a later write can
@@ -40,6 +41,13 @@ from sgcompliance.remediation.backup import (
     sha256_hex,
     to_document,
 )
+from sgcompliance.remediation.manifest import (
+    BackupManifest,
+    LoadedManifest,
+    manifest_digest,
+    manifest_from_document,
+    manifest_to_document,
+)
 from sgcompliance.remediation.receipt import (
     MAX_RECEIPT_BYTES,
     MAX_RECEIPT_DEPTH,
@@ -57,6 +65,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RECEIPTS = "receipts"
+MANIFESTS = "manifests"
 # What S3 answers a conditional write when the key exists (or another write to it is racing).
 EXISTS_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 NO_VERSION_CODES = frozenset({"NoSuchVersion", "InvalidArgument"})
@@ -144,6 +153,28 @@ class S3BackupStore:
         except SgcError as exc:
             raise BackupError(f"cannot store {what}: {exc}") from exc
         return response.get("VersionId") or None
+
+    def put_manifest(self, manifest: BackupManifest) -> StoredBackup:
+        self.check()
+        key = self._manifest_key(manifest.manifest_id)
+        body = json.dumps(manifest_to_document(manifest), indent=2, sort_keys=True).encode()
+        version = self._put_once(key, body, f"manifest {manifest.manifest_id}")
+        location = self._uri(key) + (f"?versionId={version}" if version else "")
+        return StoredBackup(manifest.manifest_id, location, version, manifest_digest(manifest))
+
+    def load_manifest(self, manifest_id: str, version_id: str | None = None) -> LoadedManifest:
+        key = self._manifest_key(manifest_id)
+        where = self._uri(key) + (f" version {version_id}" if version_id else "")
+        doc, version = self._read(key, version_id, f"no manifest at {where}", BACKUP_LIMITS)
+        try:
+            manifest = manifest_from_document(doc, where)
+        except InputError as exc:
+            raise BackupError(f"{where} is not a valid manifest: {exc}") from exc
+        return LoadedManifest(manifest, sha256_hex(canonical_json(doc)), version or version_id)
+
+    def _manifest_key(self, manifest_id: str) -> str:
+        _check_id(manifest_id)
+        return f"{self.prefix}{MANIFESTS}/{manifest_id}.json"
 
     def get(self, backup_id: str) -> BackupRecord:
         return self.load(backup_id).record
