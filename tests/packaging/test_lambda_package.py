@@ -93,11 +93,10 @@ def test_entries_are_sorted_dated_1980_and_readable_by_all(built_zip: Path) -> N
     assert {e.external_attr >> 16 for e in listed} == {0o100644}
 
 
-def test_no_bytecode_console_scripts_or_installation_records_are_kept(built_zip: Path) -> None:
+def test_no_console_scripts_or_installation_records_are_kept(built_zip: Path) -> None:
     # GIVEN the built zip  WHEN its names are read
     listed = names(built_zip)
     # THEN nothing in it depends on the machine or the run that built it
-    assert not [n for n in listed if "__pycache__/" in n or n.endswith(".pyc")]
     assert not [n for n in listed if n.startswith("bin/")]
     records = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
     assert not [n for n in listed if ".dist-info/" in n and n.rsplit("/", 1)[1] in records]
@@ -129,13 +128,17 @@ def test_the_package_is_its_source_files_less_what_the_function_never_imports(
     source = ROOT / "src" / "sgcompliance"
     every = source_files(source)
     assert {"local/server/moto_server.py", "entrypoints/cli/app.py"} <= every
-    # WHEN the zip's package files are listed
-    packaged = {n for n in names(built_zip) if n.startswith("sgcompliance/")}
+    # WHEN the zip's package files are listed (their bytecode aside)
+    listed = names(built_zip)
+    packaged = {n for n in listed if n.startswith("sgcompliance/") and not n.endswith(".pyc")}
     # THEN they are the source files less those under the subpackages left out, and only those
     expected = {"sgcompliance/" + name for name in every if not name.startswith(LEFT_OUT_PREFIXES)}
     assert packaged == expected
     assert {"sgcompliance/policy/schema.json", "sgcompliance/entrypoints/handler.py"} <= packaged
-    assert not [n for n in packaged if "/." in n or n.endswith(".pyc")]
+    assert not [n for n in packaged if "/." in n]
+    # AND the bytecode is of those sources alone
+    compiled = {n for n in listed if n.startswith("sgcompliance/") and n.endswith(".pyc")}
+    assert not [n for n in compiled if n.startswith(tuple(f"sgcompliance/{p}" for p in LEFT_OUT))]
 
 
 def test_the_local_aws_the_demo_and_the_command_line_are_left_out(built_zip: Path) -> None:
@@ -209,6 +212,37 @@ def test_the_pins_are_the_versions_the_project_is_tested_with(tool: ModuleType) 
     # WHEN the Lambda's pins are looked up in it  THEN each one is the tested version
     shipped = pins(tool.DEFAULT_REQUIREMENTS)
     assert {n: tested.get(n) for n in shipped} == shipped
+
+
+# CPython 3.12's bytecode magic (3531), and PEP 552's flags of an unchecked hash-based pyc.
+MAGIC_312 = (3531).to_bytes(2, "little") + b"\r\n"
+UNCHECKED_HASH = 0b01
+
+
+def test_every_module_ships_compiled_for_cpython_312_without_a_time_or_a_source_check(
+    tool: ModuleType, built_zip: Path
+) -> None:
+    # GIVEN the built zip, from a machine with a CPython 3.12 to compile with
+    if tool.compiler(tool.BuildSpec()) is None:
+        pytest.skip("no CPython 3.12 on this machine: the zip is built without bytecode")
+    with zipfile.ZipFile(built_zip) as archive:
+        listed = archive.namelist()
+        pycs = {n: archive.read(n)[:8] for n in listed if n.endswith(".pyc")}
+    sources = [n for n in listed if n.endswith(".py")]
+    # WHEN each source is looked up where the runtime looks for its bytecode
+    expected = {
+        f"{n.rpartition('/')[0]}/__pycache__/{n.rpartition('/')[2][:-3]}.cpython-312.pyc"
+        if "/" in n
+        else f"__pycache__/{n[:-3]}.cpython-312.pyc"
+        for n in sources
+    }
+    # THEN every pyc is one of those, the handler's among them, and nearly every source has one
+    assert set(pycs) <= expected
+    assert "sgcompliance/entrypoints/__pycache__/handler.cpython-312.pyc" in pycs
+    assert len(pycs) >= 0.95 * len(sources)
+    # AND each is 3.12 bytecode that records no time and is never checked against its source
+    assert {header[:4] for header in pycs.values()} == {MAGIC_312}
+    assert {int.from_bytes(h[4:8], "little") for h in pycs.values()} == {UNCHECKED_HASH}
 
 
 def test_compiled_modules_are_built_for_arm64_cpython_312(built_zip: Path) -> None:

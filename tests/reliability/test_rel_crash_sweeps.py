@@ -31,8 +31,8 @@ SWEEP_ID = "sweep-5b0c0a51-crash"
 # "publish", where it dies right before the alert leaves.
 CRASHES = [
     pytest.param("put", 1, id="sweep-after-backup"),
+    # (the one group of its account-region is verified by AWS's answer to its revoke: no read)
     pytest.param("revoke", 1, id="sweep-after-revoke"),
-    pytest.param("rules", 2, id="sweep-after-verify"),
     pytest.param("put_receipt", 1, id="sweep-after-receipt"),
     pytest.param("publish", 1, id="sweep-before-alert"),
 ]

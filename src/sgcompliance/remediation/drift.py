@@ -61,3 +61,7 @@ class RevokeResult:
 
     unknown: tuple[Rule, ...] = ()
     revoked_ids: tuple[str, ...] | None = None
+    # Whether the answer accounts for every requested rule by itself. An answer that lists no
+    # ids but names unknown permissions does not: AWS may word those differently from the
+    # request, so which rules they stand for is matched, not told, and a read must confirm.
+    accounted: bool = True

@@ -154,6 +154,34 @@ class GuardedRevoke:
         self.take_back(gateway, plan, previous, stored.backup_id, tags)
         return failed
 
+    def run_stored(
+        self,
+        plan: RemediationPlan,
+        stored: StoredBackup,
+        gateway: GroupGateway,
+        rejudge: Rejudge,
+        *,
+        stands_alone: bool,
+    ) -> GroupOutcome | Rejudged:
+        """`run` for one group whose backup is stored already: its pointer, then the revokes.
+
+        The group is read again after its pointer, and judged again if it changed, unless every
+        rule the plan revokes `stands_alone` (judged in a group holding it alone, it is revoked
+        the same: the caller judges that). The read then has nothing left to guard: a change
+        to any other rule cannot make such a revoke wrong, and a revoked rule that was changed
+        or deleted meanwhile no longer matches the content the revoke names, so AWS leaves it
+        (named unknown, reported not revoked; the change's own event judges it). A lockdown
+        (whose rules go because of others) and a narrowing (authorized first) always read."""
+        tags = {TAG_BACKUP: pointer_value(stored), TAG_STATUS: STATUS_IN_PROGRESS}
+        gateway.set_tags(plan.group_id, tags)
+        if plan.action is not Action.REVOKE or plan.narrowing or not stands_alone:
+            return self.run(plan, gateway, rejudge, first=(stored, gateway.rules(plan.group_id)))
+        outcome = self.carry_out(plan, stored, gateway, previous=previous_tags(plan))
+        # Without a read in between, a planned rule AWS no longer matched changed or went
+        # between the read and the revoke: what `changed` says of the rules a read caught.
+        outcome.changed += [i for i in outcome.already_gone if i not in outcome.changed]
+        return outcome
+
     def store(self, plan: RemediationPlan) -> StoredBackup:
         now = self.clock()
         record = BackupRecord(
@@ -280,7 +308,11 @@ class GuardedRevoke:
     def revoke(
         self, plan: RemediationPlan, gateway: GroupGateway, skip: frozenset[str] = frozenset()
     ) -> Applied:
-        revoked, not_revoked = self.revoke_calls(plan, gateway, skip)
+        """The plan's revokes, verified: by AWS's answer to each call where it accounts for
+        every rule (`_revoke_direction`), else by content against the group read again."""
+        revoked, not_revoked, answered = self._revoke_all(plan, gateway, skip)
+        if answered:
+            return Applied(revoked, not_revoked, ())
         return verified(plan, revoked, not_revoked, gateway.rules(plan.group_id))
 
     def revoke_calls(
@@ -288,8 +320,16 @@ class GuardedRevoke:
     ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The revoke calls of one plan, by content, one per direction (and, in a lockdown,
         its causes first): the ids revoked and those not (changed or gone), unverified."""
+        revoked, not_revoked, _ = self._revoke_all(plan, gateway, skip)
+        return revoked, not_revoked
+
+    def _revoke_all(
+        self, plan: RemediationPlan, gateway: GroupGateway, skip: frozenset[str]
+    ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+        """`revoke_calls`, and whether AWS's answers alone account for every rule."""
         revoked: list[str] = []
         not_revoked: list[str] = []
+        answered = True
         causes, rest = _lockdown_causes(plan)
         for batch in (causes, rest):
             todo = [r for r in batch if r.rule_id not in skip]
@@ -302,10 +342,11 @@ class GuardedRevoke:
                 rules = [r for r in todo if r.direction is direction]
                 if not rules:
                     continue
-                unknown = _revoke_direction(gateway, plan.group_id, direction, rules)
+                unknown, told = _revoke_direction(gateway, plan.group_id, direction, rules)
+                answered = answered and told
                 revoked.extend(r.rule_id for r in rules if r.rule_id not in unknown)
                 not_revoked.extend(r.rule_id for r in rules if r.rule_id in unknown)
-        return tuple(revoked), tuple(not_revoked)
+        return tuple(revoked), tuple(not_revoked), answered
 
     def narrow(self, plan: RemediationPlan, gateway: GroupGateway, done: Narrowed) -> None:
         """Authorize the plan's narrowed rules, per direction in one call (rule by rule when
@@ -346,7 +387,7 @@ class GuardedRevoke:
         for direction in Direction:
             rules = [r for r in idle if r.direction is direction]
             if rules:
-                unknown = _revoke_direction(gateway, plan.group_id, direction, rules)
+                unknown, _ = _revoke_direction(gateway, plan.group_id, direction, rules)
                 kept += [r for r in rules if r.rule_id in unknown]
         held = {rule_identity(r) for r in gateway.rules(plan.group_id)}
         narrowed.missing = [r.describe() for r in kept if rule_identity(r) not in held]
@@ -481,8 +522,16 @@ def verified(
 
 def _revoke_direction(
     gateway: GroupGateway, group_id: str, direction: Direction, rules: list[Rule]
-) -> set[str]:
-    """Revoke `rules` by content; the ids of those this call did not remove.
+) -> tuple[set[str], bool]:
+    """Revoke `rules` by content: the ids of those this call did not remove, and whether the
+    answer told so itself (else only a read of the group can confirm what went).
+
+    The answer tells when it accounts for every rule (`RevokeResult.accounted`) and, where it
+    lists the ids it removed, they are exactly those of the rules judged that it did not name
+    unknown: a rule deleted and added again under another id, or an answer that disagrees
+    with itself, is left to the read. That is the answer AWS gives to the call that removed
+    the rules, so it replaces the read after it (which, EC2 being eventually consistent, may
+    even show a rule that is already gone).
 
     AWS names content the group no longer holds in its answer and revokes the rest. Some
     endpoints fail the whole call instead, after removing the rules before the unmatched one
@@ -502,10 +551,16 @@ def _revoke_direction(
     ordered = sorted(rules, key=lambda r: r.peer.kind is not PeerKind.GROUP)
     retried = False
     try:
-        return {r.rule_id for r in gateway.revoke(group_id, direction, ordered).unknown}
+        answer = gateway.revoke(group_id, direction, ordered)
     except NotFoundError as exc:
         log.info("a revoke of %s was refused; revoking rule by rule", group_id)
         retried = exc.attempts > 1
+    else:
+        unknown = {r.rule_id for r in answer.unknown}
+        removed = {r.rule_id for r in ordered} - unknown
+        listed = answer.revoked_ids
+        told = answer.accounted and (listed is None or set(listed) == removed)
+        return unknown, told
     held = gateway.rules(group_id)
     current = {r.rule_id: content(r) for r in held}
     return {
@@ -518,7 +573,7 @@ def _revoke_direction(
                 and _revoke_one(gateway, group_id, direction, rule)
             )
         )
-    }
+    }, False
 
 
 def _revoke_one(gateway: GroupGateway, group_id: str, direction: Direction, rule: Rule) -> bool:

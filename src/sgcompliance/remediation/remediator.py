@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sgcompliance.engine.evaluate import ScanResult
 from sgcompliance.engine.findings import Finding
-from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
+from sgcompliance.engine.model import PeerKind, RegionSnapshot, SecurityGroup
 from sgcompliance.engine.policy import Remediation, allowed_peers
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.errors import BackupError, NotFoundError, SgcError
@@ -279,11 +279,60 @@ class SecurityGroupRemediator:
                 done[i] = [GroupOutcome(plan, Outcome.FAILED, error=f"{exc.code}: {exc}")]
             except SgcError as exc:
                 done[i] = [GroupOutcome(plan, Outcome.FAILED, error=str(exc))]
-        if batch:
+        if len(batch) == 1:
+            # One group (a change event's): nothing to share, and its revokes may need no
+            # read around them (`_alone`).
+            i, plan, backup = batch[0]
+            done[i] = [self._batch_outcome(plan, self._alone(plan, backup, gateway), gateway)]
+        elif batch:
             result = self.batch.run(batch, gateway, self._rejudge)
             for i, plan, _ in batch:
                 done[i] = [self._batch_outcome(plan, result.results[i], gateway)]
         return done
+
+    def _alone(
+        self, plan: RemediationPlan, stored: StoredBackup, gateway: GroupGateway
+    ) -> GroupOutcome | Rejudged | SgcError:
+        """The guarded revoke of one group under its stored backup, or what stopped it."""
+        try:
+            return self.guarded.run_stored(
+                plan, stored, gateway, self._rejudge, stands_alone=self._stands_alone(plan)
+            )
+        except SgcError as exc:
+            return exc
+
+    def _stands_alone(self, plan: RemediationPlan) -> bool:
+        """Whether every rule the plan revokes is revoked for what it opens by itself, so that
+        what the group's other rules are has no say in it and the revoke needs no read of them
+        first (`GuardedRevoke.run_stored`): its peer is a whole address family (`/0`) or a
+        group, and judged in its group as read (name, tags, attachment) holding it alone, it
+        is revoked again. The other rules of a group touch a rule's findings only through
+        coverage (ranges that cover every address together), in which such a peer never takes
+        part; a narrower range can (a /1 of a covering pair, or a wide range that a partner
+        added meanwhile turns into a coverage finding another check judges), so it is read."""
+        known = self._read.get((plan.account_id, plan.region, plan.group_id))
+        if known is None or known[0].rules != plan.pre_image or plan.action is not Action.REVOKE:
+            return False
+        group, prefix_lists = known
+        for rule in plan.revoked_rules:
+            whole = rule.peer.is_cidr and rule.peer.value.endswith("/0")
+            if not (whole or rule.peer.kind is PeerKind.GROUP):
+                return False
+            alone = replace(group, rules=(rule,))
+            snapshot = RegionSnapshot(plan.account_id, plan.region, (alone,), prefix_lists)
+            fresh = plan_group(
+                alone,
+                self.scanner.scan([snapshot]).findings,
+                plan.mode,
+                lockdown_severity=self.settings.lockdown_severity,
+                grace=self._grace(),
+                narrow_to=self._narrow_to(prefix_lists),
+            )
+            if fresh is None or fresh.action is not Action.REVOKE or fresh.narrowing:
+                return False
+            if rule.rule_id not in fresh.revokes(rule.direction):
+                return False
+        return True
 
     def _batch_outcome(
         self,

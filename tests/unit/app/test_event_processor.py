@@ -211,14 +211,18 @@ def test_a_rule_fixed_in_place_while_the_backup_is_written_is_not_revoked() -> N
     w.gateway.before("tag", lambda: w.gateway.modify_rule(GROUP, SSH_V4, peer=office))
     # WHEN the event arrives
     decided = only_decision(w.app.handle(event_for()).body)
-    # THEN only the IPv6 world rule is revoked, under a backup of the group as it was re-read
+    # THEN only the IPv6 world rule is revoked: the revoke names content, which the fixed rule
+    # no longer holds
     assert decided["revoked_rule_ids"] == [SSH_V6]
     rules = {r.rule_id: r for r in w.gateway.groups[GROUP].rules}
     assert rules[SSH_V4].peer == office
     (record,) = w.audit
     assert record.changed_rule_ids == (SSH_V4,)
-    backup = w.adapters.backups_store.records[str(decided["backup_id"])]
-    assert SSH_V4 not in backup.plan.revoke_ingress
+    assert record.not_revoked_rule_ids == (SSH_V4,)
+    # AND the receipt says so, so that a rollback puts back the IPv6 rule alone
+    receipt = w.adapters.backups_store.receipt(str(decided["backup_id"]))
+    assert receipt is not None
+    assert (receipt.revoked, receipt.not_revoked) == ((SSH_V6,), (SSH_V4,))
 
 
 def test_a_flagged_group_fixed_by_its_owner_is_marked_compliant_on_its_next_event() -> None:

@@ -76,7 +76,11 @@ class Ec2GroupGateway:
         unknown, ids = ec2_calls.revoke_matching(
             self.ec2, group_id, direction, [ip_permission(r) for r in rules]
         )
-        return RevokeResult(unknown_rules(rules, unknown), None if ids is None else tuple(ids))
+        return RevokeResult(
+            unknown_rules(rules, unknown),
+            None if ids is None else tuple(ids),
+            accounted=ids is not None or not unknown,
+        )
 
     def revoke_ids(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
         ec2_calls.revoke_rules(self.ec2, group_id, direction, rule_ids)
