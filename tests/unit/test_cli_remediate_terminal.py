@@ -18,6 +18,7 @@ from sgcompliance.entrypoints.cli import remediate as remediate_cli
 from sgcompliance.entrypoints.cli.app import app
 from sgcompliance.remediation.ports import BackupStore
 from support.estate import group, rule, snapshot
+from support.fake_runtime import ReadsAlike
 
 runner = CliRunner()
 ACCOUNT = "111111111111"
@@ -25,7 +26,7 @@ SCOPE = Scope(ACCOUNT, "eu-west-1")
 
 
 @dataclass
-class FakeRuntime:
+class FakeRuntime(ReadsAlike):
     scopes: list[Scope] = field(default_factory=lambda: [SCOPE])
     caller_account: str = ACCOUNT
     accounts: tuple[str, ...] = (ACCOUNT,)

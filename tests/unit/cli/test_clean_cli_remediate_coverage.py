@@ -20,6 +20,7 @@ from sgcompliance.entrypoints.cli import remediate as remediate_cli
 from sgcompliance.entrypoints.cli.app import app
 from sgcompliance.errors import AwsUnavailableError
 from sgcompliance.remediation.ports import BackupStore
+from support.fake_runtime import ReadsAlike
 
 runner = CliRunner()
 ACCOUNT = "111111111111"
@@ -32,7 +33,7 @@ UNAVAILABLE = (
 
 
 @dataclass
-class FakeRuntime:
+class FakeRuntime(ReadsAlike):
     """What `sgc remediate` uses of a runtime when there is nothing to change."""
 
     scopes: list[Scope] = field(default_factory=lambda: [READ, HTML_PAGE])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from sgcompliance.entrypoints.cli import live
 from sgcompliance.entrypoints.cli.app import app
 from sgcompliance.errors import AwsUnavailableError
 from sgcompliance.report.formats import format_names
+from support.fake_runtime import ReadsAlike
 
 runner = CliRunner()
 READ = Scope("111111111111", "eu-west-1")
@@ -31,7 +32,7 @@ UNAVAILABLE = (
 
 
 @dataclass
-class FakeRuntime:
+class FakeRuntime(ReadsAlike):
     """What `sgc scan` uses of a runtime: its account-regions and how one is read."""
 
     scopes: list[Scope] = field(default_factory=lambda: [READ, HTML_PAGE, BUG])
@@ -42,11 +43,6 @@ class FakeRuntime:
         if scope == BUG:
             raise ValueError("a bug\nover two lines")
         return RegionSnapshot(scope.account_id, scope.region, ())
-
-    def reader_for(self, _scanner: object) -> Callable[[Scope], RegionSnapshot]:
-        """The live scan reads through the reader its policy calls for; every policy reads
-        the same fake estate here."""
-        return self.read
 
 
 @pytest.fixture(autouse=True)
