@@ -352,13 +352,18 @@ class GuardedRevoke:
         """Authorize the plan's narrowed rules, per direction in one call (rule by rule when
         that fails, as a rollback does). A rule the group holds already (another run's, or
         someone's) is not this tool's to record. A replacement that cannot be authorized keeps
-        the rules it was to replace: their peers would otherwise lose access."""
+        the rules it was to replace: their peers would otherwise lose access. After a call the
+        SDK sent again (its first answer lost), a rule found present that the group did not hold
+        when judged is this run's: its first attempt added it, and rollback must remove it."""
+        held_before = {rule_identity(r) for r in plan.pre_image}
         for direction in Direction:
             rules = plan.narrowed(direction)
             if not rules:
                 continue
             result = restore(gateway, plan.group_id, direction, rules)
             done.added += result.restored
+            if result.retried:
+                done.added += [r for r in result.present if rule_identity(r) not in held_before]
             failed = {rule_identity(f.rule) for f in result.failed}
             done.reasons += [f"{f.rule.describe()}: {f.reason}" for f in result.failed]
             for narrowing in plan.narrowing:

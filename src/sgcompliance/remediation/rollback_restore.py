@@ -54,11 +54,15 @@ class Restored:
     # Found present after a failed call: put back by a retried call or by someone else.
     present: list[Rule] = field(default_factory=list)
     failed: list[FailedRule] = field(default_factory=list)
+    # A duplicate answered a call the SDK sent more than once: the first attempt may have
+    # added the rules `present` names (its answer lost), so they may be this call's own.
+    retried: bool = False
 
     def add(self, other: Restored) -> None:
         self.restored += other.restored
         self.present += other.present
         self.failed += other.failed
+        self.retried |= other.retried
 
 
 def restore(
@@ -81,6 +85,7 @@ def restore(
     except AwsApiError as exc:
         _raise_unless_about_rules(exc)
         duplicate = exc.aws_code == DUPLICATE_RULE
+        done.retried = duplicate and exc.attempts > 1
         log.info("authorizing %d rule(s) of %s failed (%s)", len(rules), group_id, exc.aws_code)
     missing = _still_missing(gateway, group_id, rules, done)
     if duplicate and missing:
@@ -106,6 +111,7 @@ def _restore_one(
         _raise_unless_about_rules(exc)
         if exc.aws_code == DUPLICATE_RULE:
             done.present.append(rule)
+            done.retried |= exc.attempts > 1
         else:
             done.failed.append(FailedRule(rule, failure_reason(rule, exc), exc.aws_code))
 

@@ -203,6 +203,59 @@ class Refusing(FakeGateway):
         return super().revoke(group_id, direction, rules)
 
 
+class AnswerLost(FakeGateway):
+    """Authorizes, then fails as the SDK does when the answer was lost and its retry found the
+    rules there: a duplicate, after two attempts (or after one: they were someone else's)."""
+
+    def __init__(self, groups: Sequence[SecurityGroup], log: list[str], attempts: int) -> None:
+        super().__init__(groups, log)
+        self.attempts = attempts
+
+    def authorize(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> None:
+        super().authorize(group_id, direction, rules)
+        if self.attempts:
+            attempts, self.attempts = self.attempts, 0
+            raise AwsApiError(
+                "the rules exist", aws_code="InvalidPermission.Duplicate", attempts=attempts
+            )
+
+
+def test_replacements_whose_authorize_answer_was_lost_are_this_runs_and_rolled_back() -> None:
+    # GIVEN a world-open rule to narrow, and an authorize whose answer is lost: the SDK's retry
+    # finds the replacements there
+    original = rule("sgr-v4", 8080, "0.0.0.0/0")
+    log: list[str] = []
+    world = World(
+        gateway=AnswerLost([SecurityGroup("sg-1", "web", ACCOUNT, REGION, (original,))], log, 2)
+    )
+    # WHEN the run narrows it
+    (outcome,) = world.run().outcomes
+    # THEN the replacements are recorded as this run's, in the outcome and in the receipt
+    assert outcome.outcome is Outcome.APPLIED
+    assert world.peers() == ["8080 13.32.0.0/15", "8080 pl-cdn"]
+    receipt = world.backups.receipt(outcome.backup_id or "")
+    assert receipt is not None
+    assert len(receipt.authorized) == 2
+    # AND the rollback takes them away again: exactly the original
+    service = RollbackService(world.backups)
+    service.rollback(service.latest("sg-1"), lambda a, r: world.gw, dry_run=False)
+    assert world.peers() == ["8080 0.0.0.0/0"]
+
+
+def test_replacements_someone_else_added_first_are_not_this_runs() -> None:
+    # GIVEN the replacements are already in the group when the run authorizes them (a duplicate
+    # at the first attempt): they are someone's, not the tool's
+    original = rule("sgr-v4", 8080, "0.0.0.0/0")
+    log: list[str] = []
+    world = World(
+        gateway=AnswerLost([SecurityGroup("sg-1", "web", ACCOUNT, REGION, (original,))], log, 1)
+    )
+    (outcome,) = world.run().outcomes
+    receipt = world.backups.receipt(outcome.backup_id or "")
+    assert receipt is not None
+    assert receipt.authorized == ()
+
+
 def refusing(fail: str, *rules: Rule) -> World:
     log: list[str] = []
     gw = Refusing([SecurityGroup("sg-1", "web", ACCOUNT, REGION, rules)], log, fail)
