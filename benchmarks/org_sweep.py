@@ -14,7 +14,8 @@ list; then, only where a group is flagged, their DescribeSecurityGroupRules rows
 `group-id` filter of up to 200 groups per call when that takes fewer calls than the region's
 pages, and the network interfaces carrying them (one filtered call for up to 200 groups);
 the member's AssumeRole once per container and account; in `flag_only` one audit record
-(PutObject) and one CreateTags per flagged group, one sweep alert per batch). A new container
+(PutObject) per flagged group and one CreateTags per set of identical flag tags (the groups
+flagged for the same checks), one sweep alert per batch). A new container
 starts cold and loads the configuration (SSM, the S3 policy object; the hub account is in the
 function's ARN).
 
@@ -97,12 +98,19 @@ class Estate:
     regions: int
     groups: int  # the default group included
     rules: int
-    flagged: int  # groups with a violation (flag_only: one record and one CreateTags each)
+    flagged: int  # groups with a violation (flag_only: one audit record each)
     prefix_lists: int
     interfaces: int
     organization: bool = True  # accounts from Organizations, regions "all"
     # Rules of the flagged groups (their rows are read); by default their share of `rules`.
     flagged_rules: int | None = None
+    # Distinct sets of checks among the flagged groups: one CreateTags each (`flag_only`); by
+    # default every flagged group its own.
+    flag_sets: int | None = None
+
+    @property
+    def tag_calls(self) -> int:
+        return self.flagged if self.flag_sets is None else min(self.flag_sets, self.flagged)
 
     @property
     def rules_of_flagged(self) -> int:
@@ -241,8 +249,8 @@ def run_batch(
     *,
     cold: bool,
 ) -> float:
-    """One worker invocation (`events/batch.py`): its items one after the other, then the
-    sweep alert, then the outcome tags; the time it ends."""
+    """One worker invocation (`events/batch.py`): its items one after the other (each read,
+    judged, flagged, its records stored), then the sweep alert; the time it ends."""
     if cold:
         at += COLD_START
         for c in config_calls():
@@ -254,13 +262,12 @@ def run_batch(
         for c in read_calls(estate):
             at = world.call(at, c, (account, region))
         at += CPU_PER_RULE * estate.rules
+        for _ in range(estate.tag_calls):
+            at = world.call(at, Call("ec2:CreateTags"), (account, region))
         for _ in range(estate.flagged):
             at = world.call(at, Call("s3:PutObject"))
     if estate.flagged:
         at = world.call(at, Call("sns:Publish"))
-    for scope in batch:
-        for _ in range(estate.flagged):
-            at = world.call(at, Call("ec2:CreateTags"), scope)
     return at
 
 
@@ -353,6 +360,9 @@ CHECK_POLICY = {
 # Kinds of group (index % 10) of benchmarks/live_estate.py that builtin:strict flags: SSH or
 # RDP from the world, SSH from a world prefix list (SMTP egress is no check of the pack).
 STRICT_FLAGGED = frozenset({0, 1, 2, 4})
+# The check sets builtin:strict flags there: SSH from the world (kinds 0, 1 and 4, the last
+# through a prefix list), RDP from ::/0 (kind 2), and the default group's.
+CHECK_FLAG_SETS = 3
 ESTATE_RULES = {0: 3, 1: 3, 2: 3, 3: 3, 4: 2}  # rules per group kind; other kinds: 4
 
 
@@ -363,7 +373,7 @@ def check_estate(groups: int) -> Estate:
     rules = sum(ESTATE_RULES.get(i % 10, 4) for i in range(groups)) + 2
     flagged_rules = sum(ESTATE_RULES[i % 10] for i in range(groups) if i % 10 in STRICT_FLAGGED)
     return Estate(2, 2, groups + 1, rules, flagged, 2, 0, organization=False,
-                  flagged_rules=flagged_rules + 2)  # fmt: skip
+                  flagged_rules=flagged_rules + 2, flag_sets=CHECK_FLAG_SETS)  # fmt: skip
 
 
 def real_sweep(groups: int) -> tuple[Counter[str], Counter[str]]:
@@ -471,7 +481,7 @@ def report(estate: Estate, concurrency: int, ramp: float) -> None:
           f"{estate.interfaces} network interfaces)")  # fmt: skip
     per_item = Counter(c.operation for c in read_calls(estate))
     print("  calls per work item: " + ", ".join(f"{o} {n}" for o, n in sorted(per_item.items()))
-          + f", s3:PutObject {estate.flagged}, ec2:CreateTags {estate.flagged}")  # fmt: skip
+          + f", s3:PutObject {estate.flagged}, ec2:CreateTags {estate.tag_calls}")  # fmt: skip
     for r in (simulate(estate, concurrency, ramp), least_concurrency(estate, ramp)):
         if r is None:
             print(f"  no reserved concurrency up to 1,000 ends within {GOAL_SECONDS:.0f} s")
@@ -499,6 +509,13 @@ def main(argv: list[str]) -> int:
                         "the default group included")  # fmt: skip
     parser.add_argument("--rules-per-group", type=float, default=4.0)
     parser.add_argument("--flagged", type=int, default=3, help="flagged groups per account-region")
+    parser.add_argument(
+        "--flag-sets",
+        type=int,
+        default=None,
+        help="distinct check sets "
+        "among them (one CreateTags each); default: as many as flagged groups",
+    )
     parser.add_argument("--prefix-lists", type=int, default=2)
     parser.add_argument("--interfaces", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=5, help="the hub module's default")
@@ -514,7 +531,7 @@ def main(argv: list[str]) -> int:
         return 1
     estate = Estate(args.accounts, args.regions, args.groups,
                     round(args.groups * args.rules_per_group), args.flagged, args.prefix_lists,
-                    args.interfaces)  # fmt: skip
+                    args.interfaces, flag_sets=args.flag_sets)  # fmt: skip
     report(estate, args.concurrency, args.ramp)
     return 0
 

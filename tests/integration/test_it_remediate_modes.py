@@ -83,9 +83,13 @@ def test_flag_only_tags_every_violating_group_of_every_account_and_revokes_nothi
     after = read_state(estate)
     assert lines_of(after) == lines_of(before)
     assert statuses(after) == {name: {"flagged"} for name in VIOLATING}
-    assert write_calls(done.runtime.counter.snapshot().calls) == {
-        "ec2:CreateTags": len(VIOLATING) * len(PAIR)
+    # AND the groups of an account-region flagged for the same checks share one CreateTags
+    tag_sets = {
+        (o.plan.account_id, o.plan.region, frozenset(f.check_id for f in o.plan.findings))
+        for o in done.run.outcomes
     }
+    assert len(done.run.outcomes) == len(VIOLATING) * len(PAIR) > len(tag_sets)
+    assert write_calls(done.runtime.counter.snapshot().calls) == {"ec2:CreateTags": len(tag_sets)}
     assert store.list() == []
 
 

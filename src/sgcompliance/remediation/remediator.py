@@ -56,7 +56,7 @@ from sgcompliance.remediation.plan import (
     outcome_tags,
     plan_group,
 )
-from sgcompliance.remediation.ports import BackupStore, GroupGateway
+from sgcompliance.remediation.ports import BackupStore, BatchGateway, GroupGateway
 from sgcompliance.remediation.run_backups import RunBackups
 
 __all__ = [
@@ -249,6 +249,15 @@ class SecurityGroupRemediator:
             and plan.group_tags.get(TAG_STATUS) != STATUS_IN_PROGRESS
         )
 
+    def _flag_only(self, plan: RemediationPlan) -> bool:
+        """Whether the plan only flags a group no earlier run left in progress (nothing to
+        close first): such flags of one account x region are written together (`_flags`)."""
+        return (
+            not self.settings.dry_run
+            and not plan.revoke_count
+            and plan.group_tags.get(TAG_STATUS) != STATUS_IN_PROGRESS
+        )
+
     def _scope(
         self,
         items: Sequence[tuple[int, RemediationPlan, StoredBackup | None]],
@@ -266,9 +275,13 @@ class SecurityGroupRemediator:
         except SgcError as exc:
             return {i: [GroupOutcome(plan, Outcome.FAILED, error=str(exc))] for i, plan, _ in items}
         batch: list[tuple[int, RemediationPlan, StoredBackup]] = []
+        flags: list[tuple[int, RemediationPlan]] = []
         for i, plan, backup in items:
             if backup is not None:
                 batch.append((i, plan, backup))
+                continue
+            if self._flag_only(plan):
+                flags.append((i, plan))
                 continue
             if stop.error is not None and plan.revoke_count:
                 continue  # a revoke without its backup stored first: not attempted
@@ -279,6 +292,8 @@ class SecurityGroupRemediator:
                 done[i] = [GroupOutcome(plan, Outcome.FAILED, error=f"{exc.code}: {exc}")]
             except SgcError as exc:
                 done[i] = [GroupOutcome(plan, Outcome.FAILED, error=str(exc))]
+        if flags:
+            done.update(self._flags(flags, gateway))
         if len(batch) == 1:
             # One group (a change event's): nothing to share, and its revokes may need no
             # read around them (`_alone`).
@@ -461,13 +476,17 @@ class SecurityGroupRemediator:
     def _may_revoke(self, note: str) -> bool:
         return self.settings.mode is not Mode.FLAG_ONLY and not note
 
-    def _flag(self, plan: RemediationPlan, gateway: GroupGateway) -> GroupOutcome:
+    def _flag_write(
+        self, plan: RemediationPlan, timestamp: str
+    ) -> tuple[dict[str, str], bool] | GroupOutcome:
+        """The tags a flag writes and whether it takes away a pointer not the group's own;
+        the outcome instead when the group says all of it already."""
         current = plan.group_tags
         # A flag carries a pointer only to a backup of this group: anyone may write the tag.
         where = (plan.account_id, plan.region, plan.group_id)
         pointer = parse_pointer(self.manifest_reader.own_tags(current, where).get(TAG_BACKUP, ""))
         own = pointer is not None and group_of(pointer.backup_id) == plan.group_id
-        tags = outcome_tags(plan, current[TAG_BACKUP] if own else "", self.clock().isoformat())
+        tags = outcome_tags(plan, current[TAG_BACKUP] if own else "", timestamp)
         if current.get(TAG_STATUS) in STATUS_DONE:
             # Rules were revoked earlier and what is left is only flagged: the status keeps
             # saying what was done, and checks it already names need no new write.
@@ -482,10 +501,67 @@ class SecurityGroupRemediator:
             return GroupOutcome(plan, Outcome.UNCHANGED, verified=True)
         if not tags[TAG_BACKUP]:
             del tags[TAG_BACKUP]
-        tags = fitting(tags, current)
+        return fitting(tags, current), TAG_BACKUP in current and not own
+
+    def _flags(
+        self, plans: Sequence[tuple[int, RemediationPlan]], gateway: GroupGateway
+    ) -> dict[int, list[GroupOutcome]]:
+        """The flags of one account x region: the groups given the same tags (the same checks,
+        one time for the run) in one call where the gateway can, the others one by one, as
+        is any group of a shared call that failed (AWS fails it whole for one group gone)."""
+        timestamp = self.clock().isoformat()
+        done: dict[int, list[GroupOutcome]] = {}
+        shared: dict[tuple[tuple[str, str], ...], list[tuple[int, RemediationPlan]]] = {}
+        for i, plan in plans:
+            write = self._flag_write(plan, timestamp)
+            if isinstance(write, GroupOutcome):
+                done[i] = [write]
+                continue
+            tags, drops_pointer = write
+            if drops_pointer or not isinstance(gateway, BatchGateway):
+                done[i] = [self._flag_alone(plan, gateway, write)]
+                continue
+            shared.setdefault(tuple(sorted(tags.items())), []).append((i, plan))
+        for same, members in shared.items():
+            if len(members) > 1:
+                assert isinstance(gateway, BatchGateway)
+                try:
+                    gateway.set_tags_many([plan.group_id for _, plan in members], dict(same))
+                except SgcError as exc:
+                    log.info(
+                        "flagging %d groups at once failed (%s): one by one", len(members), exc
+                    )
+                else:
+                    for i, plan in members:
+                        done[i] = [GroupOutcome(plan, Outcome.APPLIED, verified=True)]
+                    continue
+            for i, plan in members:
+                done[i] = [self._flag_alone(plan, gateway, (dict(same), False))]
+        return done
+
+    def _flag_alone(
+        self, plan: RemediationPlan, gateway: GroupGateway, write: tuple[dict[str, str], bool]
+    ) -> GroupOutcome:
+        try:
+            return self._flagged(plan, gateway, write)
+        except NotFoundError:
+            return GroupOutcome(plan, Outcome.GROUP_GONE, error=f"{plan.group_id} no longer exists")
+        except SgcError as exc:
+            return GroupOutcome(plan, Outcome.FAILED, error=str(exc))
+
+    def _flag(self, plan: RemediationPlan, gateway: GroupGateway) -> GroupOutcome:
+        write = self._flag_write(plan, self.clock().isoformat())
+        if isinstance(write, GroupOutcome):
+            return write
+        return self._flagged(plan, gateway, write)
+
+    def _flagged(
+        self, plan: RemediationPlan, gateway: GroupGateway, write: tuple[dict[str, str], bool]
+    ) -> GroupOutcome:
+        tags, drops_pointer = write
         try:
             gateway.set_tags(plan.group_id, tags)
-            if TAG_BACKUP in current and not own:
+            if drops_pointer:
                 gateway.remove_tags(plan.group_id, [TAG_BACKUP])
         except NotFoundError:
             raise

@@ -372,3 +372,39 @@ def test_a_failing_pointer_call_for_many_groups_points_each_at_its_own_backup() 
     assert calls(gw)["tag"] == 5
     for o in run.outcomes:
         assert pointed(gw.groups[o.plan.group_id].tags) == o.backup_id
+
+
+def flag(gw: FakeGateway, backups: MemoryBackups | None = None) -> RemediationRun:
+    rem = remediator(policy(), Mode.FLAG_ONLY, backups or MemoryBackups())
+    snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
+    return rem.run(rem.scanner.scan([snapshot]), lambda a, r: gw, [snapshot])
+
+
+def test_groups_flagged_with_the_same_checks_are_tagged_in_one_call() -> None:
+    # GIVEN five groups with the same violation, in flag_only
+    gw = FakeGateway(estate())
+    # WHEN a run flags them
+    run = flag(gw)
+    # THEN one call tags all five, each reported flagged, each holding the flag tags
+    assert calls(gw)["tag_many"] == 1
+    assert calls(gw)["tag"] == 0
+    assert {o.outcome for o in run.outcomes} == {Outcome.APPLIED}
+    assert {g.tags[TAG_STATUS] for g in gw.groups.values()} == {"flagged"}
+    # AND a second run writes nothing
+    gw.log.clear()
+    flag(gw)
+    assert not [e for e in entries(gw) if e.startswith(("tag", "remove"))]
+
+
+def test_a_group_gone_before_the_shared_flag_call_is_reported_and_the_others_flagged() -> None:
+    # GIVEN five groups to flag, one of which is deleted before the tags are written
+    gw = FakeGateway(estate())
+    gw.before("tag", lambda: gw.groups.pop("sg-3"))
+    # WHEN a run flags them
+    run = flag(gw)
+    # THEN the shared call failed whole; one by one, four are flagged and one is gone
+    by_group = {o.plan.group_id: o.outcome for o in run.outcomes}
+    assert by_group.pop("sg-3") is Outcome.GROUP_GONE
+    assert set(by_group.values()) == {Outcome.APPLIED}
+    assert {g.tags[TAG_STATUS] for g in gw.groups.values()} == {"flagged"}
+    assert calls(gw)["tag"] == 4
