@@ -27,7 +27,7 @@ from sgcompliance.remediation.batch_revoke import BatchRevoke
 from sgcompliance.remediation.drift import drift
 from sgcompliance.remediation.guarded_revoke import GuardedRevoke, Rejudged
 from sgcompliance.remediation.interrupted import InterruptedRemediations
-from sgcompliance.remediation.manifest import ManifestReader, ManifestStore
+from sgcompliance.remediation.manifest import ManifestReader, ManifestStore, is_manifest_id
 from sgcompliance.remediation.outcome import (
     REVOKED_OUTCOMES,
     STATUS_COMPLIANT,
@@ -328,6 +328,10 @@ class SecurityGroupRemediator:
         known = self._read.get((plan.account_id, plan.region, plan.group_id))
         if known is None or known[0].rules != plan.pre_image or plan.action is not Action.REVOKE:
             return False
+        # A rule deleted and added again under a new id with a tag an exemption names would be
+        # exempt, and the revoke by content would take it: the read first sees the new rule.
+        if any(e.rule_tags for e in self.scanner.policy.exemptions):
+            return False
         group, prefix_lists = known
         for rule in plan.revoked_rules:
             whole = rule.peer.is_cidr and rule.peer.value.endswith("/0")
@@ -501,7 +505,11 @@ class SecurityGroupRemediator:
             return GroupOutcome(plan, Outcome.UNCHANGED, verified=True)
         if not tags[TAG_BACKUP]:
             del tags[TAG_BACKUP]
-        return fitting(tags, current), TAG_BACKUP in current and not own
+        # A manifest pointer left unresolved (the store may have failed to answer) stays: it
+        # leads only to the backups the manifest names for this very group, if any.
+        held = parse_pointer(current.get(TAG_BACKUP, ""))
+        unresolved = held is not None and is_manifest_id(held.backup_id)
+        return fitting(tags, current), TAG_BACKUP in current and not own and not unresolved
 
     def _flags(
         self, plans: Sequence[tuple[int, RemediationPlan]], gateway: GroupGateway

@@ -13,6 +13,7 @@ from sgcompliance.engine.model import Direction, Peer, PeerKind, RegionSnapshot,
 from sgcompliance.engine.policy import (
     Check,
     CheckType,
+    Exemption,
     Policy,
     PortSpec,
     Remediation,
@@ -243,3 +244,24 @@ def test_a_revoke_whose_receipt_was_not_stored_is_finished_by_the_next_run() -> 
     assert receipt is not None
     assert receipt.revoked == ("sgr-ssh",)
     assert gw.groups["sg-1"].tags[TAG_STATUS] == "remediated"
+
+
+def test_a_rule_added_again_with_a_tag_an_exemption_names_is_read_and_spared() -> None:
+    # GIVEN a policy exempting rules tagged approved=yes, and the world rule deleted and added
+    # again under a new id with that tag before the revoke
+    gw = FakeGateway([group(rule("sgr-ssh", 22, "0.0.0.0/0"))])
+
+    def recreate() -> None:
+        gw.delete_rule("sg-1", "sgr-ssh")
+        approved = replace(rule("sgr-again", 22, "0.0.0.0/0"), tags=(("approved", "yes"),))
+        gw.add_rule("sg-1", approved)
+
+    gw.before("rules", recreate)
+    exempt = Exemption("EX", "ops", "approved", rule_tags=(("approved", "yes"),))
+    backups = MemoryBackups()
+    # WHEN remediating
+    outcome = remediate(gw, remediator(policy(exempt), Mode.REMOVE, backups))
+    # THEN the group was read again before any revoke, and the exempt rule stays
+    assert "revoke" not in steps(gw)
+    assert outcome.outcome is Outcome.CHANGED
+    assert peers(gw) == ["0.0.0.0/0"]

@@ -408,3 +408,28 @@ def test_a_group_gone_before_the_shared_flag_call_is_reported_and_the_others_fla
     assert set(by_group.values()) == {Outcome.APPLIED}
     assert {g.tags[TAG_STATUS] for g in gw.groups.values()} == {"flagged"}
     assert calls(gw)["tag"] == 4
+
+
+class ManifestsUnreadable(MemoryBackups):
+    """A store that cannot read its manifests back for now (throttled, say)."""
+
+    def load_manifest(self, manifest_id: str, version_id: str | None = None) -> object:
+        raise BackupError(f"cannot read {manifest_id} (version {version_id}) now")
+
+
+def test_a_flag_keeps_a_manifest_pointer_it_cannot_resolve_for_now() -> None:
+    # GIVEN groups a batch remediated under one manifest, and a new world rule on one of them
+    gw = FakeGateway(estate())
+    backups = MemoryBackups()
+    remediate({REGION: gw}, backups)
+    pointer = gw.groups["sg-1"].tags[TAG_BACKUP]
+    assert is_manifest_id(pointed(gw.groups["sg-1"].tags))
+    gw.add_rule("sg-1", replace(rule("sgr-db", 5432, "0.0.0.0/0"), group_id="sg-1"))
+    # WHEN a flag_only run flags it while the store cannot read the manifest back
+    unreadable = ManifestsUnreadable()
+    unreadable.__dict__.update(backups.__dict__)
+    run = flag(gw, unreadable)
+    # THEN the group is flagged and still points at the manifest that holds its backup
+    assert {o.outcome for o in run.outcomes if o.plan.group_id == "sg-1"} == {Outcome.APPLIED}
+    assert gw.groups["sg-1"].tags[TAG_BACKUP] == pointer
+    assert gw.groups["sg-1"].tags[TAG_STATUS] == "remediated"
