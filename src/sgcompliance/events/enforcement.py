@@ -42,7 +42,8 @@ FLAGS_CLEARED = "flags_cleared"
 class Enforcement:
     mode: Mode
     dry_run: bool
-    # Events: a record for every group judged, and the time from the change to its fix.
+    # Events: a record for every group judged, and the time from the change to its fix; what
+    # changes after the read comes as an event of its own (`changes_come_as_events`).
     # Sweeps: records for decisions to act only, and one record for a scope with none.
     per_event: bool
     only_groups: frozenset[str] | None = None
@@ -127,7 +128,11 @@ def judge(
     result = services.scanner.scan(snapshots)
     scan_metrics(pipeline.metrics, result, (time.perf_counter() - start) * 1000, how.mode)
     remediator = pipeline.remediator(
-        services, how.mode, dry_run=how.dry_run, defer_outcome_tags=how.defer_outcome_tags
+        services,
+        how.mode,
+        dry_run=how.dry_run,
+        defer_outcome_tags=how.defer_outcome_tags,
+        changes_come_as_events=how.per_event,
     )
     plans, note = remediator.plan(result, snapshots)
     return Judgement(list(snapshots), result, remediator, plans, note)

@@ -216,6 +216,7 @@ class Pipeline:
         *,
         dry_run: bool | None = None,
         defer_outcome_tags: bool = False,
+        changes_come_as_events: bool = False,
     ) -> SecurityGroupRemediator:
         config = services.config
         settings = RemediationSettings(
@@ -224,6 +225,7 @@ class Pipeline:
             max_revokes=config.max_revokes,
             lockdown_severity=config.lockdown_severity,
             defer_outcome_tags=defer_outcome_tags,
+            changes_come_as_events=changes_come_as_events,
         )
         return SecurityGroupRemediator(services.scanner, services.backups, self.clock, settings)
 

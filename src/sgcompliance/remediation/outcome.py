@@ -51,6 +51,11 @@ class RemediationSettings:
     defer_outcome_tags: bool = False
     # Account x regions remediated at once (each one's groups in phases, one after another).
     max_workers: int = 8
+    # A change event's run: whatever changes after its read comes as an event of its own and is
+    # judged then, so a lone group whose revokes stand alone is revoked with no read first
+    # (`SecurityGroupRemediator._stands_alone`). A sweep or an operator's run has no such
+    # event behind it to rely on, and reads the group again.
+    changes_come_as_events: bool = False
 
 
 @dataclass(slots=True)

@@ -325,6 +325,8 @@ class SecurityGroupRemediator:
         coverage (ranges that cover every address together), in which such a peer never takes
         part; a narrower range can (a /1 of a covering pair, or a wide range that a partner
         added meanwhile turns into a coverage finding another check judges), so it is read."""
+        if not self.settings.changes_come_as_events:
+            return False
         known = self._read.get((plan.account_id, plan.region, plan.group_id))
         if known is None or known[0].rules != plan.pre_image or plan.action is not Action.REVOKE:
             return False

@@ -38,6 +38,11 @@ def remediate(gw: FakeGateway, rem: SecurityGroupRemediator) -> GroupOutcome:
     return outcome
 
 
+def event_remediator(pol: Policy, mode: Mode, backups: MemoryBackups) -> SecurityGroupRemediator:
+    """A change event's remediator: what changes after its read comes as an event of its own."""
+    return remediator(pol, mode, backups, changes_come_as_events=True)
+
+
 def steps(gw: FakeGateway) -> list[str]:
     """The fake's calls by kind, less the describes its own tag writes make."""
     return [e.split()[0] for e in gw.log if not e.startswith("describe ")]
@@ -52,7 +57,7 @@ def test_a_world_rule_is_revoked_between_its_pointer_and_its_outcome_tags_withou
     gw = FakeGateway([group(rule("sgr-ssh", 22, "0.0.0.0/0"), rule("sgr-ok", 22, "10.0.0.0/8"))])
     backups = MemoryBackups()
     # WHEN remediating the one group
-    outcome = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    outcome = remediate(gw, event_remediator(policy(), Mode.REMOVE, backups))
     # THEN the calls are the pointer, the revoke and the outcome tags, and the answer verified it
     assert steps(gw) == ["tag", "revoke", "tag"]
     assert (outcome.outcome, outcome.revoked, outcome.verified) == (
@@ -66,13 +71,27 @@ def test_a_world_rule_is_revoked_between_its_pointer_and_its_outcome_tags_withou
     assert (receipt.state, receipt.revoked) == (ReceiptState.APPLIED, ("sgr-ssh",))
 
 
+def test_a_sweep_reads_the_group_again_and_revokes_a_rule_changed_to_other_open_content() -> None:
+    # GIVEN a sweep's lone violating group (no event follows a change the sweep races with)
+    gw = FakeGateway([group(rule("sgr-ssh", 22, "0.0.0.0/0"), rule("sgr-ok", 22, "10.0.0.0/8"))])
+    # AND its owner turns the world SSH rule into world PostgreSQL before the pointer is written
+    gw.before("tag", lambda: gw.modify_rule("sg-1", "sgr-ssh", from_port=5432, to_port=5432))
+    backups = MemoryBackups()
+    # WHEN the sweep remediates it
+    outcome = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    # THEN it read the rules again, judged the new content and revoked that
+    assert steps(gw)[:2] == ["tag", "rules"]
+    assert outcome.outcome is Outcome.APPLIED
+    assert peers(gw) == ["10.0.0.0/8"]
+
+
 def test_a_world_rule_deleted_before_the_revoke_is_reported_and_the_pointer_taken_back() -> None:
     # GIVEN the owner deletes the world rule just after the pointer is written
     gw = FakeGateway([group(rule("sgr-ssh", 22, "0.0.0.0/0"), rule("sgr-ok", 22, "10.0.0.0/8"))])
     gw.before("revoke", lambda: gw.delete_rule("sg-1", "sgr-ssh"))
     backups = MemoryBackups()
     # WHEN remediating
-    outcome = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    outcome = remediate(gw, event_remediator(policy(), Mode.REMOVE, backups))
     # THEN nothing was revoked, the outcome says the rule changed or went, the receipt too
     assert (outcome.outcome, outcome.revoked, outcome.changed) == (
         Outcome.CHANGED, [], ["sgr-ssh"],
@@ -91,7 +110,7 @@ def test_a_rule_added_before_the_revoke_is_left_to_its_own_event() -> None:
     gw.before("revoke", lambda: gw.add_rule("sg-1", rule("sgr-late", 22, "::/0")))
     backups = MemoryBackups()
     # WHEN remediating
-    outcome = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    outcome = remediate(gw, event_remediator(policy(), Mode.REMOVE, backups))
     # THEN only the rule judged is revoked and recorded; the new one waits for its event
     assert outcome.revoked == ["sgr-ssh"]
     assert peers(gw) == ["::/0"]
@@ -112,7 +131,7 @@ def test_a_rule_deleted_and_added_again_under_a_new_id_is_verified_by_a_read() -
     gw.before("revoke", recreate)
     backups = MemoryBackups()
     # WHEN remediating
-    outcome = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    outcome = remediate(gw, event_remediator(policy(), Mode.REMOVE, backups))
     # THEN the group is read after the revoke to verify by content, and it verifies
     assert steps(gw) == ["tag", "revoke", "rules", "tag"]
     assert (outcome.outcome, outcome.verified) == (Outcome.APPLIED, True)
@@ -134,7 +153,7 @@ def test_an_answer_that_does_not_list_the_rules_it_removed_is_checked_and_fails(
     # GIVEN an answer that says nothing of the rule it was asked to revoke
     gw = Contradicting([group(rule("sgr-ssh", 22, "0.0.0.0/0"))])
     # WHEN remediating
-    outcome = remediate(gw, remediator(policy(), Mode.REMOVE, MemoryBackups()))
+    outcome = remediate(gw, event_remediator(policy(), Mode.REMOVE, MemoryBackups()))
     # THEN the read after it finds the rule and the outcome says verification failed
     assert steps(gw) == ["tag", "revoke", "rules"]
     assert outcome.outcome is Outcome.FAILED
@@ -156,7 +175,7 @@ def test_an_answer_that_does_not_account_for_every_rule_is_checked_by_a_read() -
     gw.before("revoke", lambda: gw.modify_rule("sg-1", "sgr-a", peer=OFFICE))
     backups = MemoryBackups()
     # WHEN remediating
-    outcome = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    outcome = remediate(gw, event_remediator(policy(), Mode.REMOVE, backups))
     # THEN the read after the revoke confirms it, and the fixed rule is kept and reported
     assert steps(gw) == ["tag", "revoke", "rules", "tag"]
     assert (outcome.revoked, outcome.already_gone, outcome.verified) == (
@@ -174,7 +193,7 @@ def test_a_moto_like_endpoint_that_lists_no_ids_is_believed_when_it_names_nothin
     # GIVEN an endpoint that removes matching rules and fails on any other (moto), listing no ids
     gw = FakeGateway([group(rule("sgr-ssh", 22, "0.0.0.0/0"))], in_order=True)
     # WHEN remediating
-    outcome = remediate(gw, remediator(policy(), Mode.REMOVE, MemoryBackups()))
+    outcome = remediate(gw, event_remediator(policy(), Mode.REMOVE, MemoryBackups()))
     # THEN its answer verified the revoke
     assert steps(gw) == ["tag", "revoke", "tag"]
     assert (outcome.outcome, outcome.verified, peers(gw)) == (Outcome.APPLIED, True, [])
@@ -194,7 +213,7 @@ def test_a_rule_revoked_because_of_another_is_read_again_first_and_judged_again(
     gw.before("rules", lambda: gw.modify_rule("sg-1", "sgr-lo", peer=OFFICE))
     backups = MemoryBackups()
     # WHEN remediating
-    outcome = remediate(gw, remediator(coverage_policy(), Mode.REMOVE, backups))
+    outcome = remediate(gw, event_remediator(coverage_policy(), Mode.REMOVE, backups))
     # THEN the group was read again before any revoke, and judged again: the other half no
     # longer covers the world by itself, so nothing is revoked
     assert steps(gw)[:2] == ["tag", "rules"]
@@ -208,7 +227,7 @@ def test_a_lockdown_is_read_again_before_its_revokes() -> None:
     # GIVEN emergency mode locking down a group with world SSH and a private rule
     gw = FakeGateway([group(rule("sgr-ssh", 22, "0.0.0.0/0"), rule("sgr-ok", 443, "10.0.0.0/8"))])
     # WHEN remediating
-    outcome = remediate(gw, remediator(policy(), Mode.EMERGENCY, MemoryBackups()))
+    outcome = remediate(gw, event_remediator(policy(), Mode.EMERGENCY, MemoryBackups()))
     # THEN the rules are read again between the pointer and the revokes
     assert steps(gw)[:2] == ["tag", "rules"]
     assert (outcome.outcome, peers(gw)) == (Outcome.APPLIED, [])
@@ -230,13 +249,13 @@ def test_a_revoke_whose_receipt_was_not_stored_is_finished_by_the_next_run() -> 
     # pointer and the in-progress status
     gw = FakeGateway([group(rule("sgr-ssh", 22, "0.0.0.0/0"))])
     backups = ReceiptRefused()
-    first = remediate(gw, remediator(policy(), Mode.REMOVE, backups))
+    first = remediate(gw, event_remediator(policy(), Mode.REMOVE, backups))
     assert first.outcome is Outcome.APPLIED_UNRECORDED
     assert gw.groups["sg-1"].tags[TAG_STATUS] == "remediating"
     # WHEN the next run reads the group, the store accepting receipts again
     backups.refusing = False
     snapshot = RegionSnapshot(ACCOUNT, REGION, tuple(gw.groups.values()))
-    rem = remediator(policy(), Mode.REMOVE, backups)
+    rem = event_remediator(policy(), Mode.REMOVE, backups)
     rem.run(rem.scanner.scan([snapshot]), lambda a, r: gw, [snapshot])
     # THEN it finishes from the pointer: the receipt lists the rule the first run removed,
     # and the group is marked remediated
@@ -260,7 +279,7 @@ def test_a_rule_added_again_with_a_tag_an_exemption_names_is_read_and_spared() -
     exempt = Exemption("EX", "ops", "approved", rule_tags=(("approved", "yes"),))
     backups = MemoryBackups()
     # WHEN remediating
-    outcome = remediate(gw, remediator(policy(exempt), Mode.REMOVE, backups))
+    outcome = remediate(gw, event_remediator(policy(exempt), Mode.REMOVE, backups))
     # THEN the group was read again before any revoke, and the exempt rule stays
     assert "revoke" not in steps(gw)
     assert outcome.outcome is Outcome.CHANGED
