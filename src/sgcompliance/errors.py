@@ -69,14 +69,16 @@ class AwsApiError(SgcError):
     hint = "see the AWS error code in the message"
 
     def __init__(
-        self, message: str, *, operation: str = "", aws_code: str = "", attempts: int = 1
+        self, message: str, *, operation: str = "", aws_code: str = "", lost_answers: int = 0
     ) -> None:
         super().__init__(message)
         self.operation = operation
         self.aws_code = aws_code
-        # HTTP attempts of the call: after a lost answer (a timeout) the SDK sends it again, so
-        # an error of a later attempt may be about what an earlier one did.
-        self.attempts = attempts
+        # Attempts of the call that got no answer after their request may have reached AWS (a
+        # read timeout, a connection closed): the SDK sent it again, so this error may be about
+        # what such an attempt did. Throttled attempts and other answered errors do not count:
+        # AWS said what it did with them.
+        self.lost_answers = lost_answers
 
 
 class AccessDeniedError(AwsApiError):

@@ -547,11 +547,12 @@ def _revoke_direction(
     restores what this tool cannot show it removed. Nor is its content held now under another
     id (someone added it back): that is another rule, which no plan of this run judged.
 
-    Unless the refused call was sent more than once (`attempts`: the SDK sends it again when
-    an answer is lost, say a timeout after the endpoint acted): then the refusal may be about
-    what the earlier attempt removed, so a rule whose id is gone counts as removed by this
-    call, and its receipt lets a rollback restore it. The tool cannot tell it from a rule
-    someone deleted in the same moment, which a rollback would then restore too.
+    Unless the refused call was sent again after an attempt whose answer was lost
+    (`lost_answers`: say a timeout after the endpoint acted): then the refusal may be about
+    what that attempt removed, so a rule whose id is gone counts as removed by this call, and
+    its receipt lets a rollback restore it. The tool cannot tell it from a rule someone deleted
+    in the same moment, which a rollback would then restore too. A call sent again only after
+    throttling or an error AWS answered is not such a call: those attempts removed nothing.
     """
     ordered = sorted(rules, key=lambda r: r.peer.kind is not PeerKind.GROUP)
     retried = False
@@ -559,7 +560,7 @@ def _revoke_direction(
         answer = gateway.revoke(group_id, direction, ordered)
     except NotFoundError as exc:
         log.info("a revoke of %s was refused; revoking rule by rule", group_id)
-        retried = exc.attempts > 1
+        retried = exc.lost_answers > 0
     else:
         unknown = {r.rule_id for r in answer.unknown}
         removed = {r.rule_id for r in ordered} - unknown
@@ -590,7 +591,7 @@ def _revoke_one(gateway: GroupGateway, group_id: str, direction: Direction, rule
     try:
         return not gateway.revoke(group_id, direction, [rule]).unknown
     except NotFoundError as exc:
-        retried = exc.attempts > 1
+        retried = exc.lost_answers > 0
         if rule.peer.kind is not PeerKind.GROUP and not retried:
             return False
     held = {r.rule_id: content(r) for r in gateway.rules(group_id)}
@@ -601,7 +602,9 @@ def _revoke_one(gateway: GroupGateway, group_id: str, direction: Direction, rule
     try:
         gateway.revoke_ids(group_id, direction, [rule.rule_id])
     except NotFoundError as exc:
-        return exc.attempts > 1 and all(r.rule_id != rule.rule_id for r in gateway.rules(group_id))
+        return exc.lost_answers > 0 and all(
+            r.rule_id != rule.rule_id for r in gateway.rules(group_id)
+        )
     return True
 
 

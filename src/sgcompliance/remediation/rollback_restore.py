@@ -54,8 +54,8 @@ class Restored:
     # Found present after a failed call: put back by a retried call or by someone else.
     present: list[Rule] = field(default_factory=list)
     failed: list[FailedRule] = field(default_factory=list)
-    # A duplicate answered a call the SDK sent more than once: the first attempt may have
-    # added the rules `present` names (its answer lost), so they may be this call's own.
+    # A duplicate answered a call the SDK sent again after a lost answer: that attempt may
+    # have added the rules `present` names, so they may be this call's own.
     retried: bool = False
 
     def add(self, other: Restored) -> None:
@@ -85,7 +85,7 @@ def restore(
     except AwsApiError as exc:
         _raise_unless_about_rules(exc)
         duplicate = exc.aws_code == DUPLICATE_RULE
-        done.retried = duplicate and exc.attempts > 1
+        done.retried = duplicate and exc.lost_answers > 0
         log.info("authorizing %d rule(s) of %s failed (%s)", len(rules), group_id, exc.aws_code)
     missing = _still_missing(gateway, group_id, rules, done)
     if duplicate and missing:
@@ -111,7 +111,7 @@ def _restore_one(
         _raise_unless_about_rules(exc)
         if exc.aws_code == DUPLICATE_RULE:
             done.present.append(rule)
-            done.retried |= exc.attempts > 1
+            done.retried |= exc.lost_answers > 0
         else:
             done.failed.append(FailedRule(rule, failure_reason(rule, exc), exc.aws_code))
 

@@ -204,19 +204,21 @@ class Refusing(FakeGateway):
 
 
 class AnswerLost(FakeGateway):
-    """Authorizes, then fails as the SDK does when the answer was lost and its retry found the
-    rules there: a duplicate, after two attempts (or after one: they were someone else's)."""
+    """Authorizes, then fails once as the SDK does when the answer was lost and its retry found
+    the rules there: a duplicate, after one lost answer (or after none: the rules were someone
+    else's, found there at the first attempt or at one after throttling)."""
 
-    def __init__(self, groups: Sequence[SecurityGroup], log: list[str], attempts: int) -> None:
+    def __init__(self, groups: Sequence[SecurityGroup], log: list[str], lost: int) -> None:
         super().__init__(groups, log)
-        self.attempts = attempts
+        self.lost = lost
+        self.pending = True
 
     def authorize(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> None:
         super().authorize(group_id, direction, rules)
-        if self.attempts:
-            attempts, self.attempts = self.attempts, 0
+        if self.pending:
+            self.pending = False
             raise AwsApiError(
-                "the rules exist", aws_code="InvalidPermission.Duplicate", attempts=attempts
+                "the rules exist", aws_code="InvalidPermission.Duplicate", lost_answers=self.lost
             )
 
 
@@ -226,7 +228,7 @@ def test_replacements_whose_authorize_answer_was_lost_are_this_runs_and_rolled_b
     original = rule("sgr-v4", 8080, "0.0.0.0/0")
     log: list[str] = []
     world = World(
-        gateway=AnswerLost([SecurityGroup("sg-1", "web", ACCOUNT, REGION, (original,))], log, 2)
+        gateway=AnswerLost([SecurityGroup("sg-1", "web", ACCOUNT, REGION, (original,))], log, 1)
     )
     # WHEN the run narrows it
     (outcome,) = world.run().outcomes
@@ -248,7 +250,7 @@ def test_replacements_someone_else_added_first_are_not_this_runs() -> None:
     original = rule("sgr-v4", 8080, "0.0.0.0/0")
     log: list[str] = []
     world = World(
-        gateway=AnswerLost([SecurityGroup("sg-1", "web", ACCOUNT, REGION, (original,))], log, 1)
+        gateway=AnswerLost([SecurityGroup("sg-1", "web", ACCOUNT, REGION, (original,))], log, 0)
     )
     (outcome,) = world.run().outcomes
     receipt = world.backups.receipt(outcome.backup_id or "")

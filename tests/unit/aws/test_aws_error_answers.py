@@ -134,14 +134,19 @@ def test_throttling_after_retries_says_how_many_attempts() -> None:
         f"DescribeSecurityGroups in {SCOPE} failed: Throttling: Rate exceeded "
         "(after 10 attempts; request id r-1)"
     )
-    assert err.attempts == 10
+    # (answered every time: no attempt's answer was lost)
+    assert err.lost_answers == 0
 
 
-def test_an_error_of_a_call_sent_once_says_one_attempt() -> None:
+def test_an_error_after_lost_answers_carries_how_many() -> None:
     exc = ClientError(
-        {"Error": {"Code": "InvalidPermission.NotFound"}}, "RevokeSecurityGroupIngress"
+        {
+            "Error": {"Code": "InvalidPermission.NotFound"},
+            "ResponseMetadata": {"HTTPStatusCode": 400, "RetryAttempts": 2, "LostAnswers": 1},
+        },
+        "RevokeSecurityGroupIngress",
     )
-    assert raised_by(exc).attempts == 1
+    assert raised_by(exc).lost_answers == 1
 
 
 def test_a_long_multi_line_aws_message_is_one_bounded_line() -> None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sgcompliance.adapters.aws.accounts import known_region
 from sgcompliance.adapters.aws.errors import InconsistentReadError, aws_answer, translating
+from sgcompliance.adapters.aws.lost_answers import lost_answers
 from sgcompliance.engine.model import Direction
 from sgcompliance.errors import AccessDeniedError, AwsApiError, NotFoundError
 from sgcompliance.sources.snapshot import rules_disagreements
@@ -353,17 +354,18 @@ def revoke_matching(
             response = ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=perms)
     if response.get("Return") is False and not response.get("UnknownIpPermissions"):
         raise AwsApiError(f"revoking rules of {group_id} was refused", operation=operation)
-    retries = response.get("ResponseMetadata", {}).get("RetryAttempts") or 0
-    if retries and response.get("UnknownIpPermissions"):
-        # The call was sent again (an earlier answer was lost): what this answer names unknown
-        # an earlier attempt may have removed. Refused, so the caller reads the group and
-        # tells the rules this call removed from those that went otherwise.
+    lost = lost_answers(response)
+    if lost and response.get("UnknownIpPermissions"):
+        # The call was sent again after an answer was lost: what this answer names unknown that
+        # earlier attempt may have removed. Refused, so the caller reads the group and tells
+        # the rules this call removed from those that went otherwise. (After throttling alone
+        # the answer is the whole story: a throttled attempt removed nothing.)
         raise NotFoundError(
-            f"{operation} of {group_id}: the answer to a call sent {retries + 1} times names "
-            "content the group no longer holds",
+            f"{operation} of {group_id}: the answer to a call sent again after {lost} lost "
+            "answer(s) names content the group no longer holds",
             operation=operation,
             aws_code="InvalidPermission.NotFound",
-            attempts=retries + 1,
+            lost_answers=lost,
         )
     listed = response.get("RevokedSecurityGroupRules")
     ids = None if listed is None else [str(r["SecurityGroupRuleId"]) for r in listed]

@@ -32,6 +32,7 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
+from sgcompliance.adapters.aws.lost_answers import lost_answers
 from sgcompliance.errors import (
     AccessDeniedError,
     AwsApiError,
@@ -314,8 +315,7 @@ def _client_error(exc: ClientError, operation: str, where: str) -> AwsApiError:
         cls = NotFoundError
     else:
         cls = AwsApiError
-    tries = attempts + 1 if isinstance(attempts, int) and attempts > 0 else 1
-    err = cls(message, operation=operation, aws_code=code, attempts=tries)
+    err = cls(message, operation=operation, aws_code=code, lost_answers=lost_answers(response))
     if code in BAD_CREDENTIAL_CODES:
         err.hint = "the credentials are invalid or expired: refresh them (e.g. `aws sso login`)"
     elif not error or _is_html(str(error.get("Message") or "")):

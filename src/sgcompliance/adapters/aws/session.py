@@ -25,6 +25,7 @@ from botocore.exceptions import ProfileNotFound
 from botocore.loaders import JSONFileLoader
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
+from sgcompliance.adapters.aws import lost_answers
 from sgcompliance.errors import ConfigError
 from sgcompliance.version import __version__
 
@@ -144,7 +145,9 @@ def endpoint_url_problem(url: str) -> str | None:
 class ClientFactory:
     """Builds (and reuses) boto3 clients for one set of settings; safe to share across threads.
 
-    `counter`, when given, sees every API call of every client this factory builds.
+    `counter`, when given, sees every API call of every client this factory builds. Every
+    client counts the attempts of each call whose answer was lost (`lost_answers`), which is
+    what a retried write's answer means.
     """
 
     def __init__(
@@ -160,6 +163,7 @@ class ClientFactory:
         self._clients: dict[tuple[str, str, str], tuple[str, Any]] = {}
         env = os.environ if environ is None else environ
         self._session = _new_session(settings, env)
+        lost_answers.attach(self._session.events)
         if counter is not None:
             counter.attach(self._session.events)
 
