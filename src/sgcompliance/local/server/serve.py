@@ -6,6 +6,11 @@ as EventBridge does (event_arrays.py). The readiness probe asks for that token:
 another program that already held the port (another moto server, any HTTP server) cannot answer
 it, so it is never taken for the server just started, seeded, or recorded.
 
+Its connections stay open between requests, as AWS's endpoints keep them (`keep_alive`):
+werkzeug's development server, under moto's, closes each one after its response, so every call
+to the local AWS would pay a new connection, and a figure measured here would carry a cost no
+call to AWS has.
+
 Run as `python -m sgcompliance.local.server.serve -H HOST -p PORT`; moto and werkzeug (the
 `local` extra) are imported only then.
 """
@@ -55,12 +60,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     signal.signal(signal.SIGINT, _exit)
     from moto.moto_server.werkzeug_app import (  # noqa: PLC0415 - lazy: only in the server process
         DomainDispatcherApplication,
-        MotoRequestHandler,
         create_backend_app,
     )
     from werkzeug.serving import run_simple  # noqa: PLC0415 - lazy: only in the server process
 
     from sgcompliance.local.server import event_arrays  # noqa: PLC0415 - lazy: imports moto
+    from sgcompliance.local.server.keep_alive import handler_class  # noqa: PLC0415 - lazy: imports moto
 
     event_arrays.install()
     app = DomainDispatcherApplication(create_backend_app)
@@ -69,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.port,
         with_identity(app, identity),
         threaded=True,
-        request_handler=MotoRequestHandler,
+        request_handler=handler_class(),
     )
 
 
