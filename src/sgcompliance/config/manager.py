@@ -139,6 +139,7 @@ class ConfigManager:
         self._config: RuntimeConfig | None = None
         self._loaded_at = 0.0
         self._policy: _LoadedPolicy | None = None
+        self._reader_started = False
         self._placements: dict[str, tuple[float, AccountPlacement]] = {}
 
     def get(self, meanwhile: Meanwhile | None = None) -> RuntimeConfig:
@@ -195,6 +196,11 @@ class ConfigManager:
         return placement
 
     def _load(self, meanwhile: Meanwhile | None = None) -> RuntimeConfig:
+        if self._policy is None and not self._reader_started:
+            # The first load's reads (parameters, the policy's text) wait on the network; the
+            # policy reader is built meanwhile instead of after them.
+            self._reader_started = True
+            threading.Thread(target=_prepare_reader, name="sgc-policy-reader", daemon=True).start()
         stored = self._parameters.get_by_path(self.path) if self._parameters is not None else {}
         parsed = params.parse(params.collect(stored, self.path, self._environ), self.path)
         self._check_external_id(parsed)
@@ -287,6 +293,15 @@ def _parse_policy_text(text: str, key: str, ref: str, origin: str) -> Policy:
         # is unhashable, for one. Refused like any invalid policy, never a crash.
         message = f"{origin}: the policy {ref} cannot be read as data: {type(exc).__name__}"
         raise ConfigError(message) from exc
+
+
+def _prepare_reader() -> None:
+    try:
+        from sgcompliance.policy.loader import prepare  # noqa: PLC0415 - lazy: JSON Schema and YAML weigh on a cold start
+
+        prepare()
+    except Exception:  # a thread's top: the policy's own read builds it again and meets it
+        log.warning("preparing the policy reader ahead failed", exc_info=True)
 
 
 def _quietly(meanwhile: Meanwhile, reach: MemberReach) -> None:

@@ -60,6 +60,13 @@ def _validators() -> tuple[Validator, Validator]:
     return make_validator(document), make_validator(check)
 
 
+def prepare() -> None:
+    """Build what reading a policy needs (the JSON Schema validators; importing jsonschema is
+    most of it) ahead of the first policy: a cold start calls it in a thread while it waits on
+    the network for the configuration and the policy's text."""
+    _validators()
+
+
 def _packs_dir() -> Path:
     return _HERE / "packs"
 

@@ -154,3 +154,33 @@ def test_policy_from_s3_is_refused_without_s3_access() -> None:
     configs = ConfigManager(base_parameters(), None, environ={}, clock=FakeClock())
     with pytest.raises(ConfigError, match=f"/sgcompliance/policy: {POLICY_URI} needs S3 access"):
         configs.get()
+
+
+def test_the_policy_reader_is_prepared_once_in_a_thread_and_its_failure_only_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN preparing the policy reader ahead fails (threads record where it ran)
+    import threading
+
+    from sgcompliance.policy import loader
+
+    ran: list[str] = []
+
+    def prepare() -> None:
+        ran.append(threading.current_thread().name)
+        raise RuntimeError("no reader")
+
+    monkeypatch.setattr(loader, "prepare", prepare)
+    clock = FakeClock()
+    configs = manager(clock=clock)
+    # WHEN the configuration loads, and again after its TTL
+    first = configs.get()
+    clock.advance(61)
+    configs.get()
+    for thread in threading.enumerate():
+        if thread.name == "sgc-policy-reader":
+            thread.join(5)
+    # THEN it was prepared once, in its own thread, and the policy loaded all the same
+    assert ran == ["sgc-policy-reader"]
+    assert first.policy.id
+    assert "preparing the policy reader ahead failed" in caplog.text

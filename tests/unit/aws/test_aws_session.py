@@ -6,7 +6,8 @@ from pathlib import Path
 
 import botocore
 import pytest
-from botocore.loaders import JSONFileLoader
+from botocore.exceptions import UnknownServiceError
+from botocore.loaders import JSONFileLoader, Loader
 
 from sgcompliance import __version__
 from sgcompliance.adapters.aws.session import (
@@ -163,3 +164,30 @@ def test_the_factorys_clients_read_their_models_through_the_plain_reader() -> No
     assert client.meta.service_model.operation_model("DescribeSecurityGroups").name
     loader = factory._session._session.get_component("data_loader")
     assert isinstance(loader.file_loader, PlainJsonFiles)
+
+
+def test_a_client_is_built_without_listing_every_service_the_sdk_knows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN listing every service would fail (it costs a listing of ~450 directories)
+    def every(self: Loader, type_name: str) -> list[str]:
+        raise AssertionError("every service listed")
+
+    monkeypatch.setattr(Loader, "list_available_services", every)
+    # WHEN the factory builds clients of several services  THEN each is built
+    factory = ClientFactory(AwsSettings(endpoint_url=LOCAL), environ={})
+    for service in ("ec2", "s3", "sts", "sns", "ssm"):
+        assert factory.client(service, "eu-west-1").meta.service_model.service_name == service
+
+
+def test_an_unknown_service_is_refused_naming_the_known_ones() -> None:
+    factory = ClientFactory(AwsSettings(endpoint_url=LOCAL), environ={})
+    with pytest.raises(UnknownServiceError) as refused:
+        factory.client("ec2/../s3", "eu-west-1")
+    assert "ec2, ec2-instance-connect" in str(refused.value)
+    loader = factory._session._session.get_component("data_loader")
+    assert "ec2" in loader.list_available_services("service-2")
+    assert "no-such-service" not in loader.list_available_services("service-2")
+    assert list(loader.list_available_services("service-2")) == sorted(
+        Loader.list_available_services(loader, "service-2")
+    )

@@ -13,16 +13,16 @@ import ipaddress
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import urlsplit
 
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import ProfileNotFound
-from botocore.loaders import JSONFileLoader
+from botocore.exceptions import DataNotFoundError, ProfileNotFound
+from botocore.loaders import JSONFileLoader, Loader
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
 from sgcompliance.adapters.aws import lost_answers
@@ -243,11 +243,65 @@ class PlainJsonFiles(JSONFileLoader):
         return None
 
 
+class KnownServices(Sequence[str]):
+    """The services a loader knows for one kind of file, asked about one service at a time.
+
+    botocore's `Loader.list_available_services` lists every service directory of every search
+    path and each one's versions (about 900 directory listings, 15 ms) before it loads any
+    model, once per kind of file (the model, the endpoint rules) and session: a good part of a
+    cold start. Whether one service is known needs only that service's own listing, which
+    finding its latest version reads anyway. The whole list is read only when iterated (the
+    error that names every known service)."""
+
+    def __init__(self, loader: Loader, type_name: str) -> None:
+        self.loader = loader
+        self.type_name = type_name
+        self._every: list[str] | None = None
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str) or not name or os.sep in name or name.startswith("."):
+            return False
+        try:
+            return bool(self.loader.list_api_versions(name, self.type_name))
+        except DataNotFoundError:
+            return False
+
+    def _all(self) -> list[str]:
+        if self._every is None:
+            self._every = Loader.list_available_services(self.loader, self.type_name)
+        return self._every
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+class ServiceLoader(Loader):
+    """botocore's loader, reading files as `PlainJsonFiles` and answering which services it
+    knows one service at a time (`KnownServices`)."""
+
+    # A sequence of the names, as botocore's own callers use the list (`in`, then join).
+    def list_available_services(self, type_name: str) -> KnownServices:  # type: ignore[override]
+        return KnownServices(self, type_name)
+
+
 def _core_session(profile: str | None = None) -> botocore.session.Session:
-    """A botocore session whose data loader reads the SDK's files as `PlainJsonFiles`;
+    """A botocore session whose data loader is a `ServiceLoader` over the same search paths;
     ProfileNotFound when `profile` is not configured."""
     core = botocore.session.Session(profile=profile)
-    core.get_component("data_loader").file_loader = PlainJsonFiles()
+    default = core.get_component("data_loader")
+    loader = ServiceLoader(
+        extra_search_paths=list(default.search_paths),
+        file_loader=PlainJsonFiles(),
+        include_default_search_paths=False,
+    )
+    core.register_component("data_loader", loader)
     return core
 
 
