@@ -218,8 +218,9 @@ class SessionObserver:
 
         def observed(settings: Any, environ: Mapping[str, str]) -> Any:
             session = build(settings, environ)
-            self.counter.attach(session.events)
-            self.denial.install(session.events)
+            events = session.get_component("event_emitter")
+            self.counter.attach(events)
+            self.denial.install(events)
             self.sessions += 1
             return session
 

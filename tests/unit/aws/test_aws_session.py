@@ -162,7 +162,7 @@ def test_the_factorys_clients_read_their_models_through_the_plain_reader() -> No
     factory = ClientFactory(AwsSettings(endpoint_url=LOCAL), environ={})
     client = factory.ec2("eu-west-1")
     assert client.meta.service_model.operation_model("DescribeSecurityGroups").name
-    loader = factory._session._session.get_component("data_loader")
+    loader = factory._session.get_component("data_loader")
     assert isinstance(loader.file_loader, PlainJsonFiles)
 
 
@@ -185,7 +185,7 @@ def test_an_unknown_service_is_refused_naming_the_known_ones() -> None:
     with pytest.raises(UnknownServiceError) as refused:
         factory.client("ec2/../s3", "eu-west-1")
     assert "ec2, ec2-instance-connect" in str(refused.value)
-    loader = factory._session._session.get_component("data_loader")
+    loader = factory._session.get_component("data_loader")
     assert "ec2" in loader.list_available_services("service-2")
     assert "no-such-service" not in loader.list_available_services("service-2")
     assert list(loader.list_available_services("service-2")) == sorted(

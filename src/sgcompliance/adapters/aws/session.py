@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import urlsplit
 
-import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import DataNotFoundError, ProfileNotFound
@@ -143,7 +142,7 @@ def endpoint_url_problem(url: str) -> str | None:
 
 
 class ClientFactory:
-    """Builds (and reuses) boto3 clients for one set of settings; safe to share across threads.
+    """Builds (and reuses) SDK clients for one set of settings; safe to share across threads.
 
     `counter`, when given, sees every API call of every client this factory builds. Every
     client counts the attempts of each call whose answer was lost (`lost_answers`), which is
@@ -163,14 +162,15 @@ class ClientFactory:
         self._clients: dict[tuple[str, str, str], tuple[str, Any]] = {}
         env = os.environ if environ is None else environ
         self._session = _new_session(settings, env)
-        lost_answers.attach(self._session.events)
+        events = self._session.get_component("event_emitter")
+        lost_answers.attach(events)
         if counter is not None:
-            counter.attach(self._session.events)
+            counter.attach(events)
 
     @property
     def region(self) -> str:
         """The region for global services and defaults."""
-        region = self.settings.region or self._session.region_name
+        region = self.settings.region or self._session.get_config_variable("region")
         if region:
             return region
         if self.settings.is_local:
@@ -196,16 +196,17 @@ class ClientFactory:
         region_name = region or self.region
         key = (service, region_name, owner or (credentials.access_key_id if credentials else ""))
         access_key = credentials.access_key_id if credentials else ""
-        with self._lock:  # boto3 sessions are not thread-safe while creating clients
+        with self._lock:  # SDK sessions are not thread-safe while creating clients
             found = self._clients.get(key)
             if found is None or found[0] != access_key:
-                session: Any = self._session
-                client = session.client(
+                client = self._session.create_client(
                     service,
                     region_name=region_name,
                     endpoint_url=self.settings.endpoint_url,
                     config=self._config,
-                    **_credential_kwargs(credentials),
+                    aws_access_key_id=credentials.access_key_id if credentials else None,
+                    aws_secret_access_key=credentials.secret_access_key if credentials else None,
+                    aws_session_token=credentials.session_token if credentials else None,
                 )
                 found = (access_key, client)
                 self._clients[key] = found
@@ -305,35 +306,24 @@ def _core_session(profile: str | None = None) -> botocore.session.Session:
     return core
 
 
-def _new_session(settings: AwsSettings, environ: Mapping[str, str]) -> boto3.Session:
-    if settings.is_local and not settings.profile and not environ.get("AWS_ACCESS_KEY_ID"):
-        key, secret = LOCAL_CREDENTIALS
-        return boto3.Session(
-            aws_access_key_id=key,
-            aws_secret_access_key=secret,
-            region_name=settings.region
-            or environ.get("AWS_REGION")
-            or environ.get("AWS_DEFAULT_REGION")
-            or LOCAL_REGION,
-            botocore_session=_core_session(),
-        )
+def _new_session(settings: AwsSettings, environ: Mapping[str, str]) -> botocore.session.Session:
+    """The run's SDK session. botocore's own: boto3's session adds resources and S3 transfers,
+    which nothing here uses, and importing boto3 costs a cold start over 10 ms."""
     try:
-        return boto3.Session(
-            profile_name=settings.profile,
-            region_name=settings.region,
-            botocore_session=_core_session(settings.profile),
-        )
+        core = _core_session(settings.profile)
     except ProfileNotFound as exc:
         raise ConfigError(
             f"AWS profile {settings.profile!r} not found", hint="check ~/.aws/config or --profile"
         ) from exc
-
-
-def _credential_kwargs(credentials: StaticCredentials | None) -> dict[str, str | None]:
-    if credentials is None:
-        return {}
-    return {
-        "aws_access_key_id": credentials.access_key_id,
-        "aws_secret_access_key": credentials.secret_access_key,
-        "aws_session_token": credentials.session_token,
-    }
+    if settings.is_local and not settings.profile and not environ.get("AWS_ACCESS_KEY_ID"):
+        core.set_credentials(*LOCAL_CREDENTIALS)
+        region = (
+            settings.region
+            or environ.get("AWS_REGION")
+            or environ.get("AWS_DEFAULT_REGION")
+            or LOCAL_REGION
+        )
+        core.set_config_variable("region", region)
+    elif settings.region:
+        core.set_config_variable("region", settings.region)
+    return core
