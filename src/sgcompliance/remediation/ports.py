@@ -60,6 +60,11 @@ class BatchGateway(Protocol):
         naming a group that is gone as a whole)."""
         ...
 
+    def remove_tags_many(self, group_ids: Sequence[str], keys: Sequence[str]) -> None:
+        """The same tag keys off every listed group, whatever their values, one call per 1,000
+        groups (AWS may fail a call naming a group that is gone as a whole)."""
+        ...
+
 
 class RegionReader(Protocol):
     def read(self) -> RegionSnapshot: ...

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sgcompliance.clock import utc_now
-from sgcompliance.engine.model import Direction, Rule
+from sgcompliance.engine.model import Direction, Rule, SecurityGroup
 from sgcompliance.engine.rule_codec import rule_identity
 from sgcompliance.errors import BackupError, SgcError
 from sgcompliance.records.audit import AuditRecord, RollbackAudit, Trigger, rollback_audit_record
@@ -29,10 +29,12 @@ from sgcompliance.remediation.receipt import BackupReceipt
 from sgcompliance.remediation.rollback_restore import (
     FailedRule,
     Restored,
+    Retagged,
     all_back,
     restore,
-    retag,
+    tag_change,
     tags_note,
+    write_tags,
 )
 from sgcompliance.remediation.rollback_trust import (
     CheckedBackup,
@@ -236,25 +238,34 @@ class RollbackService:
         try:
             outcome = self._restore(checked, gateway_for(plan.account_id, plan.region), dry_run)
         except SgcError as exc:
-            problems = (*checked.problems, str(exc))
-            detail = RollbackAudit((), (), (), problems, bool(checked.problems))
-            where = (plan.account_id, plan.region)
-            self._write(
-                checked.backup_id, plan.plan_id, where, "failed", detail, request_id, dry_run
-            )
+            self.record_failure(checked, exc, dry_run=dry_run, request_id=request_id)
             raise
-        where, detail = (plan.account_id, plan.region), outcome.audit_detail()
-        self._write(
-            checked.backup_id, plan.plan_id, where, outcome.status, detail, request_id, dry_run
-        )
+        self.record_outcome(checked, outcome, request_id=request_id)
         return outcome
 
     def _restore(
         self, checked: CheckedBackup, gateway: GroupGateway, dry_run: bool
     ) -> RollbackOutcome:
+        group_id = checked.record.plan.group_id
+        outcome = self.begin(checked, gateway.describe_group(group_id), dry_run=dry_run)
+        if dry_run:
+            return outcome
+        self.put_back(outcome, gateway)
+        after = gateway.describe_group(group_id)
+        write_tags(gateway, group_id, self.settle(outcome, after.rules, after.tags))
+        return outcome
+
+    # The steps of `restore`, which a rollback of many groups takes for all of them at once
+    # (`rollback_bulk`): `begin` from a read of the group, `put_back`, `settle` from a read
+    # after, the tags it decides written, and the audit record.
+
+    def begin(
+        self, checked: CheckedBackup, current: SecurityGroup, *, dry_run: bool
+    ) -> RollbackOutcome:
+        """What restoring `checked` into the group as `current` shows it means: the rules
+        it does not hold again, and the narrowed ones it still holds (to remove); for a dry
+        run, what would become of its tags."""
         plan = checked.record.plan
-        where = (plan.account_id, plan.region, plan.group_id)
-        current = gateway.describe_group(plan.group_id)
         wanted = RollbackPlan(
             checked.backup_id, plan.account_id, plan.region, plan.group_id, checked.to_restore
         )
@@ -268,32 +279,60 @@ class RollbackService:
         held = {rule_identity(r) for r in current.rules}
         outcome.to_remove = tuple(r for r in checked.to_remove if rule_identity(r) in held)
         if dry_run:
-            tags = self.manifests.own_tags(current.tags, where)
+            tags = self.manifests.own_tags(current.tags, _where(outcome))
             outcome.tags_note = tags_note(tags, checked.backup_id, dry_run=True)
-            return outcome
+        return outcome
+
+    def put_back(self, outcome: RollbackOutcome, gateway: GroupGateway) -> None:
+        """Authorize the rules to restore, one call per direction (rule by rule when it must),
+        then remove the narrowed rules once every wider rule is back."""
         done = Restored()
         for direction in Direction:
-            done.add(restore(gateway, plan.group_id, direction, outcome.plan.rules(direction)))
+            done.add(restore(gateway, outcome.group_id, direction, outcome.plan.rules(direction)))
         outcome.restored_rules, outcome.present_rules, outcome.failed = (
             done.restored, done.present, done.failed
         )  # fmt: skip
         # The narrowed rules go only once every wider rule is back: their peers keep access
         # throughout. A rule that could not come back keeps its replacements too.
         if not outcome.failed:
-            outcome.removed_rules = remove_narrowed(gateway, plan.group_id, outcome.to_remove)
-        after = gateway.describe_group(plan.group_id)
-        left = {rule_identity(r) for r in after.rules}
-        outcome.verified = all_back(outcome.plan, outcome.failed, after.rules) and not any(
+            outcome.removed_rules = remove_narrowed(gateway, outcome.group_id, outcome.to_remove)
+
+    def settle(
+        self, outcome: RollbackOutcome, rules: Sequence[Rule], tags: Mapping[str, str]
+    ) -> Retagged:
+        """Verify the restore against the group's `rules` and `tags` read after it, and decide
+        its tags (the caller writes them)."""
+        left = {rule_identity(r) for r in rules}
+        outcome.verified = all_back(outcome.plan, outcome.failed, rules) and not any(
             rule_identity(r) in left for r in outcome.removed_rules
         )
-        tagged = retag(
-            gateway, plan.group_id, checked.backup_id, self.manifests.own_tags(after.tags, where),
+        change = tag_change(
+            self.manifests.own_tags(tags, _where(outcome)), outcome.backup_id,
             failed=len(outcome.failed), verified=outcome.verified,
         )  # fmt: skip
         outcome.removed_tags, outcome.status_tag, outcome.tags_note = (
-            list(tagged.removed), tagged.status, tagged.note
+            list(change.removed), change.status, change.note
         )  # fmt: skip
-        return outcome
+        return change
+
+    def record_outcome(
+        self, checked: CheckedBackup, outcome: RollbackOutcome, *, request_id: str | None
+    ) -> None:
+        plan = checked.record.plan
+        self._write(
+            checked.backup_id, plan.plan_id, (plan.account_id, plan.region), outcome.status,
+            outcome.audit_detail(), request_id, outcome.dry_run,
+        )  # fmt: skip
+
+    def record_failure(
+        self, checked: CheckedBackup, exc: SgcError, *, dry_run: bool, request_id: str | None
+    ) -> None:
+        """The restore of `checked` stopped on `exc`."""
+        plan = checked.record.plan
+        problems = (*checked.problems, str(exc))
+        detail = RollbackAudit((), (), (), problems, bool(checked.problems))
+        where = (plan.account_id, plan.region)
+        self._write(checked.backup_id, plan.plan_id, where, "failed", detail, request_id, dry_run)
 
     def _write(
         self,
@@ -334,6 +373,10 @@ def remove_narrowed(gateway: GroupGateway, group_id: str, rules: Sequence[Rule])
             unknown = {rule_identity(r) for r in gateway.revoke(group_id, direction, todo).unknown}
             removed += [r for r in todo if rule_identity(r) not in unknown]
     return removed
+
+
+def _where(outcome: RollbackOutcome) -> tuple[str, str, str]:
+    return outcome.account_id, outcome.region, outcome.group_id
 
 
 def new_request_id() -> str:

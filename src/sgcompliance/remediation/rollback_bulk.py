@@ -1,11 +1,13 @@
 """Rolling back many backups at once: several ids, or every backup of one remediation run.
 
 Each backup is checked and restored exactly as a rollback of it alone would be
-(`RollbackService.check` then `restore`, each audited), so a refused one says why and never
-stops the others. Groups are restored concurrently, a group's own backups one after another,
-newest first, as changes are undone: two restores of one group at once would race on its rules
-and its tags. An account-region with several groups to restore is read once, in a few calls,
-instead of each restore's first describe (two calls per group).
+(`RollbackService.check`, then the steps of `restore`, each backup audited once), so a refused
+one says why and never stops the others. The steps are taken for every group before the next,
+so that the reads and tag removals of an account-region cost a few calls, not two or three per
+group: an account-region with several groups to restore is read once instead of each restore's
+first describe, and one read after the authorizes verifies them all (`rollback_batch`). A
+group's own backups go one after another, newest first, as changes are undone: two restores of
+one group at once would race on its rules and its tags.
 
 A run's backups are found by the run tag their ids end with, from one listing of the store;
 that tag is a name anyone who may write to the store can give a key, so each backup found
@@ -21,17 +23,17 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sgcompliance.engine.model import Direction, Rule, SecurityGroup
+from sgcompliance.engine.model import SecurityGroup
 from sgcompliance.errors import SgcError
 from sgcompliance.remediation.backup import group_of, tagged_with_run
-from sgcompliance.remediation.drift import RevokeResult
-from sgcompliance.remediation.ports import BackupStore, GroupGateway
+from sgcompliance.remediation.ports import BackupStore
 from sgcompliance.remediation.rollback import (
     GatewayFor,
     RollbackOutcome,
     RollbackService,
     new_request_id,
 )
+from sgcompliance.remediation.rollback_batch import Restoring, conclude
 from sgcompliance.remediation.rollback_trust import CheckedBackup
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,11 @@ class _Checked:
     refused: str = ""
 
     @property
+    def trusted(self) -> CheckedBackup:
+        assert self.checked is not None  # refused ones are reported before any restore
+        return self.checked
+
+    @property
     def where(self) -> tuple[str, str] | None:
         if self.checked is None:
             return None
@@ -103,9 +110,13 @@ class _Checked:
 
 
 class BulkRollback:
-    """Three steps, each concurrent: every backup checked (store reads only; a refused one is
-    reported at once), each account-region with several groups to restore read once, then the
-    groups restored, each from that read (the describe after every restore stays its own)."""
+    """Each step for every group before the next, so that what is the same for many groups
+    costs one call for many: every backup checked (store reads only; a refused one is
+    reported at once), each account-region with several groups to restore read once, the
+    groups' rules authorized (one call per group and direction: AWS takes one group a call),
+    then per account-region one read that verifies them all and one tag removal per identical
+    set of keys (`rollback_batch`), and each backup audited. A group's later backups go
+    through the same steps once its earlier ones are done (`rounds`)."""
 
     def __init__(
         self,
@@ -121,7 +132,8 @@ class BulkRollback:
         self.read_groups = read_groups
 
     def run(self, backup_ids: Sequence[str], request: Request) -> Iterator[BackupResult]:
-        """Every backup's result: the refused ones first, then a group's as it is done."""
+        """Every backup's result: the refused ones first, then those of an account-region as
+        it is done."""
         groups = by_group(backup_ids)
         if not groups:
             return
@@ -132,9 +144,10 @@ class BulkRollback:
             todo = [[c for c in group if c.checked is not None] for group in checked]
             todo = [group for group in todo if group]
             read = self._read_regions(pool, todo)
-            pending = [pool.submit(self._restore, group, read, request) for group in todo]
-            for done in as_completed(pending):
-                yield from done.result()
+            for depth, items in enumerate(rounds(todo)):
+                # Only a group's first restore starts from the region read; a later one reads
+                # the group as the earlier restores left it.
+                yield from self._round(pool, items, read if depth == 0 else {}, request)
 
     def _check(self, backup_id: str, request: Request) -> _Checked:
         """The backup as `RollbackService.check` trusts it (audited when refused)."""
@@ -171,77 +184,97 @@ class BulkRollback:
 
         return dict(zip(regions, pool.map(one, regions), strict=True))
 
-    def _restore(
+    def _round(
         self,
-        group: Sequence[_Checked],
+        pool: ThreadPoolExecutor,
+        items: Sequence[_Checked],
         read: Mapping[tuple[str, str], Mapping[str, SecurityGroup]],
         request: Request,
+    ) -> Iterator[BackupResult]:
+        """One backup of each group: every group's authorizes, concurrently; then each
+        account-region's verification and tags, concurrently."""
+        started = list(pool.map(lambda item: self._start(item, read, request), items))
+        regions: dict[tuple[str, str], list[_Started]] = {}
+        for item in started:
+            if item.result is not None:
+                yield item.result
+            elif item.restoring is not None:
+                outcome = item.restoring.outcome
+                regions.setdefault((outcome.account_id, outcome.region), []).append(item)
+        pending = [
+            pool.submit(self._conclude, where, members, request)
+            for where, members in regions.items()
+        ]
+        for done in as_completed(pending):
+            yield from done.result()
+
+    def _start(
+        self,
+        item: _Checked,
+        read: Mapping[tuple[str, str], Mapping[str, SecurityGroup]],
+        request: Request,
+    ) -> _Started:
+        """The group read (from its account-region's read when there is one) and its rules
+        authorized; a dry run's result, or a failed one, at once."""
+        checked = item.trusted
+        plan = checked.record.plan
+        try:
+            gateway = self.gateway_for(plan.account_id, plan.region)
+            current = read.get((plan.account_id, plan.region), {}).get(plan.group_id)
+            if current is None:
+                current = gateway.describe_group(plan.group_id)
+            outcome = self.service.begin(checked, current, dry_run=request.dry_run)
+            if request.dry_run:
+                self.service.record_outcome(checked, outcome, request_id=item.request_id)
+                return _Started(item, None, _result(item, outcome))
+            self.service.put_back(outcome, gateway)
+        except SgcError as exc:
+            return _Started(item, None, self._failed(item, exc, request))
+        return _Started(item, Restoring(outcome))
+
+    def _conclude(
+        self, where: tuple[str, str], started: Sequence[_Started], request: Request
     ) -> list[BackupResult]:
-        """A group's backups, newest first; only the first starts from the region read (the
-        later ones describe the group as the earlier restores left it)."""
+        """Verify and tag the restores of one account-region, each audited."""
+        restoring = [s.restoring for s in started if s.restoring is not None]
+        try:
+            conclude(self.service, self.gateway_for(*where), restoring)
+        except SgcError as exc:  # no gateway for the account-region: every restore fails
+            for one in restoring:
+                one.error = exc
         results = []
-        for i, item in enumerate(group):
-            assert item.checked is not None  # refused ones were reported already
-            plan = item.checked.record.plan
-            known = read.get((plan.account_id, plan.region), {}).get(plan.group_id)
-            gateways = self._gateways(known if i == 0 else None)
-            results.append(self._restore_one(item, item.checked, gateways, request))
+        for item, one in zip((s.checked for s in started), restoring, strict=True):
+            if one.error is not None:
+                results.append(self._failed(item, one.error, request))
+                continue
+            self.service.record_outcome(item.trusted, one.outcome, request_id=item.request_id)
+            results.append(_result(item, one.outcome))
         return results
 
-    def _gateways(self, known: SecurityGroup | None) -> GatewayFor:
-        if known is None:
-            return self.gateway_for
-
-        def gateway_for(account_id: str, region: str) -> GroupGateway:
-            return ReadOnce(self.gateway_for(account_id, region), known)
-
-        return gateway_for
-
-    def _restore_one(
-        self, item: _Checked, checked: CheckedBackup, gateway_for: GatewayFor, request: Request
-    ) -> BackupResult:
-        try:
-            outcome = self.service.restore(
-                checked, gateway_for, dry_run=request.dry_run, request_id=item.request_id
-            )
-        except SgcError as exc:
-            return BackupResult(item.backup_id, Status.FAILED, reason=str(exc))
-        return BackupResult(item.backup_id, Status(outcome.status), outcome)
+    def _failed(self, item: _Checked, exc: SgcError, request: Request) -> BackupResult:
+        self.service.record_failure(
+            item.trusted, exc, dry_run=request.dry_run, request_id=item.request_id
+        )
+        return BackupResult(item.backup_id, Status.FAILED, reason=str(exc))
 
 
-class ReadOnce:
-    """A group's gateway whose first describe of the group is answered from a read of its
-    account-region moments before; every other call, and any later describe (the one that
-    verifies the restore), goes to AWS. A rule the read saw that is gone by the restore is
-    skipped as present, and that describe after the restore reports it missing (unverified)."""
+@dataclass(frozen=True, slots=True)
+class _Started:
+    checked: _Checked
+    # Rules authorized, to verify; else the result, known at once (a dry run, a failure).
+    restoring: Restoring | None
+    result: BackupResult | None = None
 
-    def __init__(self, inner: GroupGateway, group: SecurityGroup) -> None:
-        self.inner = inner
-        self.group: SecurityGroup | None = group
 
-    def describe_group(self, group_id: str) -> SecurityGroup:
-        group, self.group = self.group, None
-        if group is not None and group.group_id == group_id:
-            return group
-        return self.inner.describe_group(group_id)
+def _result(item: _Checked, outcome: RollbackOutcome) -> BackupResult:
+    return BackupResult(item.backup_id, Status(outcome.status), outcome)
 
-    def rules(self, group_id: str) -> tuple[Rule, ...]:
-        return self.inner.rules(group_id)
 
-    def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
-        return self.inner.revoke(group_id, direction, rules)
-
-    def revoke_ids(self, group_id: str, direction: Direction, rule_ids: Sequence[str]) -> None:
-        self.inner.revoke_ids(group_id, direction, rule_ids)
-
-    def authorize(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> None:
-        self.inner.authorize(group_id, direction, rules)
-
-    def set_tags(self, group_id: str, tags: Mapping[str, str]) -> None:
-        self.inner.set_tags(group_id, tags)
-
-    def remove_tags(self, group_id: str, keys: Sequence[str]) -> None:
-        self.inner.remove_tags(group_id, keys)
+def rounds(groups: Sequence[Sequence[_Checked]]) -> Iterator[list[_Checked]]:
+    """Each group's first backup, then each group's second, and so on: a group's backups one
+    round after another, newest first, as its ids are sorted."""
+    for depth in range(max((len(g) for g in groups), default=0)):
+        yield [g[depth] for g in groups if len(g) > depth]
 
 
 def counts(results: Iterable[BackupResult]) -> dict[Status, int]:

@@ -161,28 +161,25 @@ class Retagged:
     note: str = ""
 
 
-def retag(
-    gateway: GroupGateway,
-    group_id: str,
-    backup_id: str,
-    tags: Mapping[str, str],
-    *,
-    failed: int,
-    verified: bool,
-) -> Retagged:
+def tag_change(tags: Mapping[str, str], backup_id: str, *, failed: int, verified: bool) -> Retagged:
     """Remove the remediation's tags once everything is back, or say `rollback-partial` (and
     keep the pointer) when some rule could not come back; only when the pointer names this
     backup, and never when the restored rules could not be verified."""
     if not points_at(tags, backup_id) or not (verified or failed):
         return Retagged(note=tags_note(tags, backup_id, dry_run=False, verified=verified))
     if failed:
-        gateway.set_tags(group_id, {TAG_STATUS: STATUS_ROLLBACK_PARTIAL})
         note = f"{TAG_BACKUP} is kept: the group still names its backup"
         return Retagged(status=STATUS_ROLLBACK_PARTIAL, note=note)
     present = tuple(k for k in MANAGED_TAG_KEYS if k in tags)
-    if present:
-        gateway.remove_tags(group_id, present)
     return Retagged(removed=present, note="" if present else "no sgc tags to remove")
+
+
+def write_tags(gateway: GroupGateway, group_id: str, change: Retagged) -> None:
+    """The group's part of `change`: its status set, or its sgc tags removed."""
+    if change.status is not None:
+        gateway.set_tags(group_id, {TAG_STATUS: change.status})
+    elif change.removed:
+        gateway.remove_tags(group_id, change.removed)
 
 
 def points_at(tags: Mapping[str, str], backup_id: str) -> bool:

@@ -105,6 +105,19 @@ class FakeGateway:
         for g in group_ids:
             self.groups[g] = replace(self.groups[g], tags=merged[g])
 
+    def remove_tags_many(self, group_ids: Sequence[str], keys: Sequence[str]) -> None:
+        """One call for every group ("untag" hook); a group that is gone fails it as a whole."""
+        self._hook("untag")
+        missing = [g for g in group_ids if g not in self.groups]
+        if missing:
+            raise NotFoundError(f"{missing[0]} not found")
+        self._write(f"untag_many {','.join(group_ids)} {sorted(keys)}")
+        for g in group_ids:
+            group = self.groups[g]
+            self.groups[g] = replace(
+                group, tags={k: v for k, v in group.tags.items() if k not in keys}
+            )
+
     def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
         self._hook("revoke")
         if self.in_order:

@@ -422,7 +422,17 @@ def set_tags_many(ec2: EC2Client, resource_ids: Sequence[str], tags: Mapping[str
 
 def remove_tags(ec2: EC2Client, resource_id: str, keys: Sequence[str]) -> None:
     """Remove the tags whatever their values."""
-    if not keys:
+    remove_tags_many(ec2, [resource_id], keys)
+
+
+def remove_tags_many(ec2: EC2Client, resource_ids: Sequence[str], keys: Sequence[str]) -> None:
+    """The same tag keys off many resources, whatever their values: one call per
+    `TAG_RESOURCES` of them."""
+    ids = list(dict.fromkeys(resource_ids))
+    if not keys or not ids:
         return
-    with translating("DeleteTags", scope=resource_id):
-        ec2.delete_tags(Resources=[resource_id], Tags=[{"Key": k} for k in dict.fromkeys(keys)])
+    tags: Any = [{"Key": k} for k in dict.fromkeys(keys)]
+    for start in range(0, len(ids), TAG_RESOURCES):
+        chunk = ids[start : start + TAG_RESOURCES]
+        with translating("DeleteTags", scope=",".join(chunk[:3])):
+            ec2.delete_tags(Resources=chunk, Tags=tags)

@@ -72,6 +72,9 @@ class Ec2GroupGateway:
     def set_tags_many(self, group_ids: Sequence[str], tags: Mapping[str, str]) -> None:
         ec2_calls.set_tags_many(self.ec2, group_ids, tags)
 
+    def remove_tags_many(self, group_ids: Sequence[str], keys: Sequence[str]) -> None:
+        ec2_calls.remove_tags_many(self.ec2, group_ids, keys)
+
     def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
         unknown, ids = ec2_calls.revoke_matching(
             self.ec2, group_id, direction, [ip_permission(r) for r in rules]

@@ -1,0 +1,107 @@
+"""The end of many restores of one account x region at once: one read verifies them all, and
+one call per identical set of keys removes their tags.
+
+Each group is judged exactly as a restore of it alone judges it (`RollbackService.settle`), by
+its own rules and tags in the read: the read is a `group-id` filter of up to 200 groups
+(`BatchGateway.rules_of`, then `tags_of`), never a merge of the groups' rules. A group that read
+does not show (deleted since its authorize: a filter leaves it out instead of failing the call)
+or every group, when the shared read fails (throttled, denied), is described on its own
+afterwards, as a restore of it alone would be: a group that is gone fails itself only, and
+nothing is verified by a read that did not happen.
+
+The tags go as a restore of one group writes them, to each group whose pointer names the
+backup restored: a group whose rules could not all come back is tagged `rollback-partial` on
+its own (rare), and the groups whose tags all go lose them in one `DeleteTags` per identical set
+of keys; when that call fails (a group gone since the read fails it as a whole), each group of
+it is untagged on its own, and only a group whose own call fails fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sgcompliance.engine.model import Rule
+from sgcompliance.errors import SgcError
+from sgcompliance.remediation.ports import BatchGateway, GroupGateway
+from sgcompliance.remediation.rollback import RollbackOutcome, RollbackService
+from sgcompliance.remediation.rollback_restore import Retagged, write_tags
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Restoring:
+    """One group's restore, its rules authorized: to verify, then to tag. `error`: why it
+    stopped after its authorizes (the group gone, a call throttled)."""
+
+    outcome: RollbackOutcome
+    error: SgcError | None = None
+
+    @property
+    def group_id(self) -> str:
+        return self.outcome.group_id
+
+
+def conclude(
+    service: RollbackService, gateway: GroupGateway, restoring: Sequence[Restoring]
+) -> None:
+    """Verify and tag every restore of `restoring` (one account x region, rules authorized),
+    setting each one's `error` when it could not be."""
+    read = read_after(gateway, [r.group_id for r in restoring])
+    changes: dict[str, Retagged] = {}
+    for item in restoring:
+        try:
+            rules, tags = read.get(item.group_id) or described(gateway, item.group_id)
+            changes[item.group_id] = service.settle(item.outcome, rules, tags)
+        except SgcError as exc:
+            item.error = exc
+    settled = [r for r in restoring if r.error is None]
+    by_keys: dict[tuple[str, ...], list[Restoring]] = {}
+    for item in settled:
+        change = changes[item.group_id]
+        if change.removed and change.status is None:
+            by_keys.setdefault(change.removed, []).append(item)
+        else:
+            _write_alone(gateway, item, change)
+    for keys, members in by_keys.items():
+        if len(members) > 1 and isinstance(gateway, BatchGateway):
+            try:
+                gateway.remove_tags_many([m.group_id for m in members], keys)
+                continue
+            except SgcError as exc:
+                log.info("untagging %d groups at once failed (%s): one by one", len(members), exc)
+        for item in members:
+            _write_alone(gateway, item, changes[item.group_id])
+
+
+Read = tuple[Sequence[Rule], Mapping[str, str]]
+
+
+def read_after(gateway: GroupGateway, group_ids: Sequence[str]) -> dict[str, Read]:
+    """The rules and tags of the listed groups that exist, read for many at once where the
+    gateway can (rules first: a group deleted after them is missing from the tags, so it is
+    described alone); empty where it cannot or the read fails."""
+    if len(group_ids) < 2 or not isinstance(gateway, BatchGateway):
+        return {}
+    try:
+        rules = gateway.rules_of(group_ids)
+        tags = gateway.tags_of(group_ids)
+    except SgcError as exc:
+        log.info("reading %d groups at once failed (%s): each is described", len(group_ids), exc)
+        return {}
+    return {g: (rules.get(g, ()), tags[g]) for g in group_ids if g in tags}
+
+
+def described(gateway: GroupGateway, group_id: str) -> Read:
+    """The group's rules and tags, from a describe of it alone (NotFoundError: it is gone)."""
+    group = gateway.describe_group(group_id)
+    return group.rules, group.tags
+
+
+def _write_alone(gateway: GroupGateway, item: Restoring, change: Retagged) -> None:
+    try:
+        write_tags(gateway, item.group_id, change)
+    except SgcError as exc:
+        item.error = exc
