@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from sgcompliance.adapters.aws.session import AwsSettings, ClientFactory
+
 pytestmark = pytest.mark.integration
 
 EC2_QUERY = "Action=DescribeSecurityGroups&Version=2016-11-15"
@@ -70,3 +72,21 @@ def test_a_body_sent_in_chunks_closes_the_connection_after_its_answer(endpoint: 
     # THEN its length unknown up front, the connection is not kept (as werkzeug does)
     assert answer.getheader("Connection") == "close"
     conn.close()
+
+
+def test_answers_with_and_without_bodies_keep_their_framing(endpoint: str) -> None:
+    # GIVEN one S3 client that never waits long and never tries again
+    factory = ClientFactory(
+        AwsSettings(endpoint_url=endpoint, max_attempts=1, read_timeout=5), environ={}
+    )
+    s3 = factory.client("s3", "us-east-1")
+    # WHEN it makes calls whose answers have a body, none (HEAD, 204) or one sent in chunks
+    s3.create_bucket(Bucket="keep-alive-framing")
+    s3.put_object(Bucket="keep-alive-framing", Key="k", Body=b"x" * 70_000)
+    head = s3.head_object(Bucket="keep-alive-framing", Key="k")
+    body = s3.get_object(Bucket="keep-alive-framing", Key="k")["Body"].read()
+    s3.delete_object(Bucket="keep-alive-framing", Key="k")
+    listed = s3.list_objects_v2(Bucket="keep-alive-framing")
+    # THEN each is answered in time on the connections kept between them
+    assert head["ContentLength"] == len(body) == 70_000
+    assert listed["KeyCount"] == 0

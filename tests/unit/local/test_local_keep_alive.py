@@ -6,7 +6,12 @@ from __future__ import annotations
 import io
 from email.message import Message
 
-from sgcompliance.local.server.keep_alive import MAX_DRAINED, CountedInput, declared_length
+from sgcompliance.local.server.keep_alive import (
+    MAX_DRAINED,
+    CountedInput,
+    Framing,
+    declared_length,
+)
 
 
 def headers(**fields: str) -> Message:
@@ -43,3 +48,22 @@ def test_a_body_sent_in_chunks_or_of_no_length_has_no_declared_length() -> None:
     assert declared_length(headers(Content_Length="-1")) is None
     assert declared_length(headers(Content_Length="12")) == 12
     assert declared_length(headers()) == 0
+
+
+def test_an_answer_is_complete_only_as_it_declared_itself() -> None:
+    def framing(status: int, sent: int, **declared: str) -> Framing:
+        answer = Framing(status=status, head=declared.pop("method", "") == "HEAD")
+        for name, value in declared.items():
+            answer.declare(name.replace("_", "-"), value)
+        answer.headers_sent, answer.sent = True, sent
+        return answer
+
+    assert framing(200, 749, Content_Length="749").complete()
+    assert framing(200, 9, Transfer_Encoding="chunked").complete()
+    assert framing(204, 0).complete()
+    assert framing(200, 0, Content_Length="5", method="HEAD").complete()
+    # an application that stopped half way, a body with no length, a body where none is due
+    assert not framing(200, 100, Content_Length="749").complete()
+    assert not framing(200, 10).complete()
+    assert not framing(304, 3).complete()
+    assert not Framing(status=200).complete()  # its headers never went out

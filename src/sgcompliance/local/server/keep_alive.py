@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import socket
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -60,6 +61,58 @@ class CountedInput(io.BufferedIOBase):
         return True
 
 
+@dataclass(slots=True)
+class Framing:
+    """What an answer declared of its body, and how much of one went out after its headers."""
+
+    status: int = 0
+    length: int | None = None
+    chunked: bool = False
+    head: bool = False
+    headers_sent: bool = False
+    sent: int = 0
+
+    def declare(self, keyword: str, value: str) -> None:
+        name = keyword.lower()
+        if name == "content-length":
+            self.length = int(value) if value.strip().isdigit() else None
+        elif name == "transfer-encoding":
+            self.chunked = "chunked" in value.lower()
+
+    def complete(self) -> bool:
+        """Whether the client can tell where the answer ends by what it declared: a body sent
+        in chunks, none where none is due, or exactly the length declared. Anything else (an
+        application that failed half way through its body, a length that is not the body's)
+        ends the connection, as every answer did before."""
+        if not self.headers_sent:
+            return False
+        if self.chunked:
+            return True
+        bodiless = self.head or 100 <= self.status < 200 or self.status in (204, 304)
+        expected = 0 if bodiless else self.length
+        return expected is not None and self.sent == expected
+
+
+class CountedOutput(io.BufferedIOBase):
+    """The connection's output, counting the answer's body bytes (those after its headers)."""
+
+    def __init__(self, stream: io.BufferedIOBase, framing: Framing) -> None:
+        super().__init__()
+        self.stream = stream
+        self.framing = framing
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self.framing.headers_sent:
+            self.framing.sent += len(data)
+        return self.stream.write(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def declared_length(headers: Message) -> int | None:
     """The body's length as its headers declare it, 0 without one; None when it cannot be known
     up front (sent in chunks, or a length that is not one)."""
@@ -80,6 +133,7 @@ def handler_class() -> type[Any]:
     class KeepAliveRequestHandler(MotoRequestHandler):
         timeout = IDLE_SECONDS
         _kept = False
+        _framing: Framing | None = None
 
         def setup(self) -> None:
             super().setup()
@@ -88,11 +142,23 @@ def handler_class() -> type[Any]:
             # delayed acknowledgement, about 40 ms a request.
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+        def send_response(self, code: int, message: str | None = None) -> None:
+            if self._framing is not None:
+                self._framing.status = code
+            super().send_response(code, message)
+
         def send_header(self, keyword: str, value: str) -> None:
             closing = keyword.lower() == "connection" and value.lower() == "close"
             if closing and self._kept:
                 return  # kept open: the body is drained after the response
+            if self._framing is not None:
+                self._framing.declare(keyword, value)
             super().send_header(keyword, value)
+
+        def end_headers(self) -> None:
+            super().end_headers()
+            if self._framing is not None:
+                self._framing.headers_sent = True
 
         def run_wsgi(self) -> None:
             length = declared_length(self.headers)
@@ -103,12 +169,15 @@ def handler_class() -> type[Any]:
             # whatever is left once it has answered, meant for a connection about to close)
             # stop at the end of this request's body, never taking the next request's bytes.
             stream, body = self.rfile, CountedInput(self.rfile, length)
+            output, framing = self.wfile, Framing(head=self.command == "HEAD")
             self.rfile, self._kept = body, True
+            self.wfile, self._framing = CountedOutput(output, framing), framing
             try:
                 super().run_wsgi()
             finally:
                 self.rfile, self._kept = stream, False
-                if not body.drain():
+                self.wfile, self._framing = output, None
+                if not body.drain() or not framing.complete():
                     self.close_connection = True
 
     return KeepAliveRequestHandler
