@@ -23,6 +23,7 @@ from sgcompliance.adapters.aws.gateway import Ec2GroupGateway
 from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.engine.fleet import Scope
 from sgcompliance.engine.model import Rule
+from sgcompliance.engine.rule_codec import rule_identity
 from sgcompliance.entrypoints.cli.app import app
 from sgcompliance.local.seed.organization import DemoOrg
 from sgcompliance.records.audit import AuditRecord
@@ -162,7 +163,7 @@ def throttle(monkeypatch: pytest.MonkeyPatch) -> Throttle:
 
     def throttled(settings: Any, environ: Mapping[str, str]) -> Any:
         session = build(settings, environ)
-        session.events.register("before-send.ec2", throttle.answer)
+        session.register("before-send.ec2", throttle.answer)
         return session
 
     monkeypatch.setattr(session_module, "_new_session", throttled)
@@ -206,13 +207,13 @@ def roll_back(
     gateway_for: Callable[[Runtime], GatewayFor] = lambda runtime: runtime.gateway,
 ) -> RolledBack:
     """What `sgc rollback ID ID ...` does (`BulkRollback` over one runtime, the account-regions
-    read once), counting the calls."""
+    read once, by content), counting the calls."""
     runtime = estate.runtime(purpose="rollback", max_attempts=1)
     audited: list[AuditRecord] = []
     service = RollbackService(store, record=audited.append)
     bulk = BulkRollback(
         service, gateway_for(runtime), max_workers=4,
-        read_groups=lambda account, region: runtime.read(Scope(account, region)).groups,
+        read_groups=lambda account, region: runtime.groups_by_content(Scope(account, region)),
     )  # fmt: skip
     runtime.counter.reset()
     results = {r.backup_id: r for r in bulk.run(ids, Request(dry_run=False))}
@@ -245,11 +246,13 @@ def test_many_groups_are_verified_by_one_read_and_untagged_by_one_call_per_regio
     assert {k: g.tags for k, g in after.items() if k[2] != "default"} == {
         k: g.tags for k, g in before.items() if k[2] != "default"
     }
-    # AND per account-region: one read before (the region read), one after for every group
-    # (a group-id filter), one DeleteTags for them all; one authorize per group and direction
+    # AND per account-region: one read before (its groups by content), one after for every
+    # group (a group-id filter: rules, then tags), one DeleteTags for them all; one authorize
+    # per group and direction
     calls = done.calls
     assert calls["ec2:DescribeSecurityGroups"] == 2 * regions
-    assert calls["ec2:DescribeSecurityGroupRules"] == 2 * regions
+    assert calls["ec2:DescribeSecurityGroupRules"] == regions
+    assert "ec2:DescribeNetworkInterfaces" not in calls
     assert calls["ec2:DeleteTags"] == regions
     authorized = calls["ec2:AuthorizeSecurityGroupIngress"]
     authorized += calls.get("ec2:AuthorizeSecurityGroupEgress", 0)
@@ -326,3 +329,30 @@ def test_a_group_deleted_between_its_authorize_and_the_shared_read_fails_alone(
     assert {done.results[b].status for b in others} == {Status.RESTORED}
     as_before(estate, before, others)
     assert len(done.audited) == len(ids)
+
+
+def test_the_read_by_content_holds_what_the_full_read_holds_less_ids_and_attachment(
+    endpoint: str, tmp_path: Path
+) -> None:
+    # GIVEN the estate remediated (pointer tags on its groups, rules of every kind of peer)
+    estate, _, _, _ = remediated(endpoint, tmp_path)
+    runtime = estate.runtime(purpose="rollback")
+    for account in estate.accounts:
+        for region in estate.regions:
+            scope = Scope(account, region)
+            # WHEN an account-region is read by content, and in full
+            runtime.counter.reset()
+            by_content = {g.group_id: g for g in runtime.groups_by_content(scope)}
+            calls = runtime.counter.snapshot().calls
+            full = {g.group_id: g for g in runtime.read(scope).groups}
+            # THEN with one call, the same groups, names, tags and rules (by what AWS tells
+            # apart: `rule_identity`)
+            calls.pop("sts:AssumeRole", None)  # the account's first call
+            assert calls == {"ec2:DescribeSecurityGroups": 1}
+            assert by_content.keys() == full.keys()
+            for group_id, group in full.items():
+                seen = by_content[group_id]
+                assert (seen.name, seen.tags) == (group.name, group.tags)
+                assert sorted(map(rule_identity, seen.rules)) == sorted(
+                    map(rule_identity, group.rules)
+                )

@@ -20,7 +20,7 @@ from sgcompliance.adapters.aws.s3_backups import S3BackupStore
 from sgcompliance.adapters.aws.session import ClientFactory
 from sgcompliance.adapters.local_backups import LocalBackupStore, NoBackupStore
 from sgcompliance.engine.fleet import Scope
-from sgcompliance.engine.model import RegionSnapshot
+from sgcompliance.engine.model import RegionSnapshot, SecurityGroup
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.errors import ConfigError, NotFoundError
 from sgcompliance.remediation.ports import BackupStore
@@ -63,6 +63,21 @@ class Runtime:
         ec2 = self.clients.ec2(scope.account_id, scope.region)
         document = ec2_reads.read_region(ec2, scope.account_id, scope.region)
         return read_snapshot(document, source=str(scope))
+
+    def groups_by_content(self, scope: Scope) -> tuple[SecurityGroup, ...]:
+        """The account-region's groups as `DescribeSecurityGroups` alone gives them (one call a
+        page): names, tags and every rule's content, without rule ids, rule tags or attachment.
+        What restoring rules needs to know of a group first: which of them it holds again."""
+        ec2 = self.clients.ec2(scope.account_id, scope.region)
+        where = str(scope)
+        groups = ec2_reads.collect(ec2, "describe_security_groups", "SecurityGroups", scope=where)
+        document = {
+            "account_id": scope.account_id,
+            "region": scope.region,
+            "SecurityGroups": groups,
+            "ManagedPrefixLists": {},
+        }
+        return read_snapshot(document, source=where).groups
 
     def reader_for(self, scanner: ComplianceScanner) -> Callable[[Scope], RegionSnapshot]:
         """A reader of account-regions for a scan with `scanner`'s policy: the same findings as

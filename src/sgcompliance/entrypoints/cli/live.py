@@ -281,7 +281,7 @@ def _chosen(ids: list[str], run: str | None, group: str | None, latest: bool) ->
 
 
 def _groups_of(runtime: Runtime) -> Callable[[str, str], tuple[SecurityGroup, ...]]:
-    return lambda account_id, region: runtime.read(Scope(account_id, region)).groups
+    return lambda account_id, region: runtime.groups_by_content(Scope(account_id, region))
 
 
 def _print_stats(stats: bool, runtime: Runtime, scopes: int) -> None:
