@@ -14,7 +14,6 @@ from functools import cache
 from typing import Any
 from unittest.mock import patch
 
-import boto3
 import botocore.loaders
 import botocore.session
 
@@ -69,7 +68,7 @@ def _session_with_shared_models(settings: AwsSettings, environ: Mapping[str, str
     them again (about 0.1 s per service) would be most of a schedule's time."""
     core = botocore.session.get_session()
     core.register_component("data_loader", _models())
-    return boto3.Session(botocore_session=core)
+    return core
 
 
 def backup_store(runtime: Runtime) -> BackupStore:
