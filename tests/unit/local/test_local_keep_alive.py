@@ -67,3 +67,12 @@ def test_an_answer_is_complete_only_as_it_declared_itself() -> None:
     assert not framing(200, 10).complete()
     assert not framing(304, 3).complete()
     assert not Framing(status=200).complete()  # its headers never went out
+
+
+def test_several_differing_lengths_leave_the_body_unknown() -> None:
+    message = headers(Content_Length="12")
+    message["Content-Length"] = "3"
+    assert declared_length(message) is None
+    again = headers(Content_Length="12")
+    again["Content-Length"] = "12"
+    assert declared_length(again) == 12

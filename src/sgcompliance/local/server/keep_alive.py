@@ -118,9 +118,13 @@ def declared_length(headers: Message) -> int | None:
     up front (sent in chunks, or a length that is not one)."""
     if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
         return None
-    text = headers.get("Content-Length") or "0"
+    # Several lengths that differ leave the body's end unknown (werkzeug takes the last, a
+    # drain by the first would eat into the next request): such a connection is closed.
+    texts = set(headers.get_all("Content-Length") or ["0"])
+    if len(texts) != 1:
+        return None
     try:
-        length = int(text)
+        length = int(texts.pop())
     except ValueError:
         return None
     return length if length >= 0 else None
@@ -141,6 +145,13 @@ def handler_class() -> type[Any]:
             # kept connection, Nagle's algorithm would hold the last one for the client's
             # delayed acknowledgement, about 40 ms a request.
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def log_error(self, format: str, *args: Any) -> None:
+            # A kept connection idle past `IDLE_SECONDS` ends with http.server's "Request timed
+            # out": the end of a connection, as a client closing it is, not an error.
+            if format.startswith("Request timed out"):
+                return
+            super().log_error(format, *args)
 
         def send_response(self, code: int, message: str | None = None) -> None:
             if self._framing is not None:
