@@ -50,30 +50,30 @@ def conclude(
     """Verify and tag every restore of `restoring` (one account x region, rules authorized),
     setting each one's `error` when it could not be."""
     read = read_after(gateway, [r.group_id for r in restoring])
-    changes: dict[str, Retagged] = {}
+    # Each restore with its own decision: two restores can name one group (a backup filed under
+    # another group's id, forced past that problem), and neither decides for the other.
+    settled: list[tuple[Restoring, Retagged]] = []
     for item in restoring:
         try:
             rules, tags = read.get(item.group_id) or described(gateway, item.group_id)
-            changes[item.group_id] = service.settle(item.outcome, rules, tags)
+            settled.append((item, service.settle(item.outcome, rules, tags)))
         except SgcError as exc:
             item.error = exc
-    settled = [r for r in restoring if r.error is None]
-    by_keys: dict[tuple[str, ...], list[Restoring]] = {}
-    for item in settled:
-        change = changes[item.group_id]
+    by_keys: dict[tuple[str, ...], list[tuple[Restoring, Retagged]]] = {}
+    for item, change in settled:
         if change.removed and change.status is None:
-            by_keys.setdefault(change.removed, []).append(item)
+            by_keys.setdefault(change.removed, []).append((item, change))
         else:
             _write_alone(gateway, item, change)
     for keys, members in by_keys.items():
         if len(members) > 1 and isinstance(gateway, BatchGateway):
             try:
-                gateway.remove_tags_many([m.group_id for m in members], keys)
+                gateway.remove_tags_many([item.group_id for item, _ in members], keys)
                 continue
             except SgcError as exc:
                 log.info("untagging %d groups at once failed (%s): one by one", len(members), exc)
-        for item in members:
-            _write_alone(gateway, item, changes[item.group_id])
+        for item, change in members:
+            _write_alone(gateway, item, change)
 
 
 Read = tuple[Sequence[Rule], Mapping[str, str]]

@@ -306,3 +306,28 @@ def test_one_region_read_replaces_each_restores_first_describe_and_a_change_sinc
     # after its restore misses the rule the read had shown (exit code 3), the others are back
     assert results == dict.fromkeys(results, Status.RESTORED) | {first: Status.UNVERIFIED}
     assert all(world.lines(g) == world.original[g] for g in GROUPS if g != raced)
+
+
+def test_a_backup_filed_under_another_group_never_takes_its_tag_decision_from_another() -> None:
+    world = World()
+    assert isinstance(world.store, MemoryBackups)
+    # GIVEN a run's backup copied, with a matching receipt, under another group's id: two
+    # backups of one group that the rollback takes for two groups
+    original = world.run_ids()[0]
+    group_id = world.store.get(original).plan.group_id
+    other = next(g for g in GROUPS if g != group_id)
+    forged = original.replace(group_id, other)
+    world.store.tamper(forged, replace(world.store.load(original).record, backup_id=forged))
+    receipt = world.store.receipt(original)
+    assert receipt is not None
+    world.store.receipts_by_id[forged] = [
+        replace(receipt, backup_id=forged, sha256=world.store.load(forged).sha256, version_id="v1")
+    ]
+    # WHEN both are rolled back, forced past the id that names another group
+    request = Request(dry_run=False, force_unverified=True)
+    results = list(world.bulk().run([original, forged], request))
+    # THEN the tags each result says were removed are gone from the group
+    tags = world.gateway.groups[group_id].tags
+    said = [r.outcome.removed_tags for r in results if r.outcome is not None]
+    assert any(said)
+    assert all(key not in tags for removed in said for key in removed)
