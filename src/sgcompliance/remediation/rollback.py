@@ -19,7 +19,7 @@ from datetime import datetime
 from sgcompliance.clock import utc_now
 from sgcompliance.engine.model import Direction, Rule, SecurityGroup
 from sgcompliance.engine.rule_codec import rule_identity
-from sgcompliance.errors import BackupError, SgcError
+from sgcompliance.errors import BackupError, NotFoundError, SgcError
 from sgcompliance.records.audit import AuditRecord, RollbackAudit, Trigger, rollback_audit_record
 from sgcompliance.remediation.backup import group_of
 from sgcompliance.remediation.inverse import RollbackPlan, without_existing
@@ -370,9 +370,28 @@ def remove_narrowed(gateway: GroupGateway, group_id: str, rules: Sequence[Rule])
     for direction in Direction:
         todo = [r for r in rules if r.direction is direction]
         if todo:
-            unknown = {rule_identity(r) for r in gateway.revoke(group_id, direction, todo).unknown}
-            removed += [r for r in todo if rule_identity(r) not in unknown]
+            removed += _remove(gateway, group_id, direction, todo)
     return removed
+
+
+def _remove(
+    gateway: GroupGateway, group_id: str, direction: Direction, rules: Sequence[Rule]
+) -> list[Rule]:
+    try:
+        unknown = {rule_identity(r) for r in gateway.revoke(group_id, direction, rules).unknown}
+    except NotFoundError as exc:
+        # A narrowed rule went before this call: someone removed it (an endpoint that fails a
+        # call naming content the group does not hold), or this call did at an attempt whose
+        # answer was lost. The group tells which are left; those go in a call of their own.
+        held = {rule_identity(r) for r in gateway.describe_group(group_id).rules}
+        left = [r for r in rules if rule_identity(r) in held]
+        ours = [r for r in rules if rule_identity(r) not in held] if exc.lost_answers else []
+        log.info("narrowed rules of %s partly gone before their revoke (%s)", group_id, exc)
+        if not left:
+            return ours
+        unknown = {rule_identity(r) for r in gateway.revoke(group_id, direction, left).unknown}
+        return ours + [r for r in left if rule_identity(r) not in unknown]
+    return [r for r in rules if rule_identity(r) not in unknown]
 
 
 def _where(outcome: RollbackOutcome) -> tuple[str, str, str]:

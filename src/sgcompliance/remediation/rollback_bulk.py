@@ -230,6 +230,8 @@ class BulkRollback:
             self.service.put_back(outcome, gateway)
         except SgcError as exc:
             return _Started(item, None, self._failed(item, exc, request))
+        except Exception as exc:  # the per-backup boundary: this restore fails, audited
+            return _Started(item, None, self._failed(item, unexpected(exc), request))
         return _Started(item, Restoring(outcome))
 
     def _conclude(
@@ -242,6 +244,9 @@ class BulkRollback:
         except SgcError as exc:  # no gateway for the account-region: every restore fails
             for one in restoring:
                 one.error = exc
+        except Exception as exc:  # the per-account-region boundary: its restores fail, audited
+            for one in restoring:
+                one.error = unexpected(exc)
         results = []
         for item, one in zip((s.checked for s in started), restoring, strict=True):
             if one.error is not None:
@@ -268,6 +273,16 @@ class _Started:
 
 def _result(item: _Checked, outcome: RollbackOutcome) -> BackupResult:
     return BackupResult(item.backup_id, Status(outcome.status), outcome)
+
+
+def unexpected(exc: Exception) -> SgcError:
+    """An error no step expected (a defect), as the failure of the restores it stopped: they
+    are audited and reported as failed, and the other account-regions go on."""
+    log.debug("a bulk rollback step failed unexpectedly", exc_info=exc)
+    return SgcError(
+        f"stopped part way by an unexpected error ({type(exc).__name__}: {exc})",
+        hint="re-run the rollback of this backup alone; it reads the group first",
+    )
 
 
 def rounds(groups: Sequence[Sequence[_Checked]]) -> Iterator[list[_Checked]]:

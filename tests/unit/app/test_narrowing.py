@@ -30,7 +30,7 @@ from sgcompliance.engine.rule_codec import rule_identity
 from sgcompliance.engine.scanner import ComplianceScanner
 from sgcompliance.entrypoints.cli.fleet_view import rollback_view
 from sgcompliance.entrypoints.cli.report_output import planned_report, run_report
-from sgcompliance.errors import AccessDeniedError, AwsApiError
+from sgcompliance.errors import AccessDeniedError, AwsApiError, NotFoundError
 from sgcompliance.policy.loader import validate_document
 from sgcompliance.remediation.backup import from_document, to_document
 from sgcompliance.remediation.plan import TAG_STATUS, Mode
@@ -315,6 +315,60 @@ def test_a_wide_rule_changed_before_its_revoke_takes_its_replacements_back() -> 
     receipt = world.backups.receipt(outcome.backup_id or "")
     assert receipt is not None
     assert receipt.authorized == ()
+
+
+class RevokeAnswerLost(FakeGateway):
+    """Revokes, then fails once as the SDK does when the revoke's answer was lost and its retry
+    named content the group no longer held (`ec2.revoke_matching`)."""
+
+    def __init__(self, groups: Sequence[SecurityGroup], log: list[str]) -> None:
+        super().__init__(groups, log)
+        self.armed = False
+
+    def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> Any:
+        done = super().revoke(group_id, direction, rules)
+        if self.armed:
+            self.armed = False
+            raise NotFoundError("unknown content", aws_code="InvalidPermission.NotFound",
+                                lost_answers=1)  # fmt: skip
+        return done
+
+
+def test_a_rollback_whose_revoke_of_the_narrowed_rules_lost_its_answer_is_not_a_failure() -> None:
+    # GIVEN a narrowed world rule, and a rollback whose revoke of the narrowed rules removes
+    # them and then fails as the SDK's retry after a lost answer does
+    original = rule("sgr-v4", 8080, "0.0.0.0/0")
+    gw = RevokeAnswerLost([SecurityGroup("sg-1", "web", ACCOUNT, REGION, (original,))], [])
+    world = World(gateway=gw)
+    world.run()
+    gw.armed = True
+    # WHEN it is rolled back
+    service = RollbackService(world.backups)
+    outcome = service.rollback(service.latest("sg-1"), lambda a, r: world.gw, dry_run=False)
+    # THEN it is restored, and the narrowed rules are reported as the rollback's removals
+    assert outcome.status == "restored"
+    assert world.peers() == ["8080 0.0.0.0/0"]
+    assert sorted(r.peer.value for r in outcome.removed_rules) == ["13.32.0.0/15", "pl-cdn"]
+
+
+def test_a_narrowed_rule_someone_removed_does_not_keep_the_others_in_place() -> None:
+    # GIVEN a narrowed world rule on an endpoint that fails a revoke naming content the group
+    # does not hold, and one of the narrowed rules removed by hand after the rollback read
+    # the group, before its revoke
+    original = rule("sgr-v4", 8080, "0.0.0.0/0")
+    gw = FakeGateway([SecurityGroup("sg-1", "web", ACCOUNT, REGION, (original,))], [],
+                     fail_unknown=True)  # fmt: skip
+    world = World(gateway=gw)
+    world.run()
+    (by_hand,) = [r for r in gw.groups["sg-1"].rules if r.peer.value == "pl-cdn"]
+    gw.before("revoke", lambda: gw.delete_rule("sg-1", by_hand.rule_id))
+    # WHEN it is rolled back
+    service = RollbackService(world.backups)
+    outcome = service.rollback(service.latest("sg-1"), lambda a, r: world.gw, dry_run=False)
+    # THEN exactly the original is back; the rollback claims only the rule it removed
+    assert outcome.status == "restored"
+    assert world.peers() == ["8080 0.0.0.0/0"]
+    assert [r.peer.value for r in outcome.removed_rules] == ["13.32.0.0/15"]
 
 
 @pytest.mark.parametrize(

@@ -331,3 +331,29 @@ def test_a_backup_filed_under_another_group_never_takes_its_tag_decision_from_an
     said = [r.outcome.removed_tags for r in results if r.outcome is not None]
     assert any(said)
     assert all(key not in tags for removed in said for key in removed)
+
+
+def test_an_unexpected_error_in_one_restore_fails_it_alone_audited() -> None:
+    world = World()
+    broken = GROUPS[1]
+    authorize = world.gateway.authorize
+
+    def failing(group_id: str, direction: Direction, rules: tuple[Rule, ...]) -> None:
+        if group_id == broken:
+            raise RuntimeError("a defect")
+        authorize(group_id, direction, rules)
+
+    # GIVEN an error no step expects, in the authorize of one group of the run
+    world.gateway.authorize = failing  # type: ignore[method-assign,assignment]
+    # WHEN the run is rolled back
+    results = list(world.bulk().run(world.run_ids(), Request(dry_run=False, run_id=RUN)))
+    # THEN that restore fails, naming the error; the others are restored and verified
+    failed = [r for r in results if r.status is Status.FAILED]
+    assert [world.store.get(r.backup_id).plan.group_id for r in failed] == [broken]
+    assert "RuntimeError: a defect" in failed[0].reason
+    assert sorted(r.status for r in results) == [Status.FAILED, Status.RESTORED, Status.RESTORED]
+    assert all(world.lines(g) == world.original[g] for g in GROUPS if g != broken)
+    # AND every backup of the run has its audit record, the failed one's saying why
+    assert sorted(r.group_id or "" for r in world.records) == list(GROUPS)
+    (record,) = [r for r in world.records if r.group_id == broken]
+    assert record.outcome == "failed"
