@@ -2,9 +2,9 @@
 
 Every group goes through exactly the steps of `GuardedRevoke.run`, in the same order for each
 group: its backup is stored, then its pointer tag written, then its rules read again, then its
-revokes (by content), then its rules read again to verify, then its receipt, then its outcome
-tags. What changes is that each step is taken for the whole batch before the next, so that the
-reads and the tags that are the same for many groups cost one call for many:
+revokes (by content), then their verification, then its receipt, then its outcome tags. What
+changes is that each step is taken for the whole batch before the next, so that the reads and
+the tags that are the same for many groups cost one call for many:
 
 - the backups, each stored (and its version and digest known) before any pointer is written:
   the remediator stores those of the whole run first (`store`), and a store that fails stops
@@ -19,7 +19,8 @@ reads and the tags that are the same for many groups cost one call for many:
   groups); a group that differs from its pre-image is judged again on its own, as
   `GuardedRevoke.run` does (a new backup, a new pointer, a new read);
 - the revokes, one call per group and direction, by content;
-- one read of the rules of every group revoked, to verify by content;
+- the verification: by AWS's answers to a group's revokes where they account for every rule (as
+  for a group alone), else by content, in one read of the rules of every such group;
 - the receipts, one per group;
 - the outcome tags, in one call per set of identical tags: the tags every group gets but its
   pointer (which the pointer tag wrote already, and a check of the groups' tags confirms is
@@ -42,6 +43,7 @@ from sgcompliance.errors import BackupError, SgcError
 from sgcompliance.remediation.backup import StoredBackup, pointer_value
 from sgcompliance.remediation.drift import drift
 from sgcompliance.remediation.guarded_revoke import (
+    Applied,
     GuardedRevoke,
     Narrowed,
     Rejudge,
@@ -84,6 +86,8 @@ class _Item(Generic[K]):
     pointer: str = ""
     revoked: tuple[str, ...] = ()
     not_revoked: tuple[str, ...] = ()
+    # AWS's answers to its revokes accounted for every rule: no read is needed to verify them.
+    answered: bool = False
 
 
 def rules_of(gateway: GroupGateway, group_ids: Sequence[str]) -> dict[str, tuple[Rule, ...]]:
@@ -147,7 +151,8 @@ class BatchRevoke:
                         item.plan, item.stored, gateway, previous=item.previous
                     )
                 else:
-                    item.revoked, item.not_revoked = self.guarded.revoke_calls(item.plan, gateway)
+                    revoked = self.guarded.revoke_calls(item.plan, gateway)
+                    item.revoked, item.not_revoked, item.answered = revoked
                     if not item.revoked:
                         # Nothing matched: the pointer and status go back to what they were.
                         self._point_own(item, gateway)
@@ -225,17 +230,26 @@ class BatchRevoke:
         return {i.key: found[i.plan.group_id] for i in batch}
 
     def _conclude(self, plain: list[_Item[K]], gateway: GroupGateway, done: BatchResult[K]) -> None:
-        """Verify every revoked group by content in one read, store each receipt, then the
-        outcome tags by identical sets."""
-        try:
-            after = rules_of(gateway, [i.plan.group_id for i in plain])
-        except SgcError as exc:
-            done.results.update((i.key, exc) for i in plain)
-            return
+        """Verify by content, in one read, every revoked group whose revokes AWS's answers do
+        not account for (the others are verified by those answers, as a group alone is), store
+        each receipt, then the outcome tags by identical sets."""
+        unanswered = [i for i in plain if not i.answered]
+        after: dict[str, tuple[Rule, ...]] = {}
+        if unanswered:
+            try:
+                after = rules_of(gateway, [i.plan.group_id for i in unanswered])
+            except SgcError as exc:
+                done.results.update((i.key, exc) for i in unanswered)
+                plain = [i for i in plain if i.answered]
         timestamp = self.clock().isoformat()
         to_tag: list[GroupOutcome] = []
         for item in plain:
-            applied = verified(item.plan, item.revoked, item.not_revoked, after[item.plan.group_id])
+            if item.answered:
+                applied = Applied(item.revoked, item.not_revoked, ())
+            else:
+                applied = verified(
+                    item.plan, item.revoked, item.not_revoked, after[item.plan.group_id]
+                )
             try:
                 outcome = self.guarded.conclude(
                     item.plan,

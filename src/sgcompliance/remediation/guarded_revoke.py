@@ -317,11 +317,11 @@ class GuardedRevoke:
 
     def revoke_calls(
         self, plan: RemediationPlan, gateway: GroupGateway, skip: frozenset[str] = frozenset()
-    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
         """The revoke calls of one plan, by content, one per direction (and, in a lockdown,
-        its causes first): the ids revoked and those not (changed or gone), unverified."""
-        revoked, not_revoked, _ = self._revoke_all(plan, gateway, skip)
-        return revoked, not_revoked
+        its causes first): the ids revoked and those not (changed or gone), and whether AWS's
+        answers alone account for every rule (else only a read after them verifies)."""
+        return self._revoke_all(plan, gateway, skip)
 
     def _revoke_all(
         self, plan: RemediationPlan, gateway: GroupGateway, skip: frozenset[str]

@@ -74,7 +74,7 @@ def world_open(gw: FakeGateway) -> list[str]:
     )
 
 
-def test_a_batch_reads_twice_and_tags_once_per_identical_outcome_per_account_region() -> None:
+def test_a_batch_reads_once_and_tags_once_per_identical_outcome_per_account_region() -> None:
     # GIVEN two account-regions of five groups, each group with one rule to revoke
     gateways = {REGION: FakeGateway(estate()), "us-east-1": FakeGateway(estate("us-east-1"))}
     backups = MemoryBackups()
@@ -84,11 +84,12 @@ def test_a_batch_reads_twice_and_tags_once_per_identical_outcome_per_account_reg
     assert [o.outcome for o in run.outcomes] == [Outcome.APPLIED] * 10
     assert all(o.verified for o in run.outcomes)
     # AND each account-region took one revoke per group and direction, one pointer tag call
-    # for every group (the manifest's), one read of every group's rules before the revokes and
-    # one after, one read of their tags and one outcome tag call for the five identical outcomes
+    # for every group (the manifest's), one read of every group's rules before the revokes (AWS's
+    # answers to the revokes account for every rule: no read after), one read of their tags and
+    # one outcome tag call for the five identical outcomes
     for gw in gateways.values():
         assert world_open(gw) == []
-        assert calls(gw) == Counter({"rules_of": 2, "revoke": 5, "tags_of": 1, "tag_many": 2})
+        assert calls(gw) == Counter({"rules_of": 1, "revoke": 5, "tags_of": 1, "tag_many": 2})
         for g in gw.groups.values():
             assert g.tags[TAG_STATUS] == "remediated"
             # each group's pointer names its account-region's manifest, which names its backup
@@ -97,6 +98,41 @@ def test_a_batch_reads_twice_and_tags_once_per_identical_outcome_per_account_reg
             receipt = backups.receipt(own_backup(backups, g))
             assert receipt is not None
             assert receipt.revoked == (f"sgr-ssh{g.group_id}",)
+
+
+class Unaccounted(FakeGateway):
+    """Answers the revokes of `groups` as an answer that names unknown permissions and lists no
+    ids does: it removed what it could, and says so without telling which rules those were."""
+
+    def __init__(self, groups: Sequence[SecurityGroup], unaccounted: set[str]) -> None:
+        super().__init__(groups)
+        self.unaccounted = unaccounted
+
+    def revoke(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> RevokeResult:
+        done = super().revoke(group_id, direction, rules)
+        if group_id in self.unaccounted:
+            return RevokeResult(done.unknown, None, accounted=False)
+        return done
+
+
+def test_only_the_groups_whose_answers_do_not_account_for_every_rule_are_read_to_verify() -> None:
+    # GIVEN five groups, two of whose revoke answers do not account for every rule
+    gw = Unaccounted(estate(), {"sg-2", "sg-4"})
+    # AND someone adds one of sg-4's revoked rules back right after its revoke
+    ssh = next(r for r in gw.groups["sg-4"].rules if r.rule_id == "sgr-sshsg-4")
+    gw.before("revoke", lambda: None)  # sg-1
+    gw.before("revoke", lambda: None)  # sg-2
+    gw.before("revoke", lambda: None)  # sg-3
+    gw.before("revoke", lambda: None)  # sg-4
+    gw.before("revoke", lambda: gw.add_rule("sg-4", ssh))  # before sg-5: after sg-4's revoke
+    # WHEN remediating
+    run = remediate({REGION: gw}, MemoryBackups())
+    # THEN one read after the revokes verifies those two groups, and only them
+    reads = [e for e in entries(gw) if e.startswith("rules_of")]
+    assert reads[1:] == ["rules_of sg-2,sg-4"]
+    # AND the read's verdict stands: sg-4's rule is there again, so it is not verified
+    verified = {o.plan.group_id: o.verified for o in run.outcomes}
+    assert verified == {"sg-1": True, "sg-2": True, "sg-3": True, "sg-4": False, "sg-5": True}
 
 
 def test_every_backup_is_stored_before_the_first_pointer_and_every_pointer_before_a_revoke() -> (
@@ -362,7 +398,7 @@ def test_without_a_manifest_each_group_is_pointed_at_its_own_backup() -> None:
     backups = NoManifests()
     run = remediate({REGION: gw}, backups)
     assert [o.outcome for o in run.outcomes] == [Outcome.APPLIED] * 5
-    assert calls(gw) == Counter({"tag": 5, "rules_of": 2, "revoke": 5, "tags_of": 1, "tag_many": 1})
+    assert calls(gw) == Counter({"tag": 5, "rules_of": 1, "revoke": 5, "tags_of": 1, "tag_many": 1})
     for o in run.outcomes:
         assert pointed(gw.groups[o.plan.group_id].tags) == o.backup_id
 
