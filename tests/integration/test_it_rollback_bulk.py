@@ -22,7 +22,7 @@ from sgcompliance.adapters.aws.estate import Runtime
 from sgcompliance.adapters.aws.gateway import Ec2GroupGateway
 from sgcompliance.adapters.local_backups import LocalBackupStore
 from sgcompliance.engine.fleet import Scope
-from sgcompliance.engine.model import Rule
+from sgcompliance.engine.model import SecurityGroup
 from sgcompliance.engine.rule_codec import rule_identity
 from sgcompliance.entrypoints.cli.app import app
 from sgcompliance.local.seed.organization import DemoOrg
@@ -247,11 +247,11 @@ def test_many_groups_are_verified_by_one_read_and_untagged_by_one_call_per_regio
         k: g.tags for k, g in before.items() if k[2] != "default"
     }
     # AND per account-region: one read before (its groups by content), one after for every
-    # group (a group-id filter: rules, then tags), one DeleteTags for them all; one authorize
-    # per group and direction
+    # group (a group-id filter: their rules by content and their tags), one DeleteTags for
+    # them all; one authorize per group and direction
     calls = done.calls
     assert calls["ec2:DescribeSecurityGroups"] == 2 * regions
-    assert calls["ec2:DescribeSecurityGroupRules"] == regions
+    assert "ec2:DescribeSecurityGroupRules" not in calls
     assert "ec2:DescribeNetworkInterfaces" not in calls
     assert calls["ec2:DeleteTags"] == regions
     authorized = calls["ec2:AuthorizeSecurityGroupIngress"]
@@ -273,11 +273,7 @@ def test_throttled_shared_calls_fall_back_to_each_group_and_verify_nothing_unrea
     done = roll_back(estate, store, ids)
     # THEN the shared calls were tried, once per account-region, and refused
     regions = len(estate.accounts) * len(estate.regions)
-    assert sorted(set(throttle.refused)) == [
-        "DeleteTags",
-        "DescribeSecurityGroupRules",
-        "DescribeSecurityGroups",
-    ]
+    assert sorted(set(throttle.refused)) == ["DeleteTags", "DescribeSecurityGroups"]
     assert throttle.refused.count("DeleteTags") == regions
     # AND every other group was verified by a describe of its own and untagged on its own:
     # restored, its rules and tags as before the remediation
@@ -309,10 +305,10 @@ def test_a_group_deleted_between_its_authorize_and_the_shared_read_fails_alone(
     class Deleting(Ec2GroupGateway):
         """Someone deletes the group just before the read that verifies the restores."""
 
-        def rules_of(self, group_ids: Sequence[str]) -> dict[str, tuple[Rule, ...]]:
+        def groups_of(self, group_ids: Sequence[str]) -> dict[str, SecurityGroup]:
             if doomed_group in group_ids:
                 estate.ec2(account, region).delete_security_group(GroupId=doomed_group)
-            return super().rules_of(group_ids)
+            return super().groups_of(group_ids)
 
     def deleting(runtime: Runtime) -> GatewayFor:
         return lambda a, r: Deleting(runtime.clients.ec2(a, r), a, r)

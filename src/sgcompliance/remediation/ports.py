@@ -55,6 +55,13 @@ class BatchGateway(Protocol):
         """The current tags of the listed groups that exist, in one call per 200 groups."""
         ...
 
+    def groups_of(self, group_ids: Sequence[str]) -> Mapping[str, SecurityGroup]:
+        """The listed groups that exist, by content (their tags and every rule's content, as
+        `DescribeSecurityGroups` gives them: no rule ids, no rule tags), in one call per 200
+        groups: what tells which rules and tags a group holds, in half the calls of
+        `rules_of` and `tags_of`."""
+        ...
+
     def set_tags_many(self, group_ids: Sequence[str], tags: Mapping[str, str]) -> None:
         """The same tags on every listed group, one call per 1,000 groups (AWS fails a call
         naming a group that is gone as a whole)."""

@@ -80,18 +80,17 @@ Read = tuple[Sequence[Rule], Mapping[str, str]]
 
 
 def read_after(gateway: GroupGateway, group_ids: Sequence[str]) -> dict[str, Read]:
-    """The rules and tags of the listed groups that exist, read for many at once where the
-    gateway can (rules first: a group deleted after them is missing from the tags, so it is
-    described alone); empty where it cannot or the read fails."""
+    """The rules (by content) and tags of the listed groups that exist, in one read for many
+    where the gateway can (a group missing from it is described alone); empty where it cannot
+    or the read fails. Content is what a restore is verified by: rule ids are not needed."""
     if len(group_ids) < 2 or not isinstance(gateway, BatchGateway):
         return {}
     try:
-        rules = gateway.rules_of(group_ids)
-        tags = gateway.tags_of(group_ids)
+        groups = gateway.groups_of(group_ids)
     except SgcError as exc:
         log.info("reading %d groups at once failed (%s): each is described", len(group_ids), exc)
         return {}
-    return {g: (rules.get(g, ()), tags[g]) for g in group_ids if g in tags}
+    return {g: (groups[g].rules, groups[g].tags) for g in group_ids if g in groups}
 
 
 def described(gateway: GroupGateway, group_id: str) -> Read:

@@ -92,6 +92,12 @@ class FakeGateway:
         self.log.append(f"tags_of {','.join(group_ids)}")
         return {g: dict(self.groups[g].tags) for g in group_ids if g in self.groups}
 
+    def groups_of(self, group_ids: Sequence[str]) -> dict[str, SecurityGroup]:
+        """`BatchGateway.groups_of`: one call (one "describe" hook, one log entry) for them all."""
+        self._hook("describe")
+        self.log.append(f"groups_of {','.join(group_ids)}")
+        return {g: self.groups[g] for g in group_ids if g in self.groups}
+
     def set_tags_many(self, group_ids: Sequence[str], tags: Mapping[str, str]) -> None:
         """One call for every group; a group that is gone fails it as a whole, as in AWS."""
         self._hook("tag")

@@ -300,7 +300,7 @@ def test_one_region_read_replaces_each_restores_first_describe_and_a_change_sinc
     # verified after their restores by one read of them all
     assert reads == [(ACCOUNT, REGION)]
     assert counting.described == []
-    (read_after,) = [e for e in world.gateway.log if e.startswith("rules_of")]
+    (read_after,) = [e for e in world.gateway.log if e.startswith("groups_of")]
     assert sorted(read_after.split(" ", 1)[1].split(",")) == sorted(GROUPS)
     # AND the group whose rule went after the read is not claimed as restored: the describe
     # after its restore misses the rule the read had shown (exit code 3), the others are back

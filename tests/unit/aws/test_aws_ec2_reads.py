@@ -10,6 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from sgcompliance.adapters.aws.ec2 import collect, read_region, trim_interface
+from sgcompliance.adapters.aws.gateway import Ec2GroupGateway
 from sgcompliance.engine.model import Attachment
 from sgcompliance.sources.snapshot import read_snapshot
 
@@ -198,3 +199,28 @@ def test_without_permission_to_list_interfaces_attachment_is_unknown(
     # WHEN reading THEN the region reads, and the engine is told attachment is unknown
     snapshot = read_snapshot(read_region(ec2, ACCOUNT, REGION))
     assert [g.attachment for g in snapshot.groups] == [Attachment.UNKNOWN]
+
+
+def test_groups_of_reads_the_listed_groups_by_content_in_one_call(ec2: Any, stub: Stubber) -> None:
+    # GIVEN a describe (one group-id filter) answering the two groups asked for, and one more
+    # (a filter AWS answered loosely)
+    ssh = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+           "IpRanges": [{"CidrIp": "0.0.0.0/0"}, {"CidrIp": "10.0.0.0/8"}]}  # fmt: skip
+    tagged = {
+        **group("sg-1"),
+        "IpPermissions": [ssh],
+        "Tags": [{"Key": "sgc:backup", "Value": "b"}],
+    }
+    stub.add_response(
+        "describe_security_groups",
+        {"SecurityGroups": [tagged, group("sg-2"), group("sg-9")]},
+        {"MaxResults": 1000, "Filters": [{"Name": "group-id", "Values": ["sg-1", "sg-2", "sg-3"]}]},
+    )
+    # WHEN the gateway reads the groups sg-1, sg-2 and sg-3 (gone)
+    found = Ec2GroupGateway(ec2, ACCOUNT, REGION).groups_of(["sg-1", "sg-2", "sg-3"])
+    # THEN it has the two that exist, with their tags and one rule per peer, by content
+    assert sorted(found) == ["sg-1", "sg-2"]
+    assert found["sg-1"].tags == {"sgc:backup": "b"}
+    assert sorted(r.peer.value for r in found["sg-1"].rules) == ["0.0.0.0/0", "10.0.0.0/8"]
+    assert {(r.protocol, r.from_port, r.to_port) for r in found["sg-1"].rules} == {("tcp", 22, 22)}
+    assert found["sg-2"].rules == ()

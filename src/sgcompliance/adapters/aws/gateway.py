@@ -69,6 +69,18 @@ class Ec2GroupGateway:
             if g.get("GroupId") in group_ids
         }
 
+    def groups_of(self, group_ids: Sequence[str]) -> dict[str, SecurityGroup]:
+        scope = f"{self.account_id}/{self.region}"
+        wanted = set(group_ids)
+        groups = ec2_calls.describe_groups(self.ec2, list(group_ids), scope=scope)
+        document = {
+            "account_id": self.account_id,
+            "region": self.region,
+            "SecurityGroups": [g for g in groups if g.get("GroupId") in wanted],
+            "ManagedPrefixLists": {},
+        }
+        return {g.group_id: g for g in read_snapshot(document, source=scope).groups}
+
     def set_tags_many(self, group_ids: Sequence[str], tags: Mapping[str, str]) -> None:
         ec2_calls.set_tags_many(self.ec2, group_ids, tags)
 
