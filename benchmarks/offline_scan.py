@@ -48,6 +48,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from installed_bytecode import bytecode_env
+
 FORMATS = ("json", "jsonl", "csv", "sarif", "asff", "ocsf", "html", "table")
 JSON_GOAL = 2.0
 OTHER_GOAL = 3.0
@@ -90,9 +92,9 @@ def child_env(source: Path | None, bytecode: Path) -> dict[str, str]:
     """The processes' environment: bytecode is written (to `bytecode`, outside the checkout)
     even where PYTHONDONTWRITEBYTECODE says not to, as an installed sgc has its modules
     compiled: else every run compiles the ~200 modules it imports again (0.5 s)."""
-    env = {**os.environ, "SOURCE_DATE_EPOCH": PINNED_TIME, "NO_COLOR": "1", "CI": "1"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(bytecode)
+    env = bytecode_env(
+        {**os.environ, "SOURCE_DATE_EPOCH": PINNED_TIME, "NO_COLOR": "1", "CI": "1"}, bytecode
+    )
     if source is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(source), env.get("PYTHONPATH", "")]).strip(
             os.pathsep
