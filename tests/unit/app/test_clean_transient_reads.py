@@ -7,12 +7,12 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 
 from sgcompliance.adapters.aws.ec2 import read_group
 from sgcompliance.adapters.aws.errors import InconsistentReadError
 from sgcompliance.errors import AccessDeniedError, BackupError
 from sgcompliance.events.services import is_transient
+from support.any_order_stubber import AnyOrderStubber
 from support.pipeline_world import MEMBER, REGION, event_for, world
 
 ACCOUNT = "111111111111"
@@ -30,7 +30,7 @@ def inconsistent_read() -> InconsistentReadError:
     ec2: Any = session.client("ec2", region_name=REGION, endpoint_url="http://127.0.0.1:9")
     group = {"GroupId": "sg-1", "GroupName": "sg-1", "OwnerId": ACCOUNT,
              "IpPermissions": [WORLD_SSH], "IpPermissionsEgress": []}  # fmt: skip
-    with Stubber(ec2) as stub:
+    with AnyOrderStubber(ec2) as stub:
         for _ in range(2):  # a rule in IpPermissions that no SecurityGroupRules row holds
             stub.add_response("describe_security_groups", {"SecurityGroups": [group]})
             stub.add_response("describe_security_group_rules", {"SecurityGroupRules": []})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from sgcompliance.adapters.aws.accounts import known_region
@@ -72,14 +73,18 @@ def read_group(ec2: EC2Client, account_id: str, region: str, group_id: str) -> D
     scope = f"{account_id}/{region}"
 
     def group_and_rules() -> tuple[Items, Items]:
-        with translating("DescribeSecurityGroups", scope=scope):
-            response = aws_answer(
-                ec2.describe_security_groups(GroupIds=[group_id]),
-                "DescribeSecurityGroups",
-                scope=scope,
-            )
-        groups = [dict(g) for g in response.get("SecurityGroups", [])]
-        return groups, describe_group_rules(ec2, group_id, scope=scope)
+        # Neither read needs the other: sent at once, they cost an event one round trip, not
+        # two (whether they agree is checked after, as for reads one after the other).
+        with ThreadPoolExecutor(1, thread_name_prefix="sgc-rules") as pool:
+            rules = pool.submit(describe_group_rules, ec2, group_id, scope=scope)
+            with translating("DescribeSecurityGroups", scope=scope):
+                response = aws_answer(
+                    ec2.describe_security_groups(GroupIds=[group_id]),
+                    "DescribeSecurityGroups",
+                    scope=scope,
+                )
+            groups = [dict(g) for g in response.get("SecurityGroups", [])]
+            return groups, rules.result()
 
     groups, rules = agreeing(group_and_rules, account_id, scope)
     prefix_lists = resolve_prefix_lists(ec2, referenced_prefix_lists(rules), scope=scope)
