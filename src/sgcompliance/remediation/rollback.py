@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sgcompliance.clock import utc_now
@@ -27,6 +27,7 @@ from sgcompliance.remediation.manifest import ManifestReader
 from sgcompliance.remediation.ports import BackupStore, GroupGateway
 from sgcompliance.remediation.receipt import BackupReceipt
 from sgcompliance.remediation.rollback_restore import (
+    GROUP_NOT_FOUND,
     FailedRule,
     Restored,
     Retagged,
@@ -75,6 +76,9 @@ class RollbackOutcome:
     # those removed.
     to_remove: tuple[Rule, ...] = ()
     removed_rules: list[Rule] = field(default_factory=list)
+    # Narrowed rules already gone when the rollback came to remove them (removed by someone,
+    # or by no call it can show was its own): not claimed as removed by it.
+    gone_rules: list[Rule] = field(default_factory=list)
 
     @property
     def backup_id(self) -> str:
@@ -289,13 +293,17 @@ class RollbackService:
         done = Restored()
         for direction in Direction:
             done.add(restore(gateway, outcome.group_id, direction, outcome.plan.rules(direction)))
-        outcome.restored_rules, outcome.present_rules, outcome.failed = (
-            done.restored, done.present, done.failed
-        )  # fmt: skip
+            # Kept as each direction is done: a restore stopped in the next one is recorded
+            # with the rules it put back before it stopped.
+            outcome.restored_rules, outcome.present_rules, outcome.failed = (
+                list(done.restored), list(done.present), list(done.failed)
+            )  # fmt: skip
         # The narrowed rules go only once every wider rule is back: their peers keep access
         # throughout. A rule that could not come back keeps its replacements too.
         if not outcome.failed:
-            outcome.removed_rules = remove_narrowed(gateway, outcome.group_id, outcome.to_remove)
+            outcome.removed_rules, outcome.gone_rules = remove_narrowed(
+                gateway, outcome.group_id, outcome.to_remove
+            )
 
     def settle(
         self, outcome: RollbackOutcome, rules: Sequence[Rule], tags: Mapping[str, str]
@@ -304,7 +312,7 @@ class RollbackService:
         its tags (the caller writes them)."""
         left = {rule_identity(r) for r in rules}
         outcome.verified = all_back(outcome.plan, outcome.failed, rules) and not any(
-            rule_identity(r) in left for r in outcome.removed_rules
+            rule_identity(r) in left for r in (*outcome.removed_rules, *outcome.gone_rules)
         )
         change = tag_change(
             self.manifests.own_tags(tags, _where(outcome)), outcome.backup_id,
@@ -325,12 +333,22 @@ class RollbackService:
         )  # fmt: skip
 
     def record_failure(
-        self, checked: CheckedBackup, exc: SgcError, *, dry_run: bool, request_id: str | None
+        self,
+        checked: CheckedBackup,
+        exc: SgcError,
+        *,
+        dry_run: bool,
+        request_id: str | None,
+        outcome: RollbackOutcome | None = None,
     ) -> None:
-        """The restore of `checked` stopped on `exc`."""
+        """The restore of `checked` stopped on `exc`; `outcome`: what it had done by then (the
+        rules it put back, those found present, those that could not come back)."""
         plan = checked.record.plan
         problems = (*checked.problems, str(exc))
         detail = RollbackAudit((), (), (), problems, bool(checked.problems))
+        if outcome is not None:
+            done = outcome.audit_detail()
+            detail = replace(done, unverified=problems, forced=bool(checked.problems))
         where = (plan.account_id, plan.region)
         self._write(checked.backup_id, plan.plan_id, where, "failed", detail, request_id, dry_run)
 
@@ -364,34 +382,29 @@ class RollbackService:
         )
 
 
-def remove_narrowed(gateway: GroupGateway, group_id: str, rules: Sequence[Rule]) -> list[Rule]:
-    """Revoke narrowed rules by content; those this call removed."""
+def remove_narrowed(
+    gateway: GroupGateway, group_id: str, rules: Sequence[Rule]
+) -> tuple[list[Rule], list[Rule]]:
+    """Revoke narrowed rules by content, each in a call of its own: (those this rollback
+    removed, those already gone when their call came).
+
+    One call for all would leave it unknown which went by that call where it fails: AWS fails
+    none of them, but an endpoint that removes a call's rules one after another (moto) fails it
+    at the first rule someone removed meanwhile, after removing those before it. Narrowed
+    rules are few (the allowed ranges of a wide rule), and a rollback of them is rare."""
     removed: list[Rule] = []
-    for direction in Direction:
-        todo = [r for r in rules if r.direction is direction]
-        if todo:
-            removed += _remove(gateway, group_id, direction, todo)
-    return removed
-
-
-def _remove(
-    gateway: GroupGateway, group_id: str, direction: Direction, rules: Sequence[Rule]
-) -> list[Rule]:
-    try:
-        unknown = {rule_identity(r) for r in gateway.revoke(group_id, direction, rules).unknown}
-    except NotFoundError as exc:
-        # A narrowed rule went before this call: someone removed it (an endpoint that fails a
-        # call naming content the group does not hold), or this call did at an attempt whose
-        # answer was lost. The group tells which are left; those go in a call of their own.
-        held = {rule_identity(r) for r in gateway.describe_group(group_id).rules}
-        left = [r for r in rules if rule_identity(r) in held]
-        ours = [r for r in rules if rule_identity(r) not in held] if exc.lost_answers else []
-        log.info("narrowed rules of %s partly gone before their revoke (%s)", group_id, exc)
-        if not left:
-            return ours
-        unknown = {rule_identity(r) for r in gateway.revoke(group_id, direction, left).unknown}
-        return ours + [r for r in left if rule_identity(r) not in unknown]
-    return [r for r in rules if rule_identity(r) not in unknown]
+    gone: list[Rule] = []
+    for rule in rules:
+        try:
+            unknown = gateway.revoke(group_id, rule.direction, [rule]).unknown
+        except NotFoundError as exc:
+            if exc.aws_code == GROUP_NOT_FOUND:
+                raise
+            # Gone before this call, unless an attempt of it whose answer was lost removed it.
+            (removed if exc.lost_answers else gone).append(rule)
+            continue
+        (gone if unknown else removed).append(rule)
+    return removed, gone
 
 
 def _where(outcome: RollbackOutcome) -> tuple[str, str, str]:

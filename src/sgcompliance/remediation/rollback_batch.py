@@ -59,6 +59,8 @@ def conclude(
             settled.append((item, service.settle(item.outcome, rules, tags)))
         except SgcError as exc:
             item.error = exc
+        except Exception as exc:  # the per-group boundary: this restore fails, the others go on
+            item.error = unexpected(exc)
     by_keys: dict[tuple[str, ...], list[tuple[Restoring, Retagged]]] = {}
     for item, change in settled:
         if change.removed and change.status is None:
@@ -70,7 +72,7 @@ def conclude(
             try:
                 gateway.remove_tags_many([item.group_id for item, _ in members], keys)
                 continue
-            except SgcError as exc:
+            except Exception as exc:  # any failure of the shared call: each group on its own
                 log.info("untagging %d groups at once failed (%s): one by one", len(members), exc)
         for item, change in members:
             _write_alone(gateway, item, change)
@@ -104,3 +106,15 @@ def _write_alone(gateway: GroupGateway, item: Restoring, change: Retagged) -> No
         write_tags(gateway, item.group_id, change)
     except SgcError as exc:
         item.error = exc
+    except Exception as exc:  # the per-group boundary: this restore fails, the others go on
+        item.error = unexpected(exc)
+
+
+def unexpected(exc: Exception) -> SgcError:
+    """An error no step expected (a defect), as the failure of the restore it stopped: it is
+    audited and reported as failed, and the other restores go on."""
+    log.debug("a rollback step failed unexpectedly", exc_info=exc)
+    return SgcError(
+        f"stopped part way by an unexpected error ({type(exc).__name__}: {exc})",
+        hint="re-run the rollback of this backup alone; it reads the group first",
+    )

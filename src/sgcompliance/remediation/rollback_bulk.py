@@ -33,7 +33,7 @@ from sgcompliance.remediation.rollback import (
     RollbackService,
     new_request_id,
 )
-from sgcompliance.remediation.rollback_batch import Restoring, conclude
+from sgcompliance.remediation.rollback_batch import Restoring, conclude, unexpected
 from sgcompliance.remediation.rollback_trust import CheckedBackup
 
 log = logging.getLogger(__name__)
@@ -218,6 +218,7 @@ class BulkRollback:
         authorized; a dry run's result, or a failed one, at once."""
         checked = item.trusted
         plan = checked.record.plan
+        outcome: RollbackOutcome | None = None
         try:
             gateway = self.gateway_for(plan.account_id, plan.region)
             current = read.get((plan.account_id, plan.region), {}).get(plan.group_id)
@@ -229,9 +230,9 @@ class BulkRollback:
                 return _Started(item, None, _result(item, outcome))
             self.service.put_back(outcome, gateway)
         except SgcError as exc:
-            return _Started(item, None, self._failed(item, exc, request))
+            return _Started(item, None, self._failed(item, exc, request, outcome))
         except Exception as exc:  # the per-backup boundary: this restore fails, audited
-            return _Started(item, None, self._failed(item, unexpected(exc), request))
+            return _Started(item, None, self._failed(item, unexpected(exc), request, outcome))
         return _Started(item, Restoring(outcome))
 
     def _conclude(
@@ -246,20 +247,28 @@ class BulkRollback:
                 one.error = exc
         except Exception as exc:  # the per-account-region boundary: its restores fail, audited
             for one in restoring:
-                one.error = unexpected(exc)
+                one.error = one.error or unexpected(exc)
         results = []
         for item, one in zip((s.checked for s in started), restoring, strict=True):
             if one.error is not None:
-                results.append(self._failed(item, one.error, request))
+                results.append(self._failed(item, one.error, request, one.outcome))
                 continue
             self.service.record_outcome(item.trusted, one.outcome, request_id=item.request_id)
             results.append(_result(item, one.outcome))
         return results
 
-    def _failed(self, item: _Checked, exc: SgcError, request: Request) -> BackupResult:
+    def _failed(
+        self,
+        item: _Checked,
+        exc: SgcError,
+        request: Request,
+        outcome: RollbackOutcome | None = None,
+    ) -> BackupResult:
+        """A failed restore, audited with what it had done before it stopped (`outcome`)."""
         self.service.record_failure(
-            item.trusted, exc, dry_run=request.dry_run, request_id=item.request_id
-        )
+            item.trusted, exc, dry_run=request.dry_run, request_id=item.request_id,
+            outcome=outcome,
+        )  # fmt: skip
         return BackupResult(item.backup_id, Status.FAILED, reason=str(exc))
 
 
@@ -273,16 +282,6 @@ class _Started:
 
 def _result(item: _Checked, outcome: RollbackOutcome) -> BackupResult:
     return BackupResult(item.backup_id, Status(outcome.status), outcome)
-
-
-def unexpected(exc: Exception) -> SgcError:
-    """An error no step expected (a defect), as the failure of the restores it stopped: they
-    are audited and reported as failed, and the other account-regions go on."""
-    log.debug("a bulk rollback step failed unexpectedly", exc_info=exc)
-    return SgcError(
-        f"stopped part way by an unexpected error ({type(exc).__name__}: {exc})",
-        hint="re-run the rollback of this backup alone; it reads the group first",
-    )
 
 
 def rounds(groups: Sequence[Sequence[_Checked]]) -> Iterator[list[_Checked]]:

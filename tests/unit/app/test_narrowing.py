@@ -351,24 +351,37 @@ def test_a_rollback_whose_revoke_of_the_narrowed_rules_lost_its_answer_is_not_a_
     assert sorted(r.peer.value for r in outcome.removed_rules) == ["13.32.0.0/15", "pl-cdn"]
 
 
-def test_a_narrowed_rule_someone_removed_does_not_keep_the_others_in_place() -> None:
-    # GIVEN a narrowed world rule on an endpoint that fails a revoke naming content the group
-    # does not hold, and one of the narrowed rules removed by hand after the rollback read
-    # the group, before its revoke
+@pytest.mark.parametrize(
+    "endpoint", [{"fail_unknown": True}, {"in_order": True}, {}], ids=["whole", "in-order", "aws"]
+)
+def test_a_narrowed_rule_someone_removed_does_not_keep_the_others_in_place(
+    endpoint: dict[str, bool],
+) -> None:
+    # GIVEN a narrowed world rule, and one of the narrowed rules removed by hand after the
+    # rollback read the group, before its revokes; on an endpoint that fails a revoke naming
+    # content the group does not hold as a whole, one that fails it part way (moto), or AWS
     original = rule("sgr-v4", 8080, "0.0.0.0/0")
     gw = FakeGateway([SecurityGroup("sg-1", "web", ACCOUNT, REGION, (original,))], [],
-                     fail_unknown=True)  # fmt: skip
+                     **endpoint)  # fmt: skip
     world = World(gateway=gw)
     world.run()
     (by_hand,) = [r for r in gw.groups["sg-1"].rules if r.peer.value == "pl-cdn"]
     gw.before("revoke", lambda: gw.delete_rule("sg-1", by_hand.rule_id))
     # WHEN it is rolled back
     service = RollbackService(world.backups)
-    outcome = service.rollback(service.latest("sg-1"), lambda a, r: world.gw, dry_run=False)
-    # THEN exactly the original is back; the rollback claims only the rule it removed
+    backup_id = service.latest("sg-1")
+    outcome = service.rollback(backup_id, lambda a, r: world.gw, dry_run=False)
+    # THEN exactly the original is back; the rollback claims only the rule it removed, and
+    # says the other was gone
     assert outcome.status == "restored"
     assert world.peers() == ["8080 0.0.0.0/0"]
-    assert [r.peer.value for r in outcome.removed_rules] == ["13.32.0.0/15"]
+    assert sorted(r.peer.value for r in outcome.removed_rules) == ["13.32.0.0/15"]
+    assert [r.peer.value for r in outcome.gone_rules] == ["pl-cdn"]
+    console = Console(file=io.StringIO(), width=200)
+    console.print(rollback_view(outcome))
+    shown = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "gone before its removal" in shown
+    assert "NOT removed" not in shown
 
 
 @pytest.mark.parametrize(

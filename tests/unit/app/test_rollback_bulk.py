@@ -5,6 +5,7 @@ refused one never stops the others."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -357,3 +358,30 @@ def test_an_unexpected_error_in_one_restore_fails_it_alone_audited() -> None:
     assert sorted(r.group_id or "" for r in world.records) == list(GROUPS)
     (record,) = [r for r in world.records if r.group_id == broken]
     assert record.outcome == "failed"
+
+
+def test_an_unexpected_error_untagging_one_group_fails_it_alone_with_what_it_restored() -> None:
+    world = World()
+    odd = GROUPS[2]
+    # GIVEN one group of the run with another set of tool tags than the others (it is untagged
+    # on its own, after the others' shared call), and an error no step expects in that call
+    gw = world.gateway
+    gw.groups[odd] = replace(
+        gw.groups[odd], tags={k: v for k, v in gw.groups[odd].tags.items() if k != "sgc:violations"}
+    )
+
+    def failing(group_id: str, keys: Sequence[str]) -> None:
+        raise RuntimeError("a defect")
+
+    gw.remove_tags = failing  # type: ignore[method-assign]
+    # WHEN the run is rolled back
+    results = list(world.bulk().run(world.run_ids(), Request(dry_run=False, run_id=RUN)))
+    # THEN the others are restored and reported so; that group alone failed
+    status = {world.store.get(r.backup_id).plan.group_id: r.status for r in results}
+    assert status == {GROUPS[0]: Status.RESTORED, GROUPS[1]: Status.RESTORED, odd: Status.FAILED}
+    assert all(world.lines(g) == world.original[g] for g in GROUPS)
+    # AND its audit record names the rules it put back before it stopped
+    (record,) = [r for r in world.records if r.group_id == odd]
+    assert record.outcome == "failed"
+    assert record.rollback is not None
+    assert len(record.rollback.restored_rule_ids) == 1

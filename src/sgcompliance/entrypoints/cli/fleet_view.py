@@ -248,6 +248,8 @@ def _narrowed_result(outcome: RollbackOutcome, rule: Rule) -> str:
         return "narrowed by the remediation: would remove"
     if rule in outcome.removed_rules:
         return "[green]removed[/] (narrowed by the remediation)"
+    if rule in outcome.gone_rules:
+        return "[green]gone[/] before its removal (narrowed by the remediation; removed by another)"
     if outcome.failed:
         return "[yellow]kept[/]: narrowed by the remediation, and a wider rule is not back"
     return "[red]NOT removed[/] (narrowed by the remediation)"
