@@ -239,19 +239,30 @@ class RollbackService:
     ) -> RollbackOutcome:
         """Re-authorize the checked backup's revoked rules (audited, even when it fails)."""
         plan = checked.record.plan
+        # The restore as far as it got: a failure is recorded with the rules it put back.
+        begun: list[RollbackOutcome] = []
         try:
-            outcome = self._restore(checked, gateway_for(plan.account_id, plan.region), dry_run)
+            gateway = gateway_for(plan.account_id, plan.region)
+            outcome = self._restore(checked, gateway, dry_run, begun)
         except SgcError as exc:
-            self.record_failure(checked, exc, dry_run=dry_run, request_id=request_id)
+            so_far = begun[0] if begun else None
+            self.record_failure(
+                checked, exc, dry_run=dry_run, request_id=request_id, outcome=so_far
+            )
             raise
         self.record_outcome(checked, outcome, request_id=request_id)
         return outcome
 
     def _restore(
-        self, checked: CheckedBackup, gateway: GroupGateway, dry_run: bool
+        self,
+        checked: CheckedBackup,
+        gateway: GroupGateway,
+        dry_run: bool,
+        begun: list[RollbackOutcome],
     ) -> RollbackOutcome:
         group_id = checked.record.plan.group_id
         outcome = self.begin(checked, gateway.describe_group(group_id), dry_run=dry_run)
+        begun.append(outcome)
         if dry_run:
             return outcome
         self.put_back(outcome, gateway)

@@ -11,6 +11,7 @@ from rollback_world import (
     GROUP,
     HTTPS,
     LOCKDOWN,
+    MAIL_OUT,
     NOW,
     PEER,
     SSH_V4,
@@ -160,3 +161,22 @@ def test_a_second_rollback_skips_every_rule_and_writes_nothing() -> None:
     again = service.rollback(backup_id, world.gateway_for, dry_run=False)
     assert (again.restored, len(again.already_present), again.verified) == (0, 2, True)
     assert world.ours.writes == writes
+
+
+def test_a_restore_stopped_part_way_records_the_rules_it_put_back() -> None:
+    # GIVEN a remediation that revoked an inbound and an outbound rule, and a role that may
+    # authorize inbound rules only
+    world = World()
+    backup_id = world.remediate((SSH_V4, MAIL_OUT))
+    world.wrap = lambda gateway: AllOrNothing(
+        world.ours, lambda rule: "UnauthorizedOperation" if rule.rule_id == MAIL_OUT else None
+    )
+    # WHEN it is rolled back  THEN it stops on the denial
+    with pytest.raises(AccessDeniedError):
+        world.service().rollback(backup_id, world.gateway_for, dry_run=False)
+    # AND its audit record says it failed, and names the inbound rule it had put back
+    (record,) = world.records
+    assert record.outcome == "failed"
+    assert record.rollback is not None
+    assert record.rollback.restored_rule_ids == (SSH_V4,)
+    assert "UnauthorizedOperation" in " ".join(record.rollback.unverified)
