@@ -286,9 +286,14 @@ def rollback_audit_record(
     ]
     if detail.failed:
         parts.append("not restored: " + "; ".join(f"{i}: {why}" for i, why in detail.failed))
-    if detail.unverified:
+    problems = list(detail.unverified)
+    # A failed rollback's last problem is what stopped it (`RollbackService.record_failure`).
+    stopped = problems.pop() if outcome == "failed" and problems else None
+    if problems:
         verb = "forced past" if detail.forced else "refused"
-        parts.append(f"{verb}: " + "; ".join(detail.unverified))
+        parts.append(f"{verb}: " + "; ".join(problems))
+    if stopped is not None:
+        parts.append(f"stopped: {stopped}")
     record = audit_record(
         trigger, decided_at=decided_at, action=AuditAction.ROLLBACK, group_id=group_id,
         plan_id=plan_id, backup_id=backup_id, outcome=outcome, reason="; ".join(parts),

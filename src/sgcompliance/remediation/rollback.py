@@ -250,6 +250,12 @@ class RollbackService:
                 checked, exc, dry_run=dry_run, request_id=request_id, outcome=so_far
             )
             raise
+        except Exception as exc:  # a defect: audited as what stopped the restore, then raised
+            so_far = begun[0] if begun else None
+            self.record_failure(
+                checked, unexpected(exc), dry_run=dry_run, request_id=request_id, outcome=so_far
+            )
+            raise
         self.record_outcome(checked, outcome, request_id=request_id)
         return outcome
 
@@ -302,10 +308,11 @@ class RollbackService:
         """Authorize the rules to restore, one call per direction (rule by rule when it must),
         then remove the narrowed rules once every wider rule is back."""
         done = Restored()
-        for direction in Direction:
-            done.add(restore(gateway, outcome.group_id, direction, outcome.plan.rules(direction)))
-            # Kept as each direction is done: a restore stopped in the next one is recorded
-            # with the rules it put back before it stopped.
+        try:
+            for direction in Direction:
+                restore(gateway, outcome.group_id, direction, outcome.plan.rules(direction), done)
+        finally:
+            # Also when a failure stops it: its record names the rules it put back before.
             outcome.restored_rules, outcome.present_rules, outcome.failed = (
                 list(done.restored), list(done.present), list(done.failed)
             )  # fmt: skip
@@ -420,6 +427,16 @@ def remove_narrowed(
 
 def _where(outcome: RollbackOutcome) -> tuple[str, str, str]:
     return outcome.account_id, outcome.region, outcome.group_id
+
+
+def unexpected(exc: Exception) -> SgcError:
+    """An error no step expected (a defect), as the failure of the restore it stopped: it is
+    audited and reported as failed (in a bulk rollback the other restores go on)."""
+    log.debug("a rollback step failed unexpectedly", exc_info=exc)
+    return SgcError(
+        f"stopped part way by an unexpected error ({type(exc).__name__}: {exc})",
+        hint="re-run the rollback of this backup alone; it reads the group first",
+    )
 
 
 def new_request_id() -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sgcompliance.engine.model import Rule
 from sgcompliance.errors import SgcError
 from sgcompliance.remediation.ports import BatchGateway, GroupGateway
-from sgcompliance.remediation.rollback import RollbackOutcome, RollbackService
+from sgcompliance.remediation.rollback import RollbackOutcome, RollbackService, unexpected
 from sgcompliance.remediation.rollback_restore import Retagged, write_tags
 
 log = logging.getLogger(__name__)
@@ -108,13 +108,3 @@ def _write_alone(gateway: GroupGateway, item: Restoring, change: Retagged) -> No
         item.error = exc
     except Exception as exc:  # the per-group boundary: this restore fails, the others go on
         item.error = unexpected(exc)
-
-
-def unexpected(exc: Exception) -> SgcError:
-    """An error no step expected (a defect), as the failure of the restore it stopped: it is
-    audited and reported as failed, and the other restores go on."""
-    log.debug("a rollback step failed unexpectedly", exc_info=exc)
-    return SgcError(
-        f"stopped part way by an unexpected error ({type(exc).__name__}: {exc})",
-        hint="re-run the rollback of this backup alone; it reads the group first",
-    )

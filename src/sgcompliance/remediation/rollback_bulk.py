@@ -32,8 +32,9 @@ from sgcompliance.remediation.rollback import (
     RollbackOutcome,
     RollbackService,
     new_request_id,
+    unexpected,
 )
-from sgcompliance.remediation.rollback_batch import Restoring, conclude, unexpected
+from sgcompliance.remediation.rollback_batch import Restoring, conclude
 from sgcompliance.remediation.rollback_trust import CheckedBackup
 
 log = logging.getLogger(__name__)

@@ -66,7 +66,11 @@ class Restored:
 
 
 def restore(
-    gateway: GroupGateway, group_id: str, direction: Direction, rules: Sequence[Rule]
+    gateway: GroupGateway,
+    group_id: str,
+    direction: Direction,
+    rules: Sequence[Rule],
+    done: Restored | None = None,
 ) -> Restored:
     """Authorize `rules` in one call; when that fails, find out rule by rule what comes back.
 
@@ -74,18 +78,20 @@ def restore(
     a duplicate; so does one racing another rollback: re-describe, then authorize the rules
     still missing. Any other failure is about some rule of the call, or about the call itself
     (access, throttling, the endpoint), which is raised: each rule would fail the same way.
+    What is done is added to `done` as it is done, so that a caller whose restore is stopped
+    by such a failure still knows which rules came back before it.
     """
-    done = Restored()
+    done = Restored() if done is None else done
     if not rules:
         return done
     try:
         gateway.authorize(group_id, direction, rules)
-        done.restored = list(rules)
+        done.restored += rules
         return done
     except AwsApiError as exc:
         _raise_unless_about_rules(exc)
         duplicate = exc.aws_code == DUPLICATE_RULE
-        done.retried = duplicate and exc.lost_answers > 0
+        done.retried |= duplicate and exc.lost_answers > 0
         log.info("authorizing %d rule(s) of %s failed (%s)", len(rules), group_id, exc.aws_code)
     missing = _still_missing(gateway, group_id, rules, done)
     if duplicate and missing:

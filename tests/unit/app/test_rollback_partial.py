@@ -3,7 +3,9 @@ and does not keep the others out; the group's tags say so. Tags of a newer remed
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from rollback_world import (
@@ -22,8 +24,8 @@ from rollback_world import (
     peer_group_deleted,
 )
 
-from sgcompliance.engine.model import Rule
-from sgcompliance.errors import AccessDeniedError
+from sgcompliance.engine.model import Direction, Rule
+from sgcompliance.errors import AccessDeniedError, ThrottledError
 from sgcompliance.remediation.backup import parse_pointer
 from sgcompliance.remediation.plan import MANAGED_TAG_KEYS, TAG_BACKUP, TAG_STATUS
 
@@ -180,3 +182,50 @@ def test_a_restore_stopped_part_way_records_the_rules_it_put_back() -> None:
     assert record.rollback is not None
     assert record.rollback.restored_rule_ids == (SSH_V4,)
     assert "UnauthorizedOperation" in " ".join(record.rollback.unverified)
+
+
+class ThrottledOnRule(AllOrNothing):
+    """All or nothing as AWS, and throttled on a call naming `rule_id` alone."""
+
+    def __init__(self, inner: Any, refuse: Any, rule_id: str) -> None:
+        super().__init__(inner, refuse)
+        self.rule_id = rule_id
+
+    def authorize(self, group_id: str, direction: Direction, rules: Sequence[Rule]) -> None:
+        if [r.rule_id for r in rules] == [self.rule_id]:
+            raise ThrottledError("Throttling: rate exceeded", aws_code="Throttling")
+        super().authorize(group_id, direction, rules)
+
+
+def test_a_restore_stopped_rule_by_rule_records_the_rules_it_put_back_before() -> None:
+    # GIVEN a rollback whose one call fails for one rule (its peer group deleted), so the rules
+    # go one by one, and the second of those calls is throttled
+    world = World()
+    backup_id = world.remediate((SSH_V4, HTTPS, FROM_PEER))
+    world.wrap = lambda gateway: ThrottledOnRule(world.ours, peer_group_deleted, HTTPS)
+    # WHEN it is rolled back  THEN it stops on the throttling
+    with pytest.raises(ThrottledError):
+        world.service().rollback(backup_id, world.gateway_for, dry_run=False)
+    # AND its record names the rule put back before it stopped, and says what stopped it
+    (record,) = world.records
+    assert record.rollback is not None
+    assert record.rollback.restored_rule_ids == (SSH_V4,)
+    assert record.reason.endswith("stopped: Throttling: rate exceeded")
+    assert "refused" not in record.reason
+
+
+def test_an_unexpected_error_in_a_rollback_is_audited_before_it_is_raised() -> None:
+    world = World()
+    backup_id = world.remediate((SSH_V4,))
+
+    def defect(rule: Rule) -> str | None:
+        raise RuntimeError("a defect")
+
+    world.wrap = lambda gateway: AllOrNothing(world.ours, defect)
+    with pytest.raises(RuntimeError):
+        world.service().rollback(backup_id, world.gateway_for, dry_run=False)
+    (record,) = world.records
+    assert record.outcome == "failed"
+    assert "stopped: stopped part way by an unexpected error (RuntimeError: a defect)" in (
+        record.reason
+    )
