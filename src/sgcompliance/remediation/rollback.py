@@ -319,9 +319,7 @@ class RollbackService:
         # The narrowed rules go only once every wider rule is back: their peers keep access
         # throughout. A rule that could not come back keeps its replacements too.
         if not outcome.failed:
-            outcome.removed_rules, outcome.gone_rules = remove_narrowed(
-                gateway, outcome.group_id, outcome.to_remove
-            )
+            remove_narrowed(gateway, outcome)
 
     def settle(
         self, outcome: RollbackOutcome, rules: Sequence[Rule], tags: Mapping[str, str]
@@ -400,29 +398,24 @@ class RollbackService:
         )
 
 
-def remove_narrowed(
-    gateway: GroupGateway, group_id: str, rules: Sequence[Rule]
-) -> tuple[list[Rule], list[Rule]]:
-    """Revoke narrowed rules by content, each in a call of its own: (those this rollback
-    removed, those already gone when their call came).
+def remove_narrowed(gateway: GroupGateway, outcome: RollbackOutcome) -> None:
+    """Revoke the outcome's narrowed rules by content, each in a call of its own, noting each
+    as it goes: removed by this rollback, or already gone when its call came.
 
     One call for all would leave it unknown which went by that call where it fails: AWS fails
     none of them, but an endpoint that removes a call's rules one after another (moto) fails it
     at the first rule someone removed meanwhile, after removing those before it. Narrowed
     rules are few (the allowed ranges of a wide rule), and a rollback of them is rare."""
-    removed: list[Rule] = []
-    gone: list[Rule] = []
-    for rule in rules:
+    for rule in outcome.to_remove:
         try:
-            unknown = gateway.revoke(group_id, rule.direction, [rule]).unknown
+            unknown = gateway.revoke(outcome.group_id, rule.direction, [rule]).unknown
         except NotFoundError as exc:
             if exc.aws_code == GROUP_NOT_FOUND:
                 raise
             # Gone before this call, unless an attempt of it whose answer was lost removed it.
-            (removed if exc.lost_answers else gone).append(rule)
+            (outcome.removed_rules if exc.lost_answers else outcome.gone_rules).append(rule)
             continue
-        (gone if unknown else removed).append(rule)
-    return removed, gone
+        (outcome.gone_rules if unknown else outcome.removed_rules).append(rule)
 
 
 def _where(outcome: RollbackOutcome) -> tuple[str, str, str]:
