@@ -3,6 +3,7 @@ catch-all at the top, retries, metrics per invocation, correlation keys and the 
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -253,3 +254,31 @@ def test_a_rejected_event_is_logged_as_one_json_error_with_its_correlation_keys(
     (audited,) = [line for line in lines if "audit_record" in line]
     assert audited["audit_record"]["action"] == "ignored"
     assert audited["event_id"] == "ev-42"
+
+
+def test_the_first_invocation_runs_without_the_collector_and_freezes_what_it_built(
+    wired: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a process whose handler has not been invoked yet
+    monkeypatch.setattr(entry, "_warm", False)
+    seen: list[bool] = []
+    handle = wired.app.handle
+
+    def watched(event: Any) -> Any:
+        seen.append(gc.isenabled())
+        return handle(event)
+
+    monkeypatch.setattr(wired.app, "handle", watched)
+    frozen_before = gc.get_freeze_count()
+    try:
+        # WHEN it is invoked twice
+        entry.handler(event_for(), Context())
+        after_first = gc.get_freeze_count()
+        entry.handler(event_for(), Context())
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    # THEN the first invocation ran with the collector paused, the second with it on, and
+    # what existed after the first was frozen out of it
+    assert seen == [False, True]
+    assert after_first > frozen_before

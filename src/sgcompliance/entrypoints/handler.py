@@ -23,6 +23,7 @@ it again; handling an event twice is harmless. SQS batches report such failures 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -46,6 +47,8 @@ INTERNAL_ERROR = "SGC999"
 FUNCTION_ARN = re.compile(r"arn:[a-z0-9-]+:lambda:[a-z0-9-]+:(\d{12}):function:[^:]+(?::[^:]+)?")
 
 _lock = threading.Lock()
+# Set once this process has served its first invocation (see `handler`).
+_warm = False
 # (wiring, pinned): a pinned wiring (`use_wiring`) is kept whatever the environment says.
 _cached: tuple[HandlerWiring, bool] | None = None
 
@@ -56,6 +59,25 @@ class RetryLaterError(Exception):
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """The Lambda handler; see the module documentation for what it accepts and returns."""
+    global _warm  # noqa: PLW0603 - whether this process has served its first invocation
+    if _warm:
+        return _handle(event, context)
+    # The first invocation of a container builds what it keeps (the code's modules, the SDK's
+    # service models and clients): hundreds of thousands of objects that live as long as it
+    # does. The cycle collector is paused while they are made (its collections would walk them
+    # again and again and find nothing to free), and they are frozen out of it after
+    # (`gc.freeze`), so that no later invocation's collections walk them either.
+    from sgcompliance.engine.collector import collector_paused  # noqa: PLC0415 - lazy: cold import time
+
+    try:
+        with collector_paused():
+            return _handle(event, context)
+    finally:
+        _warm = True
+        gc.freeze()
+
+
+def _handle(event: Any, context: Any) -> dict[str, Any]:
     try:
         wiring = current_wiring(context)
     except Exception as exc:  # the top of the handler: a function that cannot start says so
