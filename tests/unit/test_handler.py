@@ -19,6 +19,7 @@ from aws_lambda_powertools import Logger
 
 from sgcompliance.adapters.aws.api_calls import ApiCallCounter
 from sgcompliance.adapters.emf import EmfMetricsSink
+from sgcompliance.engine import collector
 from sgcompliance.entrypoints import handler as entry
 from sgcompliance.entrypoints.bootstrap import HandlerWiring
 from sgcompliance.errors import ThrottledError
@@ -259,8 +260,12 @@ def test_a_rejected_event_is_logged_as_one_json_error_with_its_correlation_keys(
 def test_the_first_invocation_runs_without_the_collector_and_freezes_what_it_built(
     wired: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN a process whose handler has not been invoked yet
+    # GIVEN a process whose handler has not been invoked yet, its collector on, and no pause of
+    # another test's still counted (the pauses are process-wide)
     monkeypatch.setattr(entry, "_warm", False)
+    monkeypatch.setattr(collector, "_PAUSES", collector._Pauses())
+    was_enabled = gc.isenabled()
+    gc.enable()
     seen: list[bool] = []
     handle = wired.app.handle
 
@@ -277,7 +282,8 @@ def test_the_first_invocation_runs_without_the_collector_and_freezes_what_it_bui
         entry.handler(event_for(), Context())
     finally:
         gc.unfreeze()
-        gc.enable()
+        if not was_enabled:
+            gc.disable()
     # THEN the first invocation ran with the collector paused, the second with it on, and
     # what existed after the first was frozen out of it
     assert seen == [False, True]

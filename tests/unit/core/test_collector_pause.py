@@ -20,7 +20,10 @@ def collector_enabled() -> Iterator[None]:
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
+    # As it was before the test, whatever the test did to it.
+    if was:
+        gc.enable()
+    else:
         gc.disable()
 
 
