@@ -14,7 +14,7 @@ from sgcompliance.adapters.aws import ec2 as ec2_reads
 from sgcompliance.adapters.aws.api_calls import ApiCallCounter
 from sgcompliance.adapters.aws.assume import AccountClients
 from sgcompliance.adapters.aws.errors import translating
-from sgcompliance.adapters.aws.gateway import Ec2GroupGateway
+from sgcompliance.adapters.aws.gateway import Ec2GroupGateway, by_content
 from sgcompliance.adapters.aws.judged_read import read_judged
 from sgcompliance.adapters.aws.s3_backups import S3BackupStore
 from sgcompliance.adapters.aws.session import ClientFactory
@@ -71,13 +71,7 @@ class Runtime:
         ec2 = self.clients.ec2(scope.account_id, scope.region)
         where = str(scope)
         groups = ec2_reads.collect(ec2, "describe_security_groups", "SecurityGroups", scope=where)
-        document = {
-            "account_id": scope.account_id,
-            "region": scope.region,
-            "SecurityGroups": groups,
-            "ManagedPrefixLists": {},
-        }
-        return read_snapshot(document, source=where).groups
+        return by_content(scope.account_id, scope.region, groups, where)
 
     def reader_for(self, scanner: ComplianceScanner) -> Callable[[Scope], RegionSnapshot]:
         """A reader of account-regions for a scan with `scanner`'s policy: the same findings as

@@ -72,14 +72,9 @@ class Ec2GroupGateway:
     def groups_of(self, group_ids: Sequence[str]) -> dict[str, SecurityGroup]:
         scope = f"{self.account_id}/{self.region}"
         wanted = set(group_ids)
-        groups = ec2_calls.describe_groups(self.ec2, list(group_ids), scope=scope)
-        document = {
-            "account_id": self.account_id,
-            "region": self.region,
-            "SecurityGroups": [g for g in groups if g.get("GroupId") in wanted],
-            "ManagedPrefixLists": {},
-        }
-        return {g.group_id: g for g in read_snapshot(document, source=scope).groups}
+        items = ec2_calls.describe_groups(self.ec2, list(group_ids), scope=scope)
+        found = [g for g in items if g.get("GroupId") in wanted]
+        return {g.group_id: g for g in by_content(self.account_id, self.region, found, scope)}
 
     def set_tags_many(self, group_ids: Sequence[str], tags: Mapping[str, str]) -> None:
         ec2_calls.set_tags_many(self.ec2, group_ids, tags)
@@ -123,3 +118,17 @@ def unknown_rules(
     # The answer may add or drop the owner of a same-account group peer: match without it.
     keys = {rule_identity(r)[:6] for r in named}
     return tuple(r for r in requested if rule_identity(r)[:6] in keys)
+
+
+def by_content(
+    account_id: str, region: str, items: Sequence[Mapping[str, Any]], source: str
+) -> tuple[SecurityGroup, ...]:
+    """Groups as `DescribeSecurityGroups` items give them: names, tags and every rule's
+    content, without rule ids, rule tags or attachment (prefix lists unresolved)."""
+    document = {
+        "account_id": account_id,
+        "region": region,
+        "SecurityGroups": list(items),
+        "ManagedPrefixLists": {},
+    }
+    return read_snapshot(document, source=source).groups
